@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { APP_CONFIG, AppConfig, PinoLoggerService, createPino, requestContext } from '@latchkey/core';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+export const AVATAR_LIMIT_BYTES = 2 * 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Where the built console is, from the source tree or from dist. */
+function adminDist(): string | undefined {
+  const candidates = [path.resolve(process.cwd(), 'admin-ui/dist'), path.resolve(__dirname, '../../../../admin-ui/dist')];
+  return candidates.find((p) => fs.existsSync(path.join(p, 'index.html')));
+}
+
+export function fastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: false,
+  });
+}
+
+/** Builds the HTTP app for `npm start` and `start:api`. */
+export async function createApp(module: Type | DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, fastifyAdapter(config), {
+    logger: new PinoLoggerService(createPino(config.logLevel)),
+    bufferLogs: false,
+  });
+  await configureApp(app, config);
+  return app;
+}
+
+/**
+ * Everything after creation, shared with the e2e tests: request ids, helmet, CORS for the
+ * console, cookies, body limits, the /api/v1 prefix, OpenAPI, and the console at /admin.
+ */
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const pino = createPino(config.logLevel);
+  const fastify = app.getHttpAdapter().getInstance();
+
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('X-Request-Id', req.id);
+    requestContext.run({ requestId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const url = req.url.split('?')[0];
+    pino.info({ requestId: req.id, method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(fastifyCors, {
+    origin: config.http.consoleOrigins,
+    credentials: true,
+    exposedHeaders: ['Content-Range', 'X-Total-Count', 'X-Request-Id', 'Retry-After'],
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, { limits: { fileSize: AVATAR_LIMIT_BYTES, files: 1, fields: 0 } });
+
+  const dist = adminDist();
+  if (dist) {
+    await app.register(fastifyStatic, { root: dist, prefix: '/admin/', decorateReply: false, wildcard: false, index: ['index.html'] });
+    fastify.get('/admin', (_req, reply) => void reply.redirect('/admin/'));
+  }
+
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'ready'] });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Latchkey API')
+      .setDescription('Sign-in, two-factor authentication, sessions, accounts and roles, notifications and the support desk.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session token' }, 'session')
+      .addCookieAuth('lk_session', { type: 'apiKey', in: 'cookie', name: 'lk_session' }, 'cookie')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  app.enableShutdownHooks();
+}
+
+export function appConfig(app: INestApplication): AppConfig {
+  return app.get<AppConfig>(APP_CONFIG);
+}

@@ -1,0 +1,26 @@
+import { AuditModule } from '@latchkey/audit';
+import { AuthModule } from '@latchkey/auth';
+import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { NotificationsModule } from '@latchkey/notifications';
+import { SessionsModule } from '@latchkey/sessions';
+import { UsersModule } from '@latchkey/users';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+
+import { HealthController } from './health.controller';
+
+@Module({})
+export class AppModule {
+  /** Options let tests point one app at its own database and settings. */
+  static forRoot(options: CoreOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+
+import { ConfigValidationError, PinoLoggerService, createPino, loadConfig } from '@latchkey/core';
+import { NestFactory } from '@nestjs/core';
+
+import { startWorkers } from '../../api/src/workers';
+import { WorkerModule } from './worker.module';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      console.error(`Latchkey worker cannot start.\n${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
+    logger: new PinoLoggerService(createPino(config.logLevel)),
+  });
+  app.enableShutdownHooks();
+  await startWorkers(app);
+  console.log(`Latchkey worker running (${config.redis.url ? 'bull on Redis' : 'in-process queue: run it with REDIS_URL to share work'})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

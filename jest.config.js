@@ -1,0 +1,40 @@
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+// NestJS 12 and a few of its dependencies ship ESM only: let swc turn them into CommonJS.
+const esm = '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|@noble|@scure|content-disposition)/)';
+
+const moduleNameMapper = {
+  '^@latchkey/core/testing$': '<rootDir>/libs/core/src/testing/index.ts',
+  '^@latchkey/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+};
+
+const common = {
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  transformIgnorePatterns: [esm],
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 60_000,
+    },
+  ],
+};

@@ -1,0 +1,109 @@
+import { AllowRestricted, CurrentUser, PageQueryDto, Principal, Public, describeClient } from '@latchkey/core';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UsersService } from '@latchkey/users';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import {
+  ChangePasswordDto,
+  ForgotPasswordDto,
+  LoginActivityPageDto,
+  LoginDto,
+  LoginResponseDto,
+  ResetPasswordDto,
+  StatusDto,
+} from './dto/auth.dto';
+import { LocalAuthGuard } from './guards/local-auth.guard';
+import { LoginActivityService } from './login-activity.service';
+import { LoginResult, LoginUseCase } from './login.use-case';
+import { PasswordService } from './password.service';
+import { DEVICE_COOKIE, SessionCookies } from './session-cookies';
+
+@ApiTags('auth')
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly login: LoginUseCase,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+    private readonly activity: LoginActivityService,
+    private readonly cookies: SessionCookies,
+  ) {}
+
+  /** Shapes a sign-in result for the client and sets the cookies. Shared with the MFA step. */
+  respond(result: LoginResult, reply: FastifyReply): LoginResponseDto {
+    if (result.status === 'mfa_required') {
+      return { status: 'mfa_required', ...result.challenge };
+    }
+    this.cookies.set(reply, result.token, result.csrfToken, result.expiresAt);
+    return {
+      status: result.status,
+      session: { id: result.sessionId, token: result.token, expiresAt: result.expiresAt.toISOString() },
+      user: this.users.toDto(result.user),
+      csrfToken: result.csrfToken,
+    };
+  }
+
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
+  @UseGuards(LocalAuthGuard)
+  @ApiOperation({ summary: 'Sign in with email and password: authenticated, mfa_required or mfa_setup_required' })
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: LoginResponseDto })
+  async signIn(@Req() req: FastifyRequest & { user: User }, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
+    const body = req.body as LoginDto;
+    const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
+    const result = await this.login.decide(req.user, describeClient(req.ip, req.headers['user-agent']), deviceToken);
+    return this.respond(result, reply);
+  }
+
+  @Post('auth/logout')
+  @HttpCode(200)
+  @AllowRestricted()
+  @ApiOperation({ summary: 'End this session' })
+  @ApiOkResponse({ type: StatusDto })
+  async logout(@CurrentUser() p: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<StatusDto> {
+    await this.sessions.end(p.userId, p.sessionId);
+    this.cookies.clear(reply);
+    return { status: 'signed_out' };
+  }
+
+  @Public()
+  @Post('auth/password/forgot')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Email a reset link (valid 1 hour, single use). Always 202.' })
+  @ApiOkResponse({ type: StatusDto })
+  async forgot(@Body() body: ForgotPasswordDto, @Req() req: FastifyRequest): Promise<StatusDto> {
+    await this.passwords.forgot(body.email, req.ip);
+    return { status: 'accepted', detail: 'If the address has an account, a reset link is on its way.' };
+  }
+
+  @Public()
+  @Post('auth/password/reset')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set a new password with the emailed token (and a 2FA code when 2FA is on); ends every session' })
+  @ApiOkResponse({ type: StatusDto })
+  async reset(@Body() body: ResetPasswordDto, @Req() req: FastifyRequest): Promise<StatusDto> {
+    await this.passwords.reset(body.token, body.newPassword, body.code, req.ip);
+    return { status: 'password_reset', detail: 'Sign in with your new password.' };
+  }
+
+  @Post('me/password')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change your password; every other session is signed out' })
+  @ApiOkResponse({ type: StatusDto })
+  async changePassword(@CurrentUser() p: Principal, @Body() body: ChangePasswordDto): Promise<StatusDto> {
+    await this.passwords.change(p, body.currentPassword, body.newPassword);
+    return { status: 'password_changed' };
+  }
+
+  @Get('me/login-activity')
+  @ApiOperation({ summary: 'Every sign-in attempt on your account, newest first' })
+  @ApiOkResponse({ type: LoginActivityPageDto })
+  async loginActivity(@CurrentUser() p: Principal, @Query() q: PageQueryDto): Promise<LoginActivityPageDto> {
+    return this.activity.list(p.userId, q.limit ?? 20, q.cursor);
+  }
+}

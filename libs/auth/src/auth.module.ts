@@ -1,0 +1,37 @@
+import { SessionsModule } from '@latchkey/sessions';
+import { UsersModule } from '@latchkey/users';
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AuthController } from './auth.controller';
+import { SessionAuthGuard } from './guards/session-auth.guard';
+import { LocalStrategy } from './local.strategy';
+import { LoginActivity } from './login-activity.entity';
+import { LoginActivityService } from './login-activity.service';
+import { LoginThrottle } from './login-throttle.service';
+import { LoginUseCase } from './login.use-case';
+import { PasswordService } from './password.service';
+import { ReauthService } from './reauth.service';
+import { SessionCookies } from './session-cookies';
+import { SignInSteps } from './sign-in-steps';
+
+@Global()
+@Module({
+  imports: [PassportModule, UsersModule, SessionsModule, TypeOrmModule.forFeature([LoginActivity])],
+  controllers: [AuthController],
+  providers: [
+    { provide: APP_GUARD, useClass: SessionAuthGuard },
+    LocalStrategy,
+    LoginUseCase,
+    LoginThrottle,
+    LoginActivityService,
+    PasswordService,
+    ReauthService,
+    SessionCookies,
+    SignInSteps,
+  ],
+  exports: [LoginUseCase, LoginThrottle, LoginActivityService, ReauthService, SessionCookies, SignInSteps, UsersModule, SessionsModule],
+})
+export class AuthModule {}

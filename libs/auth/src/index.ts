@@ -1,0 +1,13 @@
+export { AllowRestricted, CurrentUser, Public } from '@latchkey/core';
+export * from './auth.controller';
+export * from './auth.exception';
+export * from './auth.module';
+export * from './dto/auth.dto';
+export * from './guards/session-auth.guard';
+export * from './login-activity.entity';
+export * from './login-activity.service';
+export * from './login-throttle.service';
+export * from './login.use-case';
+export * from './reauth.service';
+export * from './session-cookies';
+export * from './sign-in-steps';

@@ -1,0 +1,66 @@
+import { ClientInfo, Clock, Page, decodeCursor, toPage } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+
+import { LoginActivityDto } from './dto/auth.dto';
+import { LoginActivity, LoginOutcome } from './login-activity.entity';
+
+@Injectable()
+export class LoginActivityService {
+  constructor(
+    @InjectRepository(LoginActivity) private readonly repo: Repository<LoginActivity>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(userId: string | null, client: ClientInfo, outcome: LoginOutcome, reason?: string, manager?: EntityManager): Promise<void> {
+    await (manager ? manager.getRepository(LoginActivity) : this.repo).insert({
+      userId,
+      occurredAt: this.clock.now(),
+      outcome,
+      reason: reason ?? null,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent ?? null,
+      browser: client.browser,
+      os: client.os,
+      deviceType: client.deviceType,
+      location: client.location,
+    });
+  }
+
+  /** True when this user has signed in before, but never from this browser, OS and location. */
+  async isNewDevice(userId: string, client: ClientInfo): Promise<boolean> {
+    const rows: Array<{ seen: boolean; any: boolean }> = await this.repo.query(
+      `SELECT bool_or(browser = $2 AND os = $3 AND location = $4) AS seen, count(*) > 0 AS any
+         FROM (SELECT browser, os, location FROM login_activity
+                WHERE user_id = $1 AND outcome = 'success' ORDER BY occurred_at DESC LIMIT 200) recent`,
+      [userId, client.browser, client.os, client.location],
+    );
+    return Boolean(rows[0]?.any) && !rows[0]?.seen;
+  }
+
+  async list(userId: string, limit = 20, cursor?: string): Promise<Page<LoginActivityDto>> {
+    const after = decodeCursor(cursor);
+    const qb = this.repo
+      .createQueryBuilder('a')
+      .where('a.user_id = :userId', { userId })
+      .orderBy('a.occurred_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(limit + 1);
+    if (after) {
+      qb.andWhere('(a.occurred_at, a.id) < (:at, :id)', { at: after.at, id: after.id });
+    }
+    const rows = await qb.getMany();
+    return toPage(rows, limit, (r) => r.occurredAt, (r) => ({
+      id: r.id,
+      occurredAt: r.occurredAt.toISOString(),
+      outcome: r.outcome,
+      reason: r.reason,
+      ip: r.ip,
+      browser: r.browser,
+      os: r.os,
+      deviceType: r.deviceType,
+      location: r.location,
+    }));
+  }
+}

@@ -1,0 +1,140 @@
+import { AuditAction, AuditService } from '@latchkey/audit';
+import { ClientInfo, PasswordHasher, SessionRestriction } from '@latchkey/core';
+import { NotificationsService } from '@latchkey/notifications';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UsersService } from '@latchkey/users';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { authError } from './auth.exception';
+import { LoginActivityService } from './login-activity.service';
+import { AttemptTicket, LoginThrottle } from './login-throttle.service';
+import { SignInSteps } from './sign-in-steps';
+
+export type LoginResult =
+  | { status: 'authenticated' | 'mfa_setup_required'; user: User; token: string; csrfToken: string; sessionId: string; expiresAt: Date }
+  | { status: 'mfa_required'; challenge: Record<string, unknown> };
+
+/**
+ * The sign-in flow: throttle, verify the password (or a dummy hash, so unknown emails cost the
+ * same), then the one place that decides authenticated / mfa_required / mfa_setup_required.
+ */
+@Injectable()
+export class LoginUseCase {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly activity: LoginActivityService,
+    private readonly steps: SignInSteps,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** Step one: the password. Returns the user, or throws the same error for every failure. */
+  async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
+    try {
+      await this.throttle.checkIp(client.ip);
+    } catch (err) {
+      await this.activity.record(null, client, 'throttled', 'ip_rate_limited');
+      throw err;
+    }
+    let ticket: AttemptTicket;
+    try {
+      ticket = await this.throttle.reserve(email);
+    } catch (err) {
+      const user = await this.users.findByEmail(email);
+      await this.activity.record(user?.id ?? null, client, 'locked', 'account_locked');
+      const lockedNow = (err as { lockedNow?: Date }).lockedNow;
+      if (user && lockedNow) {
+        await this.notifyLocked(user, lockedNow);
+      }
+      throw err;
+    }
+    const user = await this.users.findByEmail(email);
+    const ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+    if (!user || !ok) {
+      const lockedUntil = await this.throttle.failed(ticket);
+      await this.activity.record(user?.id ?? null, client, 'failure', 'invalid_credentials');
+      if (user) {
+        await this.audit.record({ action: AuditAction.LoginFailed, subjectUserId: user.id, metadata: { reason: 'invalid_credentials' } });
+        if (lockedUntil) {
+          await this.notifyLocked(user, lockedUntil);
+        }
+      }
+      throw authError('INVALID_CREDENTIALS', 'The email or password is not right.');
+    }
+    await this.throttle.succeeded(ticket);
+    return { user, ticket };
+  }
+
+  /** Step two: the steps registered by MFA and accounts decide; otherwise a full session. */
+  async decide(user: User, client: ClientInfo, deviceToken?: string): Promise<LoginResult> {
+    let restriction: SessionRestriction | null = null;
+    for (const step of this.steps.all()) {
+      const decision = await step.evaluate({ user, client, deviceToken });
+      if (decision?.kind === 'challenge') {
+        await this.activity.record(user.id, client, 'mfa_required', step.name);
+        return { status: 'mfa_required', challenge: decision.response };
+      }
+      if (decision?.kind === 'restrict') {
+        restriction = decision.restriction;
+        break;
+      }
+    }
+    return this.issueSession(user, client, restriction);
+  }
+
+  /** Ends a sign-in: the session, login activity, audit, and a new-device alert. */
+  async issueSession(
+    user: User,
+    client: ClientInfo,
+    restriction: SessionRestriction | null,
+    extra: { method?: string } = {},
+  ): Promise<LoginResult> {
+    const isNewDevice = await this.activity.isNewDevice(user.id, client);
+    const issued = await this.dataSource.transaction(async (m) => {
+      const s = await this.sessions.create(user.id, client, { restriction }, m);
+      await this.activity.record(user.id, client, restriction ? 'mfa_setup_required' : 'success', extra.method ?? 'password', m);
+      await this.audit.record(
+        { action: AuditAction.LoginSucceeded, actorUserId: user.id, subjectUserId: user.id, metadata: { sessionId: s.session.id, method: extra.method ?? 'password', restriction } },
+        m,
+      );
+      if (isNewDevice) {
+        await this.notifications.notify(
+          {
+            event: 'security.new_sign_in',
+            to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+            data: { when: new Date().toUTCString(), browser: client.browser, os: client.os, location: client.location, ip: client.ip ?? 'unknown' },
+          },
+          m,
+        );
+      }
+      return s;
+    });
+    return {
+      status: restriction ? 'mfa_setup_required' : 'authenticated',
+      user,
+      token: issued.token,
+      csrfToken: issued.csrfToken,
+      sessionId: issued.session.id,
+      expiresAt: issued.session.expiresAt,
+    };
+  }
+
+  private async notifyLocked(user: User, until: Date) {
+    await this.dataSource.transaction(async (m) => {
+      await this.audit.record({ action: AuditAction.AccountLocked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } }, m);
+      await this.notifications.notify(
+        {
+          event: 'security.account_locked',
+          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+          data: { until: until.toUTCString() },
+        },
+        m,
+      );
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import { AuditAction, AuditService } from '@latchkey/audit';
+import { Clock, PasswordHasher, Principal } from '@latchkey/core';
+import { NotificationsService } from '@latchkey/notifications';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { authError } from './auth.exception';
+import { LoginThrottle } from './login-throttle.service';
+import { SignInSteps } from './sign-in-steps';
+
+const RESET_TTL_MS = 3600_000;
+
+@Injectable()
+export class PasswordService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly usersRepo: UsersRepository,
+    private readonly tokens: UserTokensService,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly notifications: NotificationsService,
+    private readonly audit: AuditService,
+    private readonly steps: SignInSteps,
+    private readonly throttle: LoginThrottle,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Needs the current password; ends every other session, voids reset links, emails the user. */
+  async change(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.users.get(principal.userId);
+    if (!user.passwordHash || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      throw authError('WRONG_PASSWORD', 'The current password is not right.', {
+        errors: [{ field: 'currentPassword', message: 'is not right' }],
+      });
+    }
+    this.users.assertPassword(newPassword, user.email, 'newPassword');
+    const hash = await this.hasher.hash(newPassword);
+    await this.dataSource.transaction(async (m) => {
+      await this.setPassword(user, hash, m);
+      await this.sessions.revokeAll(user.id, { exceptSessionId: principal.sessionId, reason: 'password_changed' }, m);
+      await this.audit.record({ action: AuditAction.PasswordChanged, actorUserId: user.id, subjectUserId: user.id }, m);
+      await this.notifyChanged(user, false, m);
+    });
+  }
+
+  /** Always the same answer, whether or not the address has an account. */
+  async forgot(email: string, ip?: string): Promise<void> {
+    await this.throttle.checkIp(ip, 'forgot');
+    const user = await this.users.findByEmail(email);
+    if (!user) {
+      return;
+    }
+    await this.dataSource.transaction(async (m) => {
+      const token = await this.tokens.issue(user.id, 'password_reset', RESET_TTL_MS, {}, m);
+      await this.notifications.notify(
+        {
+          event: 'auth.password_reset',
+          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+          data: { link: this.notifications.link(`/admin/#/reset-password?token=${token}`) },
+        },
+        m,
+      );
+      await this.audit.record({ action: AuditAction.PasswordResetRequested, subjectUserId: user.id }, m);
+    });
+  }
+
+  /**
+   * Single use, within the hour. When the user has 2FA, a code must come with it, checked
+   * before the link is spent so a missing code does not burn the link. Ends every session.
+   */
+  async reset(token: string, newPassword: string, code: string | undefined, ip?: string): Promise<void> {
+    await this.throttle.checkIp(ip, 'reset');
+    const pending = await this.tokens.find('password_reset', token);
+    const invalid = () =>
+      authError('INVALID_TOKEN', 'This reset link is invalid, used or expired. Ask for a new one.', {
+        errors: [{ field: 'token', message: 'is invalid or expired' }],
+      });
+    if (!pending) {
+      throw invalid();
+    }
+    const user = await this.users.get(pending.userId);
+    this.users.assertPassword(newPassword, user.email, 'newPassword');
+    const secondFactor = this.steps.secondFactor;
+    if (secondFactor && (await secondFactor.hasSecondFactor(user.id))) {
+      if (!code) {
+        throw authError('MFA_CODE_REQUIRED', 'Enter a code from your authenticator app, an SMS code or a backup code.', {
+          errors: [{ field: 'code', message: 'is required because two-factor authentication is on' }],
+        });
+      }
+      if (!(await secondFactor.verify(user.id, code))) {
+        throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
+      }
+    }
+    const hash = await this.hasher.hash(newPassword);
+    await this.dataSource.transaction(async (m) => {
+      const used = await this.tokens.consume('password_reset', token, m);
+      if (!used || used.userId !== user.id) {
+        throw invalid();
+      }
+      await this.setPassword(user, hash, m);
+      await this.sessions.revokeAll(user.id, { reason: 'password_reset', actorUserId: null }, m);
+      await this.audit.record({ action: AuditAction.PasswordReset, subjectUserId: user.id }, m);
+      await this.notifyChanged(user, true, m);
+    });
+    await this.throttle.unlock(user.email);
+  }
+
+  private async setPassword(user: User, hash: string, m: EntityManager) {
+    const now = this.clock.now();
+    await this.usersRepo.update(user.id, { passwordHash: hash, passwordChangedAt: now, updatedAt: now }, m);
+    await this.tokens.voidAll(user.id, 'password_reset', m);
+  }
+
+  private async notifyChanged(user: User, reset: boolean, m: EntityManager) {
+    await this.notifications.notify(
+      {
+        event: 'security.password_changed',
+        to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+        data: { reset, when: this.clock.now().toUTCString(), ip: null },
+      },
+      m,
+    );
+  }
+}

@@ -1,0 +1,164 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toNum = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every environment variable Latchkey reads. Nothing else in the code reads process.env. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  PUBLIC_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// URL' })
+  REDIS_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+  @IsOptional() @IsString() MAIL_FROM?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() TWILIO_AUTH_TOKEN?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' })
+  TWILIO_FROM?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  TWILIO_API_BASE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() DATA_ENCRYPTION_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32) SERVICE_TOKEN?: string;
+  @IsOptional() @Transform(toNum) @IsNumber() @Min(0) MFA_RESET_COOLDOWN_HOURS?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() REGISTRATION_ENABLED?: boolean;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_IDLE_SECONDS?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_ABSOLUTE_SECONDS?: number;
+  @IsOptional() @IsString() CONSOLE_ORIGIN?: string;
+  @IsOptional() @IsString() TRUSTED_PROXIES?: string;
+  @IsOptional() @IsString() DATA_DIR?: string;
+  @IsOptional() @IsString() TOTP_ISSUER?: string;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(64) HASH_CONCURRENCY?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) LOGIN_IP_LIMIT?: number;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  http: { port: number; host: string; publicUrl: string; consoleOrigins: string[]; trustedProxies: string[]; secureCookies: boolean };
+  db: { url?: string; dataDir: string };
+  redis: { url?: string; prefix: string };
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
+  twilio: { accountSid?: string; authToken?: string; from?: string; apiBase?: string; outboxDir: string };
+  auth: {
+    registrationEnabled: boolean;
+    sessionIdleSeconds: number;
+    sessionAbsoluteSeconds: number;
+    hashConcurrency: number;
+    totpIssuer: string;
+    /** Failed sign-ins per email within 15 minutes before it is locked. */
+    loginMaxFailures: number;
+    /** Sign-in attempts per IP within 15 minutes. */
+    loginIpLimit: number;
+  };
+  crypto: { dataEncryptionKey?: string };
+  serviceToken?: string;
+  support: { mfaResetCooldownHours: number };
+  logLevel: string;
+}
+
+const DEFAULT_DATA_DIR = './.data';
+
+/**
+ * Validates the whole environment once. Throws ConfigValidationError naming every bad variable,
+ * so a misconfigured start stops with a message instead of failing later.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = plainToInstance(EnvironmentVariables, { ...env }, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { skipMissingProperties: false, whitelist: false });
+  const problems = errors.map(
+    (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')} (got ${JSON.stringify(env[e.property])})`,
+  );
+  const nodeEnv = (parsed.NODE_ENV ?? 'development') as AppConfig['env'];
+  const key = parsed.DATA_ENCRYPTION_KEY;
+  if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
+    problems.push('DATA_ENCRYPTION_KEY: must be 32 random bytes, base64-encoded');
+  }
+  if (nodeEnv === 'production') {
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'DATA_ENCRYPTION_KEY', 'PUBLIC_URL'] as const) {
+      if (!parsed[name]) {
+        problems.push(`${name}: required when NODE_ENV=production (the embedded development default is refused)`);
+      }
+    }
+    if (parsed.PUBLIC_URL && /localhost|127\.0\.0\.1/.test(parsed.PUBLIC_URL)) {
+      problems.push('PUBLIC_URL: a localhost URL is a development default, refused in production');
+    }
+  }
+  const twilioSet = [parsed.TWILIO_ACCOUNT_SID, parsed.TWILIO_AUTH_TOKEN, parsed.TWILIO_FROM].filter(Boolean).length;
+  if (twilioSet > 0 && twilioSet < 3) {
+    problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three or none');
+  }
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  const port = parsed.PORT ?? 3000;
+  const publicUrl = (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const dataDir = parsed.DATA_DIR ?? DEFAULT_DATA_DIR;
+  return {
+    env: nodeEnv,
+    http: {
+      port,
+      host: parsed.HOST ?? '0.0.0.0',
+      publicUrl,
+      consoleOrigins: (parsed.CONSOLE_ORIGIN ?? publicUrl).split(',').map((s) => s.trim()).filter(Boolean),
+      trustedProxies: (parsed.TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      secureCookies: publicUrl.startsWith('https://'),
+    },
+    db: { url: parsed.DATABASE_URL, dataDir },
+    redis: { url: parsed.REDIS_URL, prefix: 'latchkey' },
+    mail: {
+      smtpUrl: parsed.SMTP_URL,
+      from: parsed.MAIL_FROM ?? 'Latchkey <no-reply@latchkey.local>',
+      outboxDir: `${dataDir}/outbox/mail`,
+    },
+    twilio: {
+      accountSid: parsed.TWILIO_ACCOUNT_SID,
+      authToken: parsed.TWILIO_AUTH_TOKEN,
+      from: parsed.TWILIO_FROM,
+      apiBase: parsed.TWILIO_API_BASE,
+      outboxDir: `${dataDir}/outbox/sms`,
+    },
+    auth: {
+      registrationEnabled: parsed.REGISTRATION_ENABLED ?? true,
+      sessionIdleSeconds: parsed.SESSION_IDLE_SECONDS ?? 60 * 60 * 24 * 7,
+      sessionAbsoluteSeconds: parsed.SESSION_ABSOLUTE_SECONDS ?? 60 * 60 * 24 * 30,
+      hashConcurrency: parsed.HASH_CONCURRENCY ?? 0,
+      totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',
+      loginMaxFailures: parsed.LOGIN_MAX_FAILURES ?? 5,
+      loginIpLimit: parsed.LOGIN_IP_LIMIT ?? 100,
+    },
+    crypto: { dataEncryptionKey: key },
+    serviceToken: parsed.SERVICE_TOKEN,
+    support: { mfaResetCooldownHours: parsed.MFA_RESET_COOLDOWN_HOURS ?? 72 },
+    logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+  };
+}

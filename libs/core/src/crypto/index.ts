@@ -1,0 +1,4 @@
+export * from './password-hasher';
+export * from './secret-box';
+export * from './semaphore';
+export * from './tokens';

@@ -1,0 +1,26 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+/** A URL-safe random token of `bytes` bytes of entropy (32 bytes = 256 bits). */
+export function randomToken(bytes = 32, prefix = ''): string {
+  return prefix + randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * Tokens are high-entropy, so a fast hash is the right tool: it cannot be brute-forced and
+ * keeps lookups by hash cheap. Passwords use argon2id instead.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compares two strings without leaking where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** A numeric code of `digits` digits, uniformly random. */
+export function randomDigits(digits = 6): string {
+  return String(randomInt(0, 10 ** digits)).padStart(digits, '0');
+}

@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { DataSourceOptions } from 'typeorm';
+
+import type { AppConfig } from '../config/app-config';
+import { migrations } from './migrations';
+import { createPGliteDriver } from './pglite-driver';
+
+export interface DatabaseTarget {
+  /** A PostgreSQL URL; unset means the embedded PGlite. */
+  url?: string;
+  /** PGlite data directory, or `memory://` for a throwaway database. */
+  pgliteDir?: string;
+  /** A PGlite data-directory dump (tar) to start from instead of an empty database. */
+  pgliteLoadFrom?: Blob;
+  /** Reuse another DataSource's PGlite (two app instances on one embedded database, in tests). */
+  pgliteDriver?: PGliteDriver;
+}
+
+export type PGliteDriver = ReturnType<typeof createPGliteDriver>;
+
+export function databaseTarget(config: AppConfig): DatabaseTarget {
+  return config.db.url ? { url: config.db.url } : { pgliteDir: path.resolve(config.db.dataDir, 'pglite') };
+}
+
+/**
+ * One definition of how Latchkey talks to its database: a PostgreSQL server, or PGlite (the same
+ * Postgres compiled to WASM) when no DATABASE_URL is set. Both run the same migrations.
+ */
+export function dataSourceOptions(target: DatabaseTarget, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    synchronize: false,
+    migrationsRun: false,
+    migrations,
+    migrationsTableName: 'migrations',
+    uuidExtension: 'pgcrypto' as const,
+    installExtensions: false,
+    logging: false,
+  };
+  if (target.url) {
+    return { ...common, url: target.url, poolSize: 20, ...extra } as DataSourceOptions;
+  }
+  const dir = target.pgliteDir ?? 'memory://';
+  const driver = target.pgliteDriver ?? createPGliteDriver(async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    if (!dir.startsWith('memory://')) {
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+    }
+    return PGlite.create(dir, target.pgliteLoadFrom ? { loadDataDir: target.pgliteLoadFrom } : {});
+  });
+  return { ...common, driver, ...extra } as DataSourceOptions;
+}

@@ -1,0 +1,5 @@
+import { Foundation1763900000000 } from './1763900000000-Foundation';
+import { Identity1763900000100 } from './1763900000100-Identity';
+
+/** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
+export const migrations = [Foundation1763900000000, Identity1763900000100];

@@ -1,0 +1,3 @@
+export * from './domain.exception';
+export * from './problem.filter';
+export * from './validation';

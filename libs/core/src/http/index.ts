@@ -1,0 +1,4 @@
+export * from './principal';
+export * from './client-info';
+export * from './pagination';
+export * from './uuid.pipe';

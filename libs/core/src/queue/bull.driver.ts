@@ -1,0 +1,113 @@
+import { Logger } from '@nestjs/common';
+import Bull, { Queue } from 'bull';
+
+import { JobOptions, JobRegistry, QueueDriver } from './queue.types';
+
+const ADD_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** bull on Redis: shared by every API and worker instance. */
+export class BullQueueDriver extends QueueDriver {
+  readonly kind = 'bull' as const;
+  private readonly logger = new Logger(BullQueueDriver.name);
+  private readonly queues = new Map<string, Queue>();
+  private processing = false;
+
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Bull(name, this.redisUrl, {
+        prefix: this.prefix,
+        settings: { stalledInterval: 5000, maxStalledCount: 3 },
+      });
+      q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {
+    await withTimeout(
+      this.queue(queue).add(name, data, {
+        jobId: opts.jobId,
+        attempts: opts.attempts ?? 1,
+        backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      }),
+      ADD_TIMEOUT_MS,
+      `Adding ${queue}:${name}`,
+    );
+  }
+
+  async startProcessing(): Promise<void> {
+    if (this.processing) {
+      return;
+    }
+    this.processing = true;
+    for (const def of this.registry.all()) {
+      const q = this.queue(def.queue);
+      void q.process(def.name, def.concurrency, async (job) => {
+        await def.handler(job.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+      });
+    }
+    for (const [name, q] of this.queues) {
+      q.on('failed', (job, err) => {
+        const def = this.registry.get(name, job.name);
+        if (def?.onExhausted && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          def.onExhausted(job.data, err).catch((e: Error) => this.logger.error(`Dead-letter hook failed: ${e.message}`));
+        }
+      });
+    }
+  }
+
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let busy = 0;
+      for (const q of this.queues.values()) {
+        const c = await q.getJobCounts();
+        busy += c.waiting + c.active + c.delayed;
+      }
+      if (busy === 0) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`Queues did not drain within ${timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const q = this.queue('health');
+      const res = await withTimeout(q.client.ping(), 1000, 'Redis ping');
+      return res === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+
+import { JobOptions, JobRegistry, QueueDriver } from './queue.types';
+
+/**
+ * The "sync" driver for the embedded default: jobs run in this process right after they are
+ * added, with the same retries and backoff as bull, so no Redis is needed to try Latchkey.
+ */
+export class InProcessQueueDriver extends QueueDriver {
+  readonly kind = 'in-process' as const;
+  private readonly logger = new Logger(InProcessQueueDriver.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly seen = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly maxBackoffMs = 60_000,
+  ) {
+    super();
+  }
+
+  async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {
+    const def = this.registry.get(queue, name);
+    if (!def) {
+      throw new Error(`No handler for job ${queue}:${name}`);
+    }
+    if (opts.jobId) {
+      const key = `${queue}:${opts.jobId}`;
+      if (this.seen.has(key)) {
+        return;
+      }
+      this.seen.add(key);
+    }
+    const attempts = opts.attempts ?? 1;
+    const run = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
+        try {
+          await def.handler(data, { attempt, maxAttempts: attempts });
+          return;
+        } catch (err) {
+          if (attempt === attempts) {
+            this.logger.warn(`Job ${queue}:${name} failed after ${attempts} attempt(s): ${(err as Error).message}`);
+            await def.onExhausted?.(data, err as Error).catch(() => undefined);
+            return;
+          }
+          const delay = Math.min((opts.backoffMs ?? 1000) * 2 ** (attempt - 1), this.maxBackoffMs);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    };
+    const p = run().finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  async startProcessing(): Promise<void> {
+    // Jobs already run where they are added.
+  }
+
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0) {
+      if (Date.now() > deadline) {
+        throw new Error(`Queue did not drain within ${timeoutMs} ms`);
+      }
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 50))]);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

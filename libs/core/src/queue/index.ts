@@ -1,0 +1,4 @@
+export * from './bull.driver';
+export * from './in-process.driver';
+export * from './queue.module';
+export * from './queue.types';

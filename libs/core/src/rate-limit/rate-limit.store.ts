@@ -1,0 +1,103 @@
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+
+export interface Counter {
+  count: number;
+  /** Epoch ms when the window ends. */
+  resetAt: number;
+}
+
+/**
+ * Fixed-window counters shared by every instance: Redis when REDIS_URL is set, PostgreSQL
+ * otherwise. "now" comes from the caller's clock, so tests can move time on both backends.
+ * hit() is atomic: N concurrent hits see N distinct counts.
+ */
+export abstract class RateLimitStore {
+  abstract hit(key: string, windowMs: number, nowMs: number, cost?: number): Promise<Counter>;
+  abstract peek(key: string, nowMs: number): Promise<Counter | undefined>;
+  abstract reset(key: string): Promise<void>;
+  async close(): Promise<void> {}
+}
+
+const HIT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local win = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local v = redis.call('HMGET', KEYS[1], 'c', 'r')
+local c = tonumber(v[1])
+local r = tonumber(v[2])
+if (not c) or (not r) or r <= now then
+  c = cost
+  r = now + win
+else
+  c = c + cost
+end
+redis.call('HSET', KEYS[1], 'c', c, 'r', r)
+redis.call('PEXPIRE', KEYS[1], math.max(r - now, 0) + 86400000)
+return {c, tostring(r)}
+`;
+
+export class RedisRateLimitStore extends RateLimitStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  async hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
+    const [count, resetAt] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}:rl:${key}`, nowMs, windowMs, cost)) as [
+      number,
+      string,
+    ];
+    return { count: Number(count), resetAt: Number(resetAt) };
+  }
+
+  async peek(key: string, nowMs: number): Promise<Counter | undefined> {
+    const [c, r] = await this.redis.hmget(`${this.prefix}:rl:${key}`, 'c', 'r');
+    if (c === null || r === null || Number(r) <= nowMs) {
+      return undefined;
+    }
+    return { count: Number(c), resetAt: Number(r) };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(`${this.prefix}:rl:${key}`);
+  }
+
+  override async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+export class PostgresRateLimitStore extends RateLimitStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
+    const now = new Date(nowMs);
+    const reset = new Date(nowMs + windowMs);
+    const rows: Array<{ count: number; reset_at: Date }> = await this.dataSource.query(
+      `INSERT INTO rate_limits (key, count, reset_at) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN rate_limits.reset_at <= $4 THEN EXCLUDED.count ELSE rate_limits.count + EXCLUDED.count END,
+         reset_at = CASE WHEN rate_limits.reset_at <= $4 THEN EXCLUDED.reset_at ELSE rate_limits.reset_at END
+       RETURNING count, reset_at`,
+      [key, cost, reset, now],
+    );
+    return { count: Number(rows[0].count), resetAt: new Date(rows[0].reset_at).getTime() };
+  }
+
+  async peek(key: string, nowMs: number): Promise<Counter | undefined> {
+    const rows: Array<{ count: number; reset_at: Date }> = await this.dataSource.query(
+      `SELECT count, reset_at FROM rate_limits WHERE key = $1 AND reset_at > $2`,
+      [key, new Date(nowMs)],
+    );
+    return rows[0] ? { count: Number(rows[0].count), resetAt: new Date(rows[0].reset_at).getTime() } : undefined;
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM rate_limits WHERE key = $1`, [key]);
+  }
+}

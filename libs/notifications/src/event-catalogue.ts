@@ -1,0 +1,83 @@
+export type Channel = 'email' | 'sms';
+export type EventCategory = 'transactional' | 'security' | 'team' | 'product';
+
+export interface EventDefinition {
+  category: EventCategory;
+  /** Template base name under templates/: <name>.html.hbs and <name>.text.hbs */
+  template: string;
+  /** Handlebars, rendered with the event data. */
+  subject: string;
+  description: string;
+  channels: Channel[];
+  /**
+   * Transactional and security messages always reach email: a person must hear that their
+   * password changed even if they turned notifications off.
+   */
+  mandatoryEmail: boolean;
+}
+
+/** Every event Latchkey can notify about. Templates, defaults and the preferences page read from here. */
+export const EVENT_CATALOGUE = {
+  'auth.verify_email': {
+    category: 'transactional',
+    template: 'verify-email',
+    subject: 'Confirm your email address',
+    description: 'Link to confirm the address of a new account',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'auth.password_reset': {
+    category: 'transactional',
+    template: 'password-reset',
+    subject: 'Reset your password',
+    description: 'Password reset link',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'auth.email_change_confirm': {
+    category: 'transactional',
+    template: 'email-change-confirm',
+    subject: 'Confirm your new email address',
+    description: 'Link sent to a new address to confirm an email change',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'security.email_changed': {
+    category: 'security',
+    template: 'email-changed',
+    subject: 'Your email address is changing',
+    description: 'Sent to the old address when an email change is requested and completed',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'security.password_changed': {
+    category: 'security',
+    template: 'password-changed',
+    subject: 'Your password was changed',
+    description: 'Your password was changed or reset',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'security.account_locked': {
+    category: 'security',
+    template: 'account-locked',
+    subject: 'Sign-in to your account was locked',
+    description: 'Too many failed sign-in attempts',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'security.new_sign_in': {
+    category: 'security',
+    template: 'new-sign-in',
+    subject: 'New sign-in to your account',
+    description: 'A sign-in from a device or location not seen before',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+} as const satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+
+export function eventDefinition(type: EventType): EventDefinition {
+  return EVENT_CATALOGUE[type];
+}

@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { APP_CONFIG, AppConfig } from '@latchkey/core';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import nodemailer, { Transporter } from 'nodemailer';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Stable per delivery, so a receiving system can drop a duplicate. */
+  messageId: string;
+}
+
+/**
+ * SMTP through nodemailer when SMTP_URL is set; otherwise each message becomes an .eml file in
+ * ./.data/outbox/mail, which any mail client opens.
+ */
+@Injectable()
+export class MailTransport implements OnApplicationShutdown {
+  private readonly logger = new Logger(MailTransport.name);
+  private readonly transporter: Transporter;
+  private readonly toFiles: boolean;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.toFiles = !config.mail.smtpUrl;
+    this.transporter = config.mail.smtpUrl
+      ? nodemailer.createTransport(config.mail.smtpUrl, { pool: true, maxConnections: 4 } as object)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    const info = await this.transporter.sendMail({
+      from: this.config.mail.from,
+      to: mail.to,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      messageId: `<${mail.messageId}@latchkey>`,
+    });
+    if (this.toFiles) {
+      const dir = path.resolve(this.config.mail.outboxDir);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId}.eml`);
+      fs.writeFileSync(file, (info as unknown as { message: Buffer }).message);
+      this.logger.log(`Mail "${mail.subject}" to ${mail.to} written to ${file}`);
+    }
+  }
+
+  onApplicationShutdown() {
+    this.transporter.close();
+  }
+}

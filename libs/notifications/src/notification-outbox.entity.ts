@@ -1,0 +1,28 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type OutboxStatus = 'pending' | 'queued' | 'sending' | 'delivered' | 'dead' | 'skipped';
+
+@Entity('notification_outbox')
+export class NotificationOutbox {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ type: 'text' }) event: string;
+  @Column({ type: 'text' }) channel: 'email' | 'sms';
+  @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId: string | null;
+  @Column({ type: 'text' }) recipient: string;
+  @Column({ type: 'jsonb' }) payload: OutboxPayload;
+  @Column({ name: 'idempotency_key', type: 'text' }) idempotencyKey: string;
+  @Column({ type: 'text' }) status: OutboxStatus;
+  @Column({ type: 'int' }) attempts: number;
+  @Column({ name: 'available_at', type: 'timestamptz' }) availableAt: Date;
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
+  @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
+}
+
+export interface OutboxPayload {
+  name?: string;
+  locale?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON column
+  data: Record<string, any>;
+}

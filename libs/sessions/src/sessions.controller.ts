@@ -1,0 +1,43 @@
+import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { RevokedDto, SessionListDto } from './dto/session.dto';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('sessions')
+@Controller('me/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Your active sessions; the one making this request has current: true' })
+  @ApiOkResponse({ type: SessionListDto })
+  async list(@CurrentUser() p: Principal): Promise<SessionListDto> {
+    return { items: await this.sessions.list(p.userId, p.sessionId) };
+  }
+
+  @Delete(':sessionId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out one session' })
+  @ApiNoContentResponse()
+  async revoke(@CurrentUser() p: Principal, @Param('sessionId', new UuidPipe('sessionId')) sessionId: string): Promise<void> {
+    await this.sessions.revoke(p.userId, sessionId);
+  }
+
+  @Post('revoke-others')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign out everywhere but here' })
+  @ApiOkResponse({ type: RevokedDto })
+  async revokeOthers(@CurrentUser() p: Principal): Promise<RevokedDto> {
+    return { revoked: await this.sessions.revokeAll(p.userId, { exceptSessionId: p.sessionId, reason: 'revoke_others' }) };
+  }
+
+  @Post('revoke-all')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign out everywhere, this session included' })
+  @ApiOkResponse({ type: RevokedDto })
+  async revokeAll(@CurrentUser() p: Principal): Promise<RevokedDto> {
+    return { revoked: await this.sessions.revokeAll(p.userId, { reason: 'revoke_all' }) };
+  }
+}

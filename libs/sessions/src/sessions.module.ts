@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { Session } from './session.entity';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Session])],
+  controllers: [SessionsController],
+  providers: [SessionsService, SessionsRepository],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

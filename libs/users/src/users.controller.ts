@@ -1,0 +1,108 @@
+import { AllowRestricted, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { AcceptedDto, ChangeEmailDto, RegisterDto, TokenDto, UpdateProfileDto, UserDto } from './dto/user.dto';
+import { usersError } from './users.exception';
+import { UsersService } from './users.service';
+
+@ApiTags('me')
+@Controller()
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Your profile and preferences' })
+  @ApiOkResponse({ type: UserDto })
+  async me(@CurrentUser() principal: Principal): Promise<UserDto> {
+    return this.users.toDto(await this.users.get(principal.userId));
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Update your profile and preferences' })
+  @ApiOkResponse({ type: UserDto })
+  async update(@CurrentUser() principal: Principal, @Body() body: UpdateProfileDto): Promise<UserDto> {
+    return this.users.toDto(await this.users.updateProfile(principal.userId, body));
+  }
+
+  @Put('me/avatar')
+  @ApiOperation({ summary: 'Upload an avatar: PNG, JPEG or WebP, at most 2 MB (multipart field "file")' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
+  @ApiOkResponse({ type: UserDto })
+  async avatar(@CurrentUser() principal: Principal, @Req() req: FastifyRequest): Promise<UserDto> {
+    if (!req.isMultipart()) {
+      throw usersError('AVATAR_INVALID', 'Send the image as multipart/form-data in the field "file".', {
+        errors: [{ field: 'file', message: 'is missing' }],
+      });
+    }
+    let file;
+    try {
+      file = await req.file();
+    } catch {
+      throw usersError('AVATAR_INVALID', 'The upload could not be read.', { errors: [{ field: 'file', message: 'could not be read' }] });
+    }
+    if (!file || file.fieldname !== 'file') {
+      throw usersError('AVATAR_INVALID', 'Send the image in the field "file".', { errors: [{ field: 'file', message: 'is missing' }] });
+    }
+    let data: Buffer;
+    try {
+      data = await file.toBuffer();
+    } catch {
+      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', { errors: [{ field: 'file', message: 'is larger than 2 MB' }] });
+    }
+    return this.users.toDto(await this.users.setAvatar(principal.userId, data));
+  }
+
+  @Public()
+  @Get('users/:userId/avatar')
+  @ApiOperation({ summary: "A user's avatar image (stable URL; the v query parameter busts caches)" })
+  async getAvatar(@Param('userId', new UuidPipe('userId')) userId: string, @Res() reply: FastifyReply) {
+    const avatar = await this.users.getAvatar(userId);
+    void reply
+      .header('Content-Type', avatar.contentType)
+      .header('Cache-Control', 'public, max-age=86400')
+      .header('X-Content-Type-Options', 'nosniff')
+      .send(avatar.data);
+  }
+
+  @Post('me/email')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Change your email: a link goes to the new address; the old one works until it is followed' })
+  @ApiOkResponse({ type: AcceptedDto })
+  async changeEmail(@CurrentUser() principal: Principal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
+    await this.users.requestEmailChange(principal.userId, body.newEmail, body.password);
+    return { status: 'accepted', detail: 'If the address can be used, a confirmation link is on its way to it.' };
+  }
+
+  @Public()
+  @Post('me/email/confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm an email change with the token from the link' })
+  @ApiOkResponse({ type: UserDto })
+  async confirmEmail(@Body() body: TokenDto): Promise<UserDto> {
+    return this.users.toDto(await this.users.confirmEmailChange(body.token));
+  }
+
+  @Public()
+  @Post('auth/register')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Sign up; a verification link is emailed. The answer is the same for a taken address.' })
+  @ApiOkResponse({ type: AcceptedDto })
+  async register(@Body() body: RegisterDto): Promise<AcceptedDto> {
+    await this.users.register(body);
+    return { status: 'accepted', detail: 'Check your inbox to confirm your address, then sign in.' };
+  }
+
+  @Public()
+  @Post('auth/verify-email')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm an email address with the token from the link' })
+  @ApiOkResponse({ type: AcceptedDto })
+  async verifyEmail(@Body() body: TokenDto): Promise<AcceptedDto> {
+    await this.users.verifyEmail(body.token);
+    return { status: 'verified' };
+  }
+}

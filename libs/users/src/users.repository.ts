@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+
+import { UserAvatar } from './user-avatar.entity';
+import { User } from './user.entity';
+
+@Injectable()
+export class UsersRepository {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(UserAvatar) private readonly avatars: Repository<UserAvatar>,
+  ) {}
+
+  private repo(manager?: EntityManager) {
+    return manager ? manager.getRepository(User) : this.users;
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<User | null> {
+    return this.repo(manager).findOne({ where: { id } });
+  }
+
+  findByEmail(email: string, manager?: EntityManager): Promise<User | null> {
+    return this.repo(manager).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
+  }
+
+  async insert(user: Partial<User>, manager?: EntityManager): Promise<User> {
+    const result = await this.repo(manager).createQueryBuilder().insert().values(user).orIgnore().returning('*').execute();
+    const id = (result.raw as Array<{ id: string }>)[0]?.id;
+    return id ? ((await this.findById(id, manager)) as User) : (undefined as unknown as User);
+  }
+
+  async update(id: string, patch: Partial<User>, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, patch);
+  }
+
+  async setStaffRole(id: string, role: User['staffRole']): Promise<void> {
+    await this.users.update({ id }, { staffRole: role });
+  }
+
+  async saveAvatar(avatar: UserAvatar): Promise<void> {
+    await this.avatars.upsert(avatar, ['userId']);
+  }
+
+  findAvatar(userId: string): Promise<UserAvatar | null> {
+    return this.avatars.findOne({ where: { userId } });
+  }
+}

@@ -1,0 +1,259 @@
+import { AuditAction, AuditService } from '@latchkey/audit';
+import { APP_CONFIG, AppConfig, Clock, PasswordHasher } from '@latchkey/core';
+import { NotificationsService } from '@latchkey/notifications';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { UpdateProfileDto, UserDto } from './dto/user.dto';
+import { checkPassword } from './password-policy';
+import { User } from './user.entity';
+import { UserTokensService } from './user-tokens.service';
+import { usersError } from './users.exception';
+import { UsersRepository } from './users.repository';
+
+const VERIFY_TTL_MS = 48 * 3600_000;
+const EMAIL_CHANGE_TTL_MS = 24 * 3600_000;
+const AVATAR_MAX = 2 * 1024 * 1024;
+
+function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: UserTokensService,
+    private readonly hasher: PasswordHasher,
+    private readonly notifications: NotificationsService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  toDto(user: User): UserDto {
+    return {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerifiedAt !== null,
+      displayName: user.displayName,
+      phone: user.phone,
+      timezone: user.timezone,
+      language: user.language,
+      company: user.company,
+      bio: user.bio,
+      preferences: { theme: 'system', compactMode: false, dateFormat: 'YYYY-MM-DD', timeFormat: '24h', ...user.preferences },
+      avatarUrl: user.avatarVersion ? `/api/v1/users/${user.id}/avatar?v=${user.avatarVersion}` : null,
+      staffRole: user.staffRole,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+
+  async get(userId: string): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) {
+      throw usersError('USER_NOT_FOUND', 'No such user.');
+    }
+    return user;
+  }
+
+  findByEmail(email: string, manager?: EntityManager): Promise<User | null> {
+    return this.users.findByEmail(normaliseEmail(email), manager);
+  }
+
+  assertPassword(password: string, email: string | undefined, field: string): void {
+    const problem = checkPassword(password, email, field);
+    if (problem) {
+      throw usersError('WEAK_PASSWORD', `Invalid field(s): ${field}. The password ${problem.message}.`, { errors: [problem] });
+    }
+  }
+
+  /**
+   * Always answers the same way: a taken address gets no second account and no hint, so
+   * registration cannot be used to learn who has an account. The hash is computed either way.
+   */
+  async register(input: { email: string; password: string; displayName: string }): Promise<void> {
+    if (!this.config.auth.registrationEnabled) {
+      throw usersError('REGISTRATION_CLOSED', 'Sign-up is turned off; ask an account owner for an invitation.');
+    }
+    const email = normaliseEmail(input.email);
+    this.assertPassword(input.password, email, 'password');
+    const passwordHash = await this.hasher.hash(input.password);
+    await this.dataSource.transaction(async (m) => {
+      const now = this.clock.now();
+      const user = await this.users.insert(
+        {
+          email,
+          passwordHash,
+          displayName: input.displayName.trim(),
+          timezone: 'UTC',
+          language: 'en',
+          preferences: {},
+          createdAt: now,
+          updatedAt: now,
+          passwordChangedAt: now,
+        },
+        m,
+      );
+      if (!user) {
+        return;
+      }
+      await this.sendVerification(user, m);
+      await this.audit.record({ action: AuditAction.UserRegistered, actorUserId: user.id, subjectUserId: user.id }, m);
+    });
+  }
+
+  async sendVerification(user: User, manager: EntityManager): Promise<void> {
+    const token = await this.tokens.issue(user.id, 'verify_email', VERIFY_TTL_MS, { email: user.email }, manager);
+    await this.notifications.notify(
+      {
+        event: 'auth.verify_email',
+        to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+        data: { link: this.notifications.link(`/admin/#/verify-email?token=${token}`), validHours: VERIFY_TTL_MS / 3600_000 },
+      },
+      manager,
+    );
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const used = await this.tokens.consume('verify_email', token, m);
+      const user = used ? await this.users.findById(used.userId, m) : null;
+      if (!used || !user || normaliseEmail(String(used.data.email)) !== normaliseEmail(user.email)) {
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+      }
+      await this.users.update(user.id, { emailVerifiedAt: this.clock.now(), updatedAt: this.clock.now() }, m);
+      await this.audit.record({ action: AuditAction.EmailVerified, actorUserId: user.id, subjectUserId: user.id }, m);
+    });
+  }
+
+  async updateProfile(userId: string, patch: UpdateProfileDto): Promise<User> {
+    const user = await this.get(userId);
+    const changes: Partial<User> = {};
+    const changed: string[] = [];
+    for (const key of ['displayName', 'phone', 'timezone', 'language', 'company', 'bio'] as const) {
+      if (patch[key] !== undefined) {
+        (changes as Record<string, unknown>)[key] = typeof patch[key] === 'string' ? (patch[key] as string).trim() : patch[key];
+        changed.push(key);
+      }
+    }
+    if (patch.preferences) {
+      changes.preferences = { ...user.preferences, ...Object.fromEntries(Object.entries(patch.preferences).filter(([, v]) => v !== undefined)) };
+      changed.push('preferences');
+    }
+    if (changed.length > 0) {
+      await this.dataSource.transaction(async (m) => {
+        await this.users.update(userId, { ...changes, updatedAt: this.clock.now() }, m);
+        await this.audit.record({ action: AuditAction.ProfileUpdated, actorUserId: userId, subjectUserId: userId, metadata: { fields: changed } }, m);
+      });
+    }
+    return this.get(userId);
+  }
+
+  /** Accepts PNG, JPEG or WebP recognised by their magic bytes, never by the declared type. */
+  async setAvatar(userId: string, data: Buffer): Promise<User> {
+    if (data.length > AVATAR_MAX) {
+      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', { errors: [{ field: 'file', message: 'is larger than 2 MB' }] });
+    }
+    const contentType = sniffImage(data);
+    if (!contentType) {
+      throw usersError('AVATAR_INVALID', 'Upload a PNG, JPEG or WebP image.', { errors: [{ field: 'file', message: 'is not a PNG, JPEG or WebP image' }] });
+    }
+    const user = await this.get(userId);
+    await this.users.saveAvatar({ userId, contentType, data, updatedAt: this.clock.now() });
+    await this.users.update(userId, { avatarVersion: (user.avatarVersion ?? 0) + 1, updatedAt: this.clock.now() });
+    await this.audit.record({ action: AuditAction.AvatarUpdated, actorUserId: userId, subjectUserId: userId, metadata: { contentType, bytes: data.length } });
+    return this.get(userId);
+  }
+
+  async getAvatar(userId: string) {
+    const avatar = await this.users.findAvatar(userId);
+    if (!avatar) {
+      throw usersError('USER_NOT_FOUND', 'No avatar.');
+    }
+    return avatar;
+  }
+
+  /**
+   * Needs the password. The confirmation goes to the new address; the old one is told and keeps
+   * working until then. A taken address gets a different email (to the new address only) and
+   * the same answer, so the caller learns nothing about who has it.
+   */
+  async requestEmailChange(userId: string, newEmailRaw: string, password: string): Promise<void> {
+    const user = await this.get(userId);
+    const newEmail = normaliseEmail(newEmailRaw);
+    if (!user.passwordHash || !(await this.hasher.verify(user.passwordHash, password))) {
+      throw usersError('WRONG_PASSWORD', 'The password is not right.', { errors: [{ field: 'password', message: 'is not right' }] });
+    }
+    if (newEmail === normaliseEmail(user.email)) {
+      throw usersError('SAME_EMAIL', 'That is already your address.', { errors: [{ field: 'newEmail', message: 'is already your address' }] });
+    }
+    await this.dataSource.transaction(async (m) => {
+      const taken = await this.users.findByEmail(newEmail, m);
+      if (taken) {
+        await this.tokens.voidAll(user.id, 'email_change', m);
+      } else {
+        const token = await this.tokens.issue(user.id, 'email_change', EMAIL_CHANGE_TTL_MS, { newEmail }, m);
+        await this.notifications.notify(
+          {
+            event: 'auth.email_change_confirm',
+            to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
+            data: { newEmail, link: this.notifications.link(`/admin/#/confirm-email?token=${token}`) },
+          },
+          m,
+        );
+      }
+      await this.notifications.notify(
+        {
+          event: 'security.email_changed',
+          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+          data: { newEmail, completed: false },
+        },
+        m,
+      );
+      await this.audit.record({ action: AuditAction.EmailChangeRequested, actorUserId: user.id, subjectUserId: user.id }, m);
+    });
+  }
+
+  async confirmEmailChange(token: string): Promise<User> {
+    const userId = await this.dataSource.transaction(async (m) => {
+      const used = await this.tokens.consume('email_change', token, m);
+      const user = used ? await this.users.findById(used.userId, m) : null;
+      const newEmail = used ? String(used.data.newEmail) : '';
+      if (!used || !user) {
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+      }
+      if (await this.users.findByEmail(newEmail, m)) {
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+      }
+      const oldEmail = user.email;
+      const now = this.clock.now();
+      await this.users.update(user.id, { email: newEmail, emailVerifiedAt: now, updatedAt: now }, m);
+      await this.notifications.notify(
+        {
+          event: 'security.email_changed',
+          to: { userId: user.id, email: oldEmail, name: user.displayName, locale: user.language },
+          data: { newEmail, completed: true },
+        },
+        m,
+      );
+      await this.audit.record({ action: AuditAction.EmailChanged, actorUserId: user.id, subjectUserId: user.id, metadata: { from: oldEmail, to: newEmail } }, m);
+      return user.id;
+    });
+    return this.get(userId);
+  }
+}
+
+export function sniffImage(data: Buffer): string | undefined {
+  if (data.length >= 8 && data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return 'image/png';
+  }
+  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) {
+    return 'image/jpeg';
+  }
+  if (data.length >= 12 && data.toString('ascii', 0, 4) === 'RIFF' && data.toString('ascii', 8, 12) === 'WEBP') {
+    return 'image/webp';
+  }
+  return undefined;
+}

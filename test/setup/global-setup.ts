@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+import { dataSourceOptions } from '../../libs/core/src/database/data-source-options';
+import { runMigrations } from '../../libs/core/src/database/migrate';
+import { PGLITE_TEMPLATE_ENV, TEMPLATE_DB, TEST_DATABASE_URL, serverUrlFor } from './test-env';
+
+/**
+ * Migrates a template database once per run; each e2e file then starts from a copy of it.
+ * On PostgreSQL: CREATE DATABASE ... TEMPLATE. On PGlite: a dump of the migrated data directory.
+ */
+export default async function globalSetup() {
+  if (TEST_DATABASE_URL) {
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'latchkey_e2e_%'`);
+    for (const row of stale.rows as Array<{ datname: string }>) {
+      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+    await admin.end();
+    const ds = new DataSource(dataSourceOptions({ url: serverUrlFor(TEMPLATE_DB) }));
+    await ds.initialize();
+    await runMigrations(ds);
+    await ds.destroy();
+    return;
+  }
+  const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
+  await ds.initialize();
+  await runMigrations(ds);
+  const { getInstance } = (ds.options as unknown as { driver: { getInstance: () => Promise<{ dumpDataDir: (c?: string) => Promise<Blob> }> } }).driver;
+  const dump = await (await getInstance()).dumpDataDir('none');
+  const file = path.join(os.tmpdir(), `latchkey-pglite-template-${process.pid}.tar`);
+  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  await ds.destroy();
+  process.env[PGLITE_TEMPLATE_ENV] = file;
+}

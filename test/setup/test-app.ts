@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { AppConfig, Clock, DatabaseTarget, FakeClock, QueueDriver, loadConfig } from '@latchkey/core';
+import { OutboxRelay } from '@latchkey/notifications';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+
+import { configureApp, fastifyAdapter } from '../../apps/api/src/app.factory';
+import { AppModule } from '../../apps/api/src/app.module';
+import { startWorkers } from '../../apps/api/src/workers';
+import { SmtpSink } from '../fakes/smtp-sink';
+import { PGLITE_TEMPLATE_ENV, TEMPLATE_DB, TEST_DATABASE_URL, TEST_REDIS_URL, serverUrlFor } from './test-env';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  clock: FakeClock;
+  mail: SmtpSink;
+  dataSource: DataSource;
+  database: DatabaseTarget;
+  http(): TestAgent;
+  /** Waits until every committed notification has been delivered or given up on. */
+  settle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const databases: string[] = [];
+
+/** A fresh database for one test file, copied from the migrated template. */
+export async function createTestDatabase(): Promise<DatabaseTarget> {
+  if (TEST_DATABASE_URL) {
+    const name = `latchkey_e2e_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+    await admin.end();
+    databases.push(name);
+    return { url: serverUrlFor(name) };
+  }
+  const file = process.env[PGLITE_TEMPLATE_ENV];
+  if (!file) {
+    throw new Error('The e2e global setup did not prepare a PGlite template');
+  }
+  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]) };
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Run a second instance on the same database (and Redis), as a load balancer would. */
+  sameDatabaseAs?: TestApp;
+  /** Another SMTP sink to share. */
+  mail?: SmtpSink;
+  clock?: FakeClock;
+  workers?: boolean;
+}
+
+/**
+ * Boots the real AppModule on Fastify against its own database, a real SMTP sink on loopback,
+ * Redis when TEST_REDIS_URL is set (in-process queue otherwise) and a fake clock.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const mail = options.mail ?? (await new SmtpSink().start());
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-e2e-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: 'http://latchkey.test',
+    SMTP_URL: mail.url,
+    DATA_DIR: dataDir,
+    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...options.env,
+  });
+  config.redis.prefix = options.sameDatabaseAs?.config.redis.prefix ?? `lk-test-${randomBytes(4).toString('hex')}`;
+  const database = options.sameDatabaseAs?.database ?? (await createTestDatabase());
+  const clock = options.clock ?? options.sameDatabaseAs?.clock ?? new FakeClock();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ config, database })] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), { logger: false });
+  await configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  if (options.workers !== false) {
+    await startWorkers(app);
+  }
+  const dataSource = app.get(DataSource);
+  const driver = (dataSource.options as { driver?: DatabaseTarget['pgliteDriver'] }).driver;
+  const shareable = database.url ? database : { ...database, pgliteDriver: driver };
+  const testApp: TestApp = {
+    app,
+    config,
+    clock,
+    mail,
+    dataSource,
+    database: shareable,
+    http: () => request(app.getHttpServer()),
+    settle: async (timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      const relay = app.get(OutboxRelay);
+      for (;;) {
+        await relay.relayOnce();
+        const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status IN ('pending', 'queued', 'sending')`);
+        if (n === 0) {
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`${n} notification(s) still undelivered after ${timeoutMs} ms`);
+        }
+        await app.get(QueueDriver).drain(timeoutMs).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: async () => {
+      await app.close();
+      if (!options.mail && !options.sameDatabaseAs) {
+        await mail.close();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return testApp;
+}
