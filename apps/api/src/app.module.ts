@@ -1,6 +1,7 @@
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { SessionsModule } from '@latchkey/sessions';
 import { UsersModule } from '@latchkey/users';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule],
+      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule, MfaModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

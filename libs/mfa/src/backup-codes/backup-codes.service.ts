@@ -1,0 +1,75 @@
+import { randomInt } from 'node:crypto';
+
+import { hashToken } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { returning } from '../sql';
+
+const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+export function normalizeBackupCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toLowerCase();
+}
+
+/** Ten random characters (about 49 bits): a fast hash is enough, and lookups stay indexed. */
+@Injectable()
+export class BackupCodesService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  static generateCode(): string {
+    let s = '';
+    for (let i = 0; i < 10; i++) {
+      s += ALPHABET[randomInt(ALPHABET.length)];
+    }
+    return `${s.slice(0, 5)}-${s.slice(5)}`;
+  }
+
+  static hash(userId: string, code: string): string {
+    return hashToken(`${userId}:${normalizeBackupCode(code)}`);
+  }
+
+  /** Voids every old code and stores a new set; the plain codes are returned once, here. */
+  async replace(userId: string, count: number, now: Date, m: EntityManager): Promise<string[]> {
+    await m.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+    const codes = new Set<string>();
+    while (codes.size < count) {
+      codes.add(BackupCodesService.generateCode());
+    }
+    const list = [...codes];
+    const values = list.map((_, i) => `($1, $${i + 3}, $2)`).join(', ');
+    await m.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ${values}`, [
+      userId,
+      now,
+      ...list.map((c) => BackupCodesService.hash(userId, c)),
+    ]);
+    return list;
+  }
+
+  /** Spends a code: one conditional UPDATE, so parallel uses of one code give exactly one success. */
+  async consume(userId: string, code: string, now: Date, m?: EntityManager): Promise<boolean> {
+    const normalized = normalizeBackupCode(code);
+    if (!/^[a-z0-9]{10}$/.test(normalized)) {
+      return false;
+    }
+    const rows = await returning<{ id: string }>(
+      m ?? this.dataSource,
+      `UPDATE mfa_backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
+      [userId, BackupCodesService.hash(userId, normalized), now],
+    );
+    return rows.length === 1;
+  }
+
+  async remaining(userId: string, m?: EntityManager): Promise<number> {
+    const rows: Array<{ n: number }> = await (m ?? this.dataSource).query(
+      `SELECT count(*)::int AS n FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,
+      [userId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async removeAll(userId: string, m: EntityManager): Promise<void> {
+    await m.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+  }
+}

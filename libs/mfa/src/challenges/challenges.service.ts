@@ -1,0 +1,64 @@
+import { Clock } from '@latchkey/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { MfaChallenge } from '../entities/mfa-challenge.entity';
+import { MFA_OPTIONS, MfaOptions } from '../mfa.constants';
+import { mfaError } from '../mfa.exception';
+import { returning } from '../sql';
+
+export const challengeGone = () =>
+  mfaError('MFA_CHALLENGE_INVALID', 'This sign-in attempt expired or ran out of tries. Sign in again with your password.', {
+    errors: [{ field: 'challengeId', message: 'is expired, used or unknown' }],
+  });
+
+/** The pending second step of a sign-in: 5 minutes, 5 attempts, finished once. */
+@Injectable()
+export class ChallengesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
+  ) {}
+
+  async create(userId: string): Promise<MfaChallenge> {
+    const now = this.clock.now();
+    const repo = this.dataSource.getRepository(MfaChallenge);
+    const row = { userId, createdAt: now, expiresAt: new Date(now.getTime() + this.options.challengeTtlMs), attempts: 0, completedAt: null };
+    const result = await repo.insert(row);
+    return { ...row, id: (result.identifiers[0] as { id: string }).id };
+  }
+
+  /** A live challenge, without spending an attempt (sending an SMS code). */
+  async live(id: string): Promise<MfaChallenge> {
+    const c = await this.dataSource.getRepository(MfaChallenge).findOne({ where: { id } });
+    if (!c || c.completedAt || c.expiresAt.getTime() <= this.clock.nowMs() || c.attempts >= this.options.challengeMaxAttempts) {
+      throw challengeGone();
+    }
+    return c;
+  }
+
+  /** Spends one attempt atomically; throws when the challenge is expired, finished or out of attempts. */
+  async spendAttempt(id: string): Promise<string> {
+    const rows = await returning<{ user_id: string }>(
+      this.dataSource,
+      `UPDATE mfa_challenges SET attempts = attempts + 1
+        WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id`,
+      [id, this.clock.now(), this.options.challengeMaxAttempts],
+    );
+    if (!rows[0]) {
+      throw challengeGone();
+    }
+    return rows[0].user_id;
+  }
+
+  async complete(id: string, m?: EntityManager): Promise<boolean> {
+    const rows = await returning<{ id: string }>(
+      m ?? this.dataSource,
+      `UPDATE mfa_challenges SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL RETURNING id`,
+      [id, this.clock.now()],
+    );
+    return rows.length === 1;
+  }
+}

@@ -1,0 +1,122 @@
+import { LoginActivityService, LoginResult, LoginUseCase } from '@latchkey/auth';
+import { ClientInfo, Clock } from '@latchkey/core';
+import { UsersService } from '@latchkey/users';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { DataSource } from 'typeorm';
+
+import { ChallengesService, challengeGone } from './challenges/challenges.service';
+import { SmsSentDto } from './dto/mfa.dto';
+import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
+import { mfaError } from './mfa.exception';
+import { MfaService, invalidCode } from './mfa.service';
+import { SmsCodesService } from './sms/sms-codes.service';
+import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
+
+export interface CompleteMfaInput {
+  challengeId: string;
+  method: 'totp' | 'sms' | 'backup_code';
+  code: string;
+  trustDevice?: boolean;
+  client: ClientInfo;
+}
+
+export type CompleteMfaResult = LoginResult & { device?: { token: string; expiresAt: Date } };
+
+/** The second step of a sign-in: answer a challenge with a TOTP, SMS or backup code. */
+@Injectable()
+export class CompleteMfaSignInUseCase {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
+    private readonly challenges: ChallengesService,
+    private readonly mfa: MfaService,
+    private readonly smsCodes: SmsCodesService,
+    private readonly trustedDevices: TrustedDevicesService,
+    private readonly users: UsersService,
+    private readonly login: LoginUseCase,
+    private readonly activity: LoginActivityService,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
+    const userId = await this.challenges.spendAttempt(input.challengeId);
+    await this.mfa.assertNotLocked(userId);
+    const user = await this.users.get(userId);
+    let recovery = false;
+    let ok = false;
+    switch (input.method) {
+      case 'totp':
+        ok = await this.mfa.verifyTotp(userId, input.code);
+        break;
+      case 'sms': {
+        const purpose = await this.smsCodes.verify({ userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId }, input.code);
+        ok = purpose !== undefined;
+        recovery = purpose === 'recovery';
+        break;
+      }
+      case 'backup_code':
+        ok = await this.mfa.useBackupCode(user, input.code);
+        break;
+    }
+    if (!ok) {
+      await this.activity.record(userId, input.client, 'mfa_failed', input.method);
+      await this.mfa.recordFailure(user);
+      throw invalidCode();
+    }
+    if (!(await this.challenges.complete(input.challengeId))) {
+      throw challengeGone();
+    }
+    await this.mfa.clearFailures(userId);
+    if (recovery) {
+      // The authenticator is lost: remove it so the restricted session must set one up again.
+      await this.dataSource.transaction((m) => this.mfa.wipe(user, 'you signed in with an SMS recovery code', user.id, m, ['sms']));
+      return this.login.issueSession(user, input.client, 'mfa_recovery', { method: 'sms_recovery' });
+    }
+    const result = await this.login.issueSession(user, input.client, null, { method: input.method });
+    if (!input.trustDevice) {
+      return result;
+    }
+    const issued = await this.dataSource.transaction(async (m) => {
+      const d = await this.trustedDevices.issue(user.id, input.client, m);
+      await this.mfa.auditAndNotify(
+        user,
+        MfaAuditAction.TrustedDeviceAdded,
+        { deviceId: d.device.id },
+        'security.trusted_device_added',
+        {
+          when: this.clock.now().toUTCString(),
+          until: d.device.expiresAt.toUTCString(),
+          browser: input.client.browser,
+          os: input.client.os,
+          location: input.client.location,
+          ip: input.client.ip ?? 'unknown',
+        },
+        m,
+      );
+      return d;
+    });
+    return { ...result, device: { token: issued.token, expiresAt: issued.device.expiresAt } };
+  }
+
+  async sendSms(challengeId: string): Promise<SmsSentDto> {
+    const challenge = await this.challenges.live(challengeId);
+    return this.mfa.sendSignInSms(challenge.userId, challenge.id, 'sign_in');
+  }
+
+  /** SMS recovery, except to countries where SMS is unreliable or abused: those go through support. */
+  async sendRecoverySms(challengeId: string): Promise<SmsSentDto> {
+    const challenge = await this.challenges.live(challengeId);
+    const phone = await this.mfa.recoveryPhone(challenge.userId);
+    const country = phone ? parsePhoneNumberFromString(phone)?.country : undefined;
+    if (phone && (!country || this.options.smsRecoveryBlockedCountries.includes(country))) {
+      throw mfaError(
+        'SMS_COUNTRY_BLOCKED',
+        'Recovery by text message is not available for phone numbers in your country. Open a support ticket to recover your account.',
+        { data: { country: country ?? null, supportTicketUrl: '/api/v1/support/tickets' } },
+      );
+    }
+    return this.mfa.sendSignInSms(challenge.userId, challenge.id, 'recovery');
+  }
+}

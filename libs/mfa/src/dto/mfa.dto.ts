@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+
+const CODE = /^[A-Za-z0-9-]{6,20}$/;
+const CODE_MESSAGE = 'code must be a 6-digit code or a backup code';
+
+export class ConfirmCodeDto {
+  @ApiProperty({ description: 'The 6-digit code', example: '123456' })
+  @IsString()
+  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  code: string;
+}
+
+/** Reauth for removing factors: the current password and a current code are both required. */
+export class ReauthProofDto {
+  @ApiPropertyOptional({ description: 'Your current password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'A current TOTP code or a backup code' })
+  @IsOptional()
+  @IsString()
+  @Matches(CODE, { message: CODE_MESSAGE })
+  code?: string;
+}
+
+export class SmsSetupDto {
+  @ApiProperty({ description: 'Phone number in E.164', example: '+14155550123' })
+  @IsString()
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number like +14155550123' })
+  phone: string;
+}
+
+export class LoginMfaDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'challengeId must be a UUID' })
+  challengeId: string;
+
+  @ApiProperty({ enum: ['totp', 'sms', 'backup_code'] })
+  @IsIn(['totp', 'sms', 'backup_code'], { message: 'method must be one of totp, sms, backup_code' })
+  method: 'totp' | 'sms' | 'backup_code';
+
+  @ApiProperty()
+  @IsString()
+  @Matches(CODE, { message: CODE_MESSAGE })
+  code: string;
+
+  @ApiPropertyOptional({ description: 'Skip the second step on this device for 30 days' })
+  @IsOptional()
+  @IsBoolean()
+  trustDevice?: boolean;
+}
+
+export class ChallengeRefDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'challengeId must be a UUID' })
+  challengeId: string;
+}
+
+export class TotpSetupResponseDto {
+  @ApiProperty({ description: 'Base32 secret, shown once for manual entry' }) secret: string;
+  @ApiProperty({ example: 'otpauth://totp/Latchkey:me%40example.com?secret=...&issuer=Latchkey' }) otpauthUri: string;
+  @ApiProperty({ description: 'PNG data URL of the otpauth URI' }) qrCode: string;
+}
+
+export class FactorEnabledDto {
+  @ApiProperty({ enum: ['enabled'] }) status: string;
+  @ApiProperty({ enum: ['totp', 'sms'] }) method: string;
+  @ApiPropertyOptional({ type: [String], description: 'With the first factor: ten one-time backup codes, shown only now' })
+  backupCodes?: string[];
+}
+
+export class BackupCodesDto {
+  @ApiProperty({ type: [String], description: 'Ten one-time codes, shown only now; the old ones no longer work' })
+  backupCodes: string[];
+}
+
+export class SmsSentDto {
+  @ApiProperty({ enum: ['sent'] }) status: string;
+  @ApiProperty({ description: 'The number the code went to, masked' }) phone: string;
+  @ApiProperty() expiresAt: string;
+}
+
+export class MfaStatusDto {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ description: 'An authenticator app is set up' }) totp: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'Masked phone of the SMS factor' }) sms: string | null;
+  @ApiProperty() backupCodesRemaining: number;
+  @ApiProperty({ type: [String], description: 'Accounts you belong to that require 2FA' }) requiredBy: string[];
+  @ApiProperty({ type: [String], description: 'What a sign-in can ask for' }) methods: string[];
+}
+
+export class TrustedDeviceDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty({ nullable: true, type: String }) lastUsedAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ nullable: true, type: String }) browser: string | null;
+  @ApiProperty({ nullable: true, type: String }) os: string | null;
+  @ApiProperty({ nullable: true, type: String }) deviceType: string | null;
+  @ApiProperty({ nullable: true, type: String }) location: string | null;
+}
+
+export class MfaStatusMessageDto {
+  @ApiProperty() status: string;
+  @ApiPropertyOptional() detail?: string;
+}

@@ -1,0 +1,62 @@
+import { LoginResponseDto, SessionCookies } from '@latchkey/auth';
+import { Public, describeClient } from '@latchkey/core';
+import { UsersService } from '@latchkey/users';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
+import { ChallengeRefDto, LoginMfaDto, SmsSentDto } from './dto/mfa.dto';
+
+@ApiTags('auth')
+@Controller()
+export class MfaSignInController {
+  constructor(
+    private readonly complete: CompleteMfaSignInUseCase,
+    private readonly cookies: SessionCookies,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @Post('auth/login/mfa')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Finish a sign-in with a TOTP, SMS or backup code; trustDevice skips this step for 30 days' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  async finish(@Body() body: LoginMfaDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
+    const result = await this.complete.execute({ ...body, client: describeClient(req.ip, req.headers['user-agent']) });
+    if (result.status === 'mfa_required') {
+      return { status: 'mfa_required', ...result.challenge };
+    }
+    this.cookies.set(reply, result.token, result.csrfToken, result.expiresAt);
+    if (result.device) {
+      this.cookies.setDevice(reply, result.device.token, result.device.expiresAt);
+    }
+    return {
+      status: result.status,
+      session: { id: result.sessionId, token: result.token, expiresAt: result.expiresAt.toISOString() },
+      user: this.users.toDto(result.user),
+      csrfToken: result.csrfToken,
+      ...(result.device ? { deviceToken: result.device.token } : {}),
+    };
+  }
+
+  @Public()
+  @Post('auth/login/mfa/sms')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text the sign-in code for a challenge to the phone on file' })
+  @ApiOkResponse({ type: SmsSentDto })
+  sendSms(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
+    return this.complete.sendSms(body.challengeId);
+  }
+
+  @Public()
+  @Post('auth/recovery/sms')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Lost authenticator: text a recovery code to the verified phone (not to blocked countries: open a support ticket then)',
+  })
+  @ApiOkResponse({ type: SmsSentDto })
+  sendRecovery(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
+    return this.complete.sendRecoverySms(body.challengeId);
+  }
+}

@@ -1,0 +1,133 @@
+import { AllowRestricted, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import {
+  BackupCodesDto,
+  ConfirmCodeDto,
+  FactorEnabledDto,
+  MfaStatusDto,
+  MfaStatusMessageDto,
+  ReauthProofDto,
+  SmsSentDto,
+  SmsSetupDto,
+  TotpSetupResponseDto,
+  TrustedDeviceDto,
+} from './dto/mfa.dto';
+import { MfaAuditAction } from './mfa.constants';
+import { mfaError } from './mfa.exception';
+import { MfaService } from './mfa.service';
+import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
+
+@ApiTags('mfa')
+@Controller()
+export class MfaController {
+  constructor(
+    private readonly mfa: MfaService,
+    private readonly trustedDevices: TrustedDevicesService,
+  ) {}
+
+  @Get('me/mfa')
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Two-factor status: authenticator, masked phone, backup codes left' })
+  @ApiOkResponse({ type: MfaStatusDto })
+  status(@CurrentUser() p: Principal): Promise<MfaStatusDto> {
+    return this.mfa.status(p.userId);
+  }
+
+  @Post('me/mfa/totp/setup')
+  @HttpCode(200)
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed' })
+  @ApiOkResponse({ type: TotpSetupResponseDto })
+  startTotp(@CurrentUser() p: Principal): Promise<TotpSetupResponseDto> {
+    return this.mfa.startTotp(p);
+  }
+
+  @Post('me/mfa/totp/confirm')
+  @HttpCode(200)
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Confirm the authenticator with a code; the first factor returns backup codes once' })
+  @ApiOkResponse({ type: FactorEnabledDto })
+  confirmTotp(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
+    return this.mfa.confirmTotp(p, body.code);
+  }
+
+  @Delete('me/mfa/totp')
+  @ApiOperation({ summary: 'Remove the authenticator (password and a current code required); trusted devices are revoked' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  async disableTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+    await this.mfa.disable(p, 'totp', body ?? {});
+    return { status: 'disabled' };
+  }
+
+  @Post('me/mfa/sms/setup')
+  @HttpCode(200)
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor' })
+  @ApiOkResponse({ type: SmsSentDto })
+  startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
+    return this.mfa.startSms(p, body.phone);
+  }
+
+  @Post('me/mfa/sms/confirm')
+  @HttpCode(200)
+  @AllowRestricted()
+  @ApiOperation({ summary: 'Confirm the phone with the texted code' })
+  @ApiOkResponse({ type: FactorEnabledDto })
+  confirmSms(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
+    return this.mfa.confirmSms(p, body.code);
+  }
+
+  @Delete('me/mfa/sms')
+  @ApiOperation({ summary: 'Remove the phone factor (password and a current code required)' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  async disableSms(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+    await this.mfa.disable(p, 'sms', body ?? {});
+    return { status: 'disabled' };
+  }
+
+  @Post('me/mfa/backup-codes/regenerate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'New backup codes (password and a current code required); the old ones stop working' })
+  @ApiOkResponse({ type: BackupCodesDto })
+  async regenerate(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
+    return { backupCodes: await this.mfa.regenerateBackupCodes(p, body ?? {}) };
+  }
+
+  @Post('me/mfa/reset')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove every factor, backup code and trusted device (password and a current code required)' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  async reset(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+    await this.mfa.selfReset(p, body ?? {});
+    return { status: 'reset', detail: 'Two-factor authentication is off. Set it up again.' };
+  }
+
+  @Get('me/trusted-devices')
+  @ApiOperation({ summary: 'Devices that skip the second sign-in step' })
+  @ApiOkResponse({ type: [TrustedDeviceDto] })
+  listDevices(@CurrentUser() p: Principal): Promise<TrustedDeviceDto[]> {
+    return this.trustedDevices.list(p.userId);
+  }
+
+  @Delete('me/trusted-devices/:id')
+  @ApiOperation({ summary: 'Stop trusting one device' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  async revokeDevice(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<MfaStatusMessageDto> {
+    if (!(await this.trustedDevices.revoke(p.userId, id))) {
+      throw mfaError('TRUSTED_DEVICE_NOT_FOUND', 'No such trusted device.');
+    }
+    await this.mfa.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { deviceId: id });
+    return { status: 'revoked' };
+  }
+
+  @Delete('me/trusted-devices')
+  @ApiOperation({ summary: 'Stop trusting every device' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  async revokeAllDevices(@CurrentUser() p: Principal): Promise<MfaStatusMessageDto> {
+    const count = await this.trustedDevices.revokeAll(p.userId);
+    await this.mfa.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { count });
+    return { status: 'revoked', detail: `${count} device(s) no longer trusted.` };
+  }
+}

@@ -1,0 +1,36 @@
+import { AuthModule } from '@latchkey/auth';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { BackupCodesService } from './backup-codes/backup-codes.service';
+import { ChallengesService } from './challenges/challenges.service';
+import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
+import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
+import { FactorsRepository } from './factors.repository';
+import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS } from './mfa.constants';
+import { MfaController } from './mfa.controller';
+import { MfaService } from './mfa.service';
+import { MfaSignInController } from './mfa-sign-in.controller';
+import { MfaSignInStep } from './mfa-sign-in.step';
+import { SmsCodesService } from './sms/sms-codes.service';
+import { SmsSender } from './sms/sms-sender';
+import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
+
+@Module({
+  imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],
+  controllers: [MfaController, MfaSignInController],
+  providers: [
+    { provide: MFA_OPTIONS, useValue: DEFAULT_MFA_OPTIONS },
+    BackupCodesService,
+    ChallengesService,
+    CompleteMfaSignInUseCase,
+    FactorsRepository,
+    MfaService,
+    MfaSignInStep,
+    SmsCodesService,
+    SmsSender,
+    TrustedDevicesService,
+  ],
+  exports: [MfaService, TrustedDevicesService, SmsSender],
+})
+export class MfaModule {}

@@ -1,0 +1,341 @@
+import { AuditService } from '@latchkey/audit';
+import { ReauthService } from '@latchkey/auth';
+import { APP_CONFIG, AppConfig, Clock, Principal, RateLimitStore, SecretBox } from '@latchkey/core';
+import { EventType, NotificationsService } from '@latchkey/notifications';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UsersService } from '@latchkey/users';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { BackupCodesService } from './backup-codes/backup-codes.service';
+import { FactorEnabledDto, MfaStatusDto, SmsSentDto, TotpSetupResponseDto } from './dto/mfa.dto';
+import { FactorKind, MfaFactor } from './entities/mfa-factor.entity';
+import { FactorsRepository } from './factors.repository';
+import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
+import { mfaError } from './mfa.exception';
+import { SmsCodesService } from './sms/sms-codes.service';
+import { SmsSender, maskPhone } from './sms/sms-sender';
+import { Totp } from './totp/totp';
+import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
+
+const METHOD_LABEL: Record<FactorKind, string> = { totp: 'An authenticator app', sms: 'A phone number for text-message codes' };
+
+export const invalidCode = (field = 'code') => mfaError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field, message: 'is not right' }] });
+
+/** Enrolment, verification and removal of second factors for one user at a time. */
+@Injectable()
+export class MfaService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
+    private readonly factors: FactorsRepository,
+    private readonly backupCodes: BackupCodesService,
+    private readonly smsCodes: SmsCodesService,
+    private readonly sms: SmsSender,
+    private readonly trustedDevices: TrustedDevicesService,
+    private readonly secrets: SecretBox,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly auditLog: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly reauth: ReauthService,
+    private readonly rateLimits: RateLimitStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async status(userId: string): Promise<MfaStatusDto> {
+    const confirmed = await this.factors.findConfirmed(userId);
+    const totp = confirmed.some((f) => f.kind === 'totp');
+    const sms = confirmed.find((f) => f.kind === 'sms');
+    const backupCodesRemaining = confirmed.length > 0 ? await this.backupCodes.remaining(userId) : 0;
+    return {
+      enabled: confirmed.length > 0,
+      totp,
+      sms: sms?.phone ? maskPhone(sms.phone) : null,
+      backupCodesRemaining,
+      requiredBy: [],
+      methods: this.methodsOf(confirmed, backupCodesRemaining),
+    };
+  }
+
+  methodsOf(confirmed: MfaFactor[], backupCodesRemaining: number): string[] {
+    const methods: string[] = [];
+    if (confirmed.some((f) => f.kind === 'totp')) {
+      methods.push('totp');
+    }
+    if (confirmed.some((f) => f.kind === 'sms')) {
+      methods.push('sms');
+    }
+    if (confirmed.length > 0 && backupCodesRemaining > 0) {
+      methods.push('backup_code');
+    }
+    return methods;
+  }
+
+  async hasSecondFactor(userId: string): Promise<boolean> {
+    return (await this.factors.findConfirmed(userId)).length > 0;
+  }
+
+  // --- TOTP ---------------------------------------------------------------------------------
+
+  async startTotp(principal: Principal): Promise<TotpSetupResponseDto> {
+    const secret = Totp.generateSecret();
+    const ok = await this.factors.upsertPending(principal.userId, 'totp', { secretSealed: this.secrets.seal(secret, principal.userId) }, this.clock.now());
+    if (!ok) {
+      throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Remove it first to set up another one.');
+    }
+    const otpauthUri = Totp.uri(this.config.auth.totpIssuer, principal.email, secret);
+    return { secret, otpauthUri, qrCode: await Totp.qrDataUrl(otpauthUri) };
+  }
+
+  async confirmTotp(principal: Principal, code: string): Promise<FactorEnabledDto> {
+    const factor = await this.factors.find(principal.userId, 'totp');
+    if (!factor || factor.confirmedAt || !factor.secretSealed) {
+      throw factor?.confirmedAt
+        ? mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up.')
+        : mfaError('MFA_SETUP_NOT_STARTED', 'Start the authenticator setup first.');
+    }
+    const step = Totp.verify(this.secrets.open(factor.secretSealed, principal.userId), code, this.epochSeconds());
+    if (step === undefined) {
+      throw invalidCode();
+    }
+    return this.enable(principal, factor, 'totp', step);
+  }
+
+  // --- SMS ----------------------------------------------------------------------------------
+
+  async startSms(principal: Principal, phone: string): Promise<SmsSentDto> {
+    const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now());
+    if (!ok) {
+      throw mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up. Remove it first to use another number.');
+    }
+    const { code, expiresAt } = await this.smsCodes.issue(principal.userId, 'setup', null);
+    await this.sms.send(phone, `Your Latchkey code to add this phone is ${code}. It expires in 10 minutes.`);
+    return { status: 'sent', phone: maskPhone(phone), expiresAt: expiresAt.toISOString() };
+  }
+
+  async confirmSms(principal: Principal, code: string): Promise<FactorEnabledDto> {
+    const factor = await this.factors.find(principal.userId, 'sms');
+    if (!factor || factor.confirmedAt) {
+      throw factor?.confirmedAt
+        ? mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up.')
+        : mfaError('MFA_SETUP_NOT_STARTED', 'Send a code to your phone first.');
+    }
+    if (!(await this.smsCodes.verify({ userId: principal.userId, purposes: ['setup'], challengeId: null }, code))) {
+      throw invalidCode();
+    }
+    return this.enable(principal, factor, 'sms', null);
+  }
+
+  async sendSignInSms(userId: string, challengeId: string, purpose: 'sign_in' | 'recovery'): Promise<SmsSentDto> {
+    const factor = await this.factors.find(userId, 'sms');
+    if (!factor?.confirmedAt || !factor.phone) {
+      throw purpose === 'recovery'
+        ? mfaError('NO_RECOVERY_PHONE', 'There is no verified phone on this account. Use a backup code or open a support ticket to recover it.')
+        : mfaError('MFA_METHOD_UNAVAILABLE', 'Text-message codes are not set up on this account.', {
+            errors: [{ field: 'method', message: 'is not set up' }],
+          });
+    }
+    const { code, expiresAt } = await this.smsCodes.issue(userId, purpose, challengeId);
+    await this.sms.send(
+      factor.phone,
+      purpose === 'recovery'
+        ? `Your Latchkey recovery code is ${code}. Using it removes your authenticator app so you can set up a new one. It expires in 10 minutes.`
+        : `Your Latchkey sign-in code is ${code}. It expires in 10 minutes. Never share it.`,
+    );
+    return { status: 'sent', phone: maskPhone(factor.phone), expiresAt: expiresAt.toISOString() };
+  }
+
+  async recoveryPhone(userId: string): Promise<string | undefined> {
+    const factor = await this.factors.find(userId, 'sms');
+    return factor?.confirmedAt && factor.phone ? factor.phone : undefined;
+  }
+
+  // --- Enabling and removing ----------------------------------------------------------------
+
+  private async enable(principal: Principal, factor: MfaFactor, kind: FactorKind, step: number | null): Promise<FactorEnabledDto> {
+    const user = await this.users.get(principal.userId);
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (m) => {
+      const hadFactor = (await this.factors.findConfirmed(user.id, m)).length > 0;
+      if (!(await this.factors.confirm(factor.id, now, step, m))) {
+        throw mfaError('MFA_ALREADY_ENABLED', 'This factor is already set up.');
+      }
+      let backupCodes: string[] | undefined;
+      if (!hadFactor || (await this.backupCodes.remaining(user.id, m)) === 0) {
+        backupCodes = await this.backupCodes.replace(user.id, this.options.backupCodeCount, now, m);
+      }
+      if (principal.restriction) {
+        await this.sessions.setRestriction(user.id, principal.sessionId, null, m);
+      }
+      await this.auditLog.record(
+        { action: kind === 'totp' ? MfaAuditAction.TotpEnabled : MfaAuditAction.SmsEnabled, actorUserId: user.id, subjectUserId: user.id },
+        m,
+      );
+      await this.notify(user, 'security.mfa_enabled', { method: METHOD_LABEL[kind], when: now.toUTCString() }, m);
+      return { status: 'enabled', method: kind, ...(backupCodes ? { backupCodes } : {}) };
+    });
+  }
+
+  async disable(principal: Principal, kind: FactorKind, proof: { password?: string; code?: string }): Promise<void> {
+    await this.reauth.assert(principal, proof, { requireProof: true });
+    const user = await this.users.get(principal.userId);
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (m) => {
+      const factor = await this.factors.find(user.id, kind, m);
+      if (!factor?.confirmedAt || !(await this.factors.remove(user.id, kind, m))) {
+        throw mfaError('MFA_FACTOR_NOT_FOUND', kind === 'totp' ? 'No authenticator app is set up.' : 'No phone is set up.');
+      }
+      if ((await this.factors.findConfirmed(user.id, m)).length === 0) {
+        await this.backupCodes.removeAll(user.id, m);
+      }
+      const revoked = await this.trustedDevices.revokeAll(user.id, m);
+      await this.auditLog.record(
+        {
+          action: kind === 'totp' ? MfaAuditAction.TotpDisabled : MfaAuditAction.SmsDisabled,
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          metadata: { trustedDevicesRevoked: revoked },
+        },
+        m,
+      );
+      await this.notify(user, 'security.mfa_disabled', { method: METHOD_LABEL[kind], when: now.toUTCString() }, m);
+    });
+  }
+
+  async regenerateBackupCodes(principal: Principal, proof: { password?: string; code?: string }): Promise<string[]> {
+    await this.reauth.assert(principal, proof, { requireProof: true });
+    if (!(await this.hasSecondFactor(principal.userId))) {
+      throw mfaError('MFA_FACTOR_NOT_FOUND', 'Set up two-factor authentication first.');
+    }
+    return this.dataSource.transaction(async (m) => {
+      const codes = await this.backupCodes.replace(principal.userId, this.options.backupCodeCount, this.clock.now(), m);
+      await this.auditLog.record({ action: MfaAuditAction.BackupCodesRegenerated, actorUserId: principal.userId, subjectUserId: principal.userId }, m);
+      return codes;
+    });
+  }
+
+  async selfReset(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
+    await this.reauth.assert(principal, proof, { requireProof: true });
+    const user = await this.users.get(principal.userId);
+    await this.dataSource.transaction((m) => this.wipe(user, 'you reset it from your security settings', user.id, m));
+  }
+
+  /** Removes every factor, backup code, pending SMS code and trusted device; emails and audits it. */
+  async wipe(user: User, reason: string, actorUserId: string | null, m: EntityManager, keep: FactorKind[] = []): Promise<void> {
+    const confirmed = await this.factors.findConfirmed(user.id, m);
+    for (const f of confirmed) {
+      if (!keep.includes(f.kind)) {
+        await this.factors.remove(user.id, f.kind, m);
+      }
+    }
+    await m.query(`DELETE FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NULL`, [user.id]);
+    await this.backupCodes.removeAll(user.id, m);
+    await this.smsCodes.removeAll(user.id, m);
+    const revoked = await this.trustedDevices.revokeAll(user.id, m);
+    await this.auditLog.record(
+      {
+        action: MfaAuditAction.Reset,
+        actorUserId,
+        actorKind: actorUserId ? 'user' : 'system',
+        subjectUserId: user.id,
+        metadata: { reason, removed: confirmed.map((f) => f.kind).filter((k) => !keep.includes(k)), trustedDevicesRevoked: revoked },
+      },
+      m,
+    );
+    await this.notify(user, 'security.mfa_reset', { reason, when: this.clock.now().toUTCString() }, m);
+  }
+
+  // --- Verification -------------------------------------------------------------------------
+
+  private epochSeconds(): number {
+    return Math.floor(this.clock.nowMs() / 1000);
+  }
+
+  async verifyTotp(userId: string, code: string, m?: EntityManager): Promise<boolean> {
+    const factor = await this.factors.find(userId, 'totp', m);
+    if (!factor?.confirmedAt || !factor.secretSealed) {
+      return false;
+    }
+    const step = Totp.verify(this.secrets.open(factor.secretSealed, userId), code, this.epochSeconds());
+    return step !== undefined && (await this.factors.claimTotpStep(factor.id, step, this.clock.now(), m));
+  }
+
+  /** Spends a backup code and tells the user (and warns when few remain). */
+  async useBackupCode(user: User, code: string): Promise<boolean> {
+    if (!(await this.backupCodes.consume(user.id, code, this.clock.now()))) {
+      return false;
+    }
+    const remaining = await this.backupCodes.remaining(user.id);
+    await this.dataSource.transaction(async (m) => {
+      await this.auditLog.record({ action: MfaAuditAction.BackupCodeUsed, actorUserId: user.id, subjectUserId: user.id, metadata: { remaining } }, m);
+      await this.notify(user, 'security.backup_code_used', { remaining, when: this.clock.now().toUTCString() }, m);
+      if (remaining <= this.options.backupCodesLowAt) {
+        await this.notify(user, 'security.backup_codes_low', { remaining }, m);
+      }
+    });
+    return true;
+  }
+
+  /** For reauth and password reset: a TOTP code or a backup code. Counts towards the lock. */
+  async verifyAny(userId: string, code: string): Promise<boolean> {
+    await this.assertNotLocked(userId);
+    const user = await this.users.get(userId);
+    const ok = /^\d{6}$/.test(code) ? await this.verifyTotp(userId, code) : await this.useBackupCode(user, code);
+    if (!ok) {
+      await this.recordFailure(user);
+    }
+    return ok;
+  }
+
+  private lockKey(userId: string) {
+    return `mfa:fail:${userId}`;
+  }
+
+  async assertNotLocked(userId: string): Promise<void> {
+    const counter = await this.rateLimits.peek(this.lockKey(userId), this.clock.nowMs());
+    if (counter && counter.count >= this.options.lockAfterFailures) {
+      throw mfaError('MFA_LOCKED', 'Too many wrong codes. Two-factor attempts on this account are paused for a while; we emailed you.', {
+        retryAfterSeconds: Math.max(1, Math.ceil((counter.resetAt - this.clock.nowMs()) / 1000)),
+      });
+    }
+  }
+
+  /** Failures add up across challenges; reaching the limit locks second-factor attempts and tells the user. */
+  async recordFailure(user: User): Promise<void> {
+    const counter = await this.rateLimits.hit(this.lockKey(user.id), this.options.lockWindowMs, this.clock.nowMs());
+    if (counter.count === this.options.lockAfterFailures) {
+      const until = new Date(counter.resetAt);
+      await this.dataSource.transaction(async (m) => {
+        await this.auditLog.record({ action: MfaAuditAction.Locked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } }, m);
+        await this.notify(user, 'security.mfa_locked', { until: until.toUTCString() }, m);
+      });
+    }
+  }
+
+  async clearFailures(userId: string): Promise<void> {
+    await this.rateLimits.reset(this.lockKey(userId));
+  }
+
+  async audit(userId: string, action: string, metadata: Record<string, unknown>): Promise<void> {
+    await this.auditLog.record({ action, actorUserId: userId, subjectUserId: userId, metadata });
+  }
+
+  async auditAndNotify(
+    user: User,
+    action: string,
+    metadata: Record<string, unknown>,
+    event: EventType,
+    data: Record<string, unknown>,
+    m: EntityManager,
+  ): Promise<void> {
+    await this.auditLog.record({ action, actorUserId: user.id, subjectUserId: user.id, metadata }, m);
+    await this.notify(user, event, data, m);
+  }
+
+  async notify(user: User, event: EventType, data: Record<string, unknown>, m: EntityManager): Promise<void> {
+    await this.notifications.notify({ event, to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language }, data }, m);
+  }
+}
