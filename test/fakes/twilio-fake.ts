@@ -37,8 +37,12 @@ export class TwilioFake {
   }
 
   /** Answers every later message with a Twilio error until cleared (21211: invalid "To" number). */
-  refuse(error: { status: number; code: number; message: string } | undefined = { status: 400, code: 21211, message: "The 'To' number is not a valid phone number." }) {
+  refuse(error = { status: 400, code: 21211, message: "The 'To' number is not a valid phone number." }) {
     this.failWith = error;
+  }
+
+  accept() {
+    this.failWith = undefined;
   }
 
   lastTo(phone: string): FakeSms | undefined {
