@@ -2,6 +2,7 @@ import { Totp } from '@latchkey/mfa';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
+import { DEMO_MEMBER_TOTP_SECRET, DEMO_PASSWORD, seedDemo } from '../../apps/api/src/seed/demo-seed';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { STEP_MS, bearer, enrolTotp, startChallenge, totpNow } from './mfa-helpers';
@@ -223,6 +224,20 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     const res = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) }).expect(200);
     return { auth: bearer(res.body.session.token) };
   }
+
+  it('seeds the demo member with a known TOTP secret, idempotently', async () => {
+    await seedDemo(t.app);
+    const signIns = await seedDemo(t.app);
+    const member = signIns.find((s) => s.email === 'member@demo.latchkey.dev')!;
+    expect(member.note).toBe(`TOTP secret: ${DEMO_MEMBER_TOTP_SECRET}`);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM mfa_factors f JOIN users u ON u.id = f.user_id WHERE u.email = 'member@demo.latchkey.dev'`,
+    );
+    expect(n).toBe(1);
+    t.clock.advance(STEP_MS);
+    const c = await startChallenge(t, member.email, DEMO_PASSWORD);
+    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, DEMO_MEMBER_TOTP_SECRET) }).expect(200);
+  });
 
   it('the Totp wrapper and an authenticator agree on codes', () => {
     const secret = Totp.generateSecret();

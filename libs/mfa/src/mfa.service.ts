@@ -104,6 +104,16 @@ export class MfaService {
     return this.enable(principal, factor, 'totp', step);
   }
 
+  /** For the demo seed: a confirmed authenticator with a known secret, unless one exists. */
+  async ensureConfirmedTotp(userId: string, secret: string): Promise<void> {
+    const now = this.clock.now();
+    await this.dataSource.query(
+      `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at, created_at, updated_at)
+       VALUES ($1, 'totp', $2, $3, $3, $3) ON CONFLICT (user_id, kind) DO NOTHING`,
+      [userId, this.secrets.seal(secret, userId), now],
+    );
+  }
+
   // --- SMS ----------------------------------------------------------------------------------
 
   async startSms(principal: Principal, phone: string): Promise<SmsSentDto> {

@@ -1,8 +1,11 @@
 import { PasswordHasher } from '@latchkey/core';
+import { MfaService } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
 import { INestApplicationContext } from '@nestjs/common';
 
 export const DEMO_PASSWORD = 'violet-anchor-tundra-42';
+/** The member's authenticator secret (base32, 160 bits): add it to an authenticator app by hand. */
+export const DEMO_MEMBER_TOTP_SECRET = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
 
 export interface DemoSignIn {
   email: string;
@@ -50,6 +53,14 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
         updatedAt: now,
         passwordChangedAt: now,
       });
+    }
+    if (demo.email === 'member@demo.latchkey.dev') {
+      const member = await users.findByEmail(demo.email);
+      if (member) {
+        await app.get(MfaService).ensureConfirmedTotp(member.id, DEMO_MEMBER_TOTP_SECRET);
+      }
+      signIns.push({ email: demo.email, role: demo.role, note: `TOTP secret: ${DEMO_MEMBER_TOTP_SECRET}` });
+      continue;
     }
     signIns.push({ email: demo.email, role: demo.role });
   }
