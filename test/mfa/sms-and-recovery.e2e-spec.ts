@@ -140,6 +140,33 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     expect(sms.body.code).toBe('MFA_METHOD_UNAVAILABLE');
   });
 
+  it('needs reauth to add a phone next to an authenticator once the sign-in is not recent', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const { secret } = await enrolTotp(t, s.auth);
+    t.clock.advance(6 * 60_000);
+    const phone = '+14155550166';
+    const denied = await t.http().post('/api/v1/me/mfa/sms/setup').set(s.auth).send({ phone });
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('REAUTH_REQUIRED');
+    expect(twilio.lastTo(phone)).toBeUndefined();
+    await t.http().post('/api/v1/me/mfa/sms/setup').set(s.auth).send({ phone, password: user.password, code: totpNow(t, secret) }).expect(200);
+  });
+
+  it('caps texts per account per hour, whatever the number of challenges', async () => {
+    const user = await createUser(t);
+    const phone = '+14155550155';
+    await enrolSms((await signIn(t, user.email)).auth, phone);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      t.clock.advance(31_000);
+      const c = await startChallenge(t, user.email, user.password);
+      statuses.push((await t.http().post('/api/v1/auth/login/mfa/sms').send({ challengeId: c.challengeId })).status);
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(10);
+    expect(statuses[statuses.length - 1]).toBe(429);
+  });
+
   it('removes the phone with reauth; a TOTP code proves it', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);

@@ -11,6 +11,8 @@ export interface MfaOptions {
   smsCodeTtlMs: number;
   smsCodeMaxAttempts: number;
   smsResendCooldownMs: number;
+  /** Texts per user per hour, against SMS pumping through repeated sign-in challenges. */
+  smsPerHour: number;
   trustedDeviceTtlMs: number;
   backupCodeCount: number;
   /** Email the user when this many unused backup codes or fewer remain. */
@@ -26,6 +28,7 @@ export const DEFAULT_MFA_OPTIONS: MfaOptions = {
   smsCodeTtlMs: 10 * 60_000,
   smsCodeMaxAttempts: 5,
   smsResendCooldownMs: 30_000,
+  smsPerHour: 10,
   trustedDeviceTtlMs: 30 * 24 * 3600_000,
   backupCodeCount: 10,
   backupCodesLowAt: 3,

@@ -38,10 +38,10 @@ export class MfaController {
   @Post('me/mfa/totp/setup')
   @HttpCode(200)
   @AllowRestricted()
-  @ApiOperation({ summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed' })
+  @ApiOperation({ summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed (reauth when another factor exists)' })
   @ApiOkResponse({ type: TotpSetupResponseDto })
-  startTotp(@CurrentUser() p: Principal): Promise<TotpSetupResponseDto> {
-    return this.mfa.startTotp(p);
+  startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
+    return this.mfa.startTotp(p, body ?? {});
   }
 
   @Post('me/mfa/totp/confirm')
@@ -64,10 +64,10 @@ export class MfaController {
   @Post('me/mfa/sms/setup')
   @HttpCode(200)
   @AllowRestricted()
-  @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor' })
+  @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor (reauth when another factor exists)' })
   @ApiOkResponse({ type: SmsSentDto })
   startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
-    return this.mfa.startSms(p, body.phone);
+    return this.mfa.startSms(p, body.phone, body);
   }
 
   @Post('me/mfa/sms/confirm')

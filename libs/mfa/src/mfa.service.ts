@@ -80,7 +80,18 @@ export class MfaService {
 
   // --- TOTP ---------------------------------------------------------------------------------
 
-  async startTotp(principal: Principal): Promise<TotpSetupResponseDto> {
+  /**
+   * Adding a factor next to an existing one needs a fresh sign-in or proof: otherwise a stolen
+   * session could add the thief's phone and later "recover" the account with it.
+   */
+  private async assertMayAddFactor(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
+    if (await this.hasSecondFactor(principal.userId)) {
+      await this.reauth.assert(principal, proof);
+    }
+  }
+
+  async startTotp(principal: Principal, proof: { password?: string; code?: string } = {}): Promise<TotpSetupResponseDto> {
+    await this.assertMayAddFactor(principal, proof);
     const secret = Totp.generateSecret();
     const ok = await this.factors.upsertPending(principal.userId, 'totp', { secretSealed: this.secrets.seal(secret, principal.userId) }, this.clock.now());
     if (!ok) {
@@ -116,7 +127,8 @@ export class MfaService {
 
   // --- SMS ----------------------------------------------------------------------------------
 
-  async startSms(principal: Principal, phone: string): Promise<SmsSentDto> {
+  async startSms(principal: Principal, phone: string, proof: { password?: string; code?: string } = {}): Promise<SmsSentDto> {
+    await this.assertMayAddFactor(principal, proof);
     const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now());
     if (!ok) {
       throw mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up. Remove it first to use another number.');
@@ -140,6 +152,7 @@ export class MfaService {
   }
 
   async sendSignInSms(userId: string, challengeId: string, purpose: 'sign_in' | 'recovery'): Promise<SmsSentDto> {
+    await this.assertNotLocked(userId);
     const factor = await this.factors.find(userId, 'sms');
     if (!factor?.confirmedAt || !factor.phone) {
       throw purpose === 'recovery'

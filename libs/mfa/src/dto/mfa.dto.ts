@@ -26,7 +26,7 @@ export class ReauthProofDto {
   code?: string;
 }
 
-export class SmsSetupDto {
+export class SmsSetupDto extends ReauthProofDto {
   @ApiProperty({ description: 'Phone number in E.164', example: '+14155550123' })
   @IsString()
   @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number like +14155550123' })

@@ -1,4 +1,4 @@
-import { Clock, constantTimeEqual, hashToken, randomDigits } from '@latchkey/core';
+import { Clock, RateLimitStore, constantTimeEqual, hashToken, randomDigits } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -20,6 +20,7 @@ export class SmsCodesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly rateLimits: RateLimitStore,
     @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
   ) {}
 
@@ -31,9 +32,8 @@ export class SmsCodesService {
   async issue(userId: string, purpose: SmsCodePurpose, challengeId: string | null): Promise<{ code: string; expiresAt: Date }> {
     const now = this.clock.now();
     const recent: Array<{ created_at: Date }> = await this.dataSource.query(
-      `SELECT created_at FROM mfa_sms_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL
-          AND challenge_id IS NOT DISTINCT FROM $3 ORDER BY created_at DESC LIMIT 1`,
-      [userId, purpose, challengeId],
+      `SELECT created_at FROM mfa_sms_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+      [userId, purpose],
     );
     if (recent[0]) {
       const waitMs = new Date(recent[0].created_at).getTime() + this.options.smsResendCooldownMs - now.getTime();
@@ -42,6 +42,12 @@ export class SmsCodesService {
           retryAfterSeconds: Math.ceil(waitMs / 1000),
         });
       }
+    }
+    const hourly = await this.rateLimits.hit(`mfa:sms:${userId}`, 3600_000, now.getTime());
+    if (hourly.count > this.options.smsPerHour) {
+      throw mfaError('SMS_RESEND_TOO_SOON', 'Too many text messages were sent to this account. Try again later or use another method.', {
+        retryAfterSeconds: Math.max(1, Math.ceil((hourly.resetAt - now.getTime()) / 1000)),
+      });
     }
     const code = randomDigits(6);
     const expiresAt = new Date(now.getTime() + this.options.smsCodeTtlMs);
