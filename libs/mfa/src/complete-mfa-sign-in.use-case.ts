@@ -42,7 +42,7 @@ export class CompleteMfaSignInUseCase {
 
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
     const userId = await this.challenges.spendAttempt(input.challengeId);
-    await this.mfa.assertNotLocked(userId);
+    const failures = await this.mfa.assertNotLocked(userId);
     const user = await this.users.get(userId);
     let recovery = false;
     let ok = false;
@@ -68,7 +68,9 @@ export class CompleteMfaSignInUseCase {
     if (!(await this.challenges.complete(input.challengeId))) {
       throw challengeGone();
     }
-    await this.mfa.clearFailures(userId);
+    if (failures) {
+      await this.mfa.clearFailures(userId);
+    }
     if (recovery) {
       // The authenticator is lost: remove it so the restricted session must set one up again.
       await this.dataSource.transaction((m) => this.mfa.wipe(user, 'you signed in with an SMS recovery code', user.id, m, ['sms']));

@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { APP_CONFIG, AppConfig, Clock, Principal, RateLimitStore, SecretBox } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, Counter, Principal, RateLimitStore, SecretBox } from '@latchkey/core';
 import { EventType, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
@@ -317,13 +317,15 @@ export class MfaService {
     return `mfa:fail:${userId}`;
   }
 
-  async assertNotLocked(userId: string): Promise<void> {
+  /** Throws while locked; otherwise returns the failure counter, if any. */
+  async assertNotLocked(userId: string): Promise<Counter | undefined> {
     const counter = await this.rateLimits.peek(this.lockKey(userId), this.clock.nowMs());
     if (counter && counter.count >= this.options.lockAfterFailures) {
       throw mfaError('MFA_LOCKED', 'Too many wrong codes. Two-factor attempts on this account are paused for a while; we emailed you.', {
         retryAfterSeconds: Math.max(1, Math.ceil((counter.resetAt - this.clock.nowMs()) / 1000)),
       });
     }
+    return counter;
   }
 
   /** Failures add up across challenges; reaching the limit locks second-factor attempts and tells the user. */
