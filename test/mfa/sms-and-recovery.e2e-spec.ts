@@ -167,6 +167,39 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     expect(statuses[statuses.length - 1]).toBe(429);
   });
 
+  it('proves reauth and a password reset with a texted code', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const phone = '+14155550144';
+    const { backupCodes } = await enrolSms(s.auth, phone);
+    expect(backupCodes).toHaveLength(10);
+
+    await t.http().post('/api/v1/auth/password/forgot').send({ email: user.email }).expect(202);
+    await t.settle();
+    const mail = await t.mail.waitFor((m) => m.to.includes(user.email) && /Reset your password/.test(m.subject));
+    const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+    await t.http().post('/api/v1/auth/password/reset/sms').send({ token: 'x'.repeat(40) }).expect(400);
+    t.clock.advance(31_000);
+    await t.http().post('/api/v1/auth/password/reset/sms').send({ token }).expect(200);
+    const newPassword = 'fresh-copper-meadow-88';
+    await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword }).expect(400);
+    await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword, code: twilio.codeFor(phone) }).expect(200);
+
+    const again = await signInWithSms(user.email, newPassword, phone);
+    t.clock.advance(31_000);
+    await t.http().post('/api/v1/me/mfa/sms/code').set(again).expect(200);
+    await t.http().delete('/api/v1/me/mfa/sms').set(again).send({ password: newPassword, code: twilio.codeFor(phone) }).expect(200);
+    expect((await t.http().get('/api/v1/me/mfa').set(again)).body.enabled).toBe(false);
+  });
+
+  async function signInWithSms(email: string, password: string, phone: string) {
+    t.clock.advance(31_000);
+    const c = await startChallenge(t, email, password);
+    await t.http().post('/api/v1/auth/login/mfa/sms').send({ challengeId: c.challengeId }).expect(200);
+    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) }).expect(200);
+    return bearer(done.body.session.token);
+  }
+
   it('removes the phone with reauth; a TOTP code proves it', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);

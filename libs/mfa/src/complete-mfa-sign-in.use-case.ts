@@ -1,6 +1,6 @@
 import { LoginActivityService, LoginResult, LoginUseCase } from '@latchkey/auth';
 import { ClientInfo, Clock } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
+import { UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
@@ -35,6 +35,7 @@ export class CompleteMfaSignInUseCase {
     private readonly smsCodes: SmsCodesService,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly users: UsersService,
+    private readonly tokens: UserTokensService,
     private readonly login: LoginUseCase,
     private readonly activity: LoginActivityService,
     private readonly clock: Clock,
@@ -105,6 +106,17 @@ export class CompleteMfaSignInUseCase {
   async sendSms(challengeId: string): Promise<SmsSentDto> {
     const challenge = await this.challenges.live(challengeId);
     return this.mfa.sendSignInSms(challenge.userId, challenge.id, 'sign_in');
+  }
+
+  /** Only the holder of a live reset link can have the reset's SMS code sent. */
+  async sendPasswordResetSms(token: string): Promise<SmsSentDto> {
+    const pending = await this.tokens.find('password_reset', token);
+    if (!pending) {
+      throw mfaError('INVALID_TOKEN', 'This reset link is invalid, used or expired. Ask for a new one.', {
+        errors: [{ field: 'token', message: 'is invalid or expired' }],
+      });
+    }
+    return this.mfa.sendSignInSms(pending.userId, null, 'sign_in');
   }
 
   /** SMS recovery, except to countries where SMS is unreliable or abused: those go through support. */

@@ -6,7 +6,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
-import { ChallengeRefDto, LoginMfaDto, SmsSentDto } from './dto/mfa.dto';
+import { ChallengeRefDto, LoginMfaDto, ResetTokenDto, SmsSentDto } from './dto/mfa.dto';
 
 @ApiTags('auth')
 @Controller()
@@ -47,6 +47,15 @@ export class MfaSignInController {
   @ApiOkResponse({ type: SmsSentDto })
   sendSms(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
     return this.complete.sendSms(body.challengeId);
+  }
+
+  @Public()
+  @Post('auth/password/reset/sms')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text the 2FA code a password reset needs, for the holder of a reset link' })
+  @ApiOkResponse({ type: SmsSentDto })
+  sendResetCode(@Body() body: ResetTokenDto): Promise<SmsSentDto> {
+    return this.complete.sendPasswordResetSms(body.token);
   }
 
   @Public()

@@ -79,6 +79,14 @@ export class MfaController {
     return this.mfa.confirmSms(p, body.code);
   }
 
+  @Post('me/mfa/sms/code')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Text a code to confirm a sensitive change (the "code" of reauth)' })
+  @ApiOkResponse({ type: SmsSentDto })
+  sendReauthCode(@CurrentUser() p: Principal): Promise<SmsSentDto> {
+    return this.mfa.sendSignInSms(p.userId, null, 'sign_in');
+  }
+
   @Delete('me/mfa/sms')
   @ApiOperation({ summary: 'Remove the phone factor (password and a current code required)' })
   @ApiOkResponse({ type: MfaStatusMessageDto })

@@ -14,6 +14,7 @@ export const MfaErrorCode = {
   SMS_UNAVAILABLE: 'UNAVAILABLE',
   NO_RECOVERY_PHONE: 'FORBIDDEN',
   TRUSTED_DEVICE_NOT_FOUND: 'NOT_FOUND',
+  INVALID_TOKEN: 'BAD_INPUT',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type MfaErrorCode = keyof typeof MfaErrorCode;

@@ -151,7 +151,7 @@ export class MfaService {
     return this.enable(principal, factor, 'sms', null);
   }
 
-  async sendSignInSms(userId: string, challengeId: string, purpose: 'sign_in' | 'recovery'): Promise<SmsSentDto> {
+  async sendSignInSms(userId: string, challengeId: string | null, purpose: 'sign_in' | 'recovery'): Promise<SmsSentDto> {
     await this.assertNotLocked(userId);
     const factor = await this.factors.find(userId, 'sms');
     if (!factor?.confirmedAt || !factor.phone) {
@@ -302,11 +302,13 @@ export class MfaService {
     return true;
   }
 
-  /** For reauth and password reset: a TOTP code or a backup code. Counts towards the lock. */
+  /** For reauth and password reset: a TOTP, SMS (sent without a challenge) or backup code. Counts towards the lock. */
   async verifyAny(userId: string, code: string): Promise<boolean> {
     await this.assertNotLocked(userId);
     const user = await this.users.get(userId);
-    const ok = /^\d{6}$/.test(code) ? await this.verifyTotp(userId, code) : await this.useBackupCode(user, code);
+    const ok = /^\d{6}$/.test(code)
+      ? (await this.verifyTotp(userId, code)) || (await this.smsCodes.verify({ userId, purposes: ['sign_in'], challengeId: null }, code)) !== undefined
+      : await this.useBackupCode(user, code);
     if (!ok) {
       await this.recordFailure(user);
     }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 
 const CODE = /^[A-Za-z0-9-]{6,20}$/;
 const CODE_MESSAGE = 'code must be a 6-digit code or a backup code';
@@ -57,6 +57,14 @@ export class ChallengeRefDto {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'challengeId must be a UUID' })
   challengeId: string;
+}
+
+export class ResetTokenDto {
+  @ApiProperty({ description: 'The token of the emailed reset link' })
+  @IsString()
+  @MinLength(20)
+  @MaxLength(200)
+  token: string;
 }
 
 export class TotpSetupResponseDto {

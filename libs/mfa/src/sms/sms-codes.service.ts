@@ -73,7 +73,7 @@ export class SmsCodesService {
       `UPDATE mfa_sms_codes SET attempts = attempts + 1
         WHERE id = (SELECT id FROM mfa_sms_codes
                      WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL AND expires_at > $3
-                       AND ($4::uuid IS NULL OR challenge_id = $4::uuid)
+                       AND challenge_id IS NOT DISTINCT FROM $4::uuid
                      ORDER BY created_at DESC LIMIT 1)
           AND attempts < $5
         RETURNING id, code_hash, purpose`,
