@@ -73,6 +73,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PUBLIC_URL: 'http://latchkey.test',
     SMTP_URL: mail.url,
     DATA_DIR: dataDir,
+    // Every test signs in from 127.0.0.1; the per-IP limit has its own test with a low value.
+    LOGIN_IP_LIMIT: '100000',
     ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...options.env,
   });
@@ -83,7 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), { logger: process.env.E2E_LOG ? ['error', 'warn'] : false });
   await configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
