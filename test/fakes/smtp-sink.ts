@@ -35,7 +35,13 @@ export class SmtpSink {
               return;
             }
             const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-            this.messages.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', messageId: mail.messageId ?? '' });
+            this.messages.push({
+              to,
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              html: typeof mail.html === 'string' ? mail.html : '',
+              messageId: mail.messageId ?? '',
+            });
             callback();
           })
           .catch((err: Error) => callback(err));
@@ -63,7 +69,9 @@ export class SmtpSink {
         return found;
       }
       if (Date.now() > deadline) {
-        throw new Error(`No matching mail within ${timeoutMs} ms; got: ${this.messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join(' | ') || 'nothing'}`);
+        throw new Error(
+          `No matching mail within ${timeoutMs} ms; got: ${this.messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join(' | ') || 'nothing'}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

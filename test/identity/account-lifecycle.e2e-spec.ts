@@ -4,10 +4,7 @@ import { tokenFrom } from '../fakes/smtp-sink';
 import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 
-const PNG_1PX = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 describe('Registration, profile, avatar, email change', () => {
   let t: TestApp;
@@ -37,8 +34,14 @@ describe('Registration, profile, avatar, email change', () => {
 
   it('answers registration of a taken address exactly like a new one', async () => {
     const user = await createUser(t);
-    const taken = await t.http().post('/api/v1/auth/register').send({ email: user.email, password: 'amber-glacier-orbit-19', displayName: 'X' });
-    const fresh = await t.http().post('/api/v1/auth/register').send({ email: uniqueEmail(), password: 'amber-glacier-orbit-19', displayName: 'X' });
+    const taken = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email: user.email, password: 'amber-glacier-orbit-19', displayName: 'X' });
+    const fresh = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email: uniqueEmail(), password: 'amber-glacier-orbit-19', displayName: 'X' });
     expect(taken.status).toBe(202);
     expect(taken.body).toEqual(fresh.body);
     await signIn(t, user.email);
@@ -49,14 +52,20 @@ describe('Registration, profile, avatar, email change', () => {
     const common = await t.http().post('/api/v1/auth/register').send({ email, password: 'password123', displayName: 'W' });
     expect(common.status).toBe(400);
     expect(common.body.errors).toEqual([{ field: 'password', message: expect.stringMatching(/common/) }]);
-    const withEmail = await t.http().post('/api/v1/auth/register').send({ email, password: `${email.split('@')[0]}-2026`, displayName: 'W' });
+    const withEmail = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email, password: `${email.split('@')[0]}-2026`, displayName: 'W' });
     expect(withEmail.body.errors[0].message).toMatch(/email/);
   });
 
   it('turns registration off with a setting', async () => {
     const closed = await createTestApp({ env: { REGISTRATION_ENABLED: 'false' } });
     try {
-      const res = await closed.http().post('/api/v1/auth/register').send({ email: uniqueEmail(), password: 'amber-glacier-orbit-19', displayName: 'X' });
+      const res = await closed
+        .http()
+        .post('/api/v1/auth/register')
+        .send({ email: uniqueEmail(), password: 'amber-glacier-orbit-19', displayName: 'X' });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('REGISTRATION_CLOSED');
     } finally {
@@ -71,10 +80,27 @@ describe('Registration, profile, avatar, email change', () => {
       .http()
       .patch('/api/v1/me')
       .set(s.auth)
-      .send({ displayName: 'Ana López', phone: '+34600111222', timezone: 'Europe/Madrid', language: 'es', company: 'Acme', bio: 'Hi', preferences: { theme: 'dark', timeFormat: '12h' } })
+      .send({
+        displayName: 'Ana López',
+        phone: '+34600111222',
+        timezone: 'Europe/Madrid',
+        language: 'es',
+        company: 'Acme',
+        bio: 'Hi',
+        preferences: { theme: 'dark', timeFormat: '12h' },
+      })
       .expect(200);
-    expect(res.body).toMatchObject({ displayName: 'Ana López', phone: '+34600111222', timezone: 'Europe/Madrid', preferences: { theme: 'dark', timeFormat: '12h', compactMode: false } });
-    const bad = await t.http().patch('/api/v1/me').set(s.auth).send({ phone: '0600 111', timezone: 'Mars/Olympus', preferences: { theme: 'neon' } });
+    expect(res.body).toMatchObject({
+      displayName: 'Ana López',
+      phone: '+34600111222',
+      timezone: 'Europe/Madrid',
+      preferences: { theme: 'dark', timeFormat: '12h', compactMode: false },
+    });
+    const bad = await t
+      .http()
+      .patch('/api/v1/me')
+      .set(s.auth)
+      .send({ phone: '0600 111', timezone: 'Mars/Olympus', preferences: { theme: 'neon' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['phone', 'preferences.theme', 'timezone']);
     const after = await t.http().get('/api/v1/me').set(s.auth).expect(200);
@@ -84,15 +110,28 @@ describe('Registration, profile, avatar, email change', () => {
   it('accepts a PNG avatar by its bytes, serves it back, and refuses a disguised file', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);
-    const res = await t.http().put('/api/v1/me/avatar').set(s.auth).attach('file', PNG_1PX, { filename: 'me.png', contentType: 'image/png' }).expect(200);
+    const res = await t
+      .http()
+      .put('/api/v1/me/avatar')
+      .set(s.auth)
+      .attach('file', PNG_1PX, { filename: 'me.png', contentType: 'image/png' })
+      .expect(200);
     expect(res.body.avatarUrl).toMatch(new RegExp(`^/api/v1/users/${user.id}/avatar\\?v=1$`));
     const img = await t.http().get(res.body.avatarUrl).expect(200);
     expect(img.headers['content-type']).toBe('image/png');
     expect(Buffer.compare(img.body as Buffer, PNG_1PX)).toBe(0);
-    const fake = await t.http().put('/api/v1/me/avatar').set(s.auth).attach('file', Buffer.from('<script>alert(1)</script>'), { filename: 'x.png', contentType: 'image/png' });
+    const fake = await t
+      .http()
+      .put('/api/v1/me/avatar')
+      .set(s.auth)
+      .attach('file', Buffer.from('<script>alert(1)</script>'), { filename: 'x.png', contentType: 'image/png' });
     expect(fake.status).toBe(400);
     expect(fake.body.code).toBe('AVATAR_INVALID');
-    const big = await t.http().put('/api/v1/me/avatar').set(s.auth).attach('file', Buffer.concat([PNG_1PX, Buffer.alloc(2 * 1024 * 1024)]), { filename: 'big.png', contentType: 'image/png' });
+    const big = await t
+      .http()
+      .put('/api/v1/me/avatar')
+      .set(s.auth)
+      .attach('file', Buffer.concat([PNG_1PX, Buffer.alloc(2 * 1024 * 1024)]), { filename: 'big.png', contentType: 'image/png' });
     expect(big.status).toBe(413);
   });
 
@@ -106,7 +145,11 @@ describe('Registration, profile, avatar, email change', () => {
     const confirm = await t.mail.waitFor((m) => m.to.includes(newEmail));
     await t.mail.waitFor((m) => m.to.includes(user.email) && /changing/.test(m.subject) && m.text.includes(newEmail));
     await signIn(t, user.email);
-    await t.http().post('/api/v1/me/email/confirm').send({ token: tokenFrom(confirm) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/me/email/confirm')
+      .send({ token: tokenFrom(confirm) })
+      .expect(200);
     await signIn(t, newEmail);
     const old = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
     expect(old.status).toBe(401);
@@ -142,7 +185,9 @@ describe('Password reset and change', () => {
     const before = t.mail.to(email).length;
     await t.http().post('/api/v1/auth/password/forgot').send({ email }).expect(202);
     await t.settle();
-    await t.mail.waitFor(() => t.mail.to(email).filter((m) => /Reset your password/.test(m.subject)).length > 0 && t.mail.to(email).length > before);
+    await t.mail.waitFor(
+      () => t.mail.to(email).filter((m) => /Reset your password/.test(m.subject)).length > 0 && t.mail.to(email).length > before,
+    );
     const mails = t.mail.to(email).filter((m) => /Reset your password/.test(m.subject));
     return tokenFrom(mails[mails.length - 1]);
   }
@@ -150,7 +195,10 @@ describe('Password reset and change', () => {
   it('answers forgot with 202 whether or not the email has an account', async () => {
     const known = await createUser(t);
     const a = await t.http().post('/api/v1/auth/password/forgot').send({ email: known.email });
-    const b = await t.http().post('/api/v1/auth/password/forgot').send({ email: uniqueEmail('nobody') });
+    const b = await t
+      .http()
+      .post('/api/v1/auth/password/forgot')
+      .send({ email: uniqueEmail('nobody') });
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(a.body).toEqual(b.body);
@@ -183,7 +231,8 @@ describe('Password reset and change', () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);
     const token = await resetLink(user.email);
-    const dump = JSON.stringify(await t.dataSource.query(`SELECT * FROM user_tokens WHERE user_id = $1`, [user.id])) +
+    const dump =
+      JSON.stringify(await t.dataSource.query(`SELECT * FROM user_tokens WHERE user_id = $1`, [user.id])) +
       JSON.stringify(await t.dataSource.query(`SELECT * FROM sessions WHERE user_id = $1`, [user.id]));
     expect(dump).not.toContain(token);
     expect(dump).not.toContain(s.token);
@@ -194,10 +243,19 @@ describe('Password reset and change', () => {
     const user = await createUser(t);
     const here = await signIn(t, user.email);
     const elsewhere = await signIn(t, user.email);
-    const wrong = await t.http().post('/api/v1/me/password').set(here.auth).send({ currentPassword: 'not-it-at-all', newPassword: 'cobalt-meadow-frost-88' });
+    const wrong = await t
+      .http()
+      .post('/api/v1/me/password')
+      .set(here.auth)
+      .send({ currentPassword: 'not-it-at-all', newPassword: 'cobalt-meadow-frost-88' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors).toEqual([{ field: 'currentPassword', message: 'is not right' }]);
-    await t.http().post('/api/v1/me/password').set(here.auth).send({ currentPassword: TEST_PASSWORD, newPassword: 'cobalt-meadow-frost-88' }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/me/password')
+      .set(here.auth)
+      .send({ currentPassword: TEST_PASSWORD, newPassword: 'cobalt-meadow-frost-88' })
+      .expect(200);
     await t.http().get('/api/v1/me').set(here.auth).expect(200);
     await t.http().get('/api/v1/me').set(elsewhere.auth).expect(401);
     await t.settle();

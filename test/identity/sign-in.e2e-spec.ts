@@ -28,7 +28,10 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
   it('gives an unknown email and a wrong password the same answer', async () => {
     const user = await createUser(t);
     const wrong = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: 'not-the-password-1' });
-    const unknown = await t.http().post('/api/v1/auth/login').send({ email: uniqueEmail('ghost'), password: 'not-the-password-1' });
+    const unknown = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'not-the-password-1' });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
@@ -46,7 +49,11 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
   it('locks an email after repeated failures, tells the owner, and lifts with time', async () => {
     const user = await createUser(t);
     for (let i = 0; i < 5; i++) {
-      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: `wrong-password-${i}` }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: user.email, password: `wrong-password-${i}` })
+        .expect(401);
     }
     const locked = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
     expect(locked.status).toBe(429);
@@ -63,7 +70,11 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
   it('locks an unknown email exactly like a real one', async () => {
     const ghost = uniqueEmail('ghost');
     for (let i = 0; i < 5; i++) {
-      await t.http().post('/api/v1/auth/login').send({ email: ghost, password: `wrong-password-${i}` }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: ghost, password: `wrong-password-${i}` })
+        .expect(401);
     }
     const res = await t.http().post('/api/v1/auth/login').send({ email: ghost, password: 'whatever-password' });
     expect(res.status).toBe(429);
@@ -73,7 +84,12 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
   it('runs at most N password checks in a burst of 4N guesses', async () => {
     const user = await createUser(t);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.http().post('/api/v1/auth/login').send({ email: user.email, password: `burst-guess-${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        t
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: user.email, password: `burst-guess-${i}` }),
+      ),
     );
     const checked = results.filter((r) => r.status === 401).length;
     expect(checked).toBeLessThanOrEqual(5);
@@ -84,7 +100,10 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
     const user = await createUser(t);
     const lockOnce = async () => {
       for (let i = 0; i < 5; i++) {
-        await t.http().post('/api/v1/auth/login').send({ email: user.email, password: `wrong-${i}-password` });
+        await t
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: user.email, password: `wrong-${i}-password` });
       }
       const res = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
       expect(res.status).toBe(429);
@@ -99,12 +118,20 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
 
   it('records every attempt, good or bad, in login activity', async () => {
     const user = await createUser(t);
-    await t.http().post('/api/v1/auth/login').set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0').send({ email: user.email, password: 'wrong-password-9' });
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0')
+      .send({ email: user.email, password: 'wrong-password-9' });
     const s = await signIn(t, user.email);
     const res = await t.http().get('/api/v1/me/login-activity').set(s.auth).expect(200);
     const outcomes = res.body.items.map((i: { outcome: string }) => i.outcome);
     expect(outcomes).toEqual(['success', 'failure']);
-    expect(res.body.items[1]).toMatchObject({ reason: 'invalid_credentials', location: 'unknown', browser: expect.stringMatching(/Firefox/) });
+    expect(res.body.items[1]).toMatchObject({
+      reason: 'invalid_credentials',
+      location: 'unknown',
+      browser: expect.stringMatching(/Firefox/),
+    });
     expect(res.body.items[0].ip).toBeTruthy();
 
     const page1 = await t.http().get('/api/v1/me/login-activity?limit=1').set(s.auth).expect(200);
@@ -154,7 +181,11 @@ describe('Throttling across two instances on one store', () => {
       const user = await createUser(a);
       for (let i = 0; i < 5; i++) {
         const inst = i % 2 === 0 ? a : b;
-        await inst.http().post('/api/v1/auth/login').send({ email: user.email, password: `wrong-password-${i}` }).expect(401);
+        await inst
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: user.email, password: `wrong-password-${i}` })
+          .expect(401);
       }
       const res = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
       expect(res.status).toBe(429);

@@ -40,7 +40,10 @@ describe('Platform: errors, health, docs', () => {
   });
 
   it('refuses an oversized body with 413', async () => {
-    const res = await t.http().post('/api/v1/auth/password/forgot').send({ email: 'x'.repeat(200_000) });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/password/forgot')
+      .send({ email: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('BODY_TOO_LARGE');
   });

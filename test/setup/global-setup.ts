@@ -32,7 +32,9 @@ export default async function globalSetup() {
   const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
   await ds.initialize();
   await runMigrations(ds);
-  const { getInstance } = (ds.options as unknown as { driver: { getInstance: () => Promise<{ dumpDataDir: (c?: string) => Promise<Blob> }> } }).driver;
+  const { getInstance } = (
+    ds.options as unknown as { driver: { getInstance: () => Promise<{ dumpDataDir: (c?: string) => Promise<Blob> }> } }
+  ).driver;
   const dump = await (await getInstance()).dumpDataDir('none');
   const file = path.join(os.tmpdir(), `latchkey-pglite-template-${process.pid}.tar`);
   fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));

@@ -85,7 +85,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), { logger: process.env.E2E_LOG ? ['error', 'warn'] : false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), {
+    logger: process.env.E2E_LOG ? ['error', 'warn'] : false,
+  });
   await configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -108,14 +110,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const relay = app.get(OutboxRelay);
       for (;;) {
         await relay.relayOnce();
-        const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status IN ('pending', 'queued', 'sending')`);
+        const [{ n }] = await dataSource.query(
+          `SELECT count(*)::int AS n FROM notification_outbox WHERE status IN ('pending', 'queued', 'sending')`,
+        );
         if (n === 0) {
           return;
         }
         if (Date.now() > deadline) {
           throw new Error(`${n} notification(s) still undelivered after ${timeoutMs} ms`);
         }
-        await app.get(QueueDriver).drain(timeoutMs).catch(() => undefined);
+        await app
+          .get(QueueDriver)
+          .drain(timeoutMs)
+          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -36,6 +36,10 @@ export class HealthController {
     if (!ok) {
       void reply.status(503);
     }
-    return { status: ok ? 'ready' : 'unavailable', checks: { database: database ? 'up' : 'down', queue: queue ? 'up' : 'down' }, queueDriver: this.queue.kind };
+    return {
+      status: ok ? 'ready' : 'unavailable',
+      checks: { database: database ? 'up' : 'down', queue: queue ? 'up' : 'down' },
+      queueDriver: this.queue.kind,
+    };
   }
 }

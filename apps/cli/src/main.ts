@@ -85,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
       return withApp(async (app) => {
         await app.get(LoginThrottle).unlock(args[0]);
         const user = await app.get(UsersRepository).findByEmail(args[0]);
-        await app.get(AuditService).record({ action: AuditAction.AccountUnlocked, actorKind: 'system', subjectUserId: user?.id ?? null, metadata: { via: 'cli' } });
+        await app
+          .get(AuditService)
+          .record({ action: AuditAction.AccountUnlocked, actorKind: 'system', subjectUserId: user?.id ?? null, metadata: { via: 'cli' } });
         console.log(`Sign-in for ${args[0]} is unlocked.`);
         return 0;
       });

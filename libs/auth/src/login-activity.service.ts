@@ -51,16 +51,21 @@ export class LoginActivityService {
       qb.andWhere('(a.occurred_at, a.id) < (:at, :id)', { at: after.at, id: after.id });
     }
     const rows = await qb.getMany();
-    return toPage(rows, limit, (r) => r.occurredAt, (r) => ({
-      id: r.id,
-      occurredAt: r.occurredAt.toISOString(),
-      outcome: r.outcome,
-      reason: r.reason,
-      ip: r.ip,
-      browser: r.browser,
-      os: r.os,
-      deviceType: r.deviceType,
-      location: r.location,
-    }));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.occurredAt,
+      (r) => ({
+        id: r.id,
+        occurredAt: r.occurredAt.toISOString(),
+        outcome: r.outcome,
+        reason: r.reason,
+        ip: r.ip,
+        browser: r.browser,
+        os: r.os,
+        deviceType: r.deviceType,
+        location: r.location,
+      }),
+    );
   }
 }

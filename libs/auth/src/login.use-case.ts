@@ -99,7 +99,12 @@ export class LoginUseCase {
       const s = await this.sessions.create(user.id, client, { restriction }, m);
       await this.activity.record(user.id, client, restriction ? 'mfa_setup_required' : 'success', extra.method ?? 'password', m);
       await this.audit.record(
-        { action: AuditAction.LoginSucceeded, actorUserId: user.id, subjectUserId: user.id, metadata: { sessionId: s.session.id, method: extra.method ?? 'password', restriction } },
+        {
+          action: AuditAction.LoginSucceeded,
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          metadata: { sessionId: s.session.id, method: extra.method ?? 'password', restriction },
+        },
         m,
       );
       if (isNewDevice) {
@@ -107,7 +112,13 @@ export class LoginUseCase {
           {
             event: 'security.new_sign_in',
             to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-            data: { when: new Date().toUTCString(), browser: client.browser, os: client.os, location: client.location, ip: client.ip ?? 'unknown' },
+            data: {
+              when: new Date().toUTCString(),
+              browser: client.browser,
+              os: client.os,
+              location: client.location,
+              ip: client.ip ?? 'unknown',
+            },
           },
           m,
         );
@@ -126,7 +137,10 @@ export class LoginUseCase {
 
   private async notifyLocked(user: User, until: Date) {
     await this.dataSource.transaction(async (m) => {
-      await this.audit.record({ action: AuditAction.AccountLocked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } }, m);
+      await this.audit.record(
+        { action: AuditAction.AccountLocked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } },
+        m,
+      );
       await this.notifications.notify(
         {
           event: 'security.account_locked',

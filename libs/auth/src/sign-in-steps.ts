@@ -14,8 +14,7 @@ export interface SignInContext {
  * client must answer), or let the sign-in finish with a restricted session.
  */
 export type SignInDecision =
-  | { kind: 'challenge'; response: Record<string, unknown> }
-  | { kind: 'restrict'; restriction: SessionRestriction };
+  { kind: 'challenge'; response: Record<string, unknown> } | { kind: 'restrict'; restriction: SessionRestriction };
 
 export interface SignInStep {
   name: string;

@@ -52,7 +52,10 @@ export class CompleteMfaSignInUseCase {
         ok = await this.mfa.verifyTotp(userId, input.code);
         break;
       case 'sms': {
-        const purpose = await this.smsCodes.verify({ userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId }, input.code);
+        const purpose = await this.smsCodes.verify(
+          { userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId },
+          input.code,
+        );
         ok = purpose !== undefined;
         recovery = purpose === 'recovery';
         break;

@@ -60,7 +60,10 @@ export class FactorsRepository {
   }
 
   async remove(userId: string, kind: FactorKind, m: EntityManager): Promise<boolean> {
-    const rows = await returning<{ id: string }>(m, `DELETE FROM mfa_factors WHERE user_id = $1 AND kind = $2 RETURNING id`, [userId, kind]);
+    const rows = await returning<{ id: string }>(m, `DELETE FROM mfa_factors WHERE user_id = $1 AND kind = $2 RETURNING id`, [
+      userId,
+      kind,
+    ]);
     return rows.length === 1;
   }
 

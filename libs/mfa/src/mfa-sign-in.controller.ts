@@ -22,7 +22,11 @@ export class MfaSignInController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Finish a sign-in with a TOTP, SMS or backup code; trustDevice skips this step for 30 days' })
   @ApiOkResponse({ type: LoginResponseDto })
-  async finish(@Body() body: LoginMfaDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
+  async finish(
+    @Body() body: LoginMfaDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
     const result = await this.complete.execute({ ...body, client: describeClient(req.ip, req.headers['user-agent']) });
     if (result.status === 'mfa_required') {
       return { status: 'mfa_required', ...result.challenge };

@@ -38,7 +38,9 @@ export class MfaController {
   @Post('me/mfa/totp/setup')
   @HttpCode(200)
   @AllowRestricted()
-  @ApiOperation({ summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed (reauth when another factor exists)' })
+  @ApiOperation({
+    summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed (reauth when another factor exists)',
+  })
   @ApiOkResponse({ type: TotpSetupResponseDto })
   startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
     return this.mfa.startTotp(p, body ?? {});

@@ -21,7 +21,8 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
 
 const METHOD_LABEL: Record<FactorKind, string> = { totp: 'An authenticator app', sms: 'A phone number for text-message codes' };
 
-export const invalidCode = (field = 'code') => mfaError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field, message: 'is not right' }] });
+export const invalidCode = (field = 'code') =>
+  mfaError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field, message: 'is not right' }] });
 
 /** Enrolment, verification and removal of second factors for one user at a time. */
 @Injectable()
@@ -93,7 +94,12 @@ export class MfaService {
   async startTotp(principal: Principal, proof: { password?: string; code?: string } = {}): Promise<TotpSetupResponseDto> {
     await this.assertMayAddFactor(principal, proof);
     const secret = Totp.generateSecret();
-    const ok = await this.factors.upsertPending(principal.userId, 'totp', { secretSealed: this.secrets.seal(secret, principal.userId) }, this.clock.now());
+    const ok = await this.factors.upsertPending(
+      principal.userId,
+      'totp',
+      { secretSealed: this.secrets.seal(secret, principal.userId) },
+      this.clock.now(),
+    );
     if (!ok) {
       throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Remove it first to set up another one.');
     }
@@ -156,7 +162,10 @@ export class MfaService {
     const factor = await this.factors.find(userId, 'sms');
     if (!factor?.confirmedAt || !factor.phone) {
       throw purpose === 'recovery'
-        ? mfaError('NO_RECOVERY_PHONE', 'There is no verified phone on this account. Use a backup code or open a support ticket to recover it.')
+        ? mfaError(
+            'NO_RECOVERY_PHONE',
+            'There is no verified phone on this account. Use a backup code or open a support ticket to recover it.',
+          )
         : mfaError('MFA_METHOD_UNAVAILABLE', 'Text-message codes are not set up on this account.', {
             errors: [{ field: 'method', message: 'is not set up' }],
           });
@@ -235,7 +244,10 @@ export class MfaService {
     }
     return this.dataSource.transaction(async (m) => {
       const codes = await this.backupCodes.replace(principal.userId, this.options.backupCodeCount, this.clock.now(), m);
-      await this.auditLog.record({ action: MfaAuditAction.BackupCodesRegenerated, actorUserId: principal.userId, subjectUserId: principal.userId }, m);
+      await this.auditLog.record(
+        { action: MfaAuditAction.BackupCodesRegenerated, actorUserId: principal.userId, subjectUserId: principal.userId },
+        m,
+      );
       return codes;
     });
   }
@@ -293,7 +305,10 @@ export class MfaService {
     }
     const remaining = await this.backupCodes.remaining(user.id);
     await this.dataSource.transaction(async (m) => {
-      await this.auditLog.record({ action: MfaAuditAction.BackupCodeUsed, actorUserId: user.id, subjectUserId: user.id, metadata: { remaining } }, m);
+      await this.auditLog.record(
+        { action: MfaAuditAction.BackupCodeUsed, actorUserId: user.id, subjectUserId: user.id, metadata: { remaining } },
+        m,
+      );
       await this.notify(user, 'security.backup_code_used', { remaining, when: this.clock.now().toUTCString() }, m);
       if (remaining <= this.options.backupCodesLowAt) {
         await this.notify(user, 'security.backup_codes_low', { remaining }, m);
@@ -307,7 +322,8 @@ export class MfaService {
     await this.assertNotLocked(userId);
     const user = await this.users.get(userId);
     const ok = /^\d{6}$/.test(code)
-      ? (await this.verifyTotp(userId, code)) || (await this.smsCodes.verify({ userId, purposes: ['sign_in'], challengeId: null }, code)) !== undefined
+      ? (await this.verifyTotp(userId, code)) ||
+        (await this.smsCodes.verify({ userId, purposes: ['sign_in'], challengeId: null }, code)) !== undefined
       : await this.useBackupCode(user, code);
     if (!ok) {
       await this.recordFailure(user);
@@ -336,7 +352,10 @@ export class MfaService {
     if (counter.count === this.options.lockAfterFailures) {
       const until = new Date(counter.resetAt);
       await this.dataSource.transaction(async (m) => {
-        await this.auditLog.record({ action: MfaAuditAction.Locked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } }, m);
+        await this.auditLog.record(
+          { action: MfaAuditAction.Locked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } },
+          m,
+        );
         await this.notify(user, 'security.mfa_locked', { until: until.toUTCString() }, m);
       });
     }
@@ -363,6 +382,9 @@ export class MfaService {
   }
 
   async notify(user: User, event: EventType, data: Record<string, unknown>, m: EntityManager): Promise<void> {
-    await this.notifications.notify({ event, to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language }, data }, m);
+    await this.notifications.notify(
+      { event, to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language }, data },
+      m,
+    );
   }
 }

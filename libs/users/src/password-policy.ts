@@ -8,7 +8,6 @@ let common: Set<string> | undefined;
 /** About 49,000 common passwords, offline, from @zxcvbn-ts/language-common. */
 function commonPasswords(): Set<string> {
   if (!common) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pkg = require('@zxcvbn-ts/language-common') as { dictionary: Record<string, string[]> };
     common = new Set((pkg.dictionary['passwords-common'] ?? []).map((p) => p.toLowerCase()));
   }

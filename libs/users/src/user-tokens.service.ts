@@ -27,7 +27,14 @@ export class UserTokensService {
     const now = this.clock.now();
     await this.voidAll(userId, purpose, manager);
     const token = randomToken(32);
-    await repo.insert({ userId, purpose, tokenHash: hashToken(token), data: data as UserToken['data'], createdAt: now, expiresAt: new Date(now.getTime() + ttlMs) });
+    await repo.insert({
+      userId,
+      purpose,
+      tokenHash: hashToken(token),
+      data: data as UserToken['data'],
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlMs),
+    });
     return token;
   }
 

@@ -51,7 +51,9 @@ export class UsersController {
     try {
       data = await file.toBuffer();
     } catch {
-      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', { errors: [{ field: 'file', message: 'is larger than 2 MB' }] });
+      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', {
+        errors: [{ field: 'file', message: 'is larger than 2 MB' }],
+      });
     }
     return this.users.toDto(await this.users.setAvatar(principal.userId, data));
   }

@@ -121,7 +121,9 @@ export class UsersService {
       const used = await this.tokens.consume('verify_email', token, m);
       const user = used ? await this.users.findById(used.userId, m) : null;
       if (!used || !user || normaliseEmail(String(used.data.email)) !== normaliseEmail(user.email)) {
-        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', {
+          errors: [{ field: 'token', message: 'is invalid or expired' }],
+        });
       }
       await this.users.update(user.id, { emailVerifiedAt: this.clock.now(), updatedAt: this.clock.now() }, m);
       await this.audit.record({ action: AuditAction.EmailVerified, actorUserId: user.id, subjectUserId: user.id }, m);
@@ -139,13 +141,19 @@ export class UsersService {
       }
     }
     if (patch.preferences) {
-      changes.preferences = { ...user.preferences, ...Object.fromEntries(Object.entries(patch.preferences).filter(([, v]) => v !== undefined)) };
+      changes.preferences = {
+        ...user.preferences,
+        ...Object.fromEntries(Object.entries(patch.preferences).filter(([, v]) => v !== undefined)),
+      };
       changed.push('preferences');
     }
     if (changed.length > 0) {
       await this.dataSource.transaction(async (m) => {
         await this.users.update(userId, { ...changes, updatedAt: this.clock.now() }, m);
-        await this.audit.record({ action: AuditAction.ProfileUpdated, actorUserId: userId, subjectUserId: userId, metadata: { fields: changed } }, m);
+        await this.audit.record(
+          { action: AuditAction.ProfileUpdated, actorUserId: userId, subjectUserId: userId, metadata: { fields: changed } },
+          m,
+        );
       });
     }
     return this.get(userId);
@@ -154,16 +162,25 @@ export class UsersService {
   /** Accepts PNG, JPEG or WebP recognised by their magic bytes, never by the declared type. */
   async setAvatar(userId: string, data: Buffer): Promise<User> {
     if (data.length > AVATAR_MAX) {
-      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', { errors: [{ field: 'file', message: 'is larger than 2 MB' }] });
+      throw usersError('AVATAR_TOO_LARGE', 'The image is larger than 2 MB.', {
+        errors: [{ field: 'file', message: 'is larger than 2 MB' }],
+      });
     }
     const contentType = sniffImage(data);
     if (!contentType) {
-      throw usersError('AVATAR_INVALID', 'Upload a PNG, JPEG or WebP image.', { errors: [{ field: 'file', message: 'is not a PNG, JPEG or WebP image' }] });
+      throw usersError('AVATAR_INVALID', 'Upload a PNG, JPEG or WebP image.', {
+        errors: [{ field: 'file', message: 'is not a PNG, JPEG or WebP image' }],
+      });
     }
     const user = await this.get(userId);
     await this.users.saveAvatar({ userId, contentType, data, updatedAt: this.clock.now() });
     await this.users.update(userId, { avatarVersion: (user.avatarVersion ?? 0) + 1, updatedAt: this.clock.now() });
-    await this.audit.record({ action: AuditAction.AvatarUpdated, actorUserId: userId, subjectUserId: userId, metadata: { contentType, bytes: data.length } });
+    await this.audit.record({
+      action: AuditAction.AvatarUpdated,
+      actorUserId: userId,
+      subjectUserId: userId,
+      metadata: { contentType, bytes: data.length },
+    });
     return this.get(userId);
   }
 
@@ -187,7 +204,9 @@ export class UsersService {
       throw usersError('WRONG_PASSWORD', 'The password is not right.', { errors: [{ field: 'password', message: 'is not right' }] });
     }
     if (newEmail === normaliseEmail(user.email)) {
-      throw usersError('SAME_EMAIL', 'That is already your address.', { errors: [{ field: 'newEmail', message: 'is already your address' }] });
+      throw usersError('SAME_EMAIL', 'That is already your address.', {
+        errors: [{ field: 'newEmail', message: 'is already your address' }],
+      });
     }
     await this.dataSource.transaction(async (m) => {
       const taken = await this.users.findByEmail(newEmail, m);
@@ -222,10 +241,14 @@ export class UsersService {
       const user = used ? await this.users.findById(used.userId, m) : null;
       const newEmail = used ? String(used.data.newEmail) : '';
       if (!used || !user) {
-        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', {
+          errors: [{ field: 'token', message: 'is invalid or expired' }],
+        });
       }
       if (await this.users.findByEmail(newEmail, m)) {
-        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', { errors: [{ field: 'token', message: 'is invalid or expired' }] });
+        throw usersError('INVALID_TOKEN', 'This link is invalid or has expired.', {
+          errors: [{ field: 'token', message: 'is invalid or expired' }],
+        });
       }
       const oldEmail = user.email;
       const now = this.clock.now();
@@ -238,7 +261,10 @@ export class UsersService {
         },
         m,
       );
-      await this.audit.record({ action: AuditAction.EmailChanged, actorUserId: user.id, subjectUserId: user.id, metadata: { from: oldEmail, to: newEmail } }, m);
+      await this.audit.record(
+        { action: AuditAction.EmailChanged, actorUserId: user.id, subjectUserId: user.id, metadata: { from: oldEmail, to: newEmail } },
+        m,
+      );
       return user.id;
     });
     return this.get(userId);

@@ -64,8 +64,14 @@ export class SessionAuthGuard implements CanActivate {
     }
     if (principal.restriction && !this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED, targets)) {
       throw principal.restriction === 'mfa_recovery'
-        ? authError('MFA_RECOVERY_SETUP_REQUIRED', 'You signed in with a recovery code: set up two-factor authentication again before doing anything else.')
-        : authError('MFA_SETUP_REQUIRED', 'An account you belong to requires two-factor authentication: set it up before doing anything else.');
+        ? authError(
+            'MFA_RECOVERY_SETUP_REQUIRED',
+            'You signed in with a recovery code: set up two-factor authentication again before doing anything else.',
+          )
+        : authError(
+            'MFA_SETUP_REQUIRED',
+            'An account you belong to requires two-factor authentication: set it up before doing anything else.',
+          );
     }
     req.principal = principal;
     return true;

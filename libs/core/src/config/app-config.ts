@@ -1,17 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
@@ -23,21 +11,35 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   @IsOptional() @Transform(toNum) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
   PUBLIC_URL?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// URL' })
   REDIS_URL?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
   @IsOptional() @IsString() MAIL_FROM?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' })
   TWILIO_ACCOUNT_SID?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() TWILIO_AUTH_TOKEN?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' })
   TWILIO_FROM?: string;
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   TWILIO_API_BASE?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() DATA_ENCRYPTION_KEY?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32) SERVICE_TOKEN?: string;
@@ -129,8 +131,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port,
       host: parsed.HOST ?? '0.0.0.0',
       publicUrl,
-      consoleOrigins: (parsed.CONSOLE_ORIGIN ?? publicUrl).split(',').map((s) => s.trim()).filter(Boolean),
-      trustedProxies: (parsed.TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      consoleOrigins: (parsed.CONSOLE_ORIGIN ?? publicUrl)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      trustedProxies: (parsed.TRUSTED_PROXIES ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       secureCookies: publicUrl.startsWith('https://'),
     },
     db: { url: parsed.DATABASE_URL, dataDir },

@@ -43,12 +43,14 @@ export function dataSourceOptions(target: DatabaseTarget, extra: Partial<DataSou
     return { ...common, url: target.url, poolSize: 20, ...extra } as DataSourceOptions;
   }
   const dir = target.pgliteDir ?? 'memory://';
-  const driver = target.pgliteDriver ?? createPGliteDriver(async () => {
-    const { PGlite } = await import('@electric-sql/pglite');
-    if (!dir.startsWith('memory://')) {
-      fs.mkdirSync(path.dirname(dir), { recursive: true });
-    }
-    return PGlite.create(dir, target.pgliteLoadFrom ? { loadDataDir: target.pgliteLoadFrom } : {});
-  });
+  const driver =
+    target.pgliteDriver ??
+    createPGliteDriver(async () => {
+      const { PGlite } = await import('@electric-sql/pglite');
+      if (!dir.startsWith('memory://')) {
+        fs.mkdirSync(path.dirname(dir), { recursive: true });
+      }
+      return PGlite.create(dir, target.pgliteLoadFrom ? { loadDataDir: target.pgliteLoadFrom } : {});
+    });
   return { ...common, driver, ...extra } as DataSourceOptions;
 }

@@ -34,8 +34,7 @@ export class DomainException extends Error {
 
 /** Builds a typed throw helper for a lib from its code table. */
 export function exceptionFactory<C extends string>(table: Record<C, ErrorCategory>) {
-  return (code: C, message: string, extra?: DomainException['extra']) =>
-    new DomainException(code, table[code], message, extra);
+  return (code: C, message: string, extra?: DomainException['extra']) => new DomainException(code, table[code], message, extra);
 }
 
 export const CoreErrorCode = {

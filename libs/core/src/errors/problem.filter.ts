@@ -44,7 +44,7 @@ export interface Problem {
 
 /** Fastify's own errors (body parsing, limits) carry a code and a statusCode. */
 function fromFastifyError(err: { code?: string; statusCode?: number; message: string }): DomainException | undefined {
-  switch (err.code) {
+  switch (err.code ?? '') {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new DomainException('BODY_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -109,10 +109,16 @@ export class ProblemFilter implements ExceptionFilter {
       const status = exception.getStatus();
       // Nest wraps Fastify's body-parser failures in plain HttpExceptions: give them their codes.
       if (status === 400 || status === 413 || status === 415) {
-        return this.toProblem(fromFastifyError({ statusCode: status, code: status === 415 ? 'FST_ERR_CTP_INVALID_MEDIA_TYPE' : undefined, message: exception.message }), requestId);
+        return this.toProblem(
+          fromFastifyError({
+            statusCode: status,
+            code: status === 415 ? 'FST_ERR_CTP_INVALID_MEDIA_TYPE' : undefined,
+            message: exception.message,
+          }),
+          requestId,
+        );
       }
-      const code =
-        status === HttpStatus.NOT_FOUND ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
+      const code = status === HttpStatus.NOT_FOUND ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
       return {
         type: 'about:blank',
         title: TITLES[status] ?? 'Error',
@@ -123,7 +129,10 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
     this.logger.error(
-      { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception, requestId },
+      {
+        err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception,
+        requestId,
+      },
       'Unhandled error',
     );
     return {

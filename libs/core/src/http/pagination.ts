@@ -41,7 +41,12 @@ export function decodeCursor(cursor?: string): KeysetCursor | undefined {
   }
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as KeysetCursor;
-    if (typeof parsed.at !== 'string' || Number.isNaN(Date.parse(parsed.at)) || typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id)) {
+    if (
+      typeof parsed.at !== 'string' ||
+      Number.isNaN(Date.parse(parsed.at)) ||
+      typeof parsed.id !== 'string' ||
+      !/^[0-9a-f-]{36}$/.test(parsed.id)
+    ) {
       throw new Error('shape');
     }
     return parsed;

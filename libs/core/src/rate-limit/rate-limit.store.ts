@@ -46,10 +46,7 @@ export class RedisRateLimitStore extends RateLimitStore {
   }
 
   async hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
-    const [count, resetAt] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}:rl:${key}`, nowMs, windowMs, cost)) as [
-      number,
-      string,
-    ];
+    const [count, resetAt] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}:rl:${key}`, nowMs, windowMs, cost)) as [number, string];
     return { count: Number(count), resetAt: Number(resetAt) };
   }
 

@@ -25,7 +25,13 @@ export class ChallengesService {
   async create(userId: string): Promise<MfaChallenge> {
     const now = this.clock.now();
     const repo = this.dataSource.getRepository(MfaChallenge);
-    const row = { userId, createdAt: now, expiresAt: new Date(now.getTime() + this.options.challengeTtlMs), attempts: 0, completedAt: null };
+    const row = {
+      userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.options.challengeTtlMs),
+      attempts: 0,
+      completedAt: null,
+    };
     const result = await repo.insert(row);
     return { ...row, id: (result.identifiers[0] as { id: string }).id };
   }

@@ -83,10 +83,11 @@ export class SmsCodesService {
     if (!row || !constantTimeEqual(row.code_hash, this.hash(scope.userId, code))) {
       return undefined;
     }
-    const spent = await returning<{ id: string }>(db, `UPDATE mfa_sms_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL RETURNING id`, [
-      row.id,
-      now,
-    ]);
+    const spent = await returning<{ id: string }>(
+      db,
+      `UPDATE mfa_sms_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL RETURNING id`,
+      [row.id, now],
+    );
     return spent.length === 1 ? row.purpose : undefined;
   }
 
