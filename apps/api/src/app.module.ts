@@ -1,3 +1,4 @@
+import { AccountsModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule, MfaModule],
+      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule, MfaModule, AccountsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

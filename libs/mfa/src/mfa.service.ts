@@ -27,6 +27,9 @@ export const invalidCode = (field = 'code') =>
 /** Enrolment, verification and removal of second factors for one user at a time. */
 @Injectable()
 export class MfaService {
+  /** Port filled by the accounts lib: names of accounts the user belongs to that require 2FA. */
+  requiredBySource?: (userId: string) => Promise<string[]>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,7 +59,7 @@ export class MfaService {
       totp,
       sms: sms?.phone ? maskPhone(sms.phone) : null,
       backupCodesRemaining,
-      requiredBy: [],
+      requiredBy: (await this.requiredBySource?.(userId)) ?? [],
       methods: this.methodsOf(confirmed, backupCodesRemaining),
     };
   }

@@ -130,6 +130,46 @@ export const EVENT_CATALOGUE = {
     channels: ['email'],
     mandatoryEmail: true,
   },
+  'team.invited': {
+    category: 'transactional',
+    template: 'team-invited',
+    subject: 'You are invited to join {{accountName}}',
+    description: 'An invitation to join an account, with a link valid 7 days',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
+  'team.role_changed': {
+    category: 'team',
+    template: 'team-role-changed',
+    subject: 'Your role in {{accountName}} changed',
+    description: 'An admin changed your role in an account',
+    channels: ['email'],
+    mandatoryEmail: false,
+  },
+  'team.removed': {
+    category: 'team',
+    template: 'team-removed',
+    subject: 'You were removed from {{accountName}}',
+    description: 'An admin removed you from an account',
+    channels: ['email'],
+    mandatoryEmail: false,
+  },
+  'team.ownership_transferred': {
+    category: 'team',
+    template: 'team-ownership-transferred',
+    subject: 'You are now an owner of {{accountName}}',
+    description: 'Ownership of an account was transferred to you',
+    channels: ['email'],
+    mandatoryEmail: false,
+  },
+  'team.require_2fa_enabled': {
+    category: 'team',
+    template: 'team-require-2fa-enabled',
+    subject: '{{accountName}} now requires two-factor authentication',
+    description: 'An account you belong to turned on required 2FA and you have no second factor yet',
+    channels: ['email'],
+    mandatoryEmail: false,
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

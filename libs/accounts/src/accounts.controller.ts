@@ -1,0 +1,192 @@
+import { CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { AccountAuditService } from './account-audit.service';
+import { AccountRole } from './account-role';
+import { AccountsService } from './accounts.service';
+import { AccountRoles } from './decorators/account-roles.decorator';
+import { CurrentMembership } from './decorators/current-membership.decorator';
+import {
+  AccountDto,
+  AuditPageDto,
+  AuditQueryDto,
+  ChangeRoleDto,
+  CreateAccountDto,
+  CreateInvitationDto,
+  DeleteAccountDto,
+  InvitationDto,
+  InvitationPageDto,
+  MemberDto,
+  MemberPageDto,
+  MembersQueryDto,
+  TransferOwnershipDto,
+  UpdateAccountDto,
+} from './dto/accounts.dto';
+import { ActiveMembership } from './guards/account-role.guard';
+import { InvitationsService } from './invitations.service';
+import { MembersService } from './members.service';
+
+@ApiTags('accounts')
+@Controller('accounts')
+export class AccountsController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly members: MembersService,
+    private readonly invitations: InvitationsService,
+    private readonly auditLog: AccountAuditService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an account; you become its owner' })
+  @ApiOkResponse({ type: AccountDto })
+  create(@CurrentUser() p: Principal, @Body() body: CreateAccountDto): Promise<AccountDto> {
+    return this.accounts.create(p, body.name);
+  }
+
+  @Get(':accountId')
+  @AccountRoles(AccountRole.Viewer)
+  @ApiOkResponse({ type: AccountDto })
+  get(@CurrentMembership() ms: ActiveMembership): Promise<AccountDto> {
+    return this.accounts.get(ms);
+  }
+
+  @Patch(':accountId')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: 'Name, require2fa, ipAllowlist; with require2fa the answer counts members not yet compliant' })
+  @ApiOkResponse({ type: AccountDto })
+  update(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Body() body: UpdateAccountDto,
+    @Req() req: FastifyRequest,
+  ): Promise<AccountDto> {
+    return this.accounts.update(p, ms, body, req.ip);
+  }
+
+  @Delete(':accountId')
+  @AccountRoles(AccountRole.Owner)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete the account (reauth)' })
+  @ApiNoContentResponse()
+  async remove(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: DeleteAccountDto): Promise<void> {
+    await this.accounts.remove(p, ms, body ?? {});
+  }
+
+  @Get(':accountId/members')
+  @AccountRoles(AccountRole.Viewer)
+  @ApiOperation({ summary: 'Members with role; 2FA status and last sign-in for admins and owners. Cursor or react-admin paging.' })
+  @ApiOkResponse({ type: MemberPageDto })
+  async listMembers(
+    @CurrentMembership() ms: ActiveMembership,
+    @Query() q: MembersQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MemberPageDto | MemberDto[]> {
+    const result = await this.members.list(ms, this.members.parseQuery(q));
+    if (result.kind === 'page') {
+      return { items: result.items, nextCursor: result.nextCursor };
+    }
+    // react-admin data providers read the total from these headers and expect a bare array.
+    const end = result.items.length ? result.start + result.items.length - 1 : result.start;
+    void reply.header('Content-Range', `members ${result.start}-${end}/${result.total}`);
+    void reply.header('X-Total-Count', String(result.total));
+    return result.items;
+  }
+
+  @Get(':accountId/members.csv')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: 'Streamed CSV of the members report' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'text/csv' })
+  exportMembers(@CurrentMembership() ms: ActiveMembership): StreamableFile {
+    return new StreamableFile(this.members.csv(ms.accountId), {
+      type: 'text/csv; charset=utf-8',
+      disposition: 'attachment; filename="members.csv"',
+    });
+  }
+
+  @Patch(':accountId/members/:userId')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: 'Change a role (only an owner touches owners or grants owner; the last owner stays)' })
+  @ApiOkResponse({ type: MemberDto })
+  changeRole(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('userId', new UuidPipe('userId')) userId: string,
+    @Body() body: ChangeRoleDto,
+  ): Promise<MemberDto> {
+    return this.members.changeRole(p, ms, userId, body.role);
+  }
+
+  @Delete(':accountId/members/:userId')
+  @AccountRoles(AccountRole.Admin)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a member (only an owner removes owners; the last owner cannot leave)' })
+  @ApiNoContentResponse()
+  async removeMember(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('userId', new UuidPipe('userId')) userId: string,
+  ): Promise<void> {
+    await this.members.remove(p, ms, userId);
+  }
+
+  @Post(':accountId/transfer-ownership')
+  @AccountRoles(AccountRole.Owner)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Make a member owner; you become admin' })
+  @ApiNoContentResponse()
+  async transfer(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: TransferOwnershipDto): Promise<void> {
+    await this.members.transferOwnership(p, ms, body.userId.toLowerCase());
+  }
+
+  @Get(':accountId/audit-log')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: "The account's audit log, newest first; filter by action, actor and time" })
+  @ApiOkResponse({ type: AuditPageDto })
+  audit(@CurrentMembership() ms: ActiveMembership, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
+    return this.auditLog.list(ms.accountId, q);
+  }
+
+  @Post(':accountId/invitations')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: 'Invite by email with a role (only an owner invites owners); valid 7 days' })
+  @ApiOkResponse({ type: InvitationDto })
+  invite(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: CreateInvitationDto): Promise<InvitationDto> {
+    return this.invitations.invite(p, ms, body.email, body.role);
+  }
+
+  @Get(':accountId/invitations')
+  @AccountRoles(AccountRole.Admin)
+  @ApiOkResponse({ type: InvitationPageDto })
+  listInvitations(@CurrentMembership() ms: ActiveMembership, @Query() q: PageQueryDto): Promise<InvitationPageDto> {
+    return this.invitations.list(ms.accountId, q.limit ?? 20, q.cursor);
+  }
+
+  @Delete(':accountId/invitations/:invitationId')
+  @AccountRoles(AccountRole.Admin)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an invitation' })
+  @ApiNoContentResponse()
+  async revokeInvitation(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('invitationId', new UuidPipe('invitationId')) invitationId: string,
+  ): Promise<void> {
+    await this.invitations.revoke(p, ms, invitationId);
+  }
+
+  @Post(':accountId/invitations/:invitationId/resend')
+  @AccountRoles(AccountRole.Admin)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a fresh link (the old one stops working) valid 7 more days' })
+  @ApiOkResponse({ type: InvitationDto })
+  resendInvitation(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('invitationId', new UuidPipe('invitationId')) invitationId: string,
+  ): Promise<InvitationDto> {
+    return this.invitations.resend(p, ms, invitationId);
+  }
+}

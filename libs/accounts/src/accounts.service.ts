@@ -1,0 +1,199 @@
+import { AuditService } from '@latchkey/audit';
+import { ReauthService } from '@latchkey/auth';
+import { Clock, Principal } from '@latchkey/core';
+import { MfaService } from '@latchkey/mfa';
+import { NotificationsService } from '@latchkey/notifications';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UsersRepository } from '@latchkey/users';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { AccountRole, hasAtLeast } from './account-role';
+import { AccountAuditAction } from './accounts.constants';
+import { accountsError } from './accounts.exception';
+import { AccountsRepository } from './accounts.repository';
+import { AccountDto, DeleteAccountDto, MyAccountDto, UpdateAccountDto } from './dto/accounts.dto';
+import { Account } from './entities';
+import { ActiveMembership } from './guards/account-role.guard';
+import { cidrErrors, ipAllowed, normaliseCidr, parseCidr } from './ip-allowlist';
+
+const NO_FACTOR = `NOT EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.confirmed_at IS NOT NULL)`;
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly accounts: AccountsRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly sessions: SessionsService,
+    private readonly reauth: ReauthService,
+    private readonly mfa: MfaService,
+    private readonly clock: Clock,
+  ) {}
+
+  toDto(account: Account, role: AccountRole, extra: { nonCompliantMembers?: number } = {}): AccountDto {
+    return {
+      id: account.id,
+      name: account.name,
+      require2fa: account.require2fa,
+      ...(hasAtLeast(role, AccountRole.Admin) ? { ipAllowlist: account.ipAllowlist } : {}),
+      role,
+      createdAt: account.createdAt.toISOString(),
+      ...extra,
+    };
+  }
+
+  async create(principal: Principal, name: string): Promise<AccountDto> {
+    const now = this.clock.now();
+    const account = await this.dataSource.transaction(async (m) => {
+      const a = await this.accounts.insertAccount({ name: name.trim(), require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m);
+      await this.accounts.insertMembership(a.id, principal.userId, AccountRole.Owner, now, m);
+      await this.audit.record({ action: AccountAuditAction.AccountCreated, actorUserId: principal.userId, accountId: a.id, metadata: { name: a.name } }, m);
+      return a;
+    });
+    return this.toDto(account, AccountRole.Owner);
+  }
+
+  async update(principal: Principal, membership: ActiveMembership, patch: UpdateAccountDto, callerIp?: string): Promise<AccountDto> {
+    const accountId = membership.accountId;
+    let allowlist: string[] | undefined;
+    if (patch.ipAllowlist) {
+      const errors = cidrErrors(patch.ipAllowlist);
+      if (errors.length) {
+        throw accountsError('INVALID_CIDR', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}.`, { errors });
+      }
+      allowlist = [...new Set(patch.ipAllowlist.map((c) => normaliseCidr(parseCidr(c)!)))];
+      // Refuse to lock out the person saving it: they could not undo it.
+      if (!ipAllowed(allowlist, callerIp)) {
+        throw accountsError('ALLOWLIST_EXCLUDES_CALLER', `Invalid field(s): ipAllowlist. It must include your own address (${callerIp}).`, {
+          errors: [{ field: 'ipAllowlist', message: `must include your current address ${callerIp}` }],
+        });
+      }
+    }
+    const now = this.clock.now();
+    const restrictedUsers: string[] = [];
+    const result = await this.dataSource.transaction(async (m) => {
+      const before = await this.accounts.lockAccount(accountId, m);
+      if (!before) {
+        throw accountsError('ACCOUNT_NOT_FOUND', 'No such account.');
+      }
+      const changes: Partial<Account> = { updatedAt: now };
+      const base = { actorUserId: principal.userId, accountId };
+      if (patch.name !== undefined && patch.name.trim() !== before.name) {
+        changes.name = patch.name.trim();
+        await this.audit.record({ ...base, action: AccountAuditAction.AccountRenamed, metadata: { from: before.name, to: changes.name } }, m);
+      }
+      if (allowlist && allowlist.join(',') !== before.ipAllowlist.join(',')) {
+        changes.ipAllowlist = allowlist;
+        await this.audit.record({ ...base, action: AccountAuditAction.IpAllowlistChanged, metadata: { from: before.ipAllowlist, to: allowlist } }, m);
+      }
+      if (patch.require2fa !== undefined && patch.require2fa !== before.require2fa) {
+        changes.require2fa = patch.require2fa;
+        await this.audit.record({ ...base, action: patch.require2fa ? AccountAuditAction.Require2faEnabled : AccountAuditAction.Require2faDisabled }, m);
+        if (patch.require2fa) {
+          const pending: Array<{ user_id: string; email: string; display_name: string; language: string }> = await m.query(
+            `SELECT ms.user_id, u.email, u.display_name, u.language FROM memberships ms JOIN users u ON u.id = ms.user_id
+              WHERE ms.account_id = $1 AND ${NO_FACTOR}`,
+            [accountId],
+          );
+          for (const u of pending) {
+            restrictedUsers.push(u.user_id);
+            await this.notifications.notify(
+              {
+                event: 'team.require_2fa_enabled',
+                to: { userId: u.user_id, email: u.email, name: u.display_name, locale: u.language },
+                data: { accountName: changes.name ?? before.name, link: this.notifications.link('/account/security') },
+              },
+              m,
+            );
+          }
+        }
+      }
+      await this.accounts.updateAccount(accountId, changes, m);
+      return { ...before, ...changes } as Account;
+    });
+    // Existing sessions of members without a factor: restricted from their next request.
+    for (const userId of restrictedUsers) {
+      for (const s of await this.sessions.list(userId)) {
+        await this.sessions.setRestriction(userId, s.id, 'mfa_setup_required');
+      }
+    }
+    return this.toDto(result, membership.role, result.require2fa ? { nonCompliantMembers: await this.nonCompliantCount(accountId) } : {});
+  }
+
+  async nonCompliantCount(accountId: string): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM memberships ms WHERE ms.account_id = $1 AND ${NO_FACTOR}`,
+      [accountId],
+    );
+    return row?.n ?? 0;
+  }
+
+  async get(membership: ActiveMembership): Promise<AccountDto> {
+    const extra = membership.account.require2fa && hasAtLeast(membership.role, AccountRole.Admin)
+      ? { nonCompliantMembers: await this.nonCompliantCount(membership.accountId) }
+      : {};
+    return this.toDto(membership.account, membership.role, extra);
+  }
+
+  async remove(principal: Principal, membership: ActiveMembership, proof: DeleteAccountDto): Promise<void> {
+    await this.reauth.assert(principal, proof);
+    await this.dataSource.transaction(async (m) => {
+      await this.audit.record(
+        { action: AccountAuditAction.AccountDeleted, actorUserId: principal.userId, accountId: membership.accountId, metadata: { name: membership.account.name } },
+        m,
+      );
+      await this.accounts.deleteAccount(membership.accountId, m);
+    });
+  }
+
+  async listMine(userId: string): Promise<MyAccountDto[]> {
+    return (await this.accounts.listForUser(userId)).map((r) => ({
+      accountId: r.account_id,
+      name: r.name,
+      role: r.role,
+      require2fa: r.require_2fa,
+      joinedAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /**
+   * Deleting your own user: refused while you are the only owner of an account that has other
+   * members (transfer ownership first). Accounts where you are the only member go with you.
+   */
+  async deleteMe(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
+    await this.reauth.assert(principal, proof);
+    const mine = await this.accounts.listForUser(principal.userId);
+    const blocking = mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
+    if (blocking.length) {
+      throw accountsError('SOLE_OWNER', 'You are the only owner of an account with other members: transfer ownership first.', {
+        data: { accountIds: blocking.map((a) => a.account_id) },
+      });
+    }
+    await this.dataSource.transaction(async (m) => {
+      for (const a of mine.filter((x) => x.members === 1)) {
+        await this.audit.record({ action: AccountAuditAction.AccountDeleted, actorUserId: principal.userId, accountId: a.account_id, metadata: { name: a.name, reason: 'owner_deleted' } }, m);
+        await this.accounts.deleteAccount(a.account_id, m);
+      }
+      await this.audit.record({ action: AccountAuditAction.UserDeleted, actorUserId: principal.userId, subjectUserId: principal.userId }, m);
+      // Sessions, factors, tokens and memberships cascade with the user row.
+      await m.getRepository(User).delete({ id: principal.userId });
+    });
+    this.sessions.invalidate(principal.userId);
+  }
+
+  requiredBy(userId: string): Promise<string[]> {
+    return this.accounts.namesRequiring2fa(userId);
+  }
+
+  async needsSetup(userId: string): Promise<boolean> {
+    return (await this.accounts.anyRequiring2fa(userId)) && !(await this.mfa.hasSecondFactor(userId));
+  }
+
+  userById(userId: string) {
+    return this.users.findById(userId);
+  }
+}

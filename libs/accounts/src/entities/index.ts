@@ -1,0 +1,3 @@
+export * from './account.entity';
+export * from './invitation.entity';
+export * from './membership.entity';

@@ -1,0 +1,411 @@
+import { Readable } from 'node:stream';
+
+import { AuditService } from '@latchkey/audit';
+import { Clock, DomainException, Principal } from '@latchkey/core';
+import { NotificationsService } from '@latchkey/notifications';
+import { UsersRepository } from '@latchkey/users';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { AccountRole, ROLE_RANK, hasAtLeast } from './account-role';
+import { AccountAuditAction } from './accounts.constants';
+import { accountsError } from './accounts.exception';
+import { AccountsRepository } from './accounts.repository';
+import { MEMBER_SORTS, MFA_FILTERS, MemberDto, MemberSort, MembersQueryDto, MfaFilter } from './dto/accounts.dto';
+import { ActiveMembership } from './guards/account-role.guard';
+
+interface ReportRow {
+  user_id: string;
+  role: AccountRole;
+  joined_at: Date;
+  email: string;
+  display_name: string;
+  last_sign_in_at: Date | null;
+  totp: boolean;
+  sms: boolean;
+  backup_codes: number;
+}
+
+/**
+ * One row per member. 2FA columns read the MFA lib's tables directly: the report filters and
+ * sorts on them over up to 100,000 members, which a per-user port cannot do in one query.
+ */
+const REPORT = `
+  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, u.email, u.display_name,
+         (SELECT la.occurred_at FROM login_activity la WHERE la.user_id = ms.user_id AND la.outcome = 'success'
+           ORDER BY la.occurred_at DESC LIMIT 1) AS last_sign_in_at,
+         EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.kind = 'totp' AND f.confirmed_at IS NOT NULL) AS totp,
+         EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.kind = 'sms' AND f.confirmed_at IS NOT NULL) AS sms,
+         (SELECT count(*)::int FROM mfa_backup_codes b WHERE b.user_id = ms.user_id AND b.used_at IS NULL) AS backup_codes
+    FROM memberships ms JOIN users u ON u.id = ms.user_id
+   WHERE ms.account_id = $1`;
+
+const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
+  joinedAt: { expr: 'r.joined_at', cast: 'timestamptz' },
+  email: { expr: 'lower(r.email)', cast: 'text' },
+  displayName: { expr: 'lower(r.display_name)', cast: 'text' },
+  role: { expr: `(CASE r.role WHEN 'owner' THEN ${ROLE_RANK.owner} WHEN 'admin' THEN ${ROLE_RANK.admin} WHEN 'member' THEN ${ROLE_RANK.member} ELSE ${ROLE_RANK.viewer} END)`, cast: 'int' },
+  lastSignInAt: { expr: `coalesce(r.last_sign_in_at, 'epoch'::timestamptz)`, cast: 'timestamptz' },
+};
+
+const MFA_SQL: Record<MfaFilter, string> = {
+  none: 'NOT r.totp AND NOT r.sms',
+  enabled: '(r.totp OR r.sms)',
+  totp: 'r.totp',
+  sms: 'r.sms',
+};
+
+const CSV_BATCH = 1000;
+const CSV_COLUMNS = ['userId', 'email', 'displayName', 'role', 'joinedAt', 'lastSignInAt', 'mfaEnabled', 'totp', 'sms', 'backupCodesRemaining'];
+
+const badInput = (field: string, message: string) =>
+  new DomainException('VALIDATION_FAILED', 'BAD_INPUT', `Invalid field(s): ${field}.`, { errors: [{ field, message }] });
+
+/** RFC 4180 quoting, and OWASP CSV-injection defence: a cell a spreadsheet would run as a formula starts with '. */
+export function csvCell(value: unknown): string {
+  let s = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) {
+    s = `'${s}`;
+  }
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export interface MemberQuery {
+  role?: AccountRole;
+  mfa?: MfaFilter;
+  sort: MemberSort;
+  desc: boolean;
+  /** Offset paging for react-admin; cursor paging otherwise. */
+  offset?: { start: number; end: number };
+  limit: number;
+  cursor?: string;
+}
+
+export type MemberResult = { kind: 'page'; items: MemberDto[]; nextCursor: string | null } | { kind: 'range'; items: MemberDto[]; start: number; total: number };
+
+@Injectable()
+export class MembersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly accounts: AccountsRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Reads both query dialects (ours and react-admin's) into one query. */
+  parseQuery(q: MembersQueryDto): MemberQuery {
+    let role = q.role;
+    let mfa = q.mfa;
+    let sort = q.sort ?? q._sort;
+    let order = q.order ?? q._order;
+    let offset: MemberQuery['offset'];
+    if (q.filter !== undefined) {
+      let f: unknown;
+      try {
+        f = JSON.parse(q.filter);
+      } catch {
+        throw badInput('filter', 'must be a JSON object');
+      }
+      if (!f || typeof f !== 'object' || Array.isArray(f)) {
+        throw badInput('filter', 'must be a JSON object');
+      }
+      const filter = f as Record<string, unknown>;
+      if (filter.role !== undefined) {
+        if (!Object.values(AccountRole).includes(filter.role as AccountRole)) {
+          throw badInput('filter.role', 'must be owner, admin, member or viewer');
+        }
+        role = filter.role as AccountRole;
+      }
+      if (filter.mfa !== undefined) {
+        if (!MFA_FILTERS.includes(filter.mfa as MfaFilter)) {
+          throw badInput('filter.mfa', `must be one of ${MFA_FILTERS.join(', ')}`);
+        }
+        mfa = filter.mfa as MfaFilter;
+      }
+    }
+    if (q.range !== undefined) {
+      let r: unknown;
+      try {
+        r = JSON.parse(q.range);
+      } catch {
+        r = undefined;
+      }
+      if (!Array.isArray(r) || r.length !== 2 || !r.every((n) => Number.isInteger(n) && n >= 0) || r[1] < r[0]) {
+        throw badInput('range', 'must be [start, end] with 0 <= start <= end');
+      }
+      offset = { start: r[0] as number, end: (r[1] as number) + 1 };
+    } else if (q._start !== undefined || q._end !== undefined) {
+      const start = q._start ?? 0;
+      const end = q._end ?? start + 25;
+      if (end < start) {
+        throw badInput('_end', 'must not be less than _start');
+      }
+      offset = { start, end };
+    }
+    if (q.sort?.startsWith('[')) {
+      // ra-data-simple-rest: sort=["email","ASC"]
+      try {
+        const [field, dir] = JSON.parse(q.sort) as [string, string];
+        sort = field;
+        order = dir;
+      } catch {
+        throw badInput('sort', 'must be a field name or ["field","ASC|DESC"]');
+      }
+    }
+    if (sort === 'id' || sort === 'userId') {
+      sort = 'joinedAt';
+    }
+    if (sort !== undefined && !MEMBER_SORTS.includes(sort as MemberSort)) {
+      throw badInput('sort', `must be one of ${MEMBER_SORTS.join(', ')}`);
+    }
+    if (offset && offset.end - offset.start > 1000) {
+      throw badInput('range', 'must span at most 1000 rows');
+    }
+    return {
+      role,
+      mfa,
+      sort: (sort as MemberSort | undefined) ?? 'joinedAt',
+      desc: (order ?? 'asc').toLowerCase() === 'desc',
+      offset,
+      limit: q.limit ?? 20,
+      cursor: q.cursor,
+    };
+  }
+
+  async list(membership: ActiveMembership, q: MemberQuery): Promise<MemberResult> {
+    const seesMfa = hasAtLeast(membership.role, AccountRole.Admin);
+    if (!seesMfa && (q.mfa || q.sort === 'lastSignInAt')) {
+      throw accountsError('ROLE_TOO_LOW', 'Filtering or sorting by 2FA status and sign-ins needs the admin role.');
+    }
+    const params: unknown[] = [membership.accountId];
+    const where: string[] = [];
+    if (q.role) {
+      params.push(q.role);
+      where.push(`r.role = $${params.length}`);
+    }
+    if (q.mfa) {
+      where.push(MFA_SQL[q.mfa]);
+    }
+    const sort = SORT_SQL[q.sort];
+    const dir = q.desc ? 'DESC' : 'ASC';
+    const map = (r: ReportRow) => this.toDto(r, seesMfa);
+    if (q.offset) {
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const [{ total }]: Array<{ total: number }> = await this.dataSource.query(
+        `SELECT count(*)::int AS total FROM (${REPORT}) r ${filter}`,
+        params,
+      );
+      const rows: ReportRow[] = await this.dataSource.query(
+        `SELECT * FROM (${REPORT}) r ${filter} ORDER BY ${sort.expr} ${dir}, r.user_id ${dir} OFFSET ${q.offset.start} LIMIT ${q.offset.end - q.offset.start}`,
+        params,
+      );
+      return { kind: 'range', items: rows.map(map), start: q.offset.start, total };
+    }
+    const after = this.decodeCursor(q.cursor);
+    if (after) {
+      params.push(after.k, after.id);
+      where.push(`(${sort.expr}, r.user_id) ${q.desc ? '<' : '>'} ($${params.length - 1}::${sort.cast}, $${params.length}::uuid)`);
+    }
+    const rows: ReportRow[] = await this.dataSource.query(
+      `SELECT * FROM (${REPORT}) r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${sort.expr} ${dir}, r.user_id ${dir} LIMIT ${q.limit + 1}`,
+      params,
+    );
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return { kind: 'page', items: items.map(map), nextCursor: rows.length > q.limit && last ? this.encodeCursor(q.sort, last) : null };
+  }
+
+  private encodeCursor(sort: MemberSort, r: ReportRow): string {
+    const k =
+      sort === 'joinedAt'
+        ? new Date(r.joined_at).toISOString()
+        : sort === 'lastSignInAt'
+          ? new Date(r.last_sign_in_at ?? 0).toISOString()
+          : sort === 'role'
+            ? ROLE_RANK[r.role]
+            : sort === 'email'
+              ? r.email.toLowerCase()
+              : r.display_name.toLowerCase();
+    return Buffer.from(JSON.stringify({ k, id: r.user_id }), 'utf8').toString('base64url');
+  }
+
+  private decodeCursor(cursor?: string): { k: string | number; id: string } | undefined {
+    if (!cursor) {
+      return undefined;
+    }
+    try {
+      const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k: unknown; id: unknown };
+      if ((typeof c.k === 'string' || typeof c.k === 'number') && typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id)) {
+        return { k: c.k, id: c.id };
+      }
+    } catch {
+      // fall through
+    }
+    throw badInput('cursor', 'is not a cursor this API issued');
+  }
+
+  toDto(r: ReportRow, seesMfa: boolean): MemberDto {
+    return {
+      id: r.user_id,
+      userId: r.user_id,
+      email: r.email,
+      displayName: r.display_name,
+      role: r.role,
+      joinedAt: new Date(r.joined_at).toISOString(),
+      ...(seesMfa
+        ? {
+            lastSignInAt: r.last_sign_in_at ? new Date(r.last_sign_in_at).toISOString() : null,
+            mfa: { enabled: r.totp || r.sms, totp: r.totp, sms: r.sms, backupCodesRemaining: r.backup_codes },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * The CSV export as a stream: keyset batches of 1,000 on (joined_at, user_id), so memory stays
+   * flat whatever the account size, and the header goes out before the first query.
+   */
+  csv(accountId: string): Readable {
+    const db = this.dataSource;
+    async function* rows(): AsyncGenerator<string> {
+      yield `${CSV_COLUMNS.join(',')}\r\n`;
+      let after: { at: Date; id: string } | undefined;
+      for (;;) {
+        const params: unknown[] = [accountId];
+        let cond = '';
+        if (after) {
+          params.push(after.at, after.id);
+          cond = 'AND (ms.created_at, ms.user_id) > ($2, $3)';
+        }
+        const batch: ReportRow[] = await db.query(
+          `${REPORT} ${cond} ORDER BY ms.created_at, ms.user_id LIMIT ${CSV_BATCH}`,
+          params,
+        );
+        if (batch.length === 0) {
+          return;
+        }
+        yield batch
+          .map((r) =>
+            [r.user_id, r.email, r.display_name, r.role, new Date(r.joined_at), r.last_sign_in_at ? new Date(r.last_sign_in_at) : '', r.totp || r.sms, r.totp, r.sms, r.backup_codes]
+              .map(csvCell)
+              .join(','),
+          )
+          .join('\r\n')
+          .concat('\r\n');
+        const last = batch[batch.length - 1]!;
+        after = { at: last.joined_at, id: last.user_id };
+        if (batch.length < CSV_BATCH) {
+          return;
+        }
+      }
+    }
+    return Readable.from(rows());
+  }
+
+  private async recipient(userId: string, m: EntityManager) {
+    const u = await this.users.findById(userId, m);
+    return u ? { userId: u.id, email: u.email, name: u.displayName, locale: u.language } : undefined;
+  }
+
+  /** Only an owner touches owners or grants owner; the last owner is never demoted. */
+  private assertMayManage(actor: ActiveMembership, targetRole: AccountRole, newRole?: AccountRole) {
+    if ((targetRole === AccountRole.Owner || newRole === AccountRole.Owner) && actor.role !== AccountRole.Owner) {
+      throw accountsError('OWNER_ONLY', 'Only an owner can change owners or make someone an owner.');
+    }
+  }
+
+  async changeRole(principal: Principal, actor: ActiveMembership, userId: string, role: AccountRole): Promise<MemberDto> {
+    const accountId = actor.accountId;
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (m) => {
+      await this.accounts.lockAccount(accountId, m);
+      const target = await this.accounts.findMembership(accountId, userId, m);
+      if (!target) {
+        throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
+      }
+      this.assertMayManage(actor, target.role, role);
+      if (target.role === role) {
+        return;
+      }
+      if (target.role === AccountRole.Owner && (await this.accounts.countOwners(accountId, m)) <= 1) {
+        throw accountsError('LAST_OWNER', 'The last owner cannot be demoted: make someone else owner first.');
+      }
+      await this.accounts.setRole(accountId, userId, role, now, m);
+      await this.audit.record(
+        { action: AccountAuditAction.MemberRoleChanged, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { from: target.role, to: role } },
+        m,
+      );
+      const to = await this.recipient(userId, m);
+      if (to) {
+        await this.notifications.notify(
+          { event: 'team.role_changed', to, data: { accountName: actor.account.name, from: target.role, role } },
+          m,
+        );
+      }
+    });
+    return this.one(accountId, userId, true);
+  }
+
+  async remove(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+    const accountId = actor.accountId;
+    await this.dataSource.transaction(async (m) => {
+      await this.accounts.lockAccount(accountId, m);
+      const target = await this.accounts.findMembership(accountId, userId, m);
+      if (!target) {
+        throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
+      }
+      this.assertMayManage(actor, target.role);
+      if (target.role === AccountRole.Owner && (await this.accounts.countOwners(accountId, m)) <= 1) {
+        throw accountsError('LAST_OWNER', 'The last owner cannot leave: transfer ownership first.');
+      }
+      await this.accounts.deleteMembership(accountId, userId, m);
+      await this.audit.record(
+        { action: AccountAuditAction.MemberRemoved, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { role: target.role } },
+        m,
+      );
+      const to = await this.recipient(userId, m);
+      if (to && userId !== principal.userId) {
+        await this.notifications.notify({ event: 'team.removed', to, data: { accountName: actor.account.name } }, m);
+      }
+    });
+  }
+
+  async transferOwnership(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+    const accountId = actor.accountId;
+    if (userId === principal.userId) {
+      throw badInput('userId', 'must be another member');
+    }
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (m) => {
+      await this.accounts.lockAccount(accountId, m);
+      const target = await this.accounts.findMembership(accountId, userId, m);
+      if (!target) {
+        throw accountsError('NOT_A_MEMBER', 'Invalid field(s): userId. Ownership can only go to a member of this account.', {
+          errors: [{ field: 'userId', message: 'is not a member of this account' }],
+        });
+      }
+      await this.accounts.setRole(accountId, userId, AccountRole.Owner, now, m);
+      await this.accounts.setRole(accountId, principal.userId, AccountRole.Admin, now, m);
+      await this.audit.record(
+        { action: AccountAuditAction.OwnershipTransferred, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { from: principal.userId, to: userId, previousRole: target.role } },
+        m,
+      );
+      const to = await this.recipient(userId, m);
+      if (to) {
+        await this.notifications.notify({ event: 'team.ownership_transferred', to, data: { accountName: actor.account.name } }, m);
+      }
+    });
+  }
+
+  private async one(accountId: string, userId: string, seesMfa: boolean): Promise<MemberDto> {
+    const rows: ReportRow[] = await this.dataSource.query(`${REPORT} AND ms.user_id = $2`, [accountId, userId]);
+    if (!rows[0]) {
+      throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
+    }
+    return this.toDto(rows[0], seesMfa);
+  }
+}

@@ -1,0 +1,30 @@
+import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
+import { MfaService } from '@latchkey/mfa';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+
+import { AccountsService } from './accounts.service';
+
+/**
+ * After the MFA step (which challenges anyone who has a factor): a member of an account that
+ * requires 2FA and has no factor gets a session restricted to enrolment.
+ */
+@Injectable()
+export class Require2faSignInStep implements SignInStep, OnModuleInit {
+  readonly name = 'account-require-2fa';
+  readonly order = 20;
+
+  constructor(
+    private readonly steps: SignInSteps,
+    private readonly accounts: AccountsService,
+    private readonly mfa: MfaService,
+  ) {}
+
+  onModuleInit(): void {
+    this.steps.register(this);
+    this.mfa.requiredBySource = (userId) => this.accounts.requiredBy(userId);
+  }
+
+  async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
+    return (await this.accounts.needsSetup(ctx.user.id)) ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
+  }
+}
