@@ -11,3 +11,4 @@ export * from './entities';
 export * from './guards/account-role.guard';
 export * from './ip-allowlist';
 export * from './members.service';
+export * from './route-table';
