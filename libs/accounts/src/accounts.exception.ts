@@ -19,6 +19,7 @@ export const AccountsErrorCode = {
   WRONG_PASSWORD: 'BAD_INPUT',
   NOT_A_MEMBER: 'BAD_INPUT',
   MFA_SETUP_REQUIRED: 'FORBIDDEN',
+  OWN_MFA_REQUIRED: 'BAD_INPUT',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AccountsErrorCode = keyof typeof AccountsErrorCode;

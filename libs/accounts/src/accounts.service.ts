@@ -73,6 +73,12 @@ export class AccountsService {
         });
       }
     }
+    // As GitHub does: whoever turns the policy on must already comply, or they would lock themselves out.
+    if (patch.require2fa && !membership.account.require2fa && !(await this.mfa.hasSecondFactor(principal.userId))) {
+      throw accountsError('OWN_MFA_REQUIRED', 'Invalid field(s): require2fa. Set up two-factor authentication yourself first.', {
+        errors: [{ field: 'require2fa', message: 'needs you to have two-factor authentication first' }],
+      });
+    }
     const now = this.clock.now();
     const restrictedUsers: string[] = [];
     const result = await this.dataSource.transaction(async (m) => {
