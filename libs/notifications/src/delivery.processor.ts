@@ -1,32 +1,53 @@
 import { APP_CONFIG, AppConfig, Clock, JobRegistry } from '@latchkey/core';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { EVENT_CATALOGUE, EventType } from './event-catalogue';
+import { DiscordTransport } from './discord.transport';
+import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import { DELIVER_JOB, DELIVERY_LEASE_MS, NOTIFICATIONS_QUEUE } from './notifications.constants';
+import { DELIVER_JOB, DELIVERY_LEASE_MS, NOTIFICATIONS_QUEUE, queueLeaseMs } from './notifications.constants';
+import { PREFERENCES_PATH } from './notifications.service';
+import { SmsTransport } from './sms.transport';
 import { TemplateRenderer } from './template-renderer';
+import { WebhooksService } from './webhooks.service';
+
+export interface DeliverJob {
+  outboxId: string;
+}
+
+class WorkerStopping extends Error {
+  constructor() {
+    super('Worker is stopping; the delivery goes back to the outbox');
+  }
+}
 
 /**
  * Delivers one outbox row. The row is claimed with a lease before sending and marked
  * delivered after, so a duplicated or retried job finds nothing to claim and sends nothing.
+ * The row id is the idempotency key downstream: it is the email's Message-ID, the SMS outbox
+ * file name and the Discord `x-latchkey-delivery` header.
  */
 @Injectable()
-export class DeliveryProcessor implements OnModuleInit {
+export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(
     private readonly registry: JobRegistry,
     private readonly dataSource: DataSource,
     private readonly renderer: TemplateRenderer,
     private readonly mail: MailTransport,
+    private readonly sms: SmsTransport,
+    private readonly discord: DiscordTransport,
+    private readonly webhooks: WebhooksService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit() {
-    this.registry.define<{ outboxId: string }>({
+    this.registry.define<DeliverJob>({
       queue: NOTIFICATIONS_QUEUE,
       name: DELIVER_JOB,
       concurrency: 8,
@@ -38,6 +59,19 @@ export class DeliveryProcessor implements OnModuleInit {
   }
 
   async deliver(outboxId: string): Promise<'delivered' | 'skipped'> {
+    if (this.stopping) {
+      throw new WorkerStopping();
+    }
+    const p = this.claimAndSend(outboxId);
+    this.inFlight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.inFlight.delete(p);
+    }
+  }
+
+  private async claimAndSend(outboxId: string): Promise<'delivered' | 'skipped'> {
     const now = this.clock.now();
     const claimed: NotificationOutbox[] = await this.dataSource
       .createQueryBuilder()
@@ -52,49 +86,87 @@ export class DeliveryProcessor implements OnModuleInit {
     if (!row) {
       return 'skipped';
     }
+    let outcome: 'delivered' | 'skipped';
     try {
-      await this.send(row);
+      outcome = await this.send(row);
     } catch (err) {
+      // Back in the queue's hands for the retry; the lease lets the relay recover it if the queue loses the job.
+      const { maxAttempts, backoffMs } = this.config.notifications;
       await this.dataSource.query(
-        `UPDATE notification_outbox SET status = 'queued', lease_until = NULL, last_error = $2 WHERE id = $1 AND status = 'sending'`,
-        [outboxId, String((err as Error).message).slice(0, 1000)],
+        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2 WHERE id = $1 AND status = 'sending'`,
+        [outboxId, String((err as Error).message).slice(0, 1000), new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs))],
       );
       throw err;
     }
     await this.dataSource.query(
-      `UPDATE notification_outbox SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1`,
-      [outboxId, this.clock.now()],
+      `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1`,
+      [outboxId, this.clock.now(), outcome],
     );
-    return 'delivered';
+    return outcome;
   }
 
-  private async send(row: NotificationOutbox): Promise<void> {
-    const def = EVENT_CATALOGUE[row.event as EventType];
+  private async send(row: NotificationOutbox): Promise<'delivered' | 'skipped'> {
+    const def: EventDefinition | undefined = EVENT_CATALOGUE[row.event as EventType];
     if (!def) {
       throw new Error(`Unknown event ${row.event}`);
     }
-    const context = { ...row.payload.data, name: row.payload.name ?? row.recipient, locale: row.payload.locale ?? 'en', publicUrl: this.config.http.publicUrl };
+    const context = {
+      ...row.payload.data,
+      name: row.payload.name ?? row.recipient,
+      locale: row.payload.locale ?? 'en',
+      publicUrl: this.config.http.publicUrl,
+    };
     const message = this.renderer.render(def.template, def.subject, context);
     switch (row.channel) {
       case 'email':
-        await this.mail.send({ to: row.recipient, ...message, messageId: row.id });
-        return;
+        await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
+        return 'delivered';
       case 'sms':
-        throw new Error('SMS delivery is not configured for this event');
+        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.config.http.publicUrl}${PREFERENCES_PATH}`, row.id);
+        return 'delivered';
+      case 'discord': {
+        const url = row.userId ? await this.webhooks.openUrl(row.userId) : null;
+        if (!url) {
+          // Unlinked since the event: nothing to deliver to.
+          return 'skipped';
+        }
+        const link = typeof row.payload.data.url === 'string' ? row.payload.data.url : undefined;
+        await this.discord.send(url, {
+          title: message.subject,
+          description: message.summary,
+          category: def.category,
+          url: link,
+          timestamp: row.createdAt ?? this.clock.now(),
+          deliveryId: row.id,
+        });
+        return 'delivered';
+      }
+      default:
+        throw new Error(`Channel ${row.channel} is not delivered through the outbox`);
     }
   }
 
   private async deadLetter(outboxId: string, error: Error) {
+    if (this.stopping || error instanceof WorkerStopping) {
+      return;
+    }
     this.logger.error(`Notification ${outboxId} moved to the dead-letter list: ${error.message}`);
     await this.dataSource.query(
-      `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2 WHERE id = $1 AND status <> 'delivered'`,
+      `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2 WHERE id = $1 AND status NOT IN ('delivered', 'skipped')`,
       [outboxId, String(error.message).slice(0, 1000)],
     );
+  }
+
+  /** Lets sends in progress finish and record their outcome while the database is still open. */
+  async beforeApplicationShutdown() {
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private fromRaw(raw: Record<string, unknown>): NotificationOutbox {
     return Object.assign(new NotificationOutbox(), {
       id: raw.id,
+      createdAt: raw.created_at ? new Date(raw.created_at as string) : undefined,
       event: raw.event,
       channel: raw.channel,
       userId: raw.user_id,

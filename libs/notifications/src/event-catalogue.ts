@@ -1,5 +1,27 @@
-export type Channel = 'email' | 'sms';
+/**
+ * The event catalogue: every event Latchkey can notify about, in one place. Templates, channel
+ * defaults, the preferences page, `GET /events/catalogue` and the validation of host events
+ * (`POST /events`) all read from here.
+ *
+ * - `channels`: where the event may go. `defaults`: the channels on until the user says
+ *   otherwise (all of `channels` when omitted).
+ * - `mandatoryEmail`: transactional and security messages always reach email; a person must
+ *   hear that their password changed even if they turned notifications off. The preferences
+ *   answer marks that channel `locked`.
+ * - `hostPublishable` + `data`: events the host application may publish, and the fields of
+ *   their `data` (required unless `optional`), checked before anything is written.
+ * - Templates: `templates/<template>.html.hbs` and `.text.hbs`, optionally overridden per
+ *   language in `templates/<lang>/` (with `<template>.subject.hbs` for the subject).
+ */
+export type Channel = 'email' | 'sms' | 'in_app' | 'discord';
+export const CHANNELS: readonly Channel[] = ['email', 'sms', 'in_app', 'discord'];
 export type EventCategory = 'transactional' | 'security' | 'team' | 'product';
+
+export interface EventDataField {
+  type: 'string' | 'number' | 'url';
+  optional?: boolean;
+  description?: string;
+}
 
 export interface EventDefinition {
   category: EventCategory;
@@ -8,15 +30,19 @@ export interface EventDefinition {
   /** Handlebars, rendered with the event data. */
   subject: string;
   description: string;
-  channels: Channel[];
-  /**
-   * Transactional and security messages always reach email: a person must hear that their
-   * password changed even if they turned notifications off.
-   */
+  channels: readonly Channel[];
+  /** Channels on by default; all of `channels` when omitted. */
+  defaults?: readonly Channel[];
   mandatoryEmail: boolean;
+  /** The host application may publish this event through POST /api/v1/events. */
+  hostPublishable?: boolean;
+  data?: Readonly<Record<string, EventDataField>>;
 }
 
-/** Every event Latchkey can notify about. Templates, defaults and the preferences page read from here. */
+const ALL: readonly Channel[] = ['email', 'in_app', 'sms', 'discord'];
+const SECURITY = { channels: ALL, defaults: ['email', 'in_app'] } as const;
+const PRODUCT = { channels: ALL, defaults: ['email', 'in_app'], hostPublishable: true } as const;
+
 export const EVENT_CATALOGUE = {
   'auth.verify_email': {
     category: 'transactional',
@@ -47,7 +73,7 @@ export const EVENT_CATALOGUE = {
     template: 'email-changed',
     subject: 'Your email address is changing',
     description: 'Sent to the old address when an email change is requested and completed',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.password_changed': {
@@ -55,7 +81,7 @@ export const EVENT_CATALOGUE = {
     template: 'password-changed',
     subject: 'Your password was changed',
     description: 'Your password was changed or reset',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.account_locked': {
@@ -63,7 +89,7 @@ export const EVENT_CATALOGUE = {
     template: 'account-locked',
     subject: 'Sign-in to your account was locked',
     description: 'Too many failed sign-in attempts',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.new_sign_in': {
@@ -71,7 +97,7 @@ export const EVENT_CATALOGUE = {
     template: 'new-sign-in',
     subject: 'New sign-in to your account',
     description: 'A sign-in from a device or location not seen before',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.mfa_enabled': {
@@ -79,7 +105,7 @@ export const EVENT_CATALOGUE = {
     template: 'mfa-enabled',
     subject: 'Two-factor authentication method added',
     description: 'An authenticator app or phone was added as a second factor',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.mfa_disabled': {
@@ -87,7 +113,7 @@ export const EVENT_CATALOGUE = {
     template: 'mfa-disabled',
     subject: 'Two-factor authentication method removed',
     description: 'An authenticator app or phone was removed as a second factor',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.mfa_reset': {
@@ -95,7 +121,7 @@ export const EVENT_CATALOGUE = {
     template: 'mfa-reset',
     subject: 'Two-factor authentication was reset',
     description: 'Every second factor was removed (by you, by a recovery sign-in or by support)',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.backup_code_used': {
@@ -103,7 +129,7 @@ export const EVENT_CATALOGUE = {
     template: 'backup-code-used',
     subject: 'A backup code was used',
     description: 'One of your backup codes was used to sign in or confirm a change',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.backup_codes_low': {
@@ -111,7 +137,7 @@ export const EVENT_CATALOGUE = {
     template: 'backup-codes-low',
     subject: 'You are running out of backup codes',
     description: 'Few unused backup codes remain',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.trusted_device_added': {
@@ -119,7 +145,7 @@ export const EVENT_CATALOGUE = {
     template: 'trusted-device-added',
     subject: 'A device was trusted for sign-in',
     description: 'A device will skip the second sign-in step for 30 days',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
   },
   'security.mfa_locked': {
@@ -127,8 +153,110 @@ export const EVENT_CATALOGUE = {
     template: 'mfa-locked',
     subject: 'Two-factor attempts on your account were paused',
     description: 'Too many wrong two-factor codes',
-    channels: ['email'],
+    ...SECURITY,
     mandatoryEmail: true,
+  },
+  'security.mfa_reset_requested': {
+    category: 'security',
+    template: 'mfa-reset-requested',
+    subject: 'A request to reset your two-factor authentication was opened',
+    description: 'Someone asked the support desk to remove your second factors (lost device)',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
+  'security.mfa_reset_approved': {
+    category: 'security',
+    template: 'mfa-reset-approved',
+    subject: 'Your two-factor authentication will be reset on {{runsAt}}',
+    description: 'Support approved a reset; it runs after a cool-down during which you can cancel',
+    channels: ALL,
+    mandatoryEmail: true,
+  },
+  'security.mfa_reset_executed': {
+    category: 'security',
+    template: 'mfa-reset-executed',
+    subject: 'Your two-factor authentication was reset by support',
+    description: 'The approved reset ran: every second factor was removed',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
+  'security.mfa_reset_cancelled': {
+    category: 'security',
+    template: 'mfa-reset-cancelled',
+    subject: 'The reset of your two-factor authentication was cancelled',
+    description: 'A pending support reset was cancelled by you or by support',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
+  'invoice.issued': {
+    category: 'product',
+    template: 'invoice-issued',
+    subject: 'Invoice {{invoiceNumber}} is ready',
+    description: 'The host application issued an invoice',
+    ...PRODUCT,
+    mandatoryEmail: false,
+    data: {
+      invoiceNumber: { type: 'string' },
+      amount: { type: 'string', description: 'Formatted amount with currency, e.g. "€120.00"' },
+      dueDate: { type: 'string' },
+      url: { type: 'url', optional: true },
+    },
+  },
+  'invoice.past_due': {
+    category: 'product',
+    template: 'invoice-past-due',
+    subject: 'Invoice {{invoiceNumber}} is past due',
+    description: 'An invoice was not paid by its due date',
+    ...PRODUCT,
+    mandatoryEmail: false,
+    data: {
+      invoiceNumber: { type: 'string' },
+      amount: { type: 'string' },
+      dueDate: { type: 'string' },
+      url: { type: 'url', optional: true },
+    },
+  },
+  'usage.spike': {
+    category: 'product',
+    template: 'usage-spike',
+    subject: 'Unusual usage: {{metric}}',
+    description: 'A usage metric rose well above its usual level',
+    ...PRODUCT,
+    mandatoryEmail: false,
+    data: {
+      metric: { type: 'string' },
+      current: { type: 'number' },
+      usual: { type: 'number' },
+      url: { type: 'url', optional: true },
+    },
+  },
+  'integration.failed': {
+    category: 'product',
+    template: 'integration-failed',
+    subject: 'Integration {{integration}} is failing',
+    description: 'An integration of the host application stopped working',
+    ...PRODUCT,
+    mandatoryEmail: false,
+    data: {
+      integration: { type: 'string' },
+      error: { type: 'string' },
+      url: { type: 'url', optional: true },
+    },
+  },
+  'product.update': {
+    category: 'product',
+    template: 'product-update',
+    subject: '{{title}}',
+    description: 'News about the product',
+    channels: ['email', 'in_app'],
+    defaults: ['in_app'],
+    hostPublishable: true,
+    mandatoryEmail: false,
+    data: {
+      title: { type: 'string' },
+      summary: { type: 'string' },
+      url: { type: 'url', optional: true },
+    },
   },
   'team.invited': {
     category: 'transactional',
@@ -174,6 +302,14 @@ export const EVENT_CATALOGUE = {
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
 
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_CATALOGUE, type);
+}
+
 export function eventDefinition(type: EventType): EventDefinition {
   return EVENT_CATALOGUE[type];
+}
+
+export function defaultChannels(def: EventDefinition): readonly Channel[] {
+  return def.defaults ?? def.channels;
 }

@@ -1,17 +1,43 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { DeadLettersController } from './dead-letters.controller';
+import { DeadLettersService } from './dead-letters.service';
 import { DeliveryProcessor } from './delivery.processor';
+import { DiscordTransport } from './discord.transport';
+import { EventsController } from './events.controller';
+import { HostEventsService } from './host-events.service';
+import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { MyNotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxRelay } from './outbox-relay';
+import { PreferencesService } from './preferences.service';
+import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
+import { SmsTransport } from './sms.transport';
 import { TemplateRenderer } from './template-renderer';
+import { WebhooksService } from './webhooks.service';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationOutbox])],
-  providers: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, MailTransport],
-  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer],
+  controllers: [MyNotificationsController, EventsController, DeadLettersController],
+  providers: [
+    NotificationsService,
+    OutboxRelay,
+    DeliveryProcessor,
+    TemplateRenderer,
+    MailTransport,
+    SmsTransport,
+    DiscordTransport,
+    WebhooksService,
+    PreferencesService,
+    InboxService,
+    HostEventsService,
+    DeadLettersService,
+    { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
+  ],
+  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],
 })
 export class NotificationsModule {}

@@ -1,16 +1,20 @@
 import { APP_CONFIG, AppConfig, Clock } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 
-import { EVENT_CATALOGUE, EventType } from './event-catalogue';
+import { Channel, EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { resolveChannels } from './preferences.service';
+import { TemplateRenderer } from './template-renderer';
 
 export interface Recipient {
   userId?: string | null;
   email: string;
   name?: string;
   locale?: string;
+  /** E.164; looked up from the user's profile when omitted. */
+  phone?: string | null;
 }
 
 export interface NotifyInput {
@@ -21,9 +25,18 @@ export interface NotifyInput {
   idempotencyKey?: string;
 }
 
+export interface NotifyResult {
+  channels: Channel[];
+}
+
+/** The link in every message to the preferences page of the console. */
+export const PREFERENCES_PATH = '/admin/#/my-account/notifications';
+
 /**
- * Producer side only: writes outbox rows in the caller's transaction, so a notification exists
- * exactly when the change it describes committed. The relay and the worker do the rest.
+ * Producer side only: writes outbox rows (and in-app inbox entries) in the caller's
+ * transaction, so a notification exists exactly when the change it describes committed. The
+ * user's preferences are read in the same transaction, so a change applies to the next event;
+ * security and transactional events always include email. The relay and the worker do the rest.
  */
 @Injectable()
 export class NotificationsService {
@@ -31,29 +44,104 @@ export class NotificationsService {
     @InjectRepository(NotificationOutbox) private readonly outbox: Repository<NotificationOutbox>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+    private readonly renderer: TemplateRenderer,
   ) {}
 
-  async notify(input: NotifyInput, manager?: EntityManager): Promise<void> {
-    const def = EVENT_CATALOGUE[input.event];
-    const repo = manager ? manager.getRepository(NotificationOutbox) : this.outbox;
+  async notify(input: NotifyInput, manager?: EntityManager): Promise<NotifyResult> {
+    if (!manager) {
+      return this.dataSource.transaction((m) => this.notify(input, m));
+    }
+    const def: EventDefinition | undefined = EVENT_CATALOGUE[input.event];
+    if (!def) {
+      throw new Error(`Unknown notification event ${String(input.event)}`);
+    }
+    const userId = input.to.userId ?? null;
+    const known = userId ? await this.recipientState(userId, input.event, manager) : undefined;
+    const wanted = resolveChannels(def, known?.overrides ?? {});
+    const phone = input.to.phone ?? known?.phone ?? null;
+    const key = input.idempotencyKey ?? crypto.randomUUID();
     const now = this.clock.now();
-    const rows = def.channels.map((channel) => ({
-      createdAt: now,
-      availableAt: now,
-      event: input.event,
-      channel,
-      userId: input.to.userId ?? null,
-      recipient: input.to.email,
-      payload: { name: input.to.name, locale: input.to.locale, data: (input.data ?? {}) as NotificationOutbox['payload']['data'] },
-      idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${channel}` : `${crypto.randomUUID()}:${channel}`,
-      status: 'pending' as const,
-      attempts: 0,
-    }));
-    await repo.createQueryBuilder().insert().values(rows).orIgnore().execute();
+    const payload = { name: input.to.name, locale: input.to.locale, data: (input.data ?? {}) as NotificationOutbox['payload']['data'] };
+
+    const rows: Array<Partial<NotificationOutbox>> = [];
+    const sent: Channel[] = [];
+    for (const channel of wanted) {
+      let recipient: string | null = null;
+      switch (channel) {
+        case 'email':
+          recipient = input.to.email;
+          break;
+        case 'sms':
+          recipient = phone;
+          break;
+        case 'discord':
+          recipient = userId && known?.discord ? `discord:${userId}` : null;
+          break;
+        case 'in_app':
+          if (userId) {
+            await this.addToInbox(def, input, userId, `${key}:in_app`, manager);
+            sent.push(channel);
+          }
+          continue;
+      }
+      if (!recipient) {
+        continue;
+      }
+      sent.push(channel);
+      rows.push({
+        createdAt: now,
+        availableAt: now,
+        event: input.event,
+        channel,
+        userId,
+        recipient,
+        payload,
+        idempotencyKey: `${key}:${channel}`,
+        status: 'pending',
+        attempts: 0,
+      });
+    }
+    if (rows.length > 0) {
+      await manager.getRepository(NotificationOutbox).createQueryBuilder().insert().values(rows).orIgnore().execute();
+    }
+    return { channels: sent };
   }
 
   /** Link builder for emails: always from PUBLIC_URL, never from a request's Host header. */
   link(pathAndQuery: string): string {
     return `${this.config.http.publicUrl}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`;
+  }
+
+  private async recipientState(userId: string, event: string, m: EntityManager) {
+    const rows: Array<{ phone: string | null; discord: boolean; overrides: Record<string, boolean> | string | null }> = await m.query(
+      `SELECT u.phone,
+              EXISTS (SELECT 1 FROM notification_webhooks w WHERE w.user_id = u.id) AS discord,
+              (SELECT jsonb_object_agg(p.channel, p.enabled) FROM notification_preferences p WHERE p.user_id = u.id AND p.event = $2) AS overrides
+         FROM users u WHERE u.id = $1`,
+      [userId, event],
+    );
+    const row = rows[0];
+    if (!row) {
+      return undefined;
+    }
+    const overrides = typeof row.overrides === 'string' ? JSON.parse(row.overrides) : (row.overrides ?? {});
+    return { phone: row.phone, discord: row.discord, overrides: overrides as Partial<Record<Channel, boolean>> };
+  }
+
+  private async addToInbox(def: EventDefinition, input: NotifyInput, userId: string, key: string, m: EntityManager) {
+    const message = this.renderer.render(def.template, def.subject, {
+      ...input.data,
+      name: input.to.name ?? input.to.email,
+      locale: input.to.locale ?? 'en',
+      publicUrl: this.config.http.publicUrl,
+    });
+    // Only a plain link the host gave; emailed token links never land in the inbox.
+    const link = typeof input.data?.url === 'string' ? input.data.url : null;
+    await m.query(
+      `INSERT INTO notification_inbox (user_id, event, category, title, body, link, idempotency_key, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+      [userId, input.event, def.category, message.subject, message.summary, link, key, this.clock.now()],
+    );
   }
 }

@@ -44,6 +44,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() DATA_ENCRYPTION_KEY?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32) SERVICE_TOKEN?: string;
   @IsOptional() @Transform(toNum) @IsNumber() @Min(0) MFA_RESET_COOLDOWN_HOURS?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(50) NOTIFICATION_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) NOTIFICATION_BACKOFF_MS?: number;
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  DISCORD_API_BASE?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() REGISTRATION_ENABLED?: boolean;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_IDLE_SECONDS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_ABSOLUTE_SECONDS?: number;
@@ -85,6 +91,8 @@ export interface AppConfig {
   crypto: { dataEncryptionKey?: string };
   serviceToken?: string;
   support: { mfaResetCooldownHours: number };
+  /** Delivery retries; discordApiBase re-targets Discord webhooks and is honoured only when NODE_ENV=test. */
+  notifications: { maxAttempts: number; backoffMs: number; discordApiBase?: string };
   logLevel: string;
 }
 
@@ -167,6 +175,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     crypto: { dataEncryptionKey: key },
     serviceToken: parsed.SERVICE_TOKEN,
     support: { mfaResetCooldownHours: parsed.MFA_RESET_COOLDOWN_HOURS ?? 72 },
+    notifications: {
+      maxAttempts: parsed.NOTIFICATION_MAX_ATTEMPTS ?? 5,
+      backoffMs: parsed.NOTIFICATION_BACKOFF_MS ?? 2000,
+      discordApiBase: nodeEnv === 'test' ? parsed.DISCORD_API_BASE : undefined,
+    },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
   };
 }

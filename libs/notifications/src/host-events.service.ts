@@ -1,0 +1,139 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { APP_CONFIG, AppConfig, Clock, FieldError } from '@latchkey/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { EVENT_CATALOGUE, EventDefinition, EventType, isEventType } from './event-catalogue';
+import { notificationsError } from './notifications.exception';
+import { NotificationsService } from './notifications.service';
+import { DirectoryUser, RecipientDirectory } from './recipient-directory';
+
+export interface HostEvent {
+  id: string;
+  type: string;
+  userId?: string;
+  accountId?: string;
+  roles?: string[];
+  data?: Record<string, unknown>;
+}
+
+export interface HostEventResult {
+  id: string;
+  type: string;
+  recipients: number;
+  /** True when this id was received before: nothing was sent again. */
+  duplicate: boolean;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Events the host application publishes: checked against the catalogue, fanned out, idempotent by id. */
+@Injectable()
+export class HostEventsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly notifications: NotificationsService,
+    private readonly directory: RecipientDirectory,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Constant-time check of `Authorization: Bearer <SERVICE_TOKEN>`; refused outright when no token is configured. */
+  authenticate(authorization: string | undefined): void {
+    const expected = this.config.serviceToken;
+    if (!expected) {
+      throw notificationsError('HOST_EVENTS_DISABLED', 'Host events are turned off: SERVICE_TOKEN is not set.');
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match || !timingSafeEqual(digest(match[1]), digest(expected))) {
+      throw notificationsError('SERVICE_TOKEN_INVALID', 'A valid service token is required.');
+    }
+  }
+
+  async publish(event: HostEvent): Promise<HostEventResult> {
+    this.validate(event);
+    return this.dataSource.transaction(async (m) => {
+      const inserted: Array<{ id: string }> = await m.query(
+        `INSERT INTO notification_host_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [event.id, event.type, this.clock.now()],
+      );
+      if (inserted.length === 0) {
+        const [prior] = await m.query(`SELECT result FROM notification_host_events WHERE id = $1`, [event.id]);
+        const result = (typeof prior.result === 'string' ? JSON.parse(prior.result) : prior.result) as HostEventResult;
+        return { ...result, duplicate: true };
+      }
+      const recipients = await this.recipients(event, m);
+      for (const user of recipients) {
+        await this.notifications.notify(
+          {
+            event: event.type as EventType,
+            to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
+            data: event.data,
+            idempotencyKey: `host:${event.id}:${user.id}`,
+          },
+          m,
+        );
+      }
+      const result: HostEventResult = { id: event.id, type: event.type, recipients: recipients.length, duplicate: false };
+      await m.query(`UPDATE notification_host_events SET result = $2 WHERE id = $1`, [event.id, JSON.stringify(result)]);
+      return result;
+    });
+  }
+
+  private validate(event: HostEvent): EventDefinition {
+    const bad = (errors: FieldError[], code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA' = 'INVALID_EVENT_DATA') =>
+      notificationsError(code, `Invalid field(s): ${[...new Set(errors.map((e) => e.field))].join(', ')}.`, { errors });
+    if (!isEventType(event.type) || !(EVENT_CATALOGUE[event.type] as EventDefinition).hostPublishable) {
+      throw bad([{ field: 'type', message: `is not an event the host may publish (GET /api/v1/events/catalogue)` }], 'UNKNOWN_EVENT_TYPE');
+    }
+    if (Boolean(event.userId) === Boolean(event.accountId)) {
+      throw bad([{ field: 'userId', message: 'give exactly one of userId and accountId' }]);
+    }
+    if (event.roles && !event.accountId) {
+      throw bad([{ field: 'roles', message: 'only applies with accountId' }]);
+    }
+    const def: EventDefinition = EVENT_CATALOGUE[event.type];
+    const data = event.data ?? {};
+    const fields = def.data ?? {};
+    const errors: FieldError[] = [];
+    for (const [name, spec] of Object.entries(fields)) {
+      const value = data[name];
+      if (value === undefined || value === null) {
+        if (!spec.optional) {
+          errors.push({ field: `data.${name}`, message: 'is required' });
+        }
+        continue;
+      }
+      const ok =
+        spec.type === 'number'
+          ? typeof value === 'number' && Number.isFinite(value)
+          : typeof value === 'string' && value.length <= 2000 && (spec.type !== 'url' || /^https?:\/\/\S+$/.test(value));
+      if (!ok) {
+        errors.push({ field: `data.${name}`, message: `must be ${spec.type === 'url' ? 'an http(s) URL' : `a ${spec.type}`}` });
+      }
+    }
+    for (const name of Object.keys(data)) {
+      if (!(name in fields)) {
+        errors.push({ field: `data.${name}`, message: `is not a field of ${event.type}` });
+      }
+    }
+    if (errors.length > 0) {
+      throw bad(errors);
+    }
+    return def;
+  }
+
+  private async recipients(event: HostEvent, m: EntityManager): Promise<DirectoryUser[]> {
+    if (event.userId) {
+      const user = await this.directory.findUser(event.userId, m);
+      if (!user) {
+        throw notificationsError('EVENT_RECIPIENT_NOT_FOUND', 'No such user.', { errors: [{ field: 'userId', message: 'no such user' }] });
+      }
+      return [user];
+    }
+    return this.directory.accountMembers(event.accountId as string, event.roles, m);
+  }
+}

@@ -1,0 +1,69 @@
+import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { LinkDiscordDto, ListQueryDto, UpdatePreferencesDto } from './dto/notifications.dto';
+import { InboxPage, InboxService } from './inbox.service';
+import { EventPreferences, PreferencesService } from './preferences.service';
+import { WebhookLink, WebhooksService } from './webhooks.service';
+
+@ApiTags('notifications')
+@Controller('me')
+export class MyNotificationsController {
+  constructor(
+    private readonly inbox: InboxService,
+    private readonly preferences: PreferencesService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  @Get('notifications')
+  @ApiOperation({ summary: 'In-app inbox, newest first, with the unread count' })
+  list(@CurrentUser() p: Principal, @Query() q: ListQueryDto): Promise<InboxPage> {
+    return this.inbox.list(p.userId, q.limit ?? 20, q.cursor, q.unread === 'true');
+  }
+
+  @Post('notifications/read-all')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark every inbox entry read' })
+  readAll(@CurrentUser() p: Principal): Promise<{ unreadCount: number }> {
+    return this.inbox.markAllRead(p.userId);
+  }
+
+  @Post('notifications/:id/read')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark one inbox entry read' })
+  read(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<{ unreadCount: number }> {
+    return this.inbox.markRead(p.userId, id);
+  }
+
+  @Get('notification-preferences')
+  @ApiOperation({ summary: 'Per event and channel: enabled, default, and locked (security events always reach email)' })
+  async getPreferences(@CurrentUser() p: Principal): Promise<{ items: EventPreferences[] }> {
+    return { items: await this.preferences.list(p.userId) };
+  }
+
+  @Put('notification-preferences')
+  @ApiOperation({ summary: 'Change channels per event; applies to the next event' })
+  async putPreferences(@CurrentUser() p: Principal, @Body() body: UpdatePreferencesDto): Promise<{ items: EventPreferences[] }> {
+    return { items: await this.preferences.update(p.userId, body.items) };
+  }
+
+  @Get('notification-channels')
+  @ApiOperation({ summary: 'Linked delivery channels (Discord webhook, shown by its id only)' })
+  async channels(@CurrentUser() p: Principal): Promise<{ discord: WebhookLink | null }> {
+    return { discord: await this.webhooks.get(p.userId) };
+  }
+
+  @Put('notification-channels/discord')
+  @ApiOperation({ summary: 'Link a Discord webhook (https://discord.com/api/webhooks/...); stored encrypted' })
+  linkDiscord(@CurrentUser() p: Principal, @Body() body: LinkDiscordDto): Promise<WebhookLink> {
+    return this.webhooks.link(p.userId, body.url);
+  }
+
+  @Delete('notification-channels/discord')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unlink the Discord webhook' })
+  async unlinkDiscord(@CurrentUser() p: Principal): Promise<void> {
+    await this.webhooks.unlink(p.userId);
+  }
+}
