@@ -1,7 +1,9 @@
+import { AccountRole, AccountsRepository } from '@latchkey/accounts';
 import { PasswordHasher } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
 import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 export const DEMO_PASSWORD = 'violet-anchor-tundra-42';
 /** The member's authenticator secret (base32, 160 bits): add it to an authenticator app by hand. */
@@ -18,13 +20,17 @@ interface DemoUser {
   displayName: string;
   staffRole?: 'support' | 'support_lead';
   role: string;
+  /** Role in the demo account "Acme Demo". */
+  accountRole?: AccountRole;
 }
 
+export const DEMO_ACCOUNT_NAME = 'Acme Demo';
+
 const DEMO_USERS: DemoUser[] = [
-  { email: 'owner@demo.latchkey.dev', displayName: 'Olivia Owner', role: 'account owner' },
-  { email: 'admin@demo.latchkey.dev', displayName: 'Adam Admin', role: 'account admin' },
-  { email: 'member@demo.latchkey.dev', displayName: 'Mia Member', role: 'member' },
-  { email: 'viewer@demo.latchkey.dev', displayName: 'Victor Viewer', role: 'viewer' },
+  { email: 'owner@demo.latchkey.dev', displayName: 'Olivia Owner', role: 'account owner', accountRole: AccountRole.Owner },
+  { email: 'admin@demo.latchkey.dev', displayName: 'Adam Admin', role: 'account admin', accountRole: AccountRole.Admin },
+  { email: 'member@demo.latchkey.dev', displayName: 'Mia Member', role: 'member', accountRole: AccountRole.Member },
+  { email: 'viewer@demo.latchkey.dev', displayName: 'Victor Viewer', role: 'viewer', accountRole: AccountRole.Viewer },
   { email: 'support@demo.latchkey.dev', displayName: 'Sam Support', role: 'support agent', staffRole: 'support' },
   { email: 'lead@demo.latchkey.dev', displayName: 'Lee Lead', role: 'support lead', staffRole: 'support_lead' },
 ];
@@ -64,5 +70,35 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
     }
     signIns.push({ email: demo.email, role: demo.role });
   }
+  await seedDemoAccount(app);
   return signIns;
+}
+
+/**
+ * "Acme Demo" with one member per role. The members report shows both kinds: the member has
+ * TOTP (compliant), the others have no factor yet. require2fa stays off so every demo sign-in works.
+ */
+async function seedDemoAccount(app: INestApplicationContext): Promise<void> {
+  const users = app.get(UsersRepository);
+  const accounts = app.get(AccountsRepository);
+  const owner = await users.findByEmail('owner@demo.latchkey.dev');
+  if (!owner) {
+    return;
+  }
+  await app.get(DataSource).transaction(async (m) => {
+    const [existing]: Array<{ id: string }> = await m.query(
+      `SELECT a.id FROM accounts a JOIN memberships ms ON ms.account_id = a.id
+        WHERE a.name = $1 AND ms.user_id = $2 AND ms.role = 'owner' ORDER BY a.created_at LIMIT 1`,
+      [DEMO_ACCOUNT_NAME, owner.id],
+    );
+    const now = new Date();
+    const accountId =
+      existing?.id ?? (await accounts.insertAccount({ name: DEMO_ACCOUNT_NAME, require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m)).id;
+    for (const demo of DEMO_USERS.filter((d) => d.accountRole)) {
+      const user = await users.findByEmail(demo.email, m);
+      if (user) {
+        await accounts.insertMembership(accountId, user.id, demo.accountRole!, now, m);
+      }
+    }
+  });
 }
