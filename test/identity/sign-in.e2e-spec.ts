@@ -1,3 +1,5 @@
+import { ChangeFeed } from '@latchkey/core';
+
 import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 
@@ -197,6 +199,32 @@ describe('Throttling across two instances on one store', () => {
     }
   });
 
+  it('drops cached sessions on every instance when any code path revokes them in the database', async () => {
+    const a = await createTestApp();
+    const b = await createTestApp({ sameDatabaseAs: a });
+    try {
+      if (a.database.url) {
+        // On PostgreSQL both instances cache sessions behind the LISTEN/NOTIFY change feed.
+        await waitUntil(() => a.app.get(ChangeFeed).live && b.app.get(ChangeFeed).live);
+      }
+      const user = await createUser(a);
+      const s = await signIn(a, user.email);
+      await b.http().get('/api/v1/me').set(s.auth).expect(200);
+      await b.http().get('/api/v1/me').set(s.auth).expect(200);
+      await a.dataSource.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [s.sessionId]);
+      await waitUntil(async () => (await b.http().get('/api/v1/me').set(s.auth)).status === 401, 1000);
+
+      const other = await createUser(a);
+      const s2 = await signIn(a, other.email);
+      await b.http().get('/api/v1/me').set(s2.auth).expect(200);
+      await a.dataSource.query(`DELETE FROM users WHERE id = $1`, [other.id]);
+      await waitUntil(async () => (await b.http().get('/api/v1/me').set(s2.auth)).status === 401, 1000);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
   it('sees a revocation made on one instance on the next request to the other', async () => {
     const a = await createTestApp();
     const b = await createTestApp({ sameDatabaseAs: a });
@@ -214,3 +242,14 @@ describe('Throttling across two instances on one store', () => {
     }
   });
 });
+
+/** Polls briefly: NOTIFY reaches the other instance within milliseconds of the commit. */
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,5 +1,15 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ClientInfo, Clock, Principal, SessionRestriction, hashToken, randomToken } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChangeFeed,
+  ClientInfo,
+  Clock,
+  Principal,
+  SessionRestriction,
+  hashToken,
+  randomToken,
+} from '@latchkey/core';
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -11,6 +21,15 @@ import { SessionsRepository } from './sessions.repository';
 
 /** last_active_at is written at most this often per session. */
 const TOUCH_EVERY_MS = 60_000;
+const CACHE_MAX_ENTRIES = 50_000;
+const CACHE_MAX_AGE_MS = 10 * 60_000;
+
+interface CachedSession {
+  principal: Omit<Principal, 'via'>;
+  lastActiveMs: number;
+  expiresMs: number;
+  cachedAtMs: number;
+}
 export const SESSION_TOKEN_PREFIX = 'lks_';
 
 export interface IssuedSession {
@@ -30,12 +49,73 @@ export function csrfTokenFor(sessionToken: string): string {
  */
 @Injectable()
 export class SessionsService {
+  /**
+   * Sessions already seen, by token hash. Trusted only while the change feed is live: every
+   * committed change to a user's sessions or identity (revocation, restriction, deletion) is
+   * pushed by PostgreSQL to every instance, which drops that user's entries before the next
+   * request. A read that raced a change (generation moved) is not cached.
+   */
+  private readonly cache = new Map<string, CachedSession>();
+  private readonly cachedByUser = new Map<string, Set<string>>();
+  private generation = 0;
+
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly feed: ChangeFeed,
+  ) {
+    this.feed.subscribe((event) => {
+      this.generation++;
+      if (event.kind === 'reset') {
+        this.cache.clear();
+        this.cachedByUser.clear();
+      } else {
+        this.forgetUser(event.id);
+      }
+    });
+  }
+
+  private forgetUser(userId: string) {
+    for (const hash of this.cachedByUser.get(userId) ?? []) {
+      this.cache.delete(hash);
+    }
+    this.cachedByUser.delete(userId);
+  }
+
+  /** Local eviction for this instance; the change feed evicts on every other one at commit. */
+  invalidate(userId: string): void {
+    this.generation++;
+    this.forgetUser(userId);
+  }
+
+  private remember(hash: string, entry: CachedSession) {
+    if (this.cache.size >= CACHE_MAX_ENTRIES) {
+      this.cache.clear();
+      this.cachedByUser.clear();
+    }
+    this.cache.set(hash, entry);
+    const userId = entry.principal.userId;
+    let set = this.cachedByUser.get(userId);
+    if (!set) {
+      set = new Set();
+      this.cachedByUser.set(userId, set);
+    }
+    set.add(hash);
+  }
+
+  private isAlive(lastActiveMs: number, expiresMs: number, now: number): boolean {
+    return expiresMs > now && lastActiveMs + this.config.auth.sessionIdleSeconds * 1000 > now;
+  }
+
+  private async touchIfDue(sessionId: string, lastActiveMs: number, now: number): Promise<boolean> {
+    if (now - lastActiveMs >= TOUCH_EVERY_MS) {
+      await this.sessions.touch(sessionId, new Date(now));
+      return true;
+    }
+    return false;
+  }
 
   async create(
     userId: string,
@@ -71,27 +151,40 @@ export class SessionsService {
     if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) {
       return undefined;
     }
-    const row = await this.sessions.findForToken(hashToken(token));
+    const hash = hashToken(token);
+    const now = this.clock.nowMs();
+    const cached = this.feed.live ? this.cache.get(hash) : undefined;
+    if (cached && now - cached.cachedAtMs < CACHE_MAX_AGE_MS && this.isAlive(cached.lastActiveMs, cached.expiresMs, now)) {
+      if (await this.touchIfDue(cached.principal.sessionId, cached.lastActiveMs, now)) {
+        cached.lastActiveMs = now;
+      }
+      return { ...cached.principal, via };
+    }
+    const generation = this.generation;
+    const row = await this.sessions.findForToken(hash);
     if (!row || row.revoked_at) {
       return undefined;
     }
-    const now = this.clock.nowMs();
-    const lastActive = new Date(row.last_active_at).getTime();
-    if (new Date(row.expires_at).getTime() <= now || lastActive + this.config.auth.sessionIdleSeconds * 1000 <= now) {
+    let lastActiveMs = new Date(row.last_active_at).getTime();
+    const expiresMs = new Date(row.expires_at).getTime();
+    if (!this.isAlive(lastActiveMs, expiresMs, now)) {
       return undefined;
     }
-    if (now - lastActive >= TOUCH_EVERY_MS) {
-      await this.sessions.touch(row.session_id, new Date(now));
+    if (await this.touchIfDue(row.session_id, lastActiveMs, now)) {
+      lastActiveMs = now;
     }
-    return {
+    const principal = {
       userId: row.user_id,
       sessionId: row.session_id,
       email: row.email,
       staffRole: row.staff_role,
       restriction: row.restriction,
       reauthenticatedAt: row.reauthenticated_at ? new Date(row.reauthenticated_at) : null,
-      via,
     };
+    if (this.feed.live && generation === this.generation) {
+      this.remember(hash, { principal, lastActiveMs, expiresMs, cachedAtMs: now });
+    }
+    return { ...principal, via };
   }
 
   async list(userId: string, currentSessionId?: string): Promise<SessionDto[]> {
@@ -115,6 +208,7 @@ export class SessionsService {
 
   /** Another user's session id answers 404, exactly like an unknown id. */
   async revoke(userId: string, sessionId: string, actorUserId = userId): Promise<void> {
+    this.invalidate(userId);
     const ok = await this.sessions.revoke(userId, sessionId, this.clock.now(), 'revoked');
     if (!ok) {
       throw sessionsError('SESSION_NOT_FOUND', 'No such session.');
@@ -127,6 +221,7 @@ export class SessionsService {
     options: { exceptSessionId?: string; reason: string; actorUserId?: string | null; actorKind?: 'user' | 'staff' | 'system' },
     manager?: EntityManager,
   ): Promise<number> {
+    this.invalidate(userId);
     const count = await this.sessions.revokeAllExcept(userId, options.exceptSessionId, this.clock.now(), options.reason, manager);
     await this.audit.record(
       {
@@ -142,14 +237,17 @@ export class SessionsService {
   }
 
   async end(userId: string, sessionId: string): Promise<void> {
+    this.invalidate(userId);
     await this.sessions.revoke(userId, sessionId, this.clock.now(), 'logout');
   }
 
   async setRestriction(userId: string, sessionId: string, restriction: SessionRestriction | null, manager?: EntityManager) {
+    this.invalidate(userId);
     await this.sessions.setRestriction(userId, sessionId, restriction, manager);
   }
 
   async markReauthenticated(userId: string, sessionId: string): Promise<void> {
+    this.invalidate(userId);
     await this.sessions.markReauthenticated(userId, sessionId, this.clock.now());
   }
 }

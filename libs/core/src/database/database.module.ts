@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DatabaseTarget, dataSourceOptions, databaseTarget } from './data-source-options';
+import { ChangeFeed } from './change-feed';
+import { DATABASE_TARGET } from './database.tokens';
 import { runMigrations } from './migrate';
-
-export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
 
 @Global()
 @Module({})
@@ -34,6 +34,11 @@ export class DatabaseModule implements OnModuleInit {
           }),
         }),
       ],
+      providers: [
+        { provide: DATABASE_TARGET, inject: [APP_CONFIG], useFactory: (config: AppConfig) => target ?? databaseTarget(config) },
+        ChangeFeed,
+      ],
+      exports: [DATABASE_TARGET, ChangeFeed],
     };
   }
 

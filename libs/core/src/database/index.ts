@@ -1,3 +1,5 @@
 export * from './data-source-options';
 export * from './database.module';
 export * from './migrate';
+export * from './change-feed';
+export * from './database.tokens';

@@ -1,8 +1,16 @@
 import { Foundation1763900000000 } from './1763900000000-Foundation';
 import { Identity1763900000100 } from './1763900000100-Identity';
+import { ChangeFeed1763900000150 } from './1763900000150-ChangeFeed';
 import { Mfa1763900000200 } from './1763900000200-Mfa';
 import { Accounts1763900000300 } from './1763900000300-Accounts';
 import { NotificationCenter1763900000400 } from './1763900000400-NotificationCenter';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
-export const migrations = [Foundation1763900000000, Identity1763900000100, Mfa1763900000200, Accounts1763900000300, NotificationCenter1763900000400];
+export const migrations = [
+  Foundation1763900000000,
+  Identity1763900000100,
+  ChangeFeed1763900000150,
+  Mfa1763900000200,
+  Accounts1763900000300,
+  NotificationCenter1763900000400,
+];
