@@ -16,6 +16,7 @@ const BENCHES = [
   "authenticated-get",
   "unknown-vs-wrong",
   "lockout-burst",
+  "accounts-report",
 ];
 
 function runOne(name) {

@@ -50,6 +50,11 @@ describe('Accounts: creation, reading, members report', () => {
   it('paginates with a cursor in any sort order without repeats', async () => {
     const team = await createAccountWithTeam(t);
     const url = `/api/v1/accounts/${team.accountId}/members`;
+    // Same millisecond, different microseconds: the cursor (milliseconds) must not repeat or skip rows.
+    await t.dataSource.query(
+      `UPDATE memberships SET created_at = timestamptz '2026-01-01 00:00:00.100000+00' + (random() * 900)::int * interval '1 microsecond' WHERE account_id = $1`,
+      [team.accountId],
+    );
     for (const sort of ['joinedAt', 'email', 'role', 'displayName', 'lastSignInAt']) {
       for (const order of ['asc', 'desc']) {
         const seen: string[] = [];

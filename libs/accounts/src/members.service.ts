@@ -42,11 +42,12 @@ const REPORT = `
    WHERE ms.account_id = $1`;
 
 const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
-  joinedAt: { expr: 'r.joined_at', cast: 'timestamptz' },
+  // Cursors carry milliseconds (JSON dates); PostgreSQL keeps microseconds: compare at the cursor's precision.
+  joinedAt: { expr: `date_trunc('milliseconds', r.joined_at)`, cast: 'timestamptz' },
   email: { expr: 'lower(r.email)', cast: 'text' },
   displayName: { expr: 'lower(r.display_name)', cast: 'text' },
   role: { expr: `(CASE r.role WHEN 'owner' THEN ${ROLE_RANK.owner} WHEN 'admin' THEN ${ROLE_RANK.admin} WHEN 'member' THEN ${ROLE_RANK.member} ELSE ${ROLE_RANK.viewer} END)`, cast: 'int' },
-  lastSignInAt: { expr: `coalesce(r.last_sign_in_at, 'epoch'::timestamptz)`, cast: 'timestamptz' },
+  lastSignInAt: { expr: `date_trunc('milliseconds', coalesce(r.last_sign_in_at, 'epoch'::timestamptz))`, cast: 'timestamptz' },
 };
 
 const MFA_SQL: Record<MfaFilter, string> = {
@@ -273,16 +274,18 @@ export class MembersService {
     const db = this.dataSource;
     async function* rows(): AsyncGenerator<string> {
       yield `${CSV_COLUMNS.join(',')}\r\n`;
-      let after: { at: Date; id: string } | undefined;
+      // The key is PostgreSQL's own text for created_at: a JS Date would drop the microseconds.
+      let after: { at: string; id: string } | undefined;
       for (;;) {
         const params: unknown[] = [accountId];
         let cond = '';
         if (after) {
           params.push(after.at, after.id);
-          cond = 'AND (ms.created_at, ms.user_id) > ($2, $3)';
+          cond = 'AND (ms.created_at, ms.user_id) > ($2::timestamptz, $3::uuid)';
         }
-        const batch: ReportRow[] = await db.query(
-          `${REPORT} ${cond} ORDER BY ms.created_at, ms.user_id LIMIT ${CSV_BATCH}`,
+        const batch: Array<ReportRow & { joined_key: string }> = await db.query(
+          `${REPORT.replace('SELECT ms.user_id,', 'SELECT ms.created_at::text AS joined_key, ms.user_id,')} ${cond}
+           ORDER BY ms.created_at, ms.user_id LIMIT ${CSV_BATCH}`,
           params,
         );
         if (batch.length === 0) {
@@ -297,7 +300,7 @@ export class MembersService {
           .join('\r\n')
           .concat('\r\n');
         const last = batch[batch.length - 1]!;
-        after = { at: last.joined_at, id: last.user_id };
+        after = { at: last.joined_key, id: last.user_id };
         if (batch.length < CSV_BATCH) {
           return;
         }
