@@ -98,7 +98,12 @@ describe('Accounts: creation, reading, members report', () => {
     expect(json.body).toHaveLength(2);
     expect(json.headers['x-total-count']).toBe('4');
     expect(json.body[0].role).toBe('owner');
-    const bad = await t.http().get(`/api/v1/accounts/${team.accountId}/members`).query({ filter: '{nope' }).set(team.admin.session.auth).expect(400);
+    const bad = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/members`)
+      .query({ filter: '{nope' })
+      .set(team.admin.session.auth)
+      .expect(400);
     expect(bad.body.errors[0].field).toBe('filter');
   });
 

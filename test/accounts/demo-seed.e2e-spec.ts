@@ -23,8 +23,14 @@ describe('Demo seed: a mixed account', () => {
     const account = mine.body.items.find((a: { name: string }) => a.name === DEMO_ACCOUNT_NAME);
     expect(account.role).toBe('owner');
     const report = await t.http().get(`/api/v1/accounts/${account.accountId}/members`).set(auth).expect(200);
-    const byEmail = Object.fromEntries(report.body.items.map((m: { email: string; role: string; mfa: { enabled: boolean } }) => [m.email, m]));
-    expect(Object.values(byEmail).map((m) => (m as { role: string }).role).sort()).toEqual(['admin', 'member', 'owner', 'viewer']);
+    const byEmail = Object.fromEntries(
+      report.body.items.map((m: { email: string; role: string; mfa: { enabled: boolean } }) => [m.email, m]),
+    );
+    expect(
+      Object.values(byEmail)
+        .map((m) => (m as { role: string }).role)
+        .sort(),
+    ).toEqual(['admin', 'member', 'owner', 'viewer']);
     expect(byEmail['member@demo.latchkey.dev'].mfa).toMatchObject({ enabled: true, totp: true });
     expect(byEmail['viewer@demo.latchkey.dev'].mfa.enabled).toBe(false);
   });

@@ -18,9 +18,16 @@ describe('Invitations: single use, 7 days, revocable, resendable', () => {
   });
 
   async function invite(email: string, role = 'member'): Promise<{ id: string; token: string }> {
-    const res = await t.http().post(`/api/v1/accounts/${team.accountId}/invitations`).set(team.admin.session.auth).send({ email, role }).expect(201);
+    const res = await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/invitations`)
+      .set(team.admin.session.auth)
+      .send({ email, role })
+      .expect(201);
     await t.settle();
-    const mail = await t.mail.waitFor((m) => m.to.includes(email.toLowerCase()) && /Invite Co/.test(m.subject) && !usedTokens.has(tokenOf(m.text)));
+    const mail = await t.mail.waitFor(
+      (m) => m.to.includes(email.toLowerCase()) && /Invite Co/.test(m.subject) && !usedTokens.has(tokenOf(m.text)),
+    );
     const token = tokenOf(mail.text);
     usedTokens.add(token);
     return { id: res.body.id, token };
@@ -35,9 +42,17 @@ describe('Invitations: single use, 7 days, revocable, resendable', () => {
     expect(mail.text).toContain(`http://latchkey.test/invitations/accept?token=${token}`);
     const weak = await t.http().post(`/api/v1/invitations/${token}/accept`).send({ password: 'password' }).expect(400);
     expect(weak.body.errors[0].field).toBe('password');
-    const ok = await t.http().post(`/api/v1/invitations/${token}/accept`).send({ password: NEW_PASSWORD, displayName: 'New Person' }).expect(200);
+    const ok = await t
+      .http()
+      .post(`/api/v1/invitations/${token}/accept`)
+      .send({ password: NEW_PASSWORD, displayName: 'New Person' })
+      .expect(200);
     expect(ok.body).toMatchObject({ accountId: team.accountId, role: 'member', created: true, status: 'authenticated' });
-    const mine = await t.http().get('/api/v1/me/accounts').set({ Authorization: `Bearer ${ok.body.session.token}` }).expect(200);
+    const mine = await t
+      .http()
+      .get('/api/v1/me/accounts')
+      .set({ Authorization: `Bearer ${ok.body.session.token}` })
+      .expect(200);
     expect(mine.body.items).toEqual([expect.objectContaining({ accountId: team.accountId, role: 'member' })]);
     const again = await t.http().post(`/api/v1/invitations/${token}/accept`).send({ password: NEW_PASSWORD }).expect(410);
     expect(again.body.code).toBe('INVITATION_USED');
@@ -93,18 +108,38 @@ describe('Invitations: single use, 7 days, revocable, resendable', () => {
   });
 
   it('refuses inviting a member twice, bad emails and roles, naming the field', async () => {
-    const dup = await t.http().post(`/api/v1/accounts/${team.accountId}/invitations`).set(team.admin.session.auth).send({ email: team.member.email, role: 'viewer' }).expect(409);
+    const dup = await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/invitations`)
+      .set(team.admin.session.auth)
+      .send({ email: team.member.email, role: 'viewer' })
+      .expect(409);
     expect(dup.body.code).toBe('ALREADY_MEMBER');
-    const bad = await t.http().post(`/api/v1/accounts/${team.accountId}/invitations`).set(team.admin.session.auth).send({ email: 'nope', role: 'king' }).expect(400);
+    const bad = await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/invitations`)
+      .set(team.admin.session.auth)
+      .send({ email: 'nope', role: 'king' })
+      .expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'role']);
     await t.http().post('/api/v1/invitations/not-a-token/accept').send({ password: NEW_PASSWORD }).expect(404);
   });
 
   it('the audit log records invitations', async () => {
-    const log = await t.http().get(`/api/v1/accounts/${team.accountId}/audit-log`).query({ action: 'invitation.accepted', limit: 1 }).set(team.owner.session.auth).expect(200);
+    const log = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/audit-log`)
+      .query({ action: 'invitation.accepted', limit: 1 })
+      .set(team.owner.session.auth)
+      .expect(200);
     expect(log.body.items).toHaveLength(1);
     expect(log.body.nextCursor).toEqual(expect.any(String));
-    const next = await t.http().get(`/api/v1/accounts/${team.accountId}/audit-log`).query({ action: 'invitation.accepted', limit: 1, cursor: log.body.nextCursor }).set(team.owner.session.auth).expect(200);
+    const next = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/audit-log`)
+      .query({ action: 'invitation.accepted', limit: 1, cursor: log.body.nextCursor })
+      .set(team.owner.session.auth)
+      .expect(200);
     expect(next.body.items[0].id).not.toBe(log.body.items[0].id);
   });
 });

@@ -16,7 +16,12 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
   it('the last owner can neither be demoted nor leave', async () => {
     const team = await createAccountWithTeam(t);
     const base = `/api/v1/accounts/${team.accountId}`;
-    const demote = await t.http().patch(`${base}/members/${team.owner.id}`).set(team.owner.session.auth).send({ role: 'admin' }).expect(409);
+    const demote = await t
+      .http()
+      .patch(`${base}/members/${team.owner.id}`)
+      .set(team.owner.session.auth)
+      .send({ role: 'admin' })
+      .expect(409);
     expect(demote.body.code).toBe('LAST_OWNER');
     const leave = await t.http().delete(`${base}/members/${team.owner.id}`).set(team.owner.session.auth).expect(409);
     expect(leave.body.code).toBe('LAST_OWNER');
@@ -34,15 +39,34 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
     await t.settle();
     const mail = await t.mail.waitFor((m) => m.to.includes(team.member.email) && /owner of Handover/.test(m.subject));
     expect(mail.text).toContain('Handover');
-    const log = await t.http().get(`${base}/audit-log`).query({ action: 'account.ownership_transferred' }).set(team.member.session.auth).expect(200);
+    const log = await t
+      .http()
+      .get(`${base}/audit-log`)
+      .query({ action: 'account.ownership_transferred' })
+      .set(team.member.session.auth)
+      .expect(200);
     expect(log.body.items).toHaveLength(1);
     expect(log.body.items[0]).toMatchObject({ actorUserId: team.owner.id, subjectUserId: team.member.id, ip: expect.any(String) });
+  });
+
+  it('a transfer from a session older than 5 minutes needs the password', async () => {
+    const team = await createAccountWithTeam(t);
+    const url = `/api/v1/accounts/${team.accountId}/transfer-ownership`;
+    t.clock.advance(10 * 60_000);
+    const res = await t.http().post(url).set(team.owner.session.auth).send({ userId: team.admin.id }).expect(403);
+    expect(res.body.code).toBe('REAUTH_REQUIRED');
+    await t.http().post(url).set(team.owner.session.auth).send({ userId: team.admin.id, password: team.owner.password }).expect(204);
   });
 
   it('role changes email the member and land in the audit log, filterable by time', async () => {
     const team = await createAccountWithTeam(t, 'Roles Inc');
     const before = t.clock.now().toISOString();
-    await t.http().patch(`/api/v1/accounts/${team.accountId}/members/${team.viewer.id}`).set(team.admin.session.auth).send({ role: 'member' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/accounts/${team.accountId}/members/${team.viewer.id}`)
+      .set(team.admin.session.auth)
+      .send({ role: 'member' })
+      .expect(200);
     await t.settle();
     const mail = await t.mail.waitFor((m) => m.to.includes(team.viewer.email) && /role in Roles Inc/.test(m.subject));
     expect(mail.text).toContain('from viewer to member');
@@ -52,10 +76,22 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
       .query({ action: 'member.role_changed', from: before, actor: team.admin.id })
       .set(team.owner.session.auth)
       .expect(200);
-    expect(log.body.items).toEqual([expect.objectContaining({ subjectUserId: team.viewer.id, metadata: { from: 'viewer', to: 'member' } })]);
-    const none = await t.http().get(`/api/v1/accounts/${team.accountId}/audit-log`).query({ to: before, action: 'member.role_changed' }).set(team.owner.session.auth).expect(200);
+    expect(log.body.items).toEqual([
+      expect.objectContaining({ subjectUserId: team.viewer.id, metadata: { from: 'viewer', to: 'member' } }),
+    ]);
+    const none = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/audit-log`)
+      .query({ to: before, action: 'member.role_changed' })
+      .set(team.owner.session.auth)
+      .expect(200);
     expect(none.body.items).toEqual([]);
-    await t.http().get(`/api/v1/accounts/${team.accountId}/audit-log`).query({ from: 'yesterday' }).set(team.owner.session.auth).expect(400);
+    await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/audit-log`)
+      .query({ from: 'yesterday' })
+      .set(team.owner.session.auth)
+      .expect(400);
   });
 
   it('deleting the account needs the owner and reauth', async () => {
@@ -74,7 +110,12 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
     const team = await createAccountWithTeam(t);
     const refused = await t.http().delete('/api/v1/me').set(team.owner.session.auth).send({ password: team.owner.password }).expect(409);
     expect(refused.body).toMatchObject({ code: 'SOLE_OWNER', accountIds: [team.accountId] });
-    await t.http().post(`/api/v1/accounts/${team.accountId}/transfer-ownership`).set(team.owner.session.auth).send({ userId: team.admin.id }).expect(204);
+    await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/transfer-ownership`)
+      .set(team.owner.session.auth)
+      .send({ userId: team.admin.id })
+      .expect(204);
     await t.http().delete('/api/v1/me').set(team.owner.session.auth).send({ password: team.owner.password }).expect(204);
     await t.http().get('/api/v1/me').set(team.owner.session.auth).expect(401);
     const members = await t.http().get(`/api/v1/accounts/${team.accountId}/members`).set(team.admin.session.auth).expect(200);

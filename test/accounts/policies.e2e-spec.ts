@@ -58,7 +58,18 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain('members.csv');
     const rows = parseCsv(res.text);
-    expect(rows[0]).toEqual(['userId', 'email', 'displayName', 'role', 'joinedAt', 'lastSignInAt', 'mfaEnabled', 'totp', 'sms', 'backupCodesRemaining']);
+    expect(rows[0]).toEqual([
+      'userId',
+      'email',
+      'displayName',
+      'role',
+      'joinedAt',
+      'lastSignInAt',
+      'mfaEnabled',
+      'totp',
+      'sms',
+      'backupCodesRemaining',
+    ]);
     expect(rows).toHaveLength(5);
     const byId = Object.fromEntries(rows.slice(1).map((r) => [r[0], r]));
     expect(byId[team.member.id]![2]).toBe(`'=HYPERLINK("http://evil","x")`);
@@ -71,11 +82,21 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
   it('refuses a malformed CIDR naming it, and a list that would shut the caller out', async () => {
     const team = await createAccountWithTeam(t);
     const url = `/api/v1/accounts/${team.accountId}`;
-    const bad = await t.http().patch(url).set(team.admin.session.auth).send({ ipAllowlist: ['127.0.0.1/32', '10.0.0.0/33', 'garbage'] }).expect(400);
+    const bad = await t
+      .http()
+      .patch(url)
+      .set(team.admin.session.auth)
+      .send({ ipAllowlist: ['127.0.0.1/32', '10.0.0.0/33', 'garbage'] })
+      .expect(400);
     expect(bad.body.code).toBe('INVALID_CIDR');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['ipAllowlist[1]', 'ipAllowlist[2]']);
     expect(bad.body.errors[1].message).toContain('garbage');
-    const locked = await t.http().patch(url).set(team.admin.session.auth).send({ ipAllowlist: ['10.0.0.0/8'] }).expect(400);
+    const locked = await t
+      .http()
+      .patch(url)
+      .set(team.admin.session.auth)
+      .send({ ipAllowlist: ['10.0.0.0/8'] })
+      .expect(400);
     expect(locked.body).toMatchObject({ code: 'ALLOWLIST_EXCLUDES_CALLER', errors: [{ field: 'ipAllowlist' }] });
     const notList = await t.http().patch(url).set(team.admin.session.auth).send({ ipAllowlist: '10.0.0.0/8' }).expect(400);
     expect(notList.body.errors[0].field).toBe('ipAllowlist');
@@ -84,7 +105,12 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
   it('an allow-list with the caller works; other addresses then get 403 IP_NOT_ALLOWED', async () => {
     const team = await createAccountWithTeam(t);
     const url = `/api/v1/accounts/${team.accountId}`;
-    const saved = await t.http().patch(url).set(team.admin.session.auth).send({ ipAllowlist: ['127.0.0.1/32', '2001:db8::/32'] }).expect(200);
+    const saved = await t
+      .http()
+      .patch(url)
+      .set(team.admin.session.auth)
+      .send({ ipAllowlist: ['127.0.0.1/32', '2001:db8::/32'] })
+      .expect(200);
     expect(saved.body.ipAllowlist).toEqual(['127.0.0.1/32', '2001:db8::/32']);
     await t.http().get(`${url}/members`).set(team.viewer.session.auth).expect(200);
     // Move the account's list off loopback behind the API's back: every request from 127.0.0.1 is now outside it.
@@ -93,7 +119,10 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
     expect(blocked.body.code).toBe('IP_NOT_ALLOWED');
     // Non-members still cannot tell the account exists.
     await t.http().get(url).set(team.outsider.session.auth).expect(404);
-    const log = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE account_id = $1 AND action = 'account.ip_allowlist_changed'`, [team.accountId]);
+    const log = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE account_id = $1 AND action = 'account.ip_allowlist_changed'`,
+      [team.accountId],
+    );
     expect(log[0].n).toBe(1);
   });
 
@@ -116,11 +145,19 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
 
     const again = await t.http().post('/api/v1/auth/login').send({ email: team.admin.email, password: team.admin.password }).expect(200);
     expect(again.body.status).toBe('mfa_setup_required');
-    const mfa = await t.http().get('/api/v1/me/mfa').set({ Authorization: `Bearer ${again.body.session.token}` }).expect(200);
+    const mfa = await t
+      .http()
+      .get('/api/v1/me/mfa')
+      .set({ Authorization: `Bearer ${again.body.session.token}` })
+      .expect(200);
     expect(mfa.body.requiredBy).toEqual(['Strict Co']);
 
     const challenge = await startChallenge(t, team.member.email, team.member.password);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: challenge.challengeId, method: 'totp', code: totpNow(t, secret) }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: challenge.challengeId, method: 'totp', code: totpNow(t, secret) })
+      .expect(200);
     expect(done.body.status).toBe('authenticated');
 
     await t.settle();

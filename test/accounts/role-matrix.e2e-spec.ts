@@ -72,7 +72,11 @@ describe('Account roles: every account-scoped route in the OpenAPI document agai
       }
     }
     // Deleting the account goes last: the owner is allowed to.
-    routes.sort((a, b) => Number(a.method === 'delete' && a.path === '/api/v1/accounts/{accountId}') - Number(b.method === 'delete' && b.path === '/api/v1/accounts/{accountId}'));
+    routes.sort(
+      (a, b) =>
+        Number(a.method === 'delete' && a.path === '/api/v1/accounts/{accountId}') -
+        Number(b.method === 'delete' && b.path === '/api/v1/accounts/{accountId}'),
+    );
     const actual: Record<string, Record<Caller, Outcome>> = {};
     const expected: Record<string, Record<Caller, Outcome>> = {};
     for (const { method, path } of routes) {
@@ -85,7 +89,11 @@ describe('Account roles: every account-scoped route in the OpenAPI document agai
         expected[key][caller] = caller === 'outsider' ? 'hidden' : RANK[caller] >= RANK[least] ? 'allowed' : 'forbidden';
         const res = await t.http()[method as 'get'](url).set(team[caller].session.auth).send({});
         actual[key][caller] =
-          res.status === 404 && res.body.code === 'ACCOUNT_NOT_FOUND' ? 'hidden' : res.status === 403 && res.body.code === 'ROLE_TOO_LOW' ? 'forbidden' : 'allowed';
+          res.status === 404 && res.body.code === 'ACCOUNT_NOT_FOUND'
+            ? 'hidden'
+            : res.status === 403 && res.body.code === 'ROLE_TOO_LOW'
+              ? 'forbidden'
+              : 'allowed';
         expect(res.status).toBeLessThan(500);
       }
     }

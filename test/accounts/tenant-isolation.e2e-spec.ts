@@ -10,7 +10,12 @@ describe('Tenant isolation: a member of account A reaches nothing of account B',
   beforeAll(async () => {
     t = await createTestApp();
     [a, b] = [await createAccountWithTeam(t, 'A'), await createAccountWithTeam(t, 'B')];
-    const inv = await t.http().post(`/api/v1/accounts/${b.accountId}/invitations`).set(b.admin.session.auth).send({ email: 'b-invitee@example.com', role: 'member' }).expect(201);
+    const inv = await t
+      .http()
+      .post(`/api/v1/accounts/${b.accountId}/invitations`)
+      .set(b.admin.session.auth)
+      .send({ email: 'b-invitee@example.com', role: 'member' })
+      .expect(201);
     bInvitationId = inv.body.id;
   });
 
@@ -58,16 +63,28 @@ describe('Tenant isolation: a member of account A reaches nothing of account B',
   });
 
   it("A's audit log and members list show only A", async () => {
-    await t.http().patch(`/api/v1/accounts/${b.accountId}/members/${b.viewer.id}`).set(b.owner.session.auth).send({ role: 'member' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/accounts/${b.accountId}/members/${b.viewer.id}`)
+      .set(b.owner.session.auth)
+      .send({ role: 'member' })
+      .expect(200);
     const log = await t.http().get(`/api/v1/accounts/${a.accountId}/audit-log?limit=100`).set(a.owner.session.auth).expect(200);
     expect(log.body.items.length).toBeGreaterThan(0);
     const text = JSON.stringify(log.body);
     expect(text).not.toContain(b.viewer.id);
     expect(text).not.toContain(b.accountId);
-    const filtered = await t.http().get(`/api/v1/accounts/${a.accountId}/audit-log`).query({ actor: b.owner.id }).set(a.owner.session.auth).expect(200);
+    const filtered = await t
+      .http()
+      .get(`/api/v1/accounts/${a.accountId}/audit-log`)
+      .query({ actor: b.owner.id })
+      .set(a.owner.session.auth)
+      .expect(200);
     expect(filtered.body.items).toEqual([]);
     const members = await t.http().get(`/api/v1/accounts/${a.accountId}/members`).set(a.owner.session.auth).expect(200);
-    expect(members.body.items.map((m: { userId: string }) => m.userId).sort()).toEqual([a.owner.id, a.admin.id, a.member.id, a.viewer.id].sort());
+    expect(members.body.items.map((m: { userId: string }) => m.userId).sort()).toEqual(
+      [a.owner.id, a.admin.id, a.member.id, a.viewer.id].sort(),
+    );
   });
 
   it('a viewer cannot change anything', async () => {
@@ -94,7 +111,9 @@ describe('Tenant isolation: a member of account A reaches nothing of account B',
     expect((await t.http().patch(`${base}/members/${a.owner.id}`).set(auth).send({ role: 'viewer' })).body.code).toBe('OWNER_ONLY');
     expect((await t.http().delete(`${base}/members/${a.owner.id}`).set(auth)).body.code).toBe('OWNER_ONLY');
     expect((await t.http().patch(`${base}/members/${a.member.id}`).set(auth).send({ role: 'owner' })).body.code).toBe('OWNER_ONLY');
-    expect((await t.http().post(`${base}/invitations`).set(auth).send({ email: 'boss@example.com', role: 'owner' })).body.code).toBe('OWNER_ONLY');
+    expect((await t.http().post(`${base}/invitations`).set(auth).send({ email: 'boss@example.com', role: 'owner' })).body.code).toBe(
+      'OWNER_ONLY',
+    );
     const res = await t.http().patch(`${base}/members/${a.member.id}`).set(auth).send({ role: 'viewer' }).expect(200);
     expect(res.body.role).toBe('viewer');
   });

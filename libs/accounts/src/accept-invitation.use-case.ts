@@ -116,10 +116,25 @@ export class AcceptInvitationUseCase {
         throw accountsError('ALREADY_MEMBER', 'You are already a member of this account.');
       }
       await this.audit.record(
-        { action: AccountAuditAction.InvitationAccepted, actorUserId: member.id, subjectUserId: member.id, accountId: inv.accountId, metadata: { invitationId: inv.id, role: inv.role, created } },
+        {
+          action: AccountAuditAction.InvitationAccepted,
+          actorUserId: member.id,
+          subjectUserId: member.id,
+          accountId: inv.accountId,
+          metadata: { invitationId: inv.id, role: inv.role, created },
+        },
         m,
       );
-      await this.audit.record({ action: AccountAuditAction.MemberJoined, actorUserId: member.id, subjectUserId: member.id, accountId: inv.accountId, metadata: { role: inv.role } }, m);
+      await this.audit.record(
+        {
+          action: AccountAuditAction.MemberJoined,
+          actorUserId: member.id,
+          subjectUserId: member.id,
+          accountId: inv.accountId,
+          metadata: { role: inv.role },
+        },
+        m,
+      );
       return member;
     });
     return { accountId: inv.accountId, role: inv.role, user: joined, created, signIn: !principal };

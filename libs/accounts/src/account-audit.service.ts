@@ -36,14 +36,19 @@ export class AccountAuditService {
       qb.andWhere('(a.occurred_at, a.id) < (:at, :id)', { at: before.at, id: before.id });
     }
     const rows = await qb.getMany();
-    return toPage(rows, limit, (r) => r.occurredAt, (r) => ({
-      id: r.id,
-      occurredAt: r.occurredAt.toISOString(),
-      action: r.action,
-      actorUserId: r.actorUserId,
-      subjectUserId: r.subjectUserId,
-      ip: r.ip,
-      metadata: r.metadata,
-    }));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.occurredAt,
+      (r) => ({
+        id: r.id,
+        occurredAt: r.occurredAt.toISOString(),
+        action: r.action,
+        actorUserId: r.actorUserId,
+        subjectUserId: r.subjectUserId,
+        ip: r.ip,
+        metadata: r.metadata,
+      }),
+    );
   }
 }

@@ -135,10 +135,14 @@ export class AccountsController {
   @Post(':accountId/transfer-ownership')
   @AccountRoles(AccountRole.Owner)
   @HttpCode(204)
-  @ApiOperation({ summary: 'Make a member owner; you become admin' })
+  @ApiOperation({ summary: 'Make a member owner; you become admin (reauth)' })
   @ApiNoContentResponse()
-  async transfer(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: TransferOwnershipDto): Promise<void> {
-    await this.members.transferOwnership(p, ms, body.userId.toLowerCase());
+  async transfer(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Body() body: TransferOwnershipDto,
+  ): Promise<void> {
+    await this.members.transferOwnership(p, ms, body.userId.toLowerCase(), body);
   }
 
   @Get(':accountId/audit-log')
@@ -153,7 +157,11 @@ export class AccountsController {
   @AccountRoles(AccountRole.Admin)
   @ApiOperation({ summary: 'Invite by email with a role (only an owner invites owners); valid 7 days' })
   @ApiOkResponse({ type: InvitationDto })
-  invite(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: CreateInvitationDto): Promise<InvitationDto> {
+  invite(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Body() body: CreateInvitationDto,
+  ): Promise<InvitationDto> {
     return this.invitations.invite(p, ms, body.email, body.role);
   }
 

@@ -93,7 +93,9 @@ export class AccountsRepository {
   async listForUser(
     userId: string,
     m?: EntityManager,
-  ): Promise<Array<{ account_id: string; name: string; role: AccountRole; require_2fa: boolean; created_at: Date; members: number; owners: number }>> {
+  ): Promise<
+    Array<{ account_id: string; name: string; role: AccountRole; require_2fa: boolean; created_at: Date; members: number; owners: number }>
+  > {
     return this.db(m).query(
       `SELECT a.id AS account_id, a.name, ms.role, a.require_2fa, ms.created_at,
               (SELECT count(*)::int FROM memberships x WHERE x.account_id = a.id) AS members,

@@ -49,9 +49,15 @@ export class AccountsService {
   async create(principal: Principal, name: string): Promise<AccountDto> {
     const now = this.clock.now();
     const account = await this.dataSource.transaction(async (m) => {
-      const a = await this.accounts.insertAccount({ name: name.trim(), require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m);
+      const a = await this.accounts.insertAccount(
+        { name: name.trim(), require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now },
+        m,
+      );
       await this.accounts.insertMembership(a.id, principal.userId, AccountRole.Owner, now, m);
-      await this.audit.record({ action: AccountAuditAction.AccountCreated, actorUserId: principal.userId, accountId: a.id, metadata: { name: a.name } }, m);
+      await this.audit.record(
+        { action: AccountAuditAction.AccountCreated, actorUserId: principal.userId, accountId: a.id, metadata: { name: a.name } },
+        m,
+      );
       return a;
     });
     return this.toDto(account, AccountRole.Owner);
@@ -90,15 +96,24 @@ export class AccountsService {
       const base = { actorUserId: principal.userId, accountId };
       if (patch.name !== undefined && patch.name.trim() !== before.name) {
         changes.name = patch.name.trim();
-        await this.audit.record({ ...base, action: AccountAuditAction.AccountRenamed, metadata: { from: before.name, to: changes.name } }, m);
+        await this.audit.record(
+          { ...base, action: AccountAuditAction.AccountRenamed, metadata: { from: before.name, to: changes.name } },
+          m,
+        );
       }
       if (allowlist && allowlist.join(',') !== before.ipAllowlist.join(',')) {
         changes.ipAllowlist = allowlist;
-        await this.audit.record({ ...base, action: AccountAuditAction.IpAllowlistChanged, metadata: { from: before.ipAllowlist, to: allowlist } }, m);
+        await this.audit.record(
+          { ...base, action: AccountAuditAction.IpAllowlistChanged, metadata: { from: before.ipAllowlist, to: allowlist } },
+          m,
+        );
       }
       if (patch.require2fa !== undefined && patch.require2fa !== before.require2fa) {
         changes.require2fa = patch.require2fa;
-        await this.audit.record({ ...base, action: patch.require2fa ? AccountAuditAction.Require2faEnabled : AccountAuditAction.Require2faDisabled }, m);
+        await this.audit.record(
+          { ...base, action: patch.require2fa ? AccountAuditAction.Require2faEnabled : AccountAuditAction.Require2faDisabled },
+          m,
+        );
         if (patch.require2fa) {
           const pending: Array<{ user_id: string; email: string; display_name: string; language: string }> = await m.query(
             `SELECT ms.user_id, u.email, u.display_name, u.language FROM memberships ms JOIN users u ON u.id = ms.user_id
@@ -139,9 +154,10 @@ export class AccountsService {
   }
 
   async get(membership: ActiveMembership): Promise<AccountDto> {
-    const extra = membership.account.require2fa && hasAtLeast(membership.role, AccountRole.Admin)
-      ? { nonCompliantMembers: await this.nonCompliantCount(membership.accountId) }
-      : {};
+    const extra =
+      membership.account.require2fa && hasAtLeast(membership.role, AccountRole.Admin)
+        ? { nonCompliantMembers: await this.nonCompliantCount(membership.accountId) }
+        : {};
     return this.toDto(membership.account, membership.role, extra);
   }
 
@@ -149,7 +165,12 @@ export class AccountsService {
     await this.reauth.assert(principal, proof);
     await this.dataSource.transaction(async (m) => {
       await this.audit.record(
-        { action: AccountAuditAction.AccountDeleted, actorUserId: principal.userId, accountId: membership.accountId, metadata: { name: membership.account.name } },
+        {
+          action: AccountAuditAction.AccountDeleted,
+          actorUserId: principal.userId,
+          accountId: membership.accountId,
+          metadata: { name: membership.account.name },
+        },
         m,
       );
       await this.accounts.deleteAccount(membership.accountId, m);
@@ -181,10 +202,21 @@ export class AccountsService {
     }
     await this.dataSource.transaction(async (m) => {
       for (const a of mine.filter((x) => x.members === 1)) {
-        await this.audit.record({ action: AccountAuditAction.AccountDeleted, actorUserId: principal.userId, accountId: a.account_id, metadata: { name: a.name, reason: 'owner_deleted' } }, m);
+        await this.audit.record(
+          {
+            action: AccountAuditAction.AccountDeleted,
+            actorUserId: principal.userId,
+            accountId: a.account_id,
+            metadata: { name: a.name, reason: 'owner_deleted' },
+          },
+          m,
+        );
         await this.accounts.deleteAccount(a.account_id, m);
       }
-      await this.audit.record({ action: AccountAuditAction.UserDeleted, actorUserId: principal.userId, subjectUserId: principal.userId }, m);
+      await this.audit.record(
+        { action: AccountAuditAction.UserDeleted, actorUserId: principal.userId, subjectUserId: principal.userId },
+        m,
+      );
       // Sessions, factors, tokens and memberships cascade with the user row.
       await m.getRepository(User).delete({ id: principal.userId });
     });

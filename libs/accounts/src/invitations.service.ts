@@ -28,7 +28,13 @@ export class InvitationsService {
   ) {}
 
   toDto(i: Invitation): InvitationDto {
-    const status = i.acceptedAt ? 'accepted' : i.revokedAt ? 'revoked' : i.expiresAt.getTime() <= this.clock.nowMs() ? 'expired' : 'pending';
+    const status = i.acceptedAt
+      ? 'accepted'
+      : i.revokedAt
+        ? 'revoked'
+        : i.expiresAt.getTime() <= this.clock.nowMs()
+          ? 'expired'
+          : 'pending';
     return { id: i.id, email: i.email, role: i.role, status, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString() };
   }
 
@@ -49,11 +55,25 @@ export class InvitationsService {
     const invitation = await this.dataSource.transaction(async (m) => {
       await this.accounts.revokePendingFor(accountId, email, now, m);
       const inv = await this.accounts.insertInvitation(
-        { accountId, email, role, tokenHash: hashToken(token), invitedByUserId: principal.userId, createdAt: now, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) },
+        {
+          accountId,
+          email,
+          role,
+          tokenHash: hashToken(token),
+          invitedByUserId: principal.userId,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
+        },
         m,
       );
       await this.audit.record(
-        { action: AccountAuditAction.InvitationCreated, actorUserId: principal.userId, accountId, subjectUserId: existing?.id ?? null, metadata: { invitationId: inv.id, email, role } },
+        {
+          action: AccountAuditAction.InvitationCreated,
+          actorUserId: principal.userId,
+          accountId,
+          subjectUserId: existing?.id ?? null,
+          metadata: { invitationId: inv.id, email, role },
+        },
         m,
       );
       await this.sendEmail(principal, actor, inv, token, m);
@@ -82,7 +102,12 @@ export class InvitationsService {
 
   async list(accountId: string, limit: number, cursor?: string): Promise<InvitationPageDto> {
     const rows = await this.accounts.listInvitations(accountId, limit, decodeCursor(cursor));
-    return toPage(rows, limit, (r) => r.createdAt, (r) => this.toDto(r));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.createdAt,
+      (r) => this.toDto(r),
+    );
   }
 
   private async pending(accountId: string, invitationId: string, m: EntityManager): Promise<Invitation> {
@@ -107,7 +132,12 @@ export class InvitationsService {
       }
       await this.accounts.updateInvitation(actor.accountId, inv.id, { revokedAt: this.clock.now() }, m);
       await this.audit.record(
-        { action: AccountAuditAction.InvitationRevoked, actorUserId: principal.userId, accountId: actor.accountId, metadata: { invitationId: inv.id, email: inv.email } },
+        {
+          action: AccountAuditAction.InvitationRevoked,
+          actorUserId: principal.userId,
+          accountId: actor.accountId,
+          metadata: { invitationId: inv.id, email: inv.email },
+        },
         m,
       );
     });
@@ -126,7 +156,12 @@ export class InvitationsService {
       await this.accounts.updateInvitation(actor.accountId, found.id, patch, m);
       const updated = Object.assign(found, patch);
       await this.audit.record(
-        { action: AccountAuditAction.InvitationResent, actorUserId: principal.userId, accountId: actor.accountId, metadata: { invitationId: found.id, email: found.email } },
+        {
+          action: AccountAuditAction.InvitationResent,
+          actorUserId: principal.userId,
+          accountId: actor.accountId,
+          metadata: { invitationId: found.id, email: found.email },
+        },
         m,
       );
       await this.sendEmail(principal, actor, updated, token, m);

@@ -61,7 +61,7 @@ export class MeAccountsController {
       status: signedIn.status,
       session: { id: signedIn.sessionId, token: signedIn.token, expiresAt: signedIn.expiresAt.toISOString() },
       csrfToken: signedIn.csrfToken,
-      ...{ user: this.users.toDto(signedIn.user) },
+      user: this.users.toDto(signedIn.user),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
+import { ReauthService } from '@latchkey/auth';
 import { Clock, DomainException, Principal } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersRepository } from '@latchkey/users';
@@ -46,7 +47,10 @@ const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
   joinedAt: { expr: `date_trunc('milliseconds', r.joined_at)`, cast: 'timestamptz' },
   email: { expr: 'lower(r.email)', cast: 'text' },
   displayName: { expr: 'lower(r.display_name)', cast: 'text' },
-  role: { expr: `(CASE r.role WHEN 'owner' THEN ${ROLE_RANK.owner} WHEN 'admin' THEN ${ROLE_RANK.admin} WHEN 'member' THEN ${ROLE_RANK.member} ELSE ${ROLE_RANK.viewer} END)`, cast: 'int' },
+  role: {
+    expr: `(CASE r.role WHEN 'owner' THEN ${ROLE_RANK.owner} WHEN 'admin' THEN ${ROLE_RANK.admin} WHEN 'member' THEN ${ROLE_RANK.member} ELSE ${ROLE_RANK.viewer} END)`,
+    cast: 'int',
+  },
   lastSignInAt: { expr: `date_trunc('milliseconds', coalesce(r.last_sign_in_at, 'epoch'::timestamptz))`, cast: 'timestamptz' },
 };
 
@@ -58,7 +62,18 @@ const MFA_SQL: Record<MfaFilter, string> = {
 };
 
 const CSV_BATCH = 1000;
-const CSV_COLUMNS = ['userId', 'email', 'displayName', 'role', 'joinedAt', 'lastSignInAt', 'mfaEnabled', 'totp', 'sms', 'backupCodesRemaining'];
+const CSV_COLUMNS = [
+  'userId',
+  'email',
+  'displayName',
+  'role',
+  'joinedAt',
+  'lastSignInAt',
+  'mfaEnabled',
+  'totp',
+  'sms',
+  'backupCodesRemaining',
+];
 
 const badInput = (field: string, message: string) =>
   new DomainException('VALIDATION_FAILED', 'BAD_INPUT', `Invalid field(s): ${field}.`, { errors: [{ field, message }] });
@@ -83,7 +98,8 @@ export interface MemberQuery {
   cursor?: string;
 }
 
-export type MemberResult = { kind: 'page'; items: MemberDto[]; nextCursor: string | null } | { kind: 'range'; items: MemberDto[]; start: number; total: number };
+export type MemberResult =
+  { kind: 'page'; items: MemberDto[]; nextCursor: string | null } | { kind: 'range'; items: MemberDto[]; start: number; total: number };
 
 @Injectable()
 export class MembersService {
@@ -93,6 +109,7 @@ export class MembersService {
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
+    private readonly reauth: ReauthService,
     private readonly clock: Clock,
   ) {}
 
@@ -293,7 +310,18 @@ export class MembersService {
         }
         yield batch
           .map((r) =>
-            [r.user_id, r.email, r.display_name, r.role, new Date(r.joined_at), r.last_sign_in_at ? new Date(r.last_sign_in_at) : '', r.totp || r.sms, r.totp, r.sms, r.backup_codes]
+            [
+              r.user_id,
+              r.email,
+              r.display_name,
+              r.role,
+              new Date(r.joined_at),
+              r.last_sign_in_at ? new Date(r.last_sign_in_at) : '',
+              r.totp || r.sms,
+              r.totp,
+              r.sms,
+              r.backup_codes,
+            ]
               .map(csvCell)
               .join(','),
           )
@@ -339,7 +367,13 @@ export class MembersService {
       }
       await this.accounts.setRole(accountId, userId, role, now, m);
       await this.audit.record(
-        { action: AccountAuditAction.MemberRoleChanged, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { from: target.role, to: role } },
+        {
+          action: AccountAuditAction.MemberRoleChanged,
+          actorUserId: principal.userId,
+          subjectUserId: userId,
+          accountId,
+          metadata: { from: target.role, to: role },
+        },
         m,
       );
       const to = await this.recipient(userId, m);
@@ -367,7 +401,13 @@ export class MembersService {
       }
       await this.accounts.deleteMembership(accountId, userId, m);
       await this.audit.record(
-        { action: AccountAuditAction.MemberRemoved, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { role: target.role } },
+        {
+          action: AccountAuditAction.MemberRemoved,
+          actorUserId: principal.userId,
+          subjectUserId: userId,
+          accountId,
+          metadata: { role: target.role },
+        },
         m,
       );
       const to = await this.recipient(userId, m);
@@ -377,11 +417,17 @@ export class MembersService {
     });
   }
 
-  async transferOwnership(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+  async transferOwnership(
+    principal: Principal,
+    actor: ActiveMembership,
+    userId: string,
+    proof: { password?: string; code?: string },
+  ): Promise<void> {
     const accountId = actor.accountId;
     if (userId === principal.userId) {
       throw badInput('userId', 'must be another member');
     }
+    await this.reauth.assert(principal, proof);
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
       await this.accounts.lockAccount(accountId, m);
@@ -394,7 +440,13 @@ export class MembersService {
       await this.accounts.setRole(accountId, userId, AccountRole.Owner, now, m);
       await this.accounts.setRole(accountId, principal.userId, AccountRole.Admin, now, m);
       await this.audit.record(
-        { action: AccountAuditAction.OwnershipTransferred, actorUserId: principal.userId, subjectUserId: userId, accountId, metadata: { from: principal.userId, to: userId, previousRole: target.role } },
+        {
+          action: AccountAuditAction.OwnershipTransferred,
+          actorUserId: principal.userId,
+          subjectUserId: userId,
+          accountId,
+          metadata: { from: principal.userId, to: userId, previousRole: target.role },
+        },
         m,
       );
       const to = await this.recipient(userId, m);

@@ -6,7 +6,9 @@ import { ACCOUNT_ROLE_KEY } from './guards/account-role.guard';
 import { MeAccountsController } from './me-accounts.controller';
 
 /** Route → least account role, read from the decorators: the table a permission review looks at. */
-export function accountRouteTable(controllers: Type[] = [AccountsController, MeAccountsController]): Record<string, AccountRole | 'session' | 'public'> {
+export function accountRouteTable(
+  controllers: Type[] = [AccountsController, MeAccountsController],
+): Record<string, AccountRole | 'session' | 'public'> {
   const table: Record<string, AccountRole | 'session' | 'public'> = {};
   for (const controller of controllers) {
     const base = String(Reflect.getMetadata('path', controller) ?? '').replace(/^\/|\/$/g, '');

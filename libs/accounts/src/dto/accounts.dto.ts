@@ -1,5 +1,6 @@
 import { PageQueryDto } from '@latchkey/core';
 import { ReauthProofDto } from '@latchkey/mfa';
+import { UserDto } from '@latchkey/users';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -227,6 +228,7 @@ export class AcceptedInvitationDto {
   @ApiPropertyOptional({ description: 'Without a session: a sign-in result (authenticated or mfa_setup_required)' }) status?: string;
   @ApiPropertyOptional() session?: { id: string; token: string; expiresAt: string };
   @ApiPropertyOptional() csrfToken?: string;
+  @ApiPropertyOptional({ type: UserDto }) user?: UserDto;
 }
 
 export class AuditQueryDto extends PageQueryDto {

@@ -7,7 +7,14 @@ import { ACCOUNT_ROLE_KEY, AccountRoleGuard } from './account-role.guard';
 const ACCOUNT = '6f1c2a52-7d55-4c1e-9a6e-0d9f3f0b1a11';
 const USER = '0b6a3b0e-3f0e-4c6f-8d8e-5a1f2c3d4e5f';
 
-function setup(opts: { role?: AccountRole; least?: AccountRole; allowlist?: string[]; require2fa?: boolean; hasFactor?: boolean; ip?: string }) {
+function setup(opts: {
+  role?: AccountRole;
+  least?: AccountRole;
+  allowlist?: string[];
+  require2fa?: boolean;
+  hasFactor?: boolean;
+  ip?: string;
+}) {
   const handler = () => undefined;
   Reflect.defineMetadata(ACCOUNT_ROLE_KEY, opts.least ?? AccountRole.Admin, handler);
   const account = { id: ACCOUNT, name: 'A', require2fa: opts.require2fa ?? false, ipAllowlist: opts.allowlist ?? [] };
