@@ -93,7 +93,8 @@ async function seedDemoAccount(app: INestApplicationContext): Promise<void> {
     );
     const now = new Date();
     const accountId =
-      existing?.id ?? (await accounts.insertAccount({ name: DEMO_ACCOUNT_NAME, require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m)).id;
+      existing?.id ??
+      (await accounts.insertAccount({ name: DEMO_ACCOUNT_NAME, require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m)).id;
     for (const demo of DEMO_USERS.filter((d) => d.accountRole)) {
       const user = await users.findByEmail(demo.email, m);
       if (user) {
