@@ -24,7 +24,11 @@ export class DiscordFake {
           res.end('{}');
           return;
         }
-        this.posts.push({ path, delivery: req.headers['x-latchkey-delivery'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        this.posts.push({
+          path,
+          delivery: req.headers['x-latchkey-delivery'] as string | undefined,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        });
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ id: String(this.posts.length) }));
       });

@@ -1,3 +1,5 @@
+jest.setTimeout(60_000);
+
 import { randomBytes } from 'node:crypto';
 
 import { NotificationsService } from '@latchkey/notifications';
@@ -43,13 +45,17 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
     it('refuses a missing or wrong service token', async () => {
       const user = await createUser(t);
       await t.http().post('/api/v1/events').send(invoice(user.id)).expect(401);
-      const wrong = await t.http().post('/api/v1/events').set({ Authorization: `Bearer ${'x'.repeat(48)}` }).send(invoice(user.id));
+      const wrong = await t
+        .http()
+        .post('/api/v1/events')
+        .set({ Authorization: `Bearer ${'x'.repeat(48)}` })
+        .send(invoice(user.id));
       expect(wrong.status).toBe(401);
       expect(wrong.body.code).toBe('SERVICE_TOKEN_INVALID');
     });
 
     it('refuses every host event when SERVICE_TOKEN is not set', async () => {
-      const other = await createTestApp({ sameDatabaseAs: t, workers: false, env: { SERVICE_TOKEN: '' } });
+      const other = await createTestApp({ workers: false, env: { SERVICE_TOKEN: '' } });
       try {
         const user = await createUser(other);
         const res = await other.http().post('/api/v1/events').set({ Authorization: 'Bearer anything' }).send(invoice(user.id));
@@ -64,7 +70,11 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
   describe('POST /events validation', () => {
     it('answers 400 naming `type` for an unknown event type', async () => {
       const user = await createUser(t);
-      const res = await t.http().post('/api/v1/events').set(host()).send({ ...invoice(user.id), type: 'invoice.exploded' });
+      const res = await t
+        .http()
+        .post('/api/v1/events')
+        .set(host())
+        .send({ ...invoice(user.id), type: 'invoice.exploded' });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('UNKNOWN_EVENT_TYPE');
       expect(res.body.errors).toEqual([{ field: 'type', message: expect.any(String) }]);
@@ -72,7 +82,11 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
 
     it('refuses security events from the host (not host-publishable)', async () => {
       const user = await createUser(t);
-      const res = await t.http().post('/api/v1/events').set(host()).send({ ...invoice(user.id), type: 'security.password_changed' });
+      const res = await t
+        .http()
+        .post('/api/v1/events')
+        .set(host())
+        .send({ ...invoice(user.id), type: 'security.password_changed' });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].field).toBe('type');
     });
@@ -91,7 +105,11 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       expect(shape.status).toBe(400);
       expect(shape.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['id', 'type', 'userId', 'data']));
 
-      const both = await t.http().post('/api/v1/events').set(host()).send({ ...invoice(user.id), accountId: user.id });
+      const both = await t
+        .http()
+        .post('/api/v1/events')
+        .set(host())
+        .send({ ...invoice(user.id), accountId: user.id });
       expect(both.status).toBe(400);
       expect(both.body.errors[0].field).toBe('userId');
 
@@ -131,7 +149,13 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
         .http()
         .post('/api/v1/events')
         .set(host())
-        .send({ id: eventId(), type: 'invoice.past_due', accountId, roles: ['owner', 'admin'], data: { invoiceNumber: 'INV-7', amount: '$9', dueDate: 'yesterday' } })
+        .send({
+          id: eventId(),
+          type: 'invoice.past_due',
+          accountId,
+          roles: ['owner', 'admin'],
+          data: { invoiceNumber: 'INV-7', amount: '$9', dueDate: 'yesterday' },
+        })
         .expect(202);
       expect(res.body.recipients).toBe(2);
       await t.settle();
@@ -252,7 +276,11 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
     it('validates the webhook URL, stores it encrypted and posts alerts as embeds', async () => {
       const user = await createUser(t);
       const s = await signIn(t, user.email);
-      for (const bad of ['http://discord.com/api/webhooks/1234567/abcdefghijklmnopqrstu', 'https://evil.example.com/api/webhooks/1234567/abcdefghijklmnopqrstuv', 'https://discord.com.evil.io/api/webhooks/1234567/abcdefghijklmnopqrstuv']) {
+      for (const bad of [
+        'http://discord.com/api/webhooks/1234567/abcdefghijklmnopqrstu',
+        'https://evil.example.com/api/webhooks/1234567/abcdefghijklmnopqrstuv',
+        'https://discord.com.evil.io/api/webhooks/1234567/abcdefghijklmnopqrstuv',
+      ]) {
         const res = await t.http().put('/api/v1/me/notification-channels/discord').set(s.auth).send({ url: bad });
         expect(res.status).toBe(400);
         expect(res.body.errors[0].field).toBe('url');
@@ -261,7 +289,9 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       expect(linked.body.hint).toBe('webhook 123456789012345678');
       const [row] = await t.dataSource.query(`SELECT url_sealed FROM notification_webhooks WHERE user_id = $1`, [user.id]);
       expect(row.url_sealed).not.toContain('AbCdEf');
-      expect((await t.http().get('/api/v1/me/notification-channels').set(s.auth).expect(200)).body.discord.hint).toBe('webhook 123456789012345678');
+      expect((await t.http().get('/api/v1/me/notification-channels').set(s.auth).expect(200)).body.discord.hint).toBe(
+        'webhook 123456789012345678',
+      );
 
       await t
         .http()

@@ -65,7 +65,9 @@ export class DeadLettersService {
         createdAt: new Date(r.created_at as string),
       })),
       nextCursor:
-        rows.length > limit && last ? Buffer.from(`${new Date(last.created_at as string).toISOString()}|${String(last.id)}`).toString('base64url') : null,
+        rows.length > limit && last
+          ? Buffer.from(`${new Date(last.created_at as string).toISOString()}|${String(last.id)}`).toString('base64url')
+          : null,
     };
   }
 

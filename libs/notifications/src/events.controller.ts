@@ -15,7 +15,9 @@ export class EventsController {
   @Public()
   @HttpCode(202)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Host application: publish a catalogue event for a user or an account’s members (Bearer SERVICE_TOKEN); idempotent by id' })
+  @ApiOperation({
+    summary: 'Host application: publish a catalogue event for a user or an account’s members (Bearer SERVICE_TOKEN); idempotent by id',
+  })
   publish(@Headers('authorization') authorization: string | undefined, @Body() body: HostEventDto): Promise<HostEventResult> {
     this.hostEvents.authenticate(authorization);
     return this.hostEvents.publish(body);

@@ -91,10 +91,10 @@ export class InboxService {
   }
 
   async markRead(userId: string, id: string): Promise<{ unreadCount: number }> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM notification_inbox WHERE id = $1 AND user_id = $2`,
-      [id, userId],
-    );
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM notification_inbox WHERE id = $1 AND user_id = $2`, [
+      id,
+      userId,
+    ]);
     if (rows.length === 0) {
       throw notificationsError('NOTIFICATION_NOT_FOUND', 'No such notification.');
     }
@@ -107,7 +107,10 @@ export class InboxService {
   }
 
   async markAllRead(userId: string): Promise<{ unreadCount: number }> {
-    await this.dataSource.query(`UPDATE notification_inbox SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, [userId, this.clock.now()]);
+    await this.dataSource.query(`UPDATE notification_inbox SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, [
+      userId,
+      this.clock.now(),
+    ]);
     return { unreadCount: 0 };
   }
 

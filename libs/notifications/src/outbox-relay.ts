@@ -94,11 +94,16 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     const { maxAttempts, backoffMs } = this.config.notifications;
     const results = await Promise.allSettled(
       claimed.map((row) =>
-        this.queue.add(NOTIFICATIONS_QUEUE, DELIVER_JOB, { outboxId: row.id }, {
-          jobId: deliveryJobId(row.id, row.generation),
-          attempts: maxAttempts,
-          backoffMs,
-        }),
+        this.queue.add(
+          NOTIFICATIONS_QUEUE,
+          DELIVER_JOB,
+          { outboxId: row.id },
+          {
+            jobId: deliveryJobId(row.id, row.generation),
+            attempts: maxAttempts,
+            backoffMs,
+          },
+        ),
       ),
     );
     const refused = claimed.filter((_, i) => results[i].status === 'rejected').map((r) => r.id);

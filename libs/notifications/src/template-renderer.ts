@@ -58,7 +58,9 @@ export class TemplateRenderer {
   render(template: string, subject: string, context: Record<string, unknown>): RenderedMessage {
     const locales = localeChain(typeof context.locale === 'string' ? context.locale : undefined);
     const localizedSubject = locales.map((l) => this.load(path.join(l, `${template}.subject.hbs`), true)).find(Boolean);
-    const renderedSubject = (localizedSubject ?? this.hbs.compile(subject, { noEscape: true }))(context).trim().replace(/[\r\n]+/g, ' ');
+    const renderedSubject = (localizedSubject ?? this.hbs.compile(subject, { noEscape: true }))(context)
+      .trim()
+      .replace(/[\r\n]+/g, ' ');
     const body = this.compile(`${template}.html.hbs`, locales)(context);
     const html = this.compile('layout.html.hbs', locales)({ ...context, subject: renderedSubject, body });
     const summary = this.compile(`${template}.text.hbs`, locales, true)(context).trim();

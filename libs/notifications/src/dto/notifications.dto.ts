@@ -74,7 +74,10 @@ export class LinkDiscordDto {
 export const ACCOUNT_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 
 export class HostEventDto {
-  @ApiProperty({ description: 'The caller’s event id; the same id again is acknowledged without a second delivery', example: 'evt_01HV...' })
+  @ApiProperty({
+    description: 'The caller’s event id; the same id again is acknowledged without a second delivery',
+    example: 'evt_01HV...',
+  })
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/, { message: 'id must be 1-200 letters, digits or . _ : -' })
   id: string;
