@@ -15,6 +15,23 @@ export interface OutgoingMail {
 }
 
 /**
+ * A URL given to nodemailer alone takes its options from the query only (a second argument
+ * is message defaults), so the pool is asked for there unless SMTP_URL already says otherwise.
+ */
+function pooled(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [key, value] of [
+    ['pool', 'true'],
+    ['maxConnections', '4'],
+  ]) {
+    if (!url.searchParams.has(key)) {
+      url.searchParams.set(key, value);
+    }
+  }
+  return url.toString();
+}
+
+/**
  * SMTP through nodemailer when SMTP_URL is set; otherwise each message becomes an .eml file in
  * ./.data/outbox/mail, which any mail client opens.
  */
@@ -27,7 +44,7 @@ export class MailTransport implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.toFiles = !config.mail.smtpUrl;
     this.transporter = config.mail.smtpUrl
-      ? nodemailer.createTransport(config.mail.smtpUrl, { pool: true, maxConnections: 4 } as object)
+      ? nodemailer.createTransport(pooled(config.mail.smtpUrl))
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
