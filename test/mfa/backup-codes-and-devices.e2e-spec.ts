@@ -19,11 +19,16 @@ describe('Backup codes and trusted devices', () => {
     const challenges = await Promise.all(Array.from({ length: 4 }, () => startChallenge(t, user.email, user.password)));
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        t.http().post('/api/v1/auth/login/mfa').send({ challengeId: challenges[i % 4].challengeId, method: 'backup_code', code: backupCodes[0] }),
+        t
+          .http()
+          .post('/api/v1/auth/login/mfa')
+          .send({ challengeId: challenges[i % 4].challengeId, method: 'backup_code', code: backupCodes[0] }),
       ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NOT NULL`, [user.id]);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NOT NULL`, [
+      user.id,
+    ]);
     expect(n).toBe(1);
   });
 
@@ -31,17 +36,26 @@ describe('Backup codes and trusted devices', () => {
     const user = await createUser(t);
     const { backupCodes } = await enrolTotp(t, (await signIn(t, user.email)).auth);
     const c = await startChallenge(t, user.email, user.password);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'backup_code', code: backupCodes[3].toUpperCase() }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'backup_code', code: backupCodes[3].toUpperCase() })
+      .expect(200);
     expect(done.body.status).toBe('authenticated');
     const status = await t.http().get('/api/v1/me/mfa').set(bearer(done.body.session.token)).expect(200);
     expect(status.body.backupCodesRemaining).toBe(9);
 
     const again = await startChallenge(t, user.email, user.password);
-    const reuse = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: again.challengeId, method: 'backup_code', code: backupCodes[3] });
+    const reuse = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: again.challengeId, method: 'backup_code', code: backupCodes[3] });
     expect(reuse.status).toBe(400);
     await t.settle();
     await t.mail.waitFor((m) => m.to.includes(user.email) && /backup code was used/.test(m.subject));
-    const audit = await t.dataSource.query(`SELECT action FROM audit_log WHERE subject_user_id = $1 AND action = 'mfa.backup_code_used'`, [user.id]);
+    const audit = await t.dataSource.query(`SELECT action FROM audit_log WHERE subject_user_id = $1 AND action = 'mfa.backup_code_used'`, [
+      user.id,
+    ]);
     expect(audit).toHaveLength(1);
   });
 
@@ -64,18 +78,35 @@ describe('Backup codes and trusted devices', () => {
     const { secret, backupCodes } = await enrolTotp(t, s.auth);
     const denied = await t.http().post('/api/v1/me/mfa/backup-codes/regenerate').set(s.auth).send({});
     expect(denied.status).toBe(403);
-    const res = await t.http().post('/api/v1/me/mfa/backup-codes/regenerate').set(s.auth).send({ password: TEST_PASSWORD, code: totpNow(t, secret) }).expect(200);
+    const res = await t
+      .http()
+      .post('/api/v1/me/mfa/backup-codes/regenerate')
+      .set(s.auth)
+      .send({ password: TEST_PASSWORD, code: totpNow(t, secret) })
+      .expect(200);
     expect(res.body.backupCodes).toHaveLength(10);
     const c = await startChallenge(t, user.email, user.password);
-    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'backup_code', code: backupCodes[0] }).expect(400);
-    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'backup_code', code: res.body.backupCodes[0] }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'backup_code', code: backupCodes[0] })
+      .expect(400);
+    await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'backup_code', code: res.body.backupCodes[0] })
+      .expect(200);
   });
 
   it('trusts a device for 30 days: the next sign-in skips the second step', async () => {
     const user = await createUser(t);
     const { secret } = await enrolTotp(t, (await signIn(t, user.email)).auth);
     const c = await startChallenge(t, user.email, user.password);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true })
+      .expect(200);
     const deviceToken: string = done.body.deviceToken;
     expect(deviceToken).toMatch(/^lkd_/);
     expect(String(done.headers['set-cookie'])).toContain(`lk_device=${deviceToken}`);
@@ -84,7 +115,12 @@ describe('Backup codes and trusted devices', () => {
 
     const viaBody = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password, deviceToken }).expect(200);
     expect(viaBody.body.status).toBe('authenticated');
-    const viaCookie = await t.http().post('/api/v1/auth/login').set('Cookie', `lk_device=${deviceToken}`).send({ email: user.email, password: user.password }).expect(200);
+    const viaCookie = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('Cookie', `lk_device=${deviceToken}`)
+      .send({ email: user.email, password: user.password })
+      .expect(200);
     expect(viaCookie.body.status).toBe('authenticated');
 
     const other = await createUser(t);
@@ -106,7 +142,11 @@ describe('Backup codes and trusted devices', () => {
     for (let i = 0; i < 3; i++) {
       t.clock.advance(STEP_MS);
       const c = await startChallenge(t, user.email, user.password);
-      const r = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true }).expect(200);
+      const r = await t
+        .http()
+        .post('/api/v1/auth/login/mfa')
+        .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true })
+        .expect(200);
       tokens.push(r.body.deviceToken);
       auth = bearer(r.body.session.token);
     }
@@ -134,11 +174,23 @@ describe('Backup codes and trusted devices', () => {
     const s = await signIn(t, user.email);
     const { secret } = await enrolTotp(t, s.auth);
     const c = await startChallenge(t, user.email, user.password);
-    const r = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true }).expect(200);
+    const r = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret), trustDevice: true })
+      .expect(200);
     t.clock.advance(STEP_MS);
-    const reset = await t.http().post('/api/v1/me/mfa/reset').set(s.auth).send({ password: TEST_PASSWORD, code: totpNow(t, secret) }).expect(200);
+    const reset = await t
+      .http()
+      .post('/api/v1/me/mfa/reset')
+      .set(s.auth)
+      .send({ password: TEST_PASSWORD, code: totpNow(t, secret) })
+      .expect(200);
     expect(reset.body.status).toBe('reset');
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM mfa_trusted_devices WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM mfa_trusted_devices WHERE user_id = $1 AND revoked_at IS NULL`,
+      [user.id],
+    );
     expect(n).toBe(0);
     expect((await t.http().get('/api/v1/me/mfa').set(s.auth)).body).toMatchObject({ enabled: false, backupCodesRemaining: 0 });
 

@@ -12,7 +12,11 @@ export function totpNow(t: TestApp, secret: string): string {
 /** Enrols TOTP for a signed-in user and moves to the next time step, so the enrolment code is spent. */
 export async function enrolTotp(t: TestApp, auth: Record<string, string>): Promise<{ secret: string; backupCodes: string[] }> {
   const setup = await t.http().post('/api/v1/me/mfa/totp/setup').set(auth).expect(200);
-  const confirm = await t.http().post('/api/v1/me/mfa/totp/confirm').set(auth).send({ code: totpNow(t, setup.body.secret) });
+  const confirm = await t
+    .http()
+    .post('/api/v1/me/mfa/totp/confirm')
+    .set(auth)
+    .send({ code: totpNow(t, setup.body.secret) });
   if (confirm.status !== 200) {
     throw new Error(`TOTP confirm failed: ${confirm.status} ${JSON.stringify(confirm.body)}`);
   }
@@ -22,7 +26,10 @@ export async function enrolTotp(t: TestApp, auth: Record<string, string>): Promi
 
 /** Password step of a sign-in for a user with 2FA: the challenge. */
 export async function startChallenge(t: TestApp, email: string, password: string, extra: Record<string, unknown> = {}) {
-  const res = await t.http().post('/api/v1/auth/login').send({ email, password, ...extra });
+  const res = await t
+    .http()
+    .post('/api/v1/auth/login')
+    .send({ email, password, ...extra });
   if (res.status !== 200 || res.body.status !== 'mfa_required') {
     throw new Error(`Expected mfa_required: ${res.status} ${JSON.stringify(res.body)}`);
   }

@@ -22,7 +22,12 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
   async function enrolSms(auth: Record<string, string>, phone: string) {
     const sent = await t.http().post('/api/v1/me/mfa/sms/setup').set(auth).send({ phone }).expect(200);
     expect(sent.body.phone).not.toContain(phone.slice(3, -2));
-    const confirm = await t.http().post('/api/v1/me/mfa/sms/confirm').set(auth).send({ code: twilio.codeFor(phone) }).expect(200);
+    const confirm = await t
+      .http()
+      .post('/api/v1/me/mfa/sms/confirm')
+      .set(auth)
+      .send({ code: twilio.codeFor(phone) })
+      .expect(200);
     return confirm.body as { status: string; method: string; backupCodes?: string[] };
   }
 
@@ -43,7 +48,11 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     const rows = JSON.stringify(await t.dataSource.query(`SELECT * FROM mfa_sms_codes WHERE user_id = $1`, [user.id]));
     expect(rows).not.toContain(code);
 
-    const wrong = await t.http().post('/api/v1/me/mfa/sms/confirm').set(s.auth).send({ code: code === '000000' ? '111111' : '000000' });
+    const wrong = await t
+      .http()
+      .post('/api/v1/me/mfa/sms/confirm')
+      .set(s.auth)
+      .send({ code: code === '000000' ? '111111' : '000000' });
     expect(wrong.status).toBe(400);
     const ok = await t.http().post('/api/v1/me/mfa/sms/confirm').set(s.auth).send({ code }).expect(200);
     expect(ok.body).toMatchObject({ status: 'enabled', method: 'sms' });
@@ -67,9 +76,16 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     expect(tooSoon.status).toBe(429);
     expect(tooSoon.body.code).toBe('SMS_RESEND_TOO_SOON');
 
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) })
+      .expect(200);
     expect(done.body.status).toBe('authenticated');
-    const replay = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) });
+    const replay = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) });
     expect(replay.status).toBe(401);
   });
 
@@ -96,7 +112,11 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     const sent = await t.http().post('/api/v1/auth/recovery/sms').send({ challengeId: c.challengeId }).expect(200);
     expect(sent.body.phone).toMatch(/•/);
     expect(twilio.lastTo(US_PHONE)!.body).toMatch(/recovery code/);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(US_PHONE) }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(US_PHONE) })
+      .expect(200);
     expect(done.body.status).toBe('mfa_setup_required');
     const auth = bearer(done.body.session.token);
 
@@ -150,7 +170,12 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe('REAUTH_REQUIRED');
     expect(twilio.lastTo(phone)).toBeUndefined();
-    await t.http().post('/api/v1/me/mfa/sms/setup').set(s.auth).send({ phone, password: user.password, code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/me/mfa/sms/setup')
+      .set(s.auth)
+      .send({ phone, password: user.password, code: totpNow(t, secret) })
+      .expect(200);
   });
 
   it('caps texts per account per hour, whatever the number of challenges', async () => {
@@ -178,17 +203,30 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     await t.settle();
     const mail = await t.mail.waitFor((m) => m.to.includes(user.email) && /Reset your password/.test(m.subject));
     const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
-    await t.http().post('/api/v1/auth/password/reset/sms').send({ token: 'x'.repeat(40) }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/auth/password/reset/sms')
+      .send({ token: 'x'.repeat(40) })
+      .expect(400);
     t.clock.advance(31_000);
     await t.http().post('/api/v1/auth/password/reset/sms').send({ token }).expect(200);
     const newPassword = 'fresh-copper-meadow-88';
     await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword }).expect(400);
-    await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword, code: twilio.codeFor(phone) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/password/reset')
+      .send({ token, newPassword, code: twilio.codeFor(phone) })
+      .expect(200);
 
     const again = await signInWithSms(user.email, newPassword, phone);
     t.clock.advance(31_000);
     await t.http().post('/api/v1/me/mfa/sms/code').set(again).expect(200);
-    await t.http().delete('/api/v1/me/mfa/sms').set(again).send({ password: newPassword, code: twilio.codeFor(phone) }).expect(200);
+    await t
+      .http()
+      .delete('/api/v1/me/mfa/sms')
+      .set(again)
+      .send({ password: newPassword, code: twilio.codeFor(phone) })
+      .expect(200);
     expect((await t.http().get('/api/v1/me/mfa').set(again)).body.enabled).toBe(false);
   });
 
@@ -196,7 +234,11 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     t.clock.advance(31_000);
     const c = await startChallenge(t, email, password);
     await t.http().post('/api/v1/auth/login/mfa/sms').send({ challengeId: c.challengeId }).expect(200);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'sms', code: twilio.codeFor(phone) })
+      .expect(200);
     return bearer(done.body.session.token);
   }
 
@@ -206,7 +248,12 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     const { secret } = await enrolTotp(t, s.auth);
     await enrolSms(s.auth, '+14155550177');
     await t.http().delete('/api/v1/me/mfa/sms').set(s.auth).send({}).expect(403);
-    await t.http().delete('/api/v1/me/mfa/sms').set(s.auth).send({ password: user.password, code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .delete('/api/v1/me/mfa/sms')
+      .set(s.auth)
+      .send({ password: user.password, code: totpNow(t, secret) })
+      .expect(200);
     const status = await t.http().get('/api/v1/me/mfa').set(s.auth).expect(200);
     expect(status.body).toMatchObject({ sms: null, totp: true });
   });

@@ -23,9 +23,7 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     const s = await signIn(t, user.email);
     const res = await t.http().post('/api/v1/me/mfa/totp/setup').set(s.auth).expect(200);
     expect(res.body.secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(res.body.otpauthUri).toBe(
-      `otpauth://totp/Latchkey:${encodeURIComponent(user.email)}?secret=${res.body.secret}&issuer=Latchkey`,
-    );
+    expect(res.body.otpauthUri).toBe(`otpauth://totp/Latchkey:${encodeURIComponent(user.email)}?secret=${res.body.secret}&issuer=Latchkey`);
     expect(res.body.qrCode).toMatch(/^data:image\/png;base64,/);
     const png = PNG.sync.read(Buffer.from(res.body.qrCode.split(',')[1], 'base64'));
     const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
@@ -39,7 +37,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);
     const setup = await t.http().post('/api/v1/me/mfa/totp/setup').set(s.auth).expect(200);
-    await t.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(200)
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200)
       .then((r) => expect(r.body.status).toBe('authenticated'));
     const wrong = await t.http().post('/api/v1/me/mfa/totp/confirm').set(s.auth).send({ code: '000000' });
     expect(wrong.status).toBe(400);
@@ -48,7 +50,12 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['code']);
 
-    const ok = await t.http().post('/api/v1/me/mfa/totp/confirm').set(s.auth).send({ code: totpNow(t, setup.body.secret) }).expect(200);
+    const ok = await t
+      .http()
+      .post('/api/v1/me/mfa/totp/confirm')
+      .set(s.auth)
+      .send({ code: totpNow(t, setup.body.secret) })
+      .expect(200);
     expect(ok.body).toMatchObject({ status: 'enabled', method: 'totp' });
     expect(ok.body.backupCodes).toHaveLength(10);
     expect(new Set(ok.body.backupCodes).size).toBe(10);
@@ -72,7 +79,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(challenge.challengeId).toMatch(/^[0-9a-f-]{36}$/);
     expect(challenge).not.toHaveProperty('session');
     const code = totpNow(t, secret);
-    const done = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: challenge.challengeId, method: 'totp', code }).expect(200);
+    const done = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: challenge.challengeId, method: 'totp', code })
+      .expect(200);
     expect(done.body.status).toBe('authenticated');
     expect(done.body.session.token).toMatch(/^lks_/);
     expect(String(done.headers['set-cookie'])).toContain('lk_session=');
@@ -84,7 +95,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(replay.body.code).toBe('INVALID_MFA_CODE');
 
     t.clock.advance(STEP_MS);
-    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: second.challengeId, method: 'totp', code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: second.challengeId, method: 'totp', code: totpNow(t, secret) })
+      .expect(200);
   });
 
   it('accepts a code only once when the same code races itself', async () => {
@@ -99,15 +114,21 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
-  it('does not finish a challenge with another user\'s code', async () => {
+  it("does not finish a challenge with another user's code", async () => {
     const alice = await createUser(t);
     const bob = await createUser(t);
     const a = await enrolTotp(t, (await signIn(t, alice.email)).auth);
     await enrolTotp(t, (await signIn(t, bob.email)).auth);
     const bobs = await startChallenge(t, bob.email, bob.password);
-    const res = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: bobs.challengeId, method: 'totp', code: totpNow(t, a.secret) });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: bobs.challengeId, method: 'totp', code: totpNow(t, a.secret) });
     expect(res.status).toBe(400);
-    const backup = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: bobs.challengeId, method: 'backup_code', code: a.backupCodes[0] });
+    const backup = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: bobs.challengeId, method: 'backup_code', code: a.backupCodes[0] });
     expect(backup.status).toBe(400);
   });
 
@@ -116,7 +137,10 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     const { secret } = await enrolTotp(t, (await signIn(t, user.email)).auth);
     const c = await startChallenge(t, user.email, user.password);
     t.clock.advance(5 * 60_000 + 1000);
-    const res = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('MFA_CHALLENGE_INVALID');
   });
@@ -129,7 +153,10 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
       const r = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: '000000' });
       expect(r.status).toBe(400);
     }
-    const res = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('MFA_CHALLENGE_INVALID');
   });
@@ -144,7 +171,10 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
       }
     }
     const c = await startChallenge(t, user.email, user.password);
-    const locked = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
+    const locked = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) });
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('MFA_LOCKED');
     await t.settle();
@@ -152,7 +182,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
 
     t.clock.advance(16 * 60_000);
     const later = await startChallenge(t, user.email, user.password);
-    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: later.challengeId, method: 'totp', code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: later.challengeId, method: 'totp', code: totpNow(t, secret) })
+      .expect(200);
   });
 
   it('keeps the secret only encrypted at rest', async () => {
@@ -168,7 +202,10 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
       expect(codes).not.toContain(code);
       expect(codes).not.toContain(code.replace('-', ''));
     }
-    const status = await t.http().get('/api/v1/me/mfa').set((await signInWithTotp(user.email, user.password, secret)).auth);
+    const status = await t
+      .http()
+      .get('/api/v1/me/mfa')
+      .set((await signInWithTotp(user.email, user.password, secret)).auth);
     expect(JSON.stringify(status.body)).not.toContain(secret);
   });
 
@@ -182,7 +219,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     const noCode = await t.http().delete('/api/v1/me/mfa/totp').set(s.auth).send({ password: TEST_PASSWORD });
     expect(noCode.status).toBe(400);
     expect(noCode.body.code).toBe('MFA_CODE_REQUIRED');
-    const wrongPw = await t.http().delete('/api/v1/me/mfa/totp').set(s.auth).send({ password: 'not-the-password', code: totpNow(t, secret) });
+    const wrongPw = await t
+      .http()
+      .delete('/api/v1/me/mfa/totp')
+      .set(s.auth)
+      .send({ password: 'not-the-password', code: totpNow(t, secret) });
     expect(wrongPw.status).toBe(400);
     expect(wrongPw.body.code).toBe('WRONG_PASSWORD');
     const wrongCode = await t.http().delete('/api/v1/me/mfa/totp').set(s.auth).send({ password: TEST_PASSWORD, code: '000000' });
@@ -190,7 +231,12 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(wrongCode.body.code).toBe('INVALID_MFA_CODE');
     expect((await t.http().get('/api/v1/me/mfa').set(s.auth)).body.totp).toBe(true);
 
-    await t.http().delete('/api/v1/me/mfa/totp').set(s.auth).send({ password: TEST_PASSWORD, code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .delete('/api/v1/me/mfa/totp')
+      .set(s.auth)
+      .send({ password: TEST_PASSWORD, code: totpNow(t, secret) })
+      .expect(200);
     const status = await t.http().get('/api/v1/me/mfa').set(s.auth).expect(200);
     expect(status.body).toMatchObject({ enabled: false, totp: false, backupCodesRemaining: 0 });
     const login = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(200);
@@ -214,14 +260,22 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(missing.body.code).toBe('MFA_CODE_REQUIRED');
     const wrong = await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword, code: '000000' });
     expect(wrong.body.code).toBe('INVALID_MFA_CODE');
-    await t.http().post('/api/v1/auth/password/reset').send({ token, newPassword, code: totpNow(t, secret) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/password/reset')
+      .send({ token, newPassword, code: totpNow(t, secret) })
+      .expect(200);
     await startChallenge(t, user.email, newPassword);
   });
 
   async function signInWithTotp(email: string, password: string, secret: string) {
     t.clock.advance(STEP_MS);
     const c = await startChallenge(t, email, password);
-    const res = await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) }).expect(200);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, secret) })
+      .expect(200);
     return { auth: bearer(res.body.session.token) };
   }
 
@@ -236,7 +290,11 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
     expect(n).toBe(1);
     t.clock.advance(STEP_MS);
     const c = await startChallenge(t, member.email, DEMO_PASSWORD);
-    await t.http().post('/api/v1/auth/login/mfa').send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, DEMO_MEMBER_TOTP_SECRET) }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: c.challengeId, method: 'totp', code: totpNow(t, DEMO_MEMBER_TOTP_SECRET) })
+      .expect(200);
   });
 
   it('the Totp wrapper and an authenticator agree on codes', () => {

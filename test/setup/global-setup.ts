@@ -7,23 +7,22 @@ import { DataSource } from 'typeorm';
 
 import { dataSourceOptions } from '../../libs/core/src/database/data-source-options';
 import { runMigrations } from '../../libs/core/src/database/migrate';
-import { PGLITE_TEMPLATE_ENV, TEMPLATE_DB, TEST_DATABASE_URL, serverUrlFor } from './test-env';
+import { randomBytes } from 'node:crypto';
+
+import { PGLITE_TEMPLATE_ENV, RUN_ENV, TEST_DATABASE_URL, serverUrlFor, templateDb } from './test-env';
 
 /**
  * Migrates a template database once per run; each e2e file then starts from a copy of it.
  * On PostgreSQL: CREATE DATABASE ... TEMPLATE. On PGlite: a dump of the migrated data directory.
  */
 export default async function globalSetup() {
+  process.env[RUN_ENV] = randomBytes(4).toString('hex');
   if (TEST_DATABASE_URL) {
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
-    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'latchkey_e2e_%'`);
-    for (const row of stale.rows as Array<{ datname: string }>) {
-      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
-    }
-    await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+    await admin.query(`CREATE DATABASE "${templateDb()}"`);
     await admin.end();
-    const ds = new DataSource(dataSourceOptions({ url: serverUrlFor(TEMPLATE_DB) }));
+    const ds = new DataSource(dataSourceOptions({ url: serverUrlFor(templateDb()) }));
     await ds.initialize();
     await runMigrations(ds);
     await ds.destroy();

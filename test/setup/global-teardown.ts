@@ -1,10 +1,22 @@
 import * as fs from 'node:fs';
 
-import { PGLITE_TEMPLATE_ENV } from './test-env';
+import { Client } from 'pg';
 
+import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, runPrefix } from './test-env';
+
+/** Drops this run's databases (never another run's) and the PGlite template file. */
 export default async function globalTeardown() {
   const file = process.env[PGLITE_TEMPLATE_ENV];
   if (file && fs.existsSync(file)) {
     fs.unlinkSync(file);
+  }
+  if (TEST_DATABASE_URL) {
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    const mine = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${runPrefix()}_%`]);
+    for (const row of mine.rows as Array<{ datname: string }>) {
+      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    }
+    await admin.end();
   }
 }

@@ -16,7 +16,7 @@ import { configureApp, fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
 import { startWorkers } from '../../apps/api/src/workers';
 import { SmtpSink } from '../fakes/smtp-sink';
-import { PGLITE_TEMPLATE_ENV, TEMPLATE_DB, TEST_DATABASE_URL, TEST_REDIS_URL, serverUrlFor } from './test-env';
+import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, TEST_REDIS_URL, runPrefix, serverUrlFor, templateDb } from './test-env';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -31,17 +31,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-const databases: string[] = [];
 
 /** A fresh database for one test file, copied from the migrated template. */
 export async function createTestDatabase(): Promise<DatabaseTarget> {
   if (TEST_DATABASE_URL) {
-    const name = `latchkey_e2e_${randomBytes(6).toString('hex')}`;
+    const name = `${runPrefix()}_${randomBytes(6).toString('hex')}`;
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDb()}"`);
     await admin.end();
-    databases.push(name);
     return { url: serverUrlFor(name) };
   }
   const file = process.env[PGLITE_TEMPLATE_ENV];

@@ -1,7 +1,14 @@
 /** What the e2e harness reads from the environment: the real servers when CI gives them. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined;
-export const TEMPLATE_DB = 'latchkey_e2e_template';
+/** One id per `npm test` run: its databases are its own, so runs side by side never collide. */
+export const RUN_ENV = 'LATCHKEY_E2E_RUN';
+export function runPrefix(): string {
+  return `latchkey_e2e_${process.env[RUN_ENV] ?? 'x'}`;
+}
+export function templateDb(): string {
+  return `${runPrefix()}_template`;
+}
 export const PGLITE_TEMPLATE_ENV = 'LATCHKEY_PGLITE_TEMPLATE';
 
 export function serverUrlFor(database: string): string {

@@ -38,12 +38,14 @@ export class PasswordService {
     }
     this.users.assertPassword(newPassword, user.email, 'newPassword');
     const hash = await this.hasher.hash(newPassword);
+    const propagated = this.sessions.watch(user.id);
     await this.dataSource.transaction(async (m) => {
       await this.setPassword(user, hash, m);
       await this.sessions.revokeAll(user.id, { exceptSessionId: principal.sessionId, reason: 'password_changed' }, m);
       await this.audit.record({ action: AuditAction.PasswordChanged, actorUserId: user.id, subjectUserId: user.id }, m);
       await this.notifyChanged(user, false, m);
     });
+    await propagated;
   }
 
   /** Always the same answer, whether or not the address has an account. */
@@ -95,6 +97,7 @@ export class PasswordService {
       }
     }
     const hash = await this.hasher.hash(newPassword);
+    const propagated = this.sessions.watch(user.id);
     await this.dataSource.transaction(async (m) => {
       const used = await this.tokens.consume('password_reset', token, m);
       if (!used || used.userId !== user.id) {
@@ -105,6 +108,7 @@ export class PasswordService {
       await this.audit.record({ action: AuditAction.PasswordReset, subjectUserId: user.id }, m);
       await this.notifyChanged(user, true, m);
     });
+    await propagated;
     await this.throttle.unlock(user.email);
   }
 

@@ -209,10 +209,12 @@ export class SessionsService {
   /** Another user's session id answers 404, exactly like an unknown id. */
   async revoke(userId: string, sessionId: string, actorUserId = userId): Promise<void> {
     this.invalidate(userId);
+    const heard = this.feed.heard(userId);
     const ok = await this.sessions.revoke(userId, sessionId, this.clock.now(), 'revoked');
     if (!ok) {
       throw sessionsError('SESSION_NOT_FOUND', 'No such session.');
     }
+    await heard;
     await this.audit.record({ action: AuditAction.SessionRevoked, actorUserId, subjectUserId: userId, metadata: { sessionId } });
   }
 
@@ -222,6 +224,7 @@ export class SessionsService {
     manager?: EntityManager,
   ): Promise<number> {
     this.invalidate(userId);
+    const heard = manager ? undefined : this.feed.heard(userId);
     const count = await this.sessions.revokeAllExcept(userId, options.exceptSessionId, this.clock.now(), options.reason, manager);
     await this.audit.record(
       {
@@ -233,12 +236,23 @@ export class SessionsService {
       },
       manager,
     );
+    await heard;
     return count;
+  }
+
+  /**
+   * For a transaction that will revoke or restrict a user's sessions: call before it starts,
+   * await after it commits, so the response cannot outrun the news reaching other instances.
+   */
+  watch(userId: string): Promise<void> {
+    return this.feed.heard(userId);
   }
 
   async end(userId: string, sessionId: string): Promise<void> {
     this.invalidate(userId);
+    const heard = this.feed.heard(userId);
     await this.sessions.revoke(userId, sessionId, this.clock.now(), 'logout');
+    await heard;
   }
 
   async setRestriction(userId: string, sessionId: string, restriction: SessionRestriction | null, manager?: EntityManager) {

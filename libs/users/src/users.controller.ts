@@ -17,7 +17,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
   async me(@CurrentUser() principal: Principal): Promise<UserDto> {
-    return this.users.toDto(await this.users.get(principal.userId));
+    return this.users.toDto(await this.users.getForDisplay(principal.userId));
   }
 
   @Patch('me')

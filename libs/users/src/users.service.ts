@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, Clock, PasswordHasher } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, ChangeFeed, Clock, PasswordHasher } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -21,6 +21,10 @@ function normaliseEmail(email: string): string {
 
 @Injectable()
 export class UsersService {
+  /** Profiles for GET /me, trusted only while the change feed is live (any UPDATE on users evicts). */
+  private readonly profileCache = new Map<string, User>();
+  private generation = 0;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: UserTokensService,
@@ -30,7 +34,39 @@ export class UsersService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly feed: ChangeFeed,
+  ) {
+    this.feed.subscribe((event) => {
+      this.generation++;
+      if (event.kind === 'reset') {
+        this.profileCache.clear();
+      } else {
+        this.profileCache.delete(event.id);
+      }
+    });
+  }
+
+  private evict(userId: string): void {
+    this.generation++;
+    this.profileCache.delete(userId);
+  }
+
+  /** For reads only (never read-modify-write): served from memory when the feed is live. */
+  async getForDisplay(userId: string): Promise<User> {
+    const cached = this.feed.live ? this.profileCache.get(userId) : undefined;
+    if (cached) {
+      return cached;
+    }
+    const generation = this.generation;
+    const user = await this.get(userId);
+    if (this.feed.live && generation === this.generation) {
+      if (this.profileCache.size > 50_000) {
+        this.profileCache.clear();
+      }
+      this.profileCache.set(userId, user);
+    }
+    return user;
+  }
 
   toDto(user: User): UserDto {
     return {
@@ -117,7 +153,7 @@ export class UsersService {
   }
 
   async verifyEmail(token: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const userId = await this.dataSource.transaction(async (m) => {
       const used = await this.tokens.consume('verify_email', token, m);
       const user = used ? await this.users.findById(used.userId, m) : null;
       if (!used || !user || normaliseEmail(String(used.data.email)) !== normaliseEmail(user.email)) {
@@ -127,7 +163,9 @@ export class UsersService {
       }
       await this.users.update(user.id, { emailVerifiedAt: this.clock.now(), updatedAt: this.clock.now() }, m);
       await this.audit.record({ action: AuditAction.EmailVerified, actorUserId: user.id, subjectUserId: user.id }, m);
+      return user.id;
     });
+    this.evict(userId);
   }
 
   async updateProfile(userId: string, patch: UpdateProfileDto): Promise<User> {
@@ -155,6 +193,7 @@ export class UsersService {
           m,
         );
       });
+      this.evict(userId);
     }
     return this.get(userId);
   }
@@ -175,6 +214,7 @@ export class UsersService {
     const user = await this.get(userId);
     await this.users.saveAvatar({ userId, contentType, data, updatedAt: this.clock.now() });
     await this.users.update(userId, { avatarVersion: (user.avatarVersion ?? 0) + 1, updatedAt: this.clock.now() });
+    this.evict(userId);
     await this.audit.record({
       action: AuditAction.AvatarUpdated,
       actorUserId: userId,
@@ -267,6 +307,7 @@ export class UsersService {
       );
       return user.id;
     });
+    this.evict(userId);
     return this.get(userId);
   }
 }

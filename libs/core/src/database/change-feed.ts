@@ -31,6 +31,29 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Resolves once this instance has heard the change for the user (so PostgreSQL has committed
+   * it and signalled every listener), or after the timeout. Resolves at once when not live.
+   */
+  heard(userId: string, timeoutMs = 250): Promise<void> {
+    if (!this.live) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const unsubscribe = this.subscribe((event) => {
+        if (event.kind === 'reset' || event.id === userId) {
+          done();
+        }
+      });
+      function done() {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
