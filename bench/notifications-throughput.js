@@ -50,6 +50,8 @@ function startSink() {
       });
     },
   });
+  // Answer each SMTP command at once (no Nagle delay on the sink's replies).
+  server.server.on('connection', (socket) => socket.setNoDelay(true));
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       resolve({
@@ -76,7 +78,7 @@ function startWorker(db, sinkUrl, i) {
       LOG_LEVEL: 'warn',
       DATABASE_URL: db.url,
       REDIS_URL: L.REDIS_URL,
-      SMTP_URL: sinkUrl,
+      SMTP_URL: process.env.BENCH_SMTP_QUERY ? `${sinkUrl}?${process.env.BENCH_SMTP_QUERY}` : sinkUrl,
       DATA_DIR: dataDir,
       PUBLIC_URL: 'http://localhost:3000',
     },

@@ -22,7 +22,9 @@ async function main() {
   });
   app.enableShutdownHooks();
   await startWorkers(app);
-  console.log(`Latchkey worker running (${config.redis.url ? 'bull on Redis' : 'in-process queue: run it with REDIS_URL to share work'})`);
+  console.log(
+    `Latchkey worker running (${config.redis.url ? 'bull on Redis' : 'in-process queue: each worker relays and delivers its own share of the outbox'})`,
+  );
 }
 
 main().catch((err) => {

@@ -3,7 +3,10 @@ import * as path from 'node:path';
 
 import { APP_CONFIG, AppConfig } from '@latchkey/core';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import * as net from 'node:net';
+
 import nodemailer, { Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 
 export interface OutgoingMail {
   to: string;
@@ -32,6 +35,24 @@ function pooled(smtpUrl: string): string {
 }
 
 /**
+ * SMTP is a conversation of small writes: with Nagle's algorithm on, the message's final dot
+ * waits for the server's delayed ACK (about 40 ms per message on Linux). TLS, when the URL asks
+ * for it, is layered on this socket by nodemailer as usual.
+ */
+function noDelaySocket(
+  options: { host?: string; port?: number; secure?: boolean },
+  callback: (err: Error | null, socket?: { connection: net.Socket }) => void,
+) {
+  const socket = net.connect({ host: options.host ?? 'localhost', port: options.port ?? (options.secure ? 465 : 587), noDelay: true });
+  const onError = (err: Error) => callback(err);
+  socket.once('error', onError);
+  socket.once('connect', () => {
+    socket.removeListener('error', onError);
+    callback(null, { connection: socket });
+  });
+}
+
+/**
  * SMTP through nodemailer when SMTP_URL is set; otherwise each message becomes an .eml file in
  * ./.data/outbox/mail, which any mail client opens.
  */
@@ -44,7 +65,7 @@ export class MailTransport implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.toFiles = !config.mail.smtpUrl;
     this.transporter = config.mail.smtpUrl
-      ? nodemailer.createTransport(pooled(config.mail.smtpUrl))
+      ? nodemailer.createTransport({ ...parseConnectionUrl(pooled(config.mail.smtpUrl)), getSocket: noDelaySocket } as object)
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
