@@ -17,6 +17,7 @@ const BENCHES = [
   "unknown-vs-wrong",
   "lockout-burst",
   "accounts-report",
+  "notifications-throughput",
 ];
 
 function runOne(name) {
