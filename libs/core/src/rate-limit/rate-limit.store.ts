@@ -63,7 +63,7 @@ export class RedisRateLimitStore extends RateLimitStore {
   }
 
   override async close(): Promise<void> {
-    this.redis.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
