@@ -31,7 +31,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-
 /** A fresh database for one test file, copied from the migrated template. */
 export async function createTestDatabase(): Promise<DatabaseTarget> {
   if (TEST_DATABASE_URL) {
