@@ -5,6 +5,7 @@ import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@l
 import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { SessionsModule } from '@latchkey/sessions';
+import { SupportModule } from '@latchkey/support';
 import { UsersModule } from '@latchkey/users';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
@@ -17,7 +18,17 @@ export class AppModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule, UsersModule, SessionsModule, AuthModule, MfaModule, AccountsModule],
+      imports: [
+        CoreModule.forRoot(options),
+        AuditModule,
+        NotificationsModule,
+        UsersModule,
+        SessionsModule,
+        AuthModule,
+        MfaModule,
+        AccountsModule,
+        SupportModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

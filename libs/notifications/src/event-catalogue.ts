@@ -298,6 +298,14 @@ export const EVENT_CATALOGUE = {
     channels: ['email'],
     mandatoryEmail: false,
   },
+  'support.ticket_confirm': {
+    category: 'transactional',
+    template: 'support-ticket-confirm',
+    subject: 'Confirm your support request {{ticket}}',
+    description: 'Link that confirms a support request came from the address on file',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

@@ -4,6 +4,7 @@ import { ChangeFeed1763900000150 } from './1763900000150-ChangeFeed';
 import { Mfa1763900000200 } from './1763900000200-Mfa';
 import { Accounts1763900000300 } from './1763900000300-Accounts';
 import { NotificationCenter1763900000400 } from './1763900000400-NotificationCenter';
+import { Support1763900000500 } from './1763900000500-Support';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Mfa1763900000200,
   Accounts1763900000300,
   NotificationCenter1763900000400,
+  Support1763900000500,
 ];

@@ -1,0 +1,36 @@
+import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { StaffOnly } from './decorators/staff-only.decorator';
+import { RevokedDto, StaffUserDetailDto, StaffUserPageDto, UserSearchQueryDto } from './dto/support.dto';
+import { StaffUsersService } from './staff-users.service';
+
+@ApiTags('admin')
+@Controller('admin/users')
+@StaffOnly('support')
+export class AdminUsersController {
+  constructor(private readonly users: StaffUsersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Search users by email or name' })
+  @ApiOkResponse({ type: StaffUserPageDto })
+  search(@Query() query: UserSearchQueryDto): Promise<StaffUserPageDto> {
+    return this.users.search(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A user: MFA status, sessions, memberships, recent sign-ins, tickets' })
+  @ApiOkResponse({ type: StaffUserDetailDto })
+  get(@Param('id', new UuidPipe('id')) id: string): Promise<StaffUserDetailDto> {
+    return this.users.detail(id);
+  }
+
+  @Post(':id/sessions/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End every session of the user' })
+  @ApiOkResponse({ type: RevokedDto })
+  async revoke(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<RevokedDto> {
+    return { revoked: await this.users.revokeSessions(p, id) };
+  }
+}

@@ -1,0 +1,179 @@
+import { PageQueryDto } from '@latchkey/core';
+import { LoginActivityDto } from '@latchkey/auth';
+import { MfaStatusDto } from '@latchkey/mfa';
+import { SessionDto } from '@latchkey/sessions';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+import { AGENT_CHECK_KINDS, CheckKind, CHECK_KINDS, TICKET_TYPES, TicketType } from '../entities';
+import { TICKET_STATES, TicketState } from '../ticket-state';
+
+export class OpenTicketDto {
+  @ApiProperty({ enum: TICKET_TYPES })
+  @IsIn(TICKET_TYPES)
+  type: TicketType;
+
+  @ApiProperty({ example: 'robin@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ example: 'I lost my phone and my backup codes.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4000)
+  message: string;
+}
+
+export class TicketReceivedDto {
+  @ApiProperty({ example: 'received' }) status: 'received';
+  @ApiProperty() message: string;
+}
+
+export class TicketTokenDto {
+  @ApiProperty({ description: 'The token from the emailed link' })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
+  token: string;
+}
+
+export class TicketQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: TICKET_STATES.filter((s) => s !== 'awaiting_email_confirmation') })
+  @IsOptional()
+  @IsIn(TICKET_STATES.filter((s) => s !== 'awaiting_email_confirmation'))
+  state?: TicketState;
+
+  @ApiPropertyOptional({ enum: TICKET_TYPES })
+  @IsOptional()
+  @IsIn(TICKET_TYPES)
+  type?: TicketType;
+}
+
+export class CheckInputDto {
+  @ApiProperty({ enum: AGENT_CHECK_KINDS })
+  @IsIn(AGENT_CHECK_KINDS)
+  kind: CheckKind;
+
+  @ApiProperty({ example: 'Last three sign-ins (city, browser) matched what the caller described.' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(2000)
+  note: string;
+}
+
+export class RecordChecksDto {
+  @ApiProperty({ type: [CheckInputDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => CheckInputDto)
+  checks: CheckInputDto[];
+}
+
+export class ReasonDto {
+  @ApiProperty({ example: 'Checks are consistent; government ID matched.' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(2000)
+  reason: string;
+}
+
+export class TicketCheckDto {
+  @ApiProperty({ enum: CHECK_KINDS }) kind: CheckKind;
+  @ApiProperty() note: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) agentId: string | null;
+  @ApiProperty() createdAt: string;
+}
+
+export class TicketEventDto {
+  @ApiProperty({ nullable: true, type: String }) fromState: TicketState | null;
+  @ApiProperty() toState: TicketState;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) actorId: string | null;
+  @ApiProperty() actorKind: string;
+  @ApiProperty({ nullable: true, type: String }) reason: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty() at: string;
+}
+
+export class TicketDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: TICKET_TYPES }) type: TicketType;
+  @ApiProperty({ enum: TICKET_STATES }) state: TicketState;
+  @ApiProperty() email: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) userId: string | null;
+  @ApiProperty() message: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) verifierId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) approverId: string | null;
+  @ApiProperty({ nullable: true, type: String }) approvedAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) executeAfter: string | null;
+  @ApiProperty({ nullable: true, type: String }) executedAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) reason: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
+
+export class TicketDetailDto extends TicketDto {
+  @ApiProperty({ type: [TicketCheckDto] }) checks: TicketCheckDto[];
+  @ApiProperty({ description: 'Distinct checks still needed before approval' }) checksMissing: number;
+  @ApiProperty({ type: [TicketEventDto] }) events: TicketEventDto[];
+}
+
+export class TicketPageDto {
+  @ApiProperty({ type: [TicketDto] }) items: TicketDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class UserSearchQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Part of an email address or a name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+}
+
+export class StaffUserDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ nullable: true, type: String }) staffRole: string | null;
+  @ApiProperty() emailVerified: boolean;
+  @ApiProperty() createdAt: string;
+}
+
+export class StaffUserPageDto {
+  @ApiProperty({ type: [StaffUserDto] }) items: StaffUserDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class StaffMembershipDto {
+  @ApiProperty({ format: 'uuid' }) accountId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() role: string;
+  @ApiProperty() require2fa: boolean;
+}
+
+export class StaffUserDetailDto extends StaffUserDto {
+  @ApiProperty({ type: MfaStatusDto }) mfa: MfaStatusDto;
+  @ApiProperty({ type: [SessionDto] }) sessions: SessionDto[];
+  @ApiProperty({ type: [StaffMembershipDto] }) memberships: StaffMembershipDto[];
+  @ApiProperty({ type: [LoginActivityDto] }) recentLogins: LoginActivityDto[];
+  @ApiProperty({ type: [TicketDto] }) tickets: TicketDto[];
+}
+
+export class RevokedDto {
+  @ApiProperty() revoked: number;
+}

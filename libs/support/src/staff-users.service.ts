@@ -1,0 +1,100 @@
+import { AccountsRepository } from '@latchkey/accounts';
+import { LoginActivityService } from '@latchkey/auth';
+import { Page, Principal, toPage, decodeCursor } from '@latchkey/core';
+import { MfaService } from '@latchkey/mfa';
+import { SessionsService } from '@latchkey/sessions';
+import { User, UsersRepository } from '@latchkey/users';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { StaffUserDetailDto, StaffUserDto, UserSearchQueryDto } from './dto/support.dto';
+import { SupportAuditAction } from './support.constants';
+import { supportError } from './support.exception';
+import { SupportTicketsRepository } from './support-tickets.repository';
+import { toTicketDto } from './support-tickets.service';
+import { AuditService } from '@latchkey/audit';
+
+const toStaffUser = (u: User): StaffUserDto => ({
+  id: u.id,
+  email: u.email,
+  displayName: u.displayName,
+  staffRole: u.staffRole,
+  emailVerified: Boolean(u.emailVerifiedAt),
+  createdAt: u.createdAt.toISOString(),
+});
+
+/** Staff lookup of users: what support needs to help someone, never their secrets. */
+@Injectable()
+export class StaffUsersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly mfa: MfaService,
+    private readonly sessions: SessionsService,
+    private readonly accounts: AccountsRepository,
+    private readonly logins: LoginActivityService,
+    private readonly tickets: SupportTicketsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async search(query: UserSearchQueryDto): Promise<Page<StaffUserDto>> {
+    const limit = query.limit ?? 20;
+    const after = decodeCursor(query.cursor);
+    const qb = this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1);
+    const q = query.q?.trim();
+    if (q) {
+      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.where('(u.email ILIKE :like OR u.display_name ILIKE :like)', { like });
+    }
+    if (after) {
+      qb.andWhere('(u.created_at, u.id) < (:at, :id)', { at: after.at, id: after.id });
+    }
+    return toPage(await qb.getMany(), limit, (u) => u.createdAt, toStaffUser);
+  }
+
+  async detail(userId: string): Promise<StaffUserDetailDto> {
+    const user = await this.get(userId);
+    const [mfa, sessions, memberships, logins, tickets] = await Promise.all([
+      this.mfa.status(userId),
+      this.sessions.list(userId),
+      this.accounts.listForUser(userId),
+      this.logins.list(userId, 10),
+      this.tickets.listForUser(userId),
+    ]);
+    return {
+      ...toStaffUser(user),
+      mfa,
+      sessions,
+      memberships: memberships.map((ms) => ({ accountId: ms.account_id, name: ms.name, role: ms.role, require2fa: ms.require_2fa })),
+      recentLogins: logins.items,
+      tickets: tickets.map(toTicketDto),
+    };
+  }
+
+  async revokeSessions(p: Principal, userId: string): Promise<number> {
+    await this.get(userId);
+    const revoked = await this.sessions.revokeAll(userId, { reason: 'staff', actorUserId: p.userId, actorKind: 'staff' });
+    await this.audit.record({
+      action: SupportAuditAction.SessionsRevoked,
+      actorUserId: p.userId,
+      actorKind: 'staff',
+      subjectUserId: userId,
+      metadata: { revoked },
+    });
+    return revoked;
+  }
+
+  private async get(userId: string): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) {
+      throw supportError('USER_NOT_FOUND', 'No such user.');
+    }
+    return user;
+  }
+}

@@ -1,0 +1,32 @@
+import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
+import { MfaService } from '@latchkey/mfa';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+
+import { SupportTicketsRepository } from './support-tickets.repository';
+
+/**
+ * After support reset a user's MFA, their next sign-ins are restricted to enrolment until they
+ * set up a new factor: the reset hands back an account, not an account without 2FA.
+ */
+@Injectable()
+export class SupportResetSignInStep implements SignInStep, OnModuleInit {
+  readonly name = 'support-mfa-reset';
+  readonly order = 30;
+
+  constructor(
+    private readonly steps: SignInSteps,
+    private readonly tickets: SupportTicketsRepository,
+    private readonly mfa: MfaService,
+  ) {}
+
+  onModuleInit(): void {
+    this.steps.register(this);
+  }
+
+  async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
+    if (await this.mfa.hasSecondFactor(ctx.user.id)) {
+      return undefined;
+    }
+    return (await this.tickets.resetAwaitingSetup(ctx.user.id)) ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import { decodeCursor } from '@latchkey/core';
+import { MfaAuditAction } from '@latchkey/mfa';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { SupportTicket, SupportTicketCheck, SupportTicketEvent, TicketType } from './entities';
+import { TicketState } from './ticket-state';
+
+@Injectable()
+export class SupportTicketsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private db(m?: EntityManager): EntityManager {
+    return m ?? this.dataSource.manager;
+  }
+
+  async insert(ticket: Partial<SupportTicket>, m: EntityManager): Promise<SupportTicket> {
+    return m.getRepository(SupportTicket).save(m.getRepository(SupportTicket).create(ticket));
+  }
+
+  async update(id: string, patch: Partial<SupportTicket>, m: EntityManager): Promise<void> {
+    await m.getRepository(SupportTicket).update({ id }, patch);
+  }
+
+  /** Row-locked, for a state change inside a transaction. */
+  findForUpdate(id: string, m: EntityManager): Promise<SupportTicket | null> {
+    return m.getRepository(SupportTicket).createQueryBuilder('t').setLock('pessimistic_write').where('t.id = :id', { id }).getOne();
+  }
+
+  findByConfirmHash(hash: string, m: EntityManager): Promise<SupportTicket | null> {
+    return m
+      .getRepository(SupportTicket)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.confirm_token_hash = :hash', { hash })
+      .getOne();
+  }
+
+  findByCancelHash(hash: string, m: EntityManager): Promise<SupportTicket | null> {
+    return m
+      .getRepository(SupportTicket)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.cancel_token_hash = :hash', { hash })
+      .getOne();
+  }
+
+  findById(id: string, m?: EntityManager): Promise<SupportTicket | null> {
+    return this.db(m).getRepository(SupportTicket).findOne({ where: { id } });
+  }
+
+  /** The queue never holds tickets whose email was not confirmed. */
+  listQueue(filter: { state?: TicketState; type?: TicketType }, limit: number, cursor?: string): Promise<SupportTicket[]> {
+    const after = decodeCursor(cursor);
+    const qb = this.dataSource
+      .getRepository(SupportTicket)
+      .createQueryBuilder('t')
+      .where(`t.state <> 'awaiting_email_confirmation'`)
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(limit + 1);
+    if (filter.state) {
+      qb.andWhere('t.state = :state', { state: filter.state });
+    }
+    if (filter.type) {
+      qb.andWhere('t.type = :type', { type: filter.type });
+    }
+    if (after) {
+      qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: after.at, id: after.id });
+    }
+    return qb.getMany();
+  }
+
+  listForUser(userId: string): Promise<SupportTicket[]> {
+    return this.dataSource.getRepository(SupportTicket).find({ where: { userId }, order: { createdAt: 'DESC' }, take: 20 });
+  }
+
+  /** Unconfirmed tickets past their link's lifetime, locked and skipped by concurrent sweeps. */
+  staleUnconfirmed(before: Date, m: EntityManager): Promise<SupportTicket[]> {
+    return m
+      .getRepository(SupportTicket)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where(`t.state = 'awaiting_email_confirmation' AND t.created_at < :before`, { before })
+      .limit(100)
+      .getMany();
+  }
+
+  insertChecks(rows: Array<Partial<SupportTicketCheck>>, m: EntityManager): Promise<unknown> {
+    return m.getRepository(SupportTicketCheck).insert(rows);
+  }
+
+  checks(ticketId: string, m?: EntityManager): Promise<SupportTicketCheck[]> {
+    return this.db(m)
+      .getRepository(SupportTicketCheck)
+      .find({ where: { ticketId }, order: { createdAt: 'ASC' } });
+  }
+
+  insertEvent(row: Partial<SupportTicketEvent>, m: EntityManager): Promise<unknown> {
+    return m.getRepository(SupportTicketEvent).insert(row);
+  }
+
+  events(ticketId: string): Promise<SupportTicketEvent[]> {
+    return this.dataSource.getRepository(SupportTicketEvent).find({ where: { ticketId }, order: { at: 'ASC' } });
+  }
+
+  /** An executed support reset the user has not followed with a new factor yet. */
+  async resetAwaitingSetup(userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM support_tickets t
+        WHERE t.user_id = $1 AND t.type = 'mfa_reset' AND t.state = 'executed'
+          AND NOT EXISTS (SELECT 1 FROM audit_log a
+                           WHERE a.subject_user_id = $1 AND a.action IN ($2, $3)
+                             AND a.occurred_at > t.executed_at)
+        LIMIT 1`,
+      [userId, MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,112 @@
+import { CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+
+import { StaffOnly } from './decorators/staff-only.decorator';
+import {
+  OpenTicketDto,
+  ReasonDto,
+  RecordChecksDto,
+  TicketDetailDto,
+  TicketPageDto,
+  TicketQueryDto,
+  TicketReceivedDto,
+  TicketTokenDto,
+} from './dto/support.dto';
+import { SupportTicketsService } from './support-tickets.service';
+
+const RECEIVED: TicketReceivedDto = {
+  status: 'received',
+  message: 'If this address belongs to an account, we sent it a link: the request reaches our team once it is confirmed.',
+};
+
+@ApiTags('support')
+@Controller('support/tickets')
+export class SupportController {
+  constructor(private readonly tickets: SupportTicketsService) {}
+
+  @Post()
+  @Public()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Open a ticket (lost device, deletion, other); the same answer whether or not the email has a user' })
+  @ApiAcceptedResponse({ type: TicketReceivedDto })
+  async open(@Body() body: OpenTicketDto, @Req() req: FastifyRequest): Promise<TicketReceivedDto> {
+    await this.tickets.open(body, req.ip);
+    return RECEIVED;
+  }
+
+  @Post('confirm')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Confirm a ticket by the emailed link; it enters the queue' })
+  @ApiNoContentResponse()
+  async confirm(@Body() body: TicketTokenDto): Promise<void> {
+    await this.tickets.confirm(body.token);
+  }
+
+  @Post(':id/cancel')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel a ticket by the emailed link (stops a pending reset)' })
+  @ApiNoContentResponse()
+  async cancel(@Param('id', new UuidPipe('id')) _id: string, @Body() body: TicketTokenDto): Promise<void> {
+    await this.tickets.cancel(body.token);
+  }
+
+  @Get()
+  @StaffOnly('support')
+  @ApiOperation({ summary: 'The queue (confirmed tickets only), newest first' })
+  @ApiOkResponse({ type: TicketPageDto })
+  list(@Query() query: TicketQueryDto): Promise<TicketPageDto> {
+    return this.tickets.list(query);
+  }
+
+  @Get(':id')
+  @StaffOnly('support')
+  @ApiOperation({ summary: 'A ticket with its checks and trail' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  get(@Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
+    return this.tickets.detail(id);
+  }
+
+  @Post(':id/verification')
+  @StaffOnly('support')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record identity checks; enough distinct checks move the ticket to awaiting_approval' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  verify(
+    @CurrentUser() p: Principal,
+    @Param('id', new UuidPipe('id')) id: string,
+    @Body() body: RecordChecksDto,
+  ): Promise<TicketDetailDto> {
+    return this.tickets.recordChecks(p, id, body.checks);
+  }
+
+  @Post(':id/approve')
+  @StaffOnly('support_lead')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  approve(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
+    return this.tickets.approve(p, id, body.reason);
+  }
+
+  @Post(':id/reject')
+  @StaffOnly('support_lead')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Four eyes: a lead who recorded no check rejects' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  reject(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
+    return this.tickets.reject(p, id, body.reason);
+  }
+
+  @Post(':id/execute')
+  @StaffOnly('support')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion)' })
+  @ApiOkResponse({ type: TicketDetailDto })
+  execute(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
+    return this.tickets.execute(p, id);
+  }
+}

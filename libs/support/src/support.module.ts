@@ -1,0 +1,29 @@
+import { AccountsModule } from '@latchkey/accounts';
+import { MfaModule } from '@latchkey/mfa';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AdminUsersController } from './admin-users.controller';
+import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
+import { StaffGuard } from './guards/staff.guard';
+import { StaffUsersService } from './staff-users.service';
+import { DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS } from './support.constants';
+import { SupportController } from './support.controller';
+import { SupportResetSignInStep } from './support-reset.step';
+import { SupportTicketsRepository } from './support-tickets.repository';
+import { SupportTicketsService } from './support-tickets.service';
+
+@Module({
+  imports: [MfaModule, AccountsModule, TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent])],
+  controllers: [SupportController, AdminUsersController],
+  providers: [
+    { provide: SUPPORT_OPTIONS, useValue: DEFAULT_SUPPORT_OPTIONS },
+    StaffGuard,
+    StaffUsersService,
+    SupportResetSignInStep,
+    SupportTicketsRepository,
+    SupportTicketsService,
+  ],
+  exports: [SupportTicketsService, SupportTicketsRepository],
+})
+export class SupportModule {}
