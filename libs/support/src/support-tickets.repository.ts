@@ -50,13 +50,13 @@ export class SupportTicketsRepository {
     return this.db(m).getRepository(SupportTicket).findOne({ where: { id } });
   }
 
-  /** The queue never holds tickets whose email was not confirmed. */
+  /** The queue never holds tickets whose email was not confirmed (pending or expired). */
   listQueue(filter: { state?: TicketState; type?: TicketType }, limit: number, cursor?: string): Promise<SupportTicket[]> {
     const after = decodeCursor(cursor);
     const qb = this.dataSource
       .getRepository(SupportTicket)
       .createQueryBuilder('t')
-      .where(`t.state <> 'awaiting_email_confirmation'`)
+      .where(`t.state NOT IN ('awaiting_email_confirmation', 'expired')`)
       .orderBy('t.created_at', 'DESC')
       .addOrderBy('t.id', 'DESC')
       .limit(limit + 1);

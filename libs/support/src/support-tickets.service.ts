@@ -123,7 +123,9 @@ export class SupportTicketsService {
         throw invalidToken();
       }
       if (ticket.createdAt.getTime() + this.options.confirmTtlMs <= this.clock.nowMs()) {
-        await this.transition(ticket, 'expired', { id: null, kind: 'system' }, 'email not confirmed in time', m);
+        await this.transition(ticket, 'expired', { id: null, kind: 'system' }, 'email not confirmed in time', m, {
+          confirmTokenHash: null,
+        });
         return true;
       }
       const user = await this.userRows.findById(ticket.userId, m);
@@ -190,7 +192,7 @@ export class SupportTicketsService {
 
   async detail(id: string): Promise<TicketDetailDto> {
     const ticket = await this.tickets.findById(id);
-    if (!ticket || ticket.state === 'awaiting_email_confirmation') {
+    if (!ticket || ticket.state === 'awaiting_email_confirmation' || ticket.state === 'expired') {
       throw ticketNotFound();
     }
     const [checks, events] = await Promise.all([this.tickets.checks(id), this.tickets.events(id)]);
@@ -367,7 +369,7 @@ export class SupportTicketsService {
 
   private async lockQueued(id: string, m: EntityManager): Promise<SupportTicket> {
     const ticket = await this.tickets.findForUpdate(id, m);
-    if (!ticket || ticket.state === 'awaiting_email_confirmation') {
+    if (!ticket || ticket.state === 'awaiting_email_confirmation' || ticket.state === 'expired') {
       throw ticketNotFound();
     }
     return ticket;

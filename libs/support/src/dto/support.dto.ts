@@ -50,10 +50,13 @@ export class TicketTokenDto {
   token: string;
 }
 
+/** States a confirmed ticket can be in: the only ones the desk ever sees. */
+export const QUEUE_STATES = TICKET_STATES.filter((s) => s !== 'awaiting_email_confirmation' && s !== 'expired');
+
 export class TicketQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: TICKET_STATES.filter((s) => s !== 'awaiting_email_confirmation') })
+  @ApiPropertyOptional({ enum: QUEUE_STATES })
   @IsOptional()
-  @IsIn(TICKET_STATES.filter((s) => s !== 'awaiting_email_confirmation'))
+  @IsIn(QUEUE_STATES)
   state?: TicketState;
 
   @ApiPropertyOptional({ enum: TICKET_TYPES })
