@@ -1,5 +1,6 @@
 import type { AuthProvider } from 'react-admin';
 
+import { currentMembership, forgetMemberships, isManager } from './account';
 import { ApiError, api } from './api';
 
 export interface Me {
@@ -8,17 +9,27 @@ export interface Me {
   displayName: string;
   avatarUrl: string | null;
   staffRole: 'support' | 'support_lead' | null;
+  preferences: { theme?: 'light' | 'dark' | 'system'; compactMode?: boolean; dateFormat?: string; timeFormat?: '12h' | '24h' };
 }
 
 /** A pending second step, kept between the password form and the code form. */
 export let pendingChallenge: { challengeId: string; methods: string[] } | undefined;
 
+export const SETUP_ROUTE = '/setup-2fa';
+
+/** Resources only owners and admins of the current account reach (the API enforces the same). */
+const MANAGER_RESOURCES = new Set(['invitations', 'audit-log', 'settings', 'members.mfa', 'members.edit', 'members.export', 'adoption']);
+
 export const authProvider: AuthProvider = {
   async login({ username, password, challengeId, method, code, trustDevice }) {
+    forgetMemberships();
     if (challengeId) {
-      await api('/auth/login/mfa', { method: 'POST', body: { challengeId, method, code, trustDevice: Boolean(trustDevice) } });
+      const res = await api<{ status: string }>('/auth/login/mfa', {
+        method: 'POST',
+        body: { challengeId, method, code, trustDevice: Boolean(trustDevice) },
+      });
       pendingChallenge = undefined;
-      return;
+      return res.status === 'mfa_setup_required' ? { redirectTo: SETUP_ROUTE } : undefined;
     }
     const res = await api<{ status: string; challengeId?: string; methods?: string[] }>('/auth/login', {
       method: 'POST',
@@ -28,9 +39,13 @@ export const authProvider: AuthProvider = {
       pendingChallenge = { challengeId: res.challengeId!, methods: res.methods ?? [] };
       return { redirectTo: false };
     }
+    if (res.status === 'mfa_setup_required') {
+      return { redirectTo: SETUP_ROUTE };
+    }
     return undefined;
   },
   async logout() {
+    forgetMemberships();
     await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
   },
   async checkAuth() {
@@ -40,15 +55,26 @@ export const authProvider: AuthProvider = {
     if (error instanceof ApiError && error.status === 401) {
       throw error;
     }
+    if (error instanceof ApiError && error.body.code === 'MFA_SETUP_REQUIRED') {
+      // A restricted session may only set up a second factor.
+      throw { redirectTo: SETUP_ROUTE, logoutUser: false, message: false };
+    }
   },
   async getIdentity() {
     const me = await api<Me>('/me');
-    return { id: me.id, fullName: me.displayName, avatar: me.avatarUrl ?? undefined, email: me.email, staffRole: me.staffRole };
+    return { id: me.id, fullName: me.displayName, avatar: me.avatarUrl ?? undefined, email: me.email, staffRole: me.staffRole, preferences: me.preferences };
+  },
+  async getPermissions() {
+    return (await currentMembership().catch(() => undefined))?.role ?? null;
   },
   async canAccess({ resource }) {
     if (resource === 'support') {
       const me = await api<Me>('/me');
       return me.staffRole !== null;
+    }
+    if (MANAGER_RESOURCES.has(resource)) {
+      const m = await currentMembership().catch(() => undefined);
+      return isManager(m?.role);
     }
     return true;
   },

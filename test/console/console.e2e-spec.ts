@@ -1,0 +1,137 @@
+import { AddressInfo } from 'node:net';
+
+import { DataSource } from 'typeorm';
+
+import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
+import { TEST_PASSWORD, createUser } from '../factories/users.factory';
+import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
+import { TestApp, createTestApp } from '../setup/test-app';
+import {
+  ConsoleBrowser,
+  ConsolePage,
+  MembersPage,
+  SecurityPage,
+  SettingsPage,
+  ensureConsoleBuilt,
+  launchChromium,
+} from './pages/console.page';
+
+describe('Console journeys (Chromium against the real API)', () => {
+  let t: TestApp;
+  let chrome: ConsoleBrowser;
+  let baseUrl: string;
+  let c: ConsolePage | undefined;
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    chrome = await launchChromium();
+    t = await createTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  }, 120_000);
+
+  afterEach(async () => {
+    await c?.close();
+    c = undefined;
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await t?.close();
+  });
+
+  it('an owner signs in with TOTP, sees 2FA status, requires 2FA and exports the members CSV', async () => {
+    const team: AccountWithTeam = await createAccountWithTeam(t, 'Acme Owners');
+    const { secret } = await enrolTotp(t, team.owner.session.auth);
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+
+    await c.signIn(team.owner.email, TEST_PASSWORD);
+    await c.page.getByLabel('Code').waitFor();
+    await c.enterCode(totpNow(t, secret), true);
+    await c.page.getByTestId('adoption-chart').waitFor();
+    expect(await c.page.getByTestId('adoption-chart').innerText()).toContain('25%');
+    expect(await c.menuItems()).toEqual(expect.arrayContaining(['Members', 'Audit log', 'Account settings']));
+    await c.screenshot('dashboard-owner');
+
+    const members = new MembersPage(c);
+    await members.open();
+    expect(await members.columnHeaders()).toContain('2FA');
+    expect(await members.row(team.owner.email).innerText()).toContain('2FA: Authenticator');
+    for (const m of [team.admin, team.member, team.viewer]) {
+      expect(await members.row(m.email).innerText()).toContain('No 2FA');
+    }
+    await c.screenshot('members-owner');
+
+    const settings = new SettingsPage(c);
+    await settings.open();
+    expect(await settings.requireTwoFactor()).toContain('3 member(s) do not have 2FA yet');
+    await c.page.getByText('Saved. 3 member(s) must set up 2FA at next sign-in.').waitFor();
+    await c.screenshot('settings');
+    const [row] = await t.app.get(DataSource).query('SELECT require_2fa AS on FROM accounts WHERE id = $1', [team.accountId]);
+    expect(row.on).toBe(true);
+
+    await members.open();
+    const csv = await members.exportCsv();
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(5);
+    for (const m of [team.owner, team.admin, team.member, team.viewer]) {
+      expect(lines.filter((l) => l.includes(m.email))).toHaveLength(1);
+    }
+    expect(csv).not.toContain(team.outsider.email);
+
+    await c.goto('/audit-log');
+    await c.page.getByText('account.require_2fa', { exact: false }).first().waitFor();
+    await c.screenshot('audit-log');
+  }, 30_000);
+
+  it('a member sees a read-only roster with no admin menu and no 2FA column', async () => {
+    const team = await createAccountWithTeam(t, 'Acme Members');
+    c = await ConsolePage.open(chrome.browser, baseUrl, { width: 390, height: 844 });
+
+    await c.signIn(team.member.email, TEST_PASSWORD);
+    await c.waitForHeading(/Welcome/);
+    await c.page.getByText('Acme Members: you are member').waitFor();
+    expect(await c.page.getByTestId('adoption-chart').count()).toBe(0);
+    await c.screenshot('dashboard-member-phone');
+
+    await c.page.setViewportSize({ width: 1280, height: 900 });
+    const items = await c.menuItems();
+    expect(items).toEqual(expect.arrayContaining(['Team', 'My account']));
+    for (const admin of ['Members', 'Invitations', 'Audit log', 'Account settings']) {
+      expect(items).not.toContain(admin);
+    }
+    const members = new MembersPage(c);
+    await members.open();
+    const headers = await members.columnHeaders();
+    expect(headers).not.toContain('2FA');
+    expect(await members.row(team.owner.email).innerText()).toContain('owner');
+    expect(await c.page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
+    expect(await c.page.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    await c.screenshot('members-member');
+  }, 30_000);
+
+  it('a new user enables TOTP from My account and keeps the backup codes', async () => {
+    const user = await createUser(t, { displayName: 'New Person' });
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+
+    await c.signIn(user.email, TEST_PASSWORD);
+    await c.waitForHeading('Welcome, New Person');
+    const security = new SecurityPage(c);
+    await security.open();
+    expect(await c.page.getByTestId('mfa-status').innerText()).toContain('2FA is off');
+    const secret = await security.startTotp();
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await c.screenshot('my-account-totp-qr');
+    const codes = await security.confirmTotp(totpNow(t, secret));
+    expect(codes).toHaveLength(10);
+    const [download] = await Promise.all([
+      c.page.waitForEvent('download'),
+      c.page.getByRole('button', { name: 'Download as .txt' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('latchkey-backup-codes.txt');
+    await c.page.getByRole('button', { name: 'I saved my codes' }).click();
+    await c.page.getByText('2FA is on').waitFor();
+    expect(await c.page.getByTestId('mfa-status').innerText()).toContain('10 backup codes left');
+    await c.screenshot('my-account-security');
+  }, 30_000);
+});
