@@ -134,4 +134,19 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(await c.page.getByTestId('mfa-status').innerText()).toContain('10 backup codes left');
     await c.screenshot('my-account-security');
   }, 30_000);
+  it('a member of an account that requires 2FA is walked through the QR and the backup codes at sign-in', async () => {
+    const team = await createAccountWithTeam(t, 'Acme Strict');
+    await enrolTotp(t, team.owner.session.auth);
+    await t.http().patch(`/api/v1/accounts/${team.accountId}`).set(team.owner.session.auth).send({ require2fa: true }).expect(200);
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+
+    await c.signIn(team.member.email, TEST_PASSWORD);
+    await c.waitForHeading('Set up two-factor authentication');
+    const security = new SecurityPage(c);
+    const secret = await security.startTotp();
+    await c.screenshot('setup-required');
+    expect(await security.confirmTotp(totpNow(t, secret))).toHaveLength(10);
+    await c.page.getByRole('button', { name: 'I saved my codes' }).click();
+    await c.page.getByText('Acme Strict: you are member').waitFor();
+  }, 30_000);
 });
