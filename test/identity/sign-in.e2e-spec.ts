@@ -175,6 +175,28 @@ describe('Per-IP throttling', () => {
   });
 });
 
+describe('With Redis down', () => {
+  it('still signs people in and still locks out guessing, on PostgreSQL counters', async () => {
+    const t = await createTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:9' }, workers: false });
+    try {
+      const user = await createUser(t);
+      await signIn(t, user.email);
+      for (let i = 0; i < 5; i++) {
+        await t
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: user.email, password: `wrong-password-${i}` })
+          .expect(401);
+      }
+      const res = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
+      expect(res.status).toBe(429);
+      expect(res.body.code).toBe('ACCOUNT_LOCKED');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('Throttling across two instances on one store', () => {
   it('shares the per-email lockout between instances', async () => {
     const a = await createTestApp();

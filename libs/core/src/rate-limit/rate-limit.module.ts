@@ -1,10 +1,10 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
+import { FallbackRateLimitStore, PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
 
 @Global()
 @Module({
@@ -14,9 +14,17 @@ import { PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './r
       inject: [APP_CONFIG, DataSource],
       useFactory: (config: AppConfig, dataSource: DataSource) =>
         config.redis.url
-          ? new RedisRateLimitStore(
-              new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }),
-              config.redis.prefix,
+          ? new FallbackRateLimitStore(
+              new RedisRateLimitStore(
+                new Redis(config.redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 2000 }).on(
+                  'error',
+                  () => undefined,
+                ),
+                config.redis.prefix,
+              ),
+              new PostgresRateLimitStore(dataSource),
+              (err) =>
+                new Logger(RateLimitModule.name).warn(`Redis unreachable (${err.message}): rate limits use PostgreSQL until it is back`),
             )
           : new PostgresRateLimitStore(dataSource),
     },

@@ -98,3 +98,50 @@ export class PostgresRateLimitStore extends RateLimitStore {
     await this.dataSource.query(`DELETE FROM rate_limits WHERE key = $1`, [key]);
   }
 }
+
+/**
+ * Redis first; while Redis is unreachable the same counters live in PostgreSQL, so sign-ins
+ * keep working (and keep being throttled) during a Redis outage. Commands fail fast instead of
+ * queueing while Redis is down.
+ */
+export class FallbackRateLimitStore extends RateLimitStore {
+  private warned = false;
+
+  constructor(
+    private readonly primary: RedisRateLimitStore,
+    private readonly fallback: PostgresRateLimitStore,
+    private readonly onFallback: (err: Error) => void = () => undefined,
+  ) {
+    super();
+  }
+
+  private async attempt<T>(run: (s: RateLimitStore) => Promise<T>): Promise<T> {
+    try {
+      const result = await run(this.primary);
+      this.warned = false;
+      return result;
+    } catch (err) {
+      if (!this.warned) {
+        this.warned = true;
+        this.onFallback(err as Error);
+      }
+      return run(this.fallback);
+    }
+  }
+
+  hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
+    return this.attempt((s) => s.hit(key, windowMs, nowMs, cost));
+  }
+
+  peek(key: string, nowMs: number): Promise<Counter | undefined> {
+    return this.attempt((s) => s.peek(key, nowMs));
+  }
+
+  async reset(key: string): Promise<void> {
+    await Promise.allSettled([this.primary.reset(key), this.fallback.reset(key)]);
+  }
+
+  override async close(): Promise<void> {
+    await this.primary.close();
+  }
+}
