@@ -9,6 +9,7 @@ import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { QueueModule } from './queue/queue.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SmsGateway } from './sms/sms-gateway';
 
 export interface CoreOptions {
   config?: AppConfig;
@@ -23,8 +24,8 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [ConfigModule.forRoot(options.config), DatabaseModule.forRoot(options.database), QueueModule, RateLimitModule],
-      providers: [Clock, PasswordHasher, SecretBox],
-      exports: [Clock, PasswordHasher, SecretBox],
+      providers: [Clock, PasswordHasher, SecretBox, SmsGateway],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway],
     };
   }
 }

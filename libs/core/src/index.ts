@@ -9,3 +9,4 @@ export * from './http';
 export * from './logging';
 export * from './queue';
 export * from './rate-limit';
+export * from './sms';

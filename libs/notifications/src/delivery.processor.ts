@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, SmsGateway } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -8,7 +8,7 @@ import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { DELIVER_JOB, DELIVERY_LEASE_MS, NOTIFICATIONS_QUEUE, queueLeaseMs } from './notifications.constants';
 import { PREFERENCES_PATH } from './notifications.service';
-import { SmsTransport } from './sms.transport';
+
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
 
@@ -39,7 +39,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly dataSource: DataSource,
     private readonly renderer: TemplateRenderer,
     private readonly mail: MailTransport,
-    private readonly sms: SmsTransport,
+    private readonly sms: SmsGateway,
     private readonly discord: DiscordTransport,
     private readonly webhooks: WebhooksService,
     private readonly clock: Clock,

@@ -15,7 +15,6 @@ import { NotificationsService } from './notifications.service';
 import { OutboxRelay } from './outbox-relay';
 import { PreferencesService } from './preferences.service';
 import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
-import { SmsTransport } from './sms.transport';
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
 
@@ -29,7 +28,6 @@ import { WebhooksService } from './webhooks.service';
     DeliveryProcessor,
     TemplateRenderer,
     MailTransport,
-    SmsTransport,
     DiscordTransport,
     WebhooksService,
     PreferencesService,
