@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './migrate';
 export * from './change-feed';
 export * from './database.tokens';
+export { migrations } from './migrations';
