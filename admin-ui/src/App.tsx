@@ -11,6 +11,8 @@ import { dataProvider } from './dataProvider';
 import { ConsoleLayout } from './layout/layout';
 import { LoginPage } from './LoginPage';
 import { MyAccount } from './me/my-account';
+import { TicketList, TicketShow } from './support/tickets';
+import { StaffUserList, StaffUserShow } from './support/users';
 import { SetupRequired } from './me/setup-required';
 
 export function App() {
@@ -30,6 +32,8 @@ export function App() {
       <Resource name="members" list={MemberList} options={{ label: 'Members' }} />
       <Resource name="invitations" list={InvitationList} create={InvitationCreate} />
       <Resource name="audit-log" list={AuditLogList} options={{ label: 'Audit log' }} />
+      <Resource name="tickets" list={TicketList} show={TicketShow} options={{ label: 'Support queue' }} />
+      <Resource name="staff-users" list={StaffUserList} show={StaffUserShow} options={{ label: 'User lookup' }} />
       <CustomRoutes>
         <Route path="/settings" element={<AccountSettings />} />
         <Route path="/me" element={<MyAccount />} />

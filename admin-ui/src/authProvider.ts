@@ -68,7 +68,7 @@ export const authProvider: AuthProvider = {
     return (await currentMembership().catch(() => undefined))?.role ?? null;
   },
   async canAccess({ resource }) {
-    if (resource === 'support') {
+    if (resource === 'support' || resource === 'tickets' || resource === 'staff-users') {
       const me = await api<Me>('/me');
       return me.staffRole !== null;
     }

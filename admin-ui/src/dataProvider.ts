@@ -16,6 +16,10 @@ async function pathOf(resource: string): Promise<string> {
     case 'login-activity':
     case 'trusted-devices':
       return `/me/${resource}`;
+    case 'tickets':
+      return '/support/tickets';
+    case 'staff-users':
+      return '/admin/users';
     default:
       throw new Error(`Unknown resource ${resource}`);
   }

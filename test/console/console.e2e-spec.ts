@@ -3,15 +3,17 @@ import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
-import { TEST_PASSWORD, createUser } from '../factories/users.factory';
+import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
+import { TICKETS, openTicket, ticketIdFor } from '../support/support-helpers';
 import {
   ConsoleBrowser,
   ConsolePage,
   MembersPage,
   SecurityPage,
   SettingsPage,
+  TicketPage,
   ensureConsoleBuilt,
   launchChromium,
 } from './pages/console.page';
@@ -149,4 +151,65 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.page.getByRole('button', { name: 'I saved my codes' }).click();
     await c.page.getByText('Acme Strict: you are member').waitFor();
   }, 30_000);
+  it('support: an agent records checks, a lead approves, the cool-down passes, the agent executes and the user must set up MFA', async () => {
+    const user = await createUser(t, { displayName: 'Robin Lost' });
+    await enrolTotp(t, (await signIn(t, user.email)).auth);
+    const agent = await createUser(t, { staffRole: 'support', displayName: 'Agent Ada' });
+    const lead = await createUser(t, { staffRole: 'support_lead', displayName: 'Lead Lin' });
+    const token = await openTicket(t, user.email);
+    await t.http().post(`${TICKETS}/confirm`).send({ token }).expect(204);
+    const id = await ticketIdFor(t, user.email);
+
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+    await c.page.clock.install({ time: t.clock.nowMs() });
+    await c.signIn(agent.email, TEST_PASSWORD);
+    await c.waitForHeading(/Welcome/);
+    await c.goto('/tickets');
+    await c.page.locator('table tbody tr', { hasText: user.email }).click();
+    const ticket = new TicketPage(c);
+    await c.page.getByRole('heading', { name: 'Verification checklist' }).waitFor();
+    expect(await ticket.state()).toBe('open');
+    await ticket.recordChecks({
+      'Sign-in history described correctly': 'Described the last three sign-ins correctly',
+      'Government ID seen': 'Passport seen on a video call',
+    });
+    await c.page.getByText('awaiting approval', { exact: true }).first().waitFor();
+    await c.screenshot('support-ticket-verified');
+
+    const leadConsole = await ConsolePage.open(chrome.browser, baseUrl);
+    try {
+      await leadConsole.signIn(lead.email, TEST_PASSWORD);
+      await leadConsole.waitForHeading(/Welcome/);
+      const leadTicket = new TicketPage(leadConsole);
+      await leadTicket.open(id);
+      await leadTicket.decide('Approve', 'Checks consistent');
+      await leadConsole.page.getByTestId('cooldown').waitFor();
+      expect(await leadConsole.page.getByTestId('cooldown').innerText()).toMatch(/Cool-down: \d+:\d\d:\d\d left/);
+      await leadConsole.screenshot('support-ticket-approved');
+    } finally {
+      await leadConsole.close();
+    }
+
+    const [{ due }] = await t.dataSource.query('SELECT execute_after AS due FROM support_tickets WHERE id = $1', [id]);
+    const wait = new Date(due).getTime() - t.clock.nowMs() + 1000;
+    t.clock.advance(wait);
+    await c.page.clock.fastForward(wait);
+    await ticket.open(id);
+    expect(await c.page.getByTestId('cooldown').innerText()).toContain('Cool-down over');
+    await ticket.execute();
+    await c.page.getByText('approved → executed').waitFor();
+    expect(await ticket.state()).toBe('executed');
+    await c.screenshot('support-ticket-executed');
+
+    await c.goto('/staff-users');
+    await c.page.getByLabel('Email or name').fill(user.email);
+    await c.page.locator('table tbody tr', { hasText: user.email }).click();
+    await c.page.getByText('2FA off').waitFor();
+    await c.screenshot('support-user-lookup');
+    await c.close();
+
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+    await c.signIn(user.email, TEST_PASSWORD);
+    await c.waitForHeading('Set up two-factor authentication');
+  }, 40_000);
 });

@@ -50,6 +50,7 @@ function ConsoleAppBar() {
 
 function ConsoleMenu() {
   const { canAccess: manager } = useCanAccess({ resource: 'settings', action: 'edit' });
+  const { canAccess: support } = useCanAccess({ resource: 'support', action: 'list' });
   return (
     <Menu>
       <Menu.DashboardItem />
@@ -57,6 +58,8 @@ function ConsoleMenu() {
       {manager && <Menu.Item to="/invitations" primaryText="Invitations" />}
       {manager && <Menu.Item to="/audit-log" primaryText="Audit log" />}
       {manager && <Menu.Item to="/settings" primaryText="Account settings" />}
+      {support && <Menu.Item to="/tickets" primaryText="Support queue" />}
+      {support && <Menu.Item to="/staff-users" primaryText="User lookup" />}
       <Menu.Item to="/me" primaryText="My account" />
     </Menu>
   );

@@ -79,7 +79,9 @@ export class ConsolePage {
   }
 
   async goto(route: string): Promise<void> {
-    await this.page.goto(`${this.baseUrl}/admin/#${route}`);
+    const url = `${this.baseUrl}/admin/#${route}`;
+    // A hash-only navigation to the current address would not reload the page's data.
+    await (this.page.url() === url ? this.page.reload() : this.page.goto(url));
   }
 
   async signIn(email: string, password: string): Promise<void> {
@@ -181,5 +183,38 @@ export class SecurityPage {
     await this.c.page.getByRole('button', { name: 'Verify and enable' }).click();
     const text = await this.c.page.getByTestId('backup-codes').innerText();
     return text.split(/\s+/).filter(Boolean);
+  }
+}
+
+export class TicketPage {
+  constructor(private readonly c: ConsolePage) {}
+
+  async open(id: string): Promise<void> {
+    await this.c.goto(`/tickets/${id}/show`);
+    await this.c.page.getByRole('heading', { name: 'Verification checklist' }).waitFor();
+  }
+
+  async state(): Promise<string> {
+    return this.c.page.getByTestId('ticket-state').first().innerText();
+  }
+
+  async recordChecks(checks: Record<string, string>): Promise<void> {
+    for (const [label, note] of Object.entries(checks)) {
+      await this.c.page.getByLabel(label, { exact: true }).check();
+      await this.c.page.getByLabel(`Note: ${label}`).fill(note);
+    }
+    await this.c.page.getByRole('button', { name: 'Record checks' }).click();
+  }
+
+  async decide(action: 'Approve' | 'Reject', reason: string): Promise<void> {
+    await this.c.page.getByRole('button', { name: action, exact: true }).click();
+    const dialog = this.c.page.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill(reason);
+    await dialog.getByRole('button', { name: action, exact: true }).click();
+  }
+
+  async execute(): Promise<void> {
+    await this.c.page.getByRole('button', { name: 'Execute', exact: true }).click();
+    await this.c.page.getByRole('dialog').getByRole('button', { name: 'Execute now' }).click();
   }
 }

@@ -1,0 +1,250 @@
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Checkbox,
+  Chip,
+  CircularProgress,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  FormControlLabel,
+  List as MuiList,
+  ListItem,
+  ListItemText,
+  TextField as MuiTextField,
+  Typography,
+} from '@mui/material';
+import { useCallback, useEffect, useState } from 'react';
+import { Datagrid, FunctionField, List, SelectInput, TextField, Title, useGetIdentity, useNotify } from 'react-admin';
+import { useParams } from 'react-router-dom';
+
+import { problem } from '../accounts/settings';
+import { api } from '../api';
+
+const STATES = ['open', 'verifying', 'awaiting_approval', 'approved', 'executed', 'rejected', 'cancelled'];
+const TYPES = ['mfa_reset', 'account_deletion', 'other'];
+const CHECKS: Array<{ kind: string; label: string }> = [
+  { kind: 'sign_in_history', label: 'Sign-in history described correctly' },
+  { kind: 'account_knowledge', label: 'Account knowledge (accounts, members, settings)' },
+  { kind: 'government_id', label: 'Government ID seen' },
+  { kind: 'phone_callback', label: 'Called back the number on file' },
+];
+
+interface Ticket {
+  id: string;
+  type: string;
+  state: string;
+  email: string;
+  userId: string | null;
+  message: string;
+  verifierId: string | null;
+  approverId: string | null;
+  executeAfter: string | null;
+  executedAt: string | null;
+  reason: string | null;
+  createdAt: string;
+  checks: Array<{ kind: string; note: string; agentId: string | null; createdAt: string }>;
+  checksMissing: number;
+  events: Array<{ fromState: string | null; toState: string; actorKind: string; actorId: string | null; reason: string | null; ip: string | null; at: string }>;
+}
+
+export function age(iso: string, now = Date.now()): string {
+  const mins = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60_000));
+  return mins < 60 ? `${mins} min` : mins < 48 * 60 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} d`;
+}
+
+const choices = (xs: string[]) => xs.map((x) => ({ id: x, name: x.replace(/_/g, ' ') }));
+
+export function TicketList() {
+  return (
+    <List
+      title="Support queue"
+      exporter={false}
+      filters={[<SelectInput key="state" source="state" choices={choices(STATES)} alwaysOn />, <SelectInput key="type" source="type" choices={choices(TYPES)} alwaysOn />]}
+    >
+      <Datagrid bulkActionButtons={false} rowClick={(id) => `/tickets/${id}/show`} empty={<p style={{ padding: 16 }}>The queue is empty.</p>}>
+        <TextField source="email" sortable={false} />
+        <FunctionField label="Type" render={(t: Ticket) => t.type.replace(/_/g, ' ')} />
+        <FunctionField label="State" render={(t: Ticket) => <Chip size="small" label={t.state.replace(/_/g, ' ')} data-testid="ticket-state" />} />
+        <FunctionField label="Age" render={(t: Ticket) => age(t.createdAt)} />
+      </Datagrid>
+    </List>
+  );
+}
+
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  return now;
+}
+
+function Countdown({ until }: { until: string }) {
+  const left = new Date(until).getTime() - useNow();
+  if (left <= 0) {
+    return <Alert severity="success" data-testid="cooldown">Cool-down over: the reset can be executed.</Alert>;
+  }
+  const s = Math.ceil(left / 1000);
+  const hms = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  return <Alert severity="info" data-testid="cooldown">Cool-down: {hms} left (until {new Date(until).toLocaleString()}). The user can still cancel.</Alert>;
+}
+
+function ReasonDialog({ title, open, onClose, onSubmit }: { title: string; open: boolean; onClose: () => void; onSubmit: (reason: string) => void }) {
+  const [reason, setReason] = useState('');
+  return (
+    <Dialog open={open} onClose={onClose}>
+      <DialogTitle>{title}</DialogTitle>
+      <DialogContent>
+        <MuiTextField label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} fullWidth multiline margin="dense" autoFocus />
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button variant="contained" disabled={reason.trim().length < 3} onClick={() => onSubmit(reason.trim())}>
+          {title}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+export function TicketShow() {
+  const { id } = useParams();
+  const notify = useNotify();
+  const { data: me } = useGetIdentity();
+  const [ticket, setTicket] = useState<Ticket>();
+  const [error, setError] = useState<string>();
+  const [picked, setPicked] = useState<Record<string, string>>({});
+  const [dialog, setDialog] = useState<'approve' | 'reject' | 'execute'>();
+
+  const load = useCallback(() => {
+    api<Ticket>(`/support/tickets/${id}`)
+      .then(setTicket)
+      .catch((err) => setError(problem(err)));
+  }, [id]);
+  useEffect(load, [load]);
+
+  const act = async (path: string, body: unknown, done: string) => {
+    setDialog(undefined);
+    try {
+      setTicket(await api<Ticket>(`/support/tickets/${id}/${path}`, { method: 'POST', body }));
+      setError(undefined);
+      notify(done, { type: 'success' });
+    } catch (err) {
+      setError(problem(err));
+    }
+  };
+
+  if (!ticket) {
+    return error ? <Alert severity="error">{error}</Alert> : <CircularProgress sx={{ m: 4 }} aria-label="Loading" />;
+  }
+  const lead = me?.staffRole === 'support_lead';
+  const recorded = new Set(ticket.checks.map((c) => c.kind));
+  const canVerify = ticket.state === 'open' || ticket.state === 'verifying';
+  return (
+    <Box sx={{ mt: 2, maxWidth: 900, display: 'flex', flexDirection: 'column', gap: 2 }}>
+      <Title title={`Ticket ${ticket.email}`} />
+      {error && <Alert severity="error">{error}</Alert>}
+      <Card>
+        <CardContent>
+          <Typography variant="h6" component="h2">
+            {ticket.type.replace(/_/g, ' ')} for {ticket.email}
+          </Typography>
+          <Box sx={{ display: 'flex', gap: 1, my: 1, flexWrap: 'wrap' }}>
+            <Chip label={ticket.state.replace(/_/g, ' ')} color="primary" data-testid="ticket-state" />
+            <Chip variant="outlined" label={`opened ${age(ticket.createdAt)} ago`} />
+            {ticket.checksMissing > 0 && <Chip variant="outlined" color="warning" label={`${ticket.checksMissing} check(s) missing`} />}
+          </Box>
+          <Typography sx={{ whiteSpace: 'pre-wrap' }}>{ticket.message}</Typography>
+          {ticket.reason && <Typography color="text.secondary">Reason: {ticket.reason}</Typography>}
+          {ticket.state === 'approved' && ticket.executeAfter && <Countdown until={ticket.executeAfter} />}
+          <Box sx={{ display: 'flex', gap: 1, mt: 2, flexWrap: 'wrap' }}>
+            {lead && ticket.state === 'awaiting_approval' && (
+              <>
+                <Button variant="contained" onClick={() => setDialog('approve')}>
+                  Approve
+                </Button>
+                <Button color="error" onClick={() => setDialog('reject')}>
+                  Reject
+                </Button>
+              </>
+            )}
+            {ticket.state === 'approved' && (
+              <Button variant="contained" color="error" onClick={() => setDialog('execute')}>
+                Execute
+              </Button>
+            )}
+          </Box>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardContent>
+          <Typography variant="h6" component="h2">
+            Verification checklist
+          </Typography>
+          {ticket.checks.map((c) => (
+            <Typography key={c.kind + c.createdAt} variant="body2">
+              ✔ {c.kind.replace(/_/g, ' ')}: {c.note}
+            </Typography>
+          ))}
+          {canVerify && (
+            <>
+              {CHECKS.filter((c) => !recorded.has(c.kind)).map((c) => (
+                <Box key={c.kind} sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                  <FormControlLabel
+                    control={<Checkbox checked={c.kind in picked} onChange={(e) => setPicked(({ [c.kind]: _, ...rest }) => (e.target.checked ? { ...rest, [c.kind]: '' } : rest))} />}
+                    label={c.label}
+                  />
+                  {c.kind in picked && (
+                    <MuiTextField size="small" label={`Note: ${c.label}`} value={picked[c.kind]} onChange={(e) => setPicked((p) => ({ ...p, [c.kind]: e.target.value }))} sx={{ flex: 1, minWidth: 200 }} />
+                  )}
+                </Box>
+              ))}
+              <Button
+                variant="outlined"
+                sx={{ mt: 1 }}
+                disabled={Object.keys(picked).length === 0}
+                onClick={() => void act('verification', { checks: Object.entries(picked).map(([kind, note]) => ({ kind, note })) }, 'Checks recorded').then(() => setPicked({}))}
+              >
+                Record checks
+              </Button>
+            </>
+          )}
+        </CardContent>
+      </Card>
+      <Card>
+        <CardContent>
+          <Typography variant="h6" component="h2">
+            Audit trail
+          </Typography>
+          <MuiList dense>
+            {ticket.events.map((e, i) => (
+              <ListItem key={i} disableGutters>
+                <ListItemText primary={`${e.fromState ?? 'new'} → ${e.toState}`} secondary={`${new Date(e.at).toLocaleString()} · ${e.actorKind}${e.ip ? ` · ${e.ip}` : ''}${e.reason ? ` · ${e.reason}` : ''}`} />
+              </ListItem>
+            ))}
+          </MuiList>
+        </CardContent>
+      </Card>
+      <ReasonDialog title="Approve" open={dialog === 'approve'} onClose={() => setDialog(undefined)} onSubmit={(reason) => void act('approve', { reason }, 'Approved: the cool-down has started')} />
+      <ReasonDialog title="Reject" open={dialog === 'reject'} onClose={() => setDialog(undefined)} onSubmit={(reason) => void act('reject', { reason }, 'Rejected')} />
+      <Dialog open={dialog === 'execute'} onClose={() => setDialog(undefined)}>
+        <DialogTitle>Execute this ticket?</DialogTitle>
+        <DialogContent>
+          {ticket.type === 'account_deletion' ? 'The user is deleted.' : "Every second factor of the user is removed and every session ends; they set up 2FA again at their next sign-in."}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setDialog(undefined)}>Cancel</Button>
+          <Button variant="contained" color="error" onClick={() => void act('execute', {}, 'Executed')}>
+            Execute now
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </Box>
+  );
+}
