@@ -2,7 +2,7 @@ import { Box, Button, Card, CardContent, Checkbox, FormControlLabel, TextField, 
 import { FormEvent, useState } from 'react';
 import { useLogin, useNotify } from 'react-admin';
 
-import { ApiError } from './api';
+import { ApiError, api } from './api';
 import { pendingChallenge } from './authProvider';
 
 /** Password, then (when asked) a TOTP, SMS or backup code, with "trust this device". */
@@ -27,11 +27,26 @@ export function LoginPage() {
       if (pendingChallenge) {
         setChallenge(pendingChallenge);
         setMethod(pendingChallenge.methods[0] ?? 'totp');
+        if (pendingChallenge.methods[0] === 'sms') {
+          await api('/auth/login/mfa/sms', { method: 'POST', body: { challengeId: pendingChallenge.challengeId } }).catch(fail);
+        }
       }
     } catch (err) {
       fail(err);
     } finally {
       setBusy(false);
+    }
+  };
+
+  const pick = async (m: string) => {
+    setMethod(m);
+    if (m === 'sms') {
+      try {
+        await api('/auth/login/mfa/sms', { method: 'POST', body: { challengeId: challenge!.challengeId } });
+        notify('We sent a code by text message', { type: 'info' });
+      } catch (err) {
+        fail(err);
+      }
     }
   };
 
@@ -70,7 +85,7 @@ export function LoginPage() {
               <TextField label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} fullWidth margin="normal" required autoFocus />
               <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
                 {challenge.methods.map((m) => (
-                  <Button key={m} size="small" variant={m === method ? 'outlined' : 'text'} onClick={() => setMethod(m)}>
+                  <Button key={m} size="small" variant={m === method ? 'outlined' : 'text'} onClick={() => void pick(m)}>
                     {m === 'totp' ? 'Authenticator' : m === 'sms' ? 'SMS' : 'Backup code'}
                   </Button>
                 ))}
