@@ -178,6 +178,36 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     expect(JSON.stringify(invalid.body.errors)).toMatch(/type[\s\S]*email[\s\S]*message|email/);
   });
 
+  it('throttles opening tickets per IP', async () => {
+    for (let i = 0; i < 10; i++) {
+      await t
+        .http()
+        .post(TICKETS)
+        .send({ type: 'other', email: uniqueEmail('flood'), message: 'Hello' })
+        .expect(202);
+    }
+    const res = await t
+      .http()
+      .post(TICKETS)
+      .send({ type: 'other', email: uniqueEmail('flood'), message: 'Hello' })
+      .expect(429);
+    expect(res.body.code).toBe('TOO_MANY_TICKETS');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it("a cancel token works only on its own ticket's link", async () => {
+    const user = await createUser(t);
+    const id = await ticketAwaitingApproval(t, user.email, staff.agent);
+    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t.settle();
+    const token = tokenFrom(await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject)));
+    const res = await t.http().post(`${TICKETS}/${randomUUID()}/cancel`).send({ token }).expect(400);
+    expect(res.body.code).toBe('INVALID_TOKEN');
+    await t.http().post(`${TICKETS}/${id}/cancel`).send({ token: 'not-a-real-token-at-all' }).expect(400);
+    const detail = await t.http().get(`${TICKETS}/${id}`).set(staff.agent.auth).expect(200);
+    expect(detail.body.state).toBe('approved');
+  });
+
   it('a non-staff user gets 404 on every support and admin route but the requester links', async () => {
     const user = await createUser(t);
     const session = await signIn(t, user.email);

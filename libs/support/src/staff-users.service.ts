@@ -1,6 +1,7 @@
 import { AccountsRepository } from '@latchkey/accounts';
+import { AuditService } from '@latchkey/audit';
 import { LoginActivityService } from '@latchkey/auth';
-import { Page, Principal, toPage, decodeCursor } from '@latchkey/core';
+import { decodeCursor, Page, Principal, toPage } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersRepository } from '@latchkey/users';
@@ -13,7 +14,6 @@ import { SupportAuditAction } from './support.constants';
 import { supportError } from './support.exception';
 import { SupportTicketsRepository } from './support-tickets.repository';
 import { toTicketDto } from './support-tickets.service';
-import { AuditService } from '@latchkey/audit';
 
 const toStaffUser = (u: User): StaffUserDto => ({
   id: u.id,

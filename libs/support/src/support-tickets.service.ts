@@ -161,10 +161,10 @@ export class SupportTicketsService {
   }
 
   /** By the emailed link: stops the ticket wherever it is, unless it already ended. */
-  async cancel(token: string): Promise<void> {
+  async cancel(id: string, token: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const ticket = await this.tickets.findByCancelHash(hashToken(token), m);
-      if (!ticket) {
+      if (!ticket || ticket.id !== id) {
         throw invalidToken();
       }
       await this.transition(

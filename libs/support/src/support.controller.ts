@@ -50,8 +50,8 @@ export class SupportController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Cancel a ticket by the emailed link (stops a pending reset)' })
   @ApiNoContentResponse()
-  async cancel(@Param('id', new UuidPipe('id')) _id: string, @Body() body: TicketTokenDto): Promise<void> {
-    await this.tickets.cancel(body.token);
+  async cancel(@Param('id', new UuidPipe('id')) id: string, @Body() body: TicketTokenDto): Promise<void> {
+    await this.tickets.cancel(id, body.token);
   }
 
   @Get()
