@@ -28,6 +28,7 @@ import { Title, useNotify, useTheme } from 'react-admin';
 import { problem } from '../accounts/settings';
 import { api } from '../api';
 import { Me } from '../authProvider';
+import { RemoveFactor, SmsSetup } from './sms-setup';
 import { BackupCodes, TotpSetup } from './totp-setup';
 
 function useLoad<T>(path: string): { data?: T; error?: string; reload: () => void } {
@@ -62,7 +63,19 @@ function Loading({ error }: { error?: string }) {
   return error ? <Alert severity="error">{error}</Alert> : <CircularProgress size={24} aria-label="Loading" />;
 }
 
-function ConfirmButton({ label, title, body, onConfirm, color = 'error' }: { label: string; title: string; body: string; onConfirm: () => Promise<void>; color?: 'error' | 'primary' }) {
+function ConfirmButton({
+  label,
+  title,
+  body,
+  onConfirm,
+  color = 'error',
+}: {
+  label: string;
+  title: string;
+  body: string;
+  onConfirm: () => Promise<void>;
+  color?: 'error' | 'primary';
+}) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -93,7 +106,9 @@ function ConfirmButton({ label, title, body, onConfirm, color = 'error' }: { lab
 function Profile() {
   const notify = useNotify();
   const [, setTheme] = useTheme();
-  const { data: me, error } = useLoad<Me & { phone: string | null; timezone: string; language: string; company: string | null; bio: string | null }>('/me');
+  const { data: me, error } = useLoad<
+    Me & { phone: string | null; timezone: string; language: string; company: string | null; bio: string | null }
+  >('/me');
   const [form, setForm] = useState<Record<string, string>>({});
   useEffect(() => {
     if (me) {
@@ -157,14 +172,28 @@ function Profile() {
           <MenuItem value="dark">Dark</MenuItem>
           <MenuItem value="system">System</MenuItem>
         </TextField>
-        <TextField select label="Date format" value={form.dateFormat ?? ''} onChange={set('dateFormat')} margin="dense" sx={{ minWidth: 160 }}>
+        <TextField
+          select
+          label="Date format"
+          value={form.dateFormat ?? ''}
+          onChange={set('dateFormat')}
+          margin="dense"
+          sx={{ minWidth: 160 }}
+        >
           {['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YYYY'].map((f) => (
             <MenuItem key={f} value={f}>
               {f}
             </MenuItem>
           ))}
         </TextField>
-        <TextField select label="Time format" value={form.timeFormat ?? ''} onChange={set('timeFormat')} margin="dense" sx={{ minWidth: 120 }}>
+        <TextField
+          select
+          label="Time format"
+          value={form.timeFormat ?? ''}
+          onChange={set('timeFormat')}
+          margin="dense"
+          sx={{ minWidth: 120 }}
+        >
           <MenuItem value="24h">24 h</MenuItem>
           <MenuItem value="12h">12 h</MenuItem>
         </TextField>
@@ -208,7 +237,14 @@ function Regenerate({ onCodes }: { onCodes: (c: string[]) => void }) {
         <DialogContent>
           <Typography variant="body2">Your old codes stop working. Confirm with your password and a current code.</Typography>
           {error && <Alert severity="error">{error}</Alert>}
-          <TextField label="Password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} fullWidth margin="dense" />
+          <TextField
+            label="Password"
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            fullWidth
+            margin="dense"
+          />
           <TextField label="Code" value={code} onChange={(e) => setCode(e.target.value.trim())} fullWidth margin="dense" />
         </DialogContent>
         <DialogActions>
@@ -254,8 +290,15 @@ function Security() {
               {mfa.data.sms && <Chip label={`SMS ${mfa.data.sms}`} />}
               {mfa.data.enabled && <Chip variant="outlined" label={`${mfa.data.backupCodesRemaining} backup codes left`} />}
             </Box>
-            {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>}
+            {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && (
+              <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>
+            )}
             {!mfa.data.totp && <TotpSetup onDone={mfa.reload} />}
+            {!mfa.data.sms && <SmsSetup onDone={mfa.reload} />}
+            <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mt: 1 }}>
+              {mfa.data.totp && <RemoveFactor label="authenticator app" path="/me/mfa/totp" onDone={mfa.reload} />}
+              {mfa.data.sms && <RemoveFactor label="text messages" path="/me/mfa/sms" onDone={mfa.reload} />}
+            </Box>
             {mfa.data.enabled && <Regenerate onCodes={setCodes} />}
             {codes && <BackupCodes codes={codes} />}
           </>
@@ -275,7 +318,12 @@ function Security() {
                   <TableCell>{d.ip}</TableCell>
                   <TableCell>until {new Date(String(d.expiresAt)).toLocaleDateString()}</TableCell>
                   <TableCell align="right">
-                    <ConfirmButton label="Forget" title="Stop trusting this device?" body="It will be asked for a code at the next sign-in." onConfirm={act(`/me/trusted-devices/${d.id}`, 'DELETE', 'Device forgotten', devices.reload)} />
+                    <ConfirmButton
+                      label="Forget"
+                      title="Stop trusting this device?"
+                      body="It will be asked for a code at the next sign-in."
+                      onConfirm={act(`/me/trusted-devices/${d.id}`, 'DELETE', 'Device forgotten', devices.reload)}
+                    />
                   </TableCell>
                 </TableRow>
               ))}
@@ -299,13 +347,25 @@ function Security() {
                     <TableCell>{s.location}</TableCell>
                     <TableCell>{new Date(String(s.lastActiveAt)).toLocaleString()}</TableCell>
                     <TableCell align="right">
-                      {!s.current && <ConfirmButton label="Sign out" title="Sign out this session?" body="That device will have to sign in again." onConfirm={act(`/me/sessions/${s.id}`, 'DELETE', 'Session ended', sessions.reload)} />}
+                      {!s.current && (
+                        <ConfirmButton
+                          label="Sign out"
+                          title="Sign out this session?"
+                          body="That device will have to sign in again."
+                          onConfirm={act(`/me/sessions/${s.id}`, 'DELETE', 'Session ended', sessions.reload)}
+                        />
+                      )}
                     </TableCell>
                   </TableRow>
                 ))}
               </TableBody>
             </Table>
-            <ConfirmButton label="Sign out everywhere else" title="Sign out every other session?" body="Every other device will have to sign in again." onConfirm={act('/me/sessions/revoke-others', 'POST', 'Other sessions ended', sessions.reload)} />
+            <ConfirmButton
+              label="Sign out everywhere else"
+              title="Sign out every other session?"
+              body="Every other device will have to sign in again."
+              onConfirm={act('/me/sessions/revoke-others', 'POST', 'Other sessions ended', sessions.reload)}
+            />
           </>
         )}
       </Section>
