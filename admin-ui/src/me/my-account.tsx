@@ -28,7 +28,7 @@ import { Title, useNotify, useTheme } from 'react-admin';
 import { problem } from '../accounts/settings';
 import { api } from '../api';
 import { Me } from '../authProvider';
-import { RemoveFactor, SmsSetup } from './sms-setup';
+import { ProofDialog, RemoveFactor, SmsSetup } from './sms-setup';
 import { BackupCodes, TotpSetup } from './totp-setup';
 
 function useLoad<T>(path: string): { data?: T; error?: string; reload: () => void } {
@@ -214,47 +214,17 @@ interface MfaStatus {
 }
 
 function Regenerate({ onCodes }: { onCodes: (c: string[]) => void }) {
-  const [open, setOpen] = useState(false);
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
-  const submit = async () => {
-    try {
-      const res = await api<{ backupCodes: string[] }>('/me/mfa/backup-codes/regenerate', { method: 'POST', body: { password, code } });
-      setOpen(false);
-      onCodes(res.backupCodes);
-    } catch (err) {
-      setError(problem(err));
-    }
-  };
   return (
-    <>
-      <Button size="small" onClick={() => setOpen(true)}>
-        Regenerate backup codes
-      </Button>
-      <Dialog open={open} onClose={() => setOpen(false)}>
-        <DialogTitle>New backup codes</DialogTitle>
-        <DialogContent>
-          <Typography variant="body2">Your old codes stop working. Confirm with your password and a current code.</Typography>
-          {error && <Alert severity="error">{error}</Alert>}
-          <TextField
-            label="Password"
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            fullWidth
-            margin="dense"
-          />
-          <TextField label="Code" value={code} onChange={(e) => setCode(e.target.value.trim())} fullWidth margin="dense" />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button variant="contained" onClick={() => void submit()}>
-            Regenerate
-          </Button>
-        </DialogActions>
-      </Dialog>
-    </>
+    <ProofDialog
+      buttonLabel="Regenerate backup codes"
+      title="New backup codes"
+      body="Your old codes stop working. Confirm with your password and a current code."
+      confirmLabel="Regenerate"
+      onSubmit={async (proof) => {
+        const res = await api<{ backupCodes: string[] }>('/me/mfa/backup-codes/regenerate', { method: 'POST', body: proof });
+        onCodes(res.backupCodes);
+      }}
+    />
   );
 }
 

@@ -100,30 +100,36 @@ export function SmsSetup({ onDone }: { onDone: () => void }) {
   );
 }
 
-/** Removing a factor always needs the password and a current code. */
-export function RemoveFactor({ label, path, onDone }: { label: string; path: string; onDone: () => void }) {
+/** A button opening a dialog that asks for the password and a current code (reauth), then acts. */
+export function ProofDialog(props: {
+  buttonLabel: string;
+  title: string;
+  body: string;
+  confirmLabel: string;
+  color?: 'error' | 'primary';
+  onSubmit: (proof: { password: string; code: string }) => Promise<void>;
+}) {
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const submit = async () => {
     try {
-      await api(path, { method: 'DELETE', body: { password, code } });
+      await props.onSubmit({ password, code });
       setOpen(false);
-      onDone();
     } catch (err) {
       setError(problem(err));
     }
   };
   return (
     <>
-      <Button size="small" color="error" onClick={() => setOpen(true)}>
-        Remove {label}
+      <Button size="small" color={props.color ?? 'primary'} onClick={() => setOpen(true)}>
+        {props.buttonLabel}
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)}>
-        <DialogTitle>Remove {label}?</DialogTitle>
+        <DialogTitle>{props.title}</DialogTitle>
         <DialogContent>
-          <Typography variant="body2">Confirm with your password and a current code.</Typography>
+          <Typography variant="body2">{props.body}</Typography>
           {error && <Alert severity="error">{error}</Alert>}
           <TextField
             label="Password"
@@ -137,11 +143,28 @@ export function RemoveFactor({ label, path, onDone }: { label: string; path: str
         </DialogContent>
         <DialogActions>
           <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button color="error" variant="contained" onClick={() => void submit()}>
-            Remove
+          <Button color={props.color ?? 'primary'} variant="contained" onClick={() => void submit()}>
+            {props.confirmLabel}
           </Button>
         </DialogActions>
       </Dialog>
     </>
+  );
+}
+
+/** Removing a factor always needs the password and a current code. */
+export function RemoveFactor({ label, path, onDone }: { label: string; path: string; onDone: () => void }) {
+  return (
+    <ProofDialog
+      buttonLabel={`Remove ${label}`}
+      title={`Remove ${label}?`}
+      body="Confirm with your password and a current code."
+      confirmLabel="Remove"
+      color="error"
+      onSubmit={async (proof) => {
+        await api(path, { method: 'DELETE', body: proof });
+        onDone();
+      }}
+    />
   );
 }
