@@ -64,9 +64,10 @@ export class BullQueueDriver extends QueueDriver {
     this.processing = true;
     for (const def of this.registry.all()) {
       const q = this.queue(def.queue);
-      void q.process(def.name, def.concurrency, async (job) => {
+      // process() settles when the queue closes; a close mid-fetch rejects it with "Connection is closed".
+      q.process(def.name, def.concurrency, async (job) => {
         await def.handler(job.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
-      });
+      }).catch((err: Error) => this.logger.debug(`Queue ${def.queue} stopped: ${err.message}`));
     }
     for (const [name, q] of this.queues) {
       q.on('failed', (job, err) => {
@@ -107,7 +108,14 @@ export class BullQueueDriver extends QueueDriver {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    // A bull queue closed while its clients are still connecting rejects "Connection is closed"
+    // from inside bull; let it finish connecting (or fail) first.
+    await Promise.allSettled(
+      [...this.queues.values()].map(async (q) => {
+        await q.isReady().catch(() => undefined);
+        await q.close();
+      }),
+    );
     this.queues.clear();
   }
 }
