@@ -26,6 +26,9 @@ const common = {
 };
 
 module.exports = {
+  // Hooks boot whole apps; on a busy 2-core machine that can take many seconds. Jest reads this
+  // only at the top level (a project's own testTimeout is ignored).
+  testTimeout: 120_000,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [
@@ -34,7 +37,6 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 60_000,
     },
   ],
 };
