@@ -1,3 +1,5 @@
+const os = require('node:os');
+
 const swc = [
   '@swc/jest',
   {
@@ -29,6 +31,10 @@ module.exports = {
   // Hooks boot whole apps; on a busy 2-core machine that can take many seconds. Jest reads this
   // only at the top level (a project's own testTimeout is ignored).
   testTimeout: 120_000,
+  // Each e2e file has its own database and ports, so files run side by side: two workers on a
+  // 2-core machine take about half the time of one (much of a file's time is waiting on argon2,
+  // PostgreSQL or Chromium).
+  maxWorkers: Math.max(2, Math.floor(os.availableParallelism() * 0.75)),
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [

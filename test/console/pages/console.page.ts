@@ -32,14 +32,85 @@ export interface ConsoleBrowser {
   close(): Promise<void>;
 }
 
+const BROWSER_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+const HOW_TO = 'Console journeys need Chromium or Chrome: install one (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH.';
+
+function findBrowser(): string | undefined {
+  const given = process.env.CHROMIUM_PATH;
+  if (given) {
+    if (!fs.existsSync(given)) {
+      throw new Error(`CHROMIUM_PATH=${given} does not exist. ${HOW_TO}`);
+    }
+    return given;
+  }
+  return BROWSER_CANDIDATES.find((p) => fs.existsSync(p));
+}
+
 /**
- * Debian's Chromium, headless, with no background traffic. Playwright refuses `--user-data-dir`
+ * A browser for the journeys, found where Chromium and Chrome usually live. On Debian or Ubuntu
+ * as root a missing one is installed from the distribution (once, under a lock, since test files
+ * run in parallel); anywhere else the run stops with one line saying how. Never skipped.
+ */
+export function ensureBrowser(): string {
+  const found = findBrowser();
+  if (found) {
+    return found;
+  }
+  const canInstall = fs.existsSync('/etc/debian_version') && process.getuid?.() === 0;
+  if (!canInstall) {
+    throw new Error(HOW_TO);
+  }
+  const lock = path.join(os.tmpdir(), 'latchkey-chromium-install.lock');
+  let fd: number | undefined;
+  const deadline = Date.now() + 10 * 60_000;
+  while (fd === undefined) {
+    try {
+      fd = fs.openSync(lock, 'wx');
+    } catch {
+      if (findBrowser()) {
+        return findBrowser()!;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`Waited 10 minutes for another test process to install Chromium. ${HOW_TO}`);
+      }
+      execFileSync('sleep', ['2']);
+    }
+  }
+  try {
+    if (!findBrowser()) {
+      process.stderr.write('Console journeys: Chromium is missing; installing Debian\'s chromium package (about a minute)...\n');
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+      execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'ignore', env });
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(lock, { force: true });
+  }
+  const installed = findBrowser();
+  if (!installed) {
+    throw new Error(`apt-get install chromium finished but no browser was found. ${HOW_TO}`);
+  }
+  return installed;
+}
+
+/**
+ * Chromium, headless, with no background traffic. Playwright refuses `--user-data-dir`
  * for launch() and passes its own fresh temporary profile; every journey gets a new context.
  */
 export async function launchChromium(): Promise<ConsoleBrowser> {
+  const executablePath = ensureBrowser();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-chromium-'));
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     downloadsPath: userDataDir,
     args: [
