@@ -10,3 +10,4 @@ export * from './logging';
 export * from './queue';
 export * from './rate-limit';
 export * from './sms';
+export * from './openapi';
