@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 
 import { generateSync } from 'otplib';
+import { Client } from 'pg';
 
 import { tokenFrom } from '../fakes/smtp-sink';
 import { Fleet, Load, metricValue, randomIp, SERVICE_TOKEN } from './fleet';
-import { sleep, waitFor } from './infra';
+import { ROOT, sleep, waitFor } from './infra';
 
 const MEMBER_TOTP = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
 const TICKETS = '/api/v1/support/tickets';
@@ -32,12 +35,21 @@ describe('Fleet: real processes behind a load balancer', () => {
     await fleet.stop();
   }, 60_000);
 
+  /** Publishes as a host would: idempotent by id, so a request lost on the wire is simply sent again. */
   async function publish(marker: string) {
-    return fleet.post(
-      '/api/v1/events',
-      { id: marker, type: 'usage.spike', userId: ownerId, data: { metric: marker, current: 10, usual: 1 } },
-      SERVICE_TOKEN,
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fleet.post(
+          '/api/v1/events',
+          { id: marker, type: 'usage.spike', userId: ownerId, data: { metric: marker, current: 10, usual: 1 } },
+          SERVICE_TOKEN,
+        );
+      } catch (err) {
+        if (attempt >= 3 || (err as Error).name === 'TimeoutError') {
+          throw err;
+        }
+      }
+    }
   }
 
   async function scrape() {
@@ -101,6 +113,31 @@ describe('Fleet: real processes behind a load balancer', () => {
     expect((await fleet.request('GET', '/metrics')).status).toBe(404);
   });
 
+  it('carries the request id from the API into the outbox row of the notification it caused', async () => {
+    const requestId = `trace-${randomUUID()}`;
+    const marker = `traced-${randomUUID().slice(0, 8)}`;
+    const res = await fleet.request('POST', '/api/v1/events', {
+      token: SERVICE_TOKEN,
+      headers: { 'X-Request-Id': requestId },
+      body: { id: marker, type: 'usage.spike', userId: ownerId, data: { metric: marker, current: 3, usual: 1 } },
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const db = new Client({ connectionString: fleet.pg.url });
+    await db.connect();
+    try {
+      const rows = await db.query(`SELECT request_id FROM notification_outbox WHERE idempotency_key LIKE $1`, [`host:${marker}:%`]);
+      expect(rows.rows).toEqual([{ request_id: requestId }]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("ships a balancer configuration HAProxy accepts (docker-compose's)", () => {
+    const out = execFileSync(fleet.lb.binary, ['-c', '-f', path.join(ROOT, 'deploy/haproxy.cfg')], { encoding: 'utf8', stdio: 'pipe' });
+    expect(out).toMatch(/Configuration file is valid/);
+  });
+
   it('refuses a revoked session on the very next request, whichever instance serves it', async () => {
     for (let round = 0; round < 10; round++) {
       const a = await fleet.session('admin@demo.latchkey.dev');
@@ -140,7 +177,13 @@ describe('Fleet: real processes behind a load balancer', () => {
 
   it('executes an approved MFA reset exactly once after the cool-down, whichever instance is asked', async () => {
     const email = 'member@demo.latchkey.dev';
-    expect((await fleet.post(TICKETS, { type: 'mfa_reset', email, message: 'Lost my phone in a lake.' }, undefined, { 'X-Forwarded-For': randomIp() })).status).toBe(202);
+    expect(
+      (
+        await fleet.post(TICKETS, { type: 'mfa_reset', email, message: 'Lost my phone in a lake.' }, undefined, {
+          'X-Forwarded-For': randomIp(),
+        })
+      ).status,
+    ).toBe(202);
     const confirmMail = await fleet.mail.waitFor((m) => m.to.includes(email) && /Confirm your support request/.test(m.subject), 30_000);
     expect((await fleet.post(`${TICKETS}/confirm`, { token: tokenFrom(confirmMail) })).status).toBe(204);
 
@@ -287,10 +330,14 @@ describe('Fleet: real processes behind a load balancer', () => {
       const l = load();
       await sleep(1_500);
       await fleet.redis.down();
-      await waitFor('both instances to report the queue down, staying in rotation', async () => {
-        const states = await Promise.all(fleet.apis.map((a) => fleet.request('GET', '/ready', { base: `http://127.0.0.1:${a.port}` })));
-        return states.every((r) => r.status === 200 && r.body.status === 'degraded' && r.body.checks.queue === 'down');
-      }, 15_000);
+      await waitFor(
+        'both instances to report the queue down, staying in rotation',
+        async () => {
+          const states = await Promise.all(fleet.apis.map((a) => fleet.request('GET', '/ready', { base: `http://127.0.0.1:${a.port}` })));
+          return states.every((r) => r.status === 200 && r.body.status === 'degraded' && r.body.checks.queue === 'down');
+        },
+        15_000,
+      );
       // Redis is down: sign-in still works and still locks out (counters fall back to PostgreSQL).
       const ip = randomIp();
       const email = `locked-${randomUUID().slice(0, 8)}@example.com`;
@@ -302,10 +349,14 @@ describe('Fleet: real processes behind a load balancer', () => {
       expect((await fleet.signIn('admin@demo.latchkey.dev', undefined, randomIp())).body.status).toBe('authenticated');
       await sleep(1_000);
       await fleet.redis.up();
-      await waitFor('both instances to report the queue back', async () => {
-        const states = await Promise.all(fleet.apis.map((a) => fleet.request('GET', '/ready', { base: `http://127.0.0.1:${a.port}` })));
-        return states.every((r) => r.status === 200 && r.body.status === 'ready');
-      }, 30_000);
+      await waitFor(
+        'both instances to report the queue back',
+        async () => {
+          const states = await Promise.all(fleet.apis.map((a) => fleet.request('GET', '/ready', { base: `http://127.0.0.1:${a.port}` })));
+          return states.every((r) => r.status === 200 && r.body.status === 'ready');
+        },
+        30_000,
+      );
       await sleep(2_000);
       await l.stop();
       expectNoHangs(l);

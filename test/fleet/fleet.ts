@@ -11,6 +11,7 @@ export const METRICS_TOKEN = `metrics-${randomBytes(16).toString('hex')}`;
 
 export interface Answer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API, asserted field by field
   body: any;
   ms: number;
   headers: Headers;

@@ -176,7 +176,7 @@ export function canConnect(port: number): Promise<boolean> {
 export class Balancer {
   private child?: ChildProcess;
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-fleet-lb-'));
-  private readonly bin = ensureDebianPackage('haproxy', ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']);
+  readonly binary = ensureDebianPackage('haproxy', ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']);
   port = 0;
 
   get url(): string {
@@ -191,8 +191,9 @@ export class Balancer {
       'defaults',
       '  mode http',
       '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
+      '  timeout client 60s',
+      '  timeout server 60s',
+      '  timeout http-keep-alive 10s',
       '  retries 3',
       '  option redispatch',
       '  retry-on conn-failure empty-response',
@@ -209,7 +210,7 @@ export class Balancer {
     ].join('\n');
     const file = path.join(this.dir, 'haproxy.cfg');
     fs.writeFileSync(file, cfg);
-    this.child = spawn(this.bin, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(this.binary, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     this.child.stderr?.on('data', (d) => (err += d));
     await waitFor(`HAProxy (${err})`, () => canConnect(this.port), 20_000);

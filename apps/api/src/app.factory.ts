@@ -72,14 +72,17 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     const token = config.metrics.token;
     const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !given || !constantTimeEqual(given, token)) {
-      return reply.status(404).header('Content-Type', 'application/problem+json; charset=utf-8').send({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail: 'No such resource.',
-        code: 'NOT_FOUND',
-        requestId: String(req.id),
-      });
+      return reply
+        .status(404)
+        .header('Content-Type', 'application/problem+json; charset=utf-8')
+        .send({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: 'No such resource.',
+          code: 'NOT_FOUND',
+          requestId: String(req.id),
+        });
     }
     const { contentType, body } = await metrics.text();
     return reply.header('Content-Type', contentType).header('Cache-Control', 'no-store').send(body);

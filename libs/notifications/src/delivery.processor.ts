@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, Metrics, SmsGateway } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, Metrics, SmsGateway, requestContext } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -116,7 +116,8 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     let outcome: 'delivered' | 'skipped';
     this.leased.add(outboxId);
     try {
-      outcome = await this.send(row);
+      // Logs of the delivery carry the id of the request that caused it.
+      outcome = await requestContext.run({ requestId: row.requestId ?? `outbox:${row.id}` }, () => this.send(row));
     } catch (err) {
       this.leased.delete(outboxId);
       this.metrics.deliveries.inc({ channel: row.channel, outcome: 'failed' });
@@ -231,6 +232,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       payload: typeof raw.payload === 'string' ? JSON.parse(raw.payload) : raw.payload,
       status: raw.status,
       attempts: raw.attempts,
+      requestId: (raw.request_id as string | null) ?? null,
     });
   }
 }

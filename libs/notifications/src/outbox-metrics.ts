@@ -39,7 +39,9 @@ export class OutboxMetrics implements OnModuleInit {
       name: 'latchkey_dead_letters',
       help: 'Notifications that exhausted their retries and wait for a replay',
       collect: async () => {
-        const [row]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'dead'`);
+        const [row]: Array<{ n: number }> = await this.dataSource.query(
+          `SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'dead'`,
+        );
         return [{ value: row?.n ?? 0 }];
       },
     });

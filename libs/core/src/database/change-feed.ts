@@ -76,10 +76,9 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
     const token = randomUUID();
     try {
       const [{ n }] = (
-        await client.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
-          [LISTENER_NAME],
-        )
+        await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`, [
+          LISTENER_NAME,
+        ])
       ).rows as Array<{ n: number }>;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
