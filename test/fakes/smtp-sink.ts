@@ -47,6 +47,8 @@ export class SmtpSink {
           .catch((err: Error) => callback(err));
       },
     });
+    // A client that dies mid-message (a killed worker) resets its connection: not the sink's failure.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server!.server.address() as AddressInfo).port;
     return this;

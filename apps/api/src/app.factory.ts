@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { APP_CONFIG, AppConfig, PinoLoggerService, createPino, requestContext } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Metrics, PinoLoggerService, constantTimeEqual, createPino, requestContext } from '@latchkey/core';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
@@ -57,10 +57,35 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     void reply.header('X-Request-Id', req.id);
     requestContext.run({ requestId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);
   });
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {
     const url = req.url.split('?')[0];
     pino.info({ requestId: req.id, method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
     done();
+  });
+  // Prometheus text, only for the holder of METRICS_TOKEN (a plain listener on METRICS_PORT is the alternative).
+  fastify.get('/metrics', async (req, reply) => {
+    const token = config.metrics.token;
+    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !given || !constantTimeEqual(given, token)) {
+      return reply
+        .status(404)
+        .header('Content-Type', 'application/problem+json; charset=utf-8')
+        .send({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: 'No such resource.',
+          code: 'NOT_FOUND',
+          requestId: String(req.id),
+        });
+    }
+    const { contentType, body } = await metrics.text();
+    return reply.header('Content-Type', contentType).header('Cache-Control', 'no-store').send(body);
   });
 
   await app.register(fastifyHelmet, {
@@ -99,7 +124,6 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
-  app.enableShutdownHooks();
 }
 
 export function appConfig(app: INestApplication): AppConfig {

@@ -1,5 +1,5 @@
 import { Public } from '@latchkey/auth';
-import { QueueDriver } from '@latchkey/core';
+import { Lifecycle, QueueDriver } from '@latchkey/core';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -11,6 +11,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: QueueDriver,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   @Public()
@@ -23,8 +24,15 @@ export class HealthController {
   @Public()
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Database and queue are reachable' })
+  @ApiOperation({
+    summary:
+      'Ready to serve: 200 while the database is reachable (status "degraded" when only the queue is down: requests still work, notifications wait in the outbox); 503 when the database is down or the process is draining',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (this.lifecycle.draining) {
+      void reply.status(503);
+      return { status: 'draining', checks: {}, queueDriver: this.queue.kind };
+    }
     const [database, queue] = await Promise.all([
       this.dataSource
         .query('SELECT 1')
@@ -32,12 +40,13 @@ export class HealthController {
         .catch(() => false),
       this.queue.ping(),
     ]);
-    const ok = database && queue;
-    if (!ok) {
+    // Without Redis every request still works (rate limits fall back to PostgreSQL, notifications
+    // wait in the outbox), so a queue outage must not take the instance out of the load balancer.
+    if (!database) {
       void reply.status(503);
     }
     return {
-      status: ok ? 'ready' : 'unavailable',
+      status: !database ? 'unavailable' : queue ? 'ready' : 'degraded',
       checks: { database: database ? 'up' : 'down', queue: queue ? 'up' : 'down' },
       queueDriver: this.queue.kind,
     };

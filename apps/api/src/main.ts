@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
-import { ConfigValidationError, loadConfig } from '@latchkey/core';
+import { ConfigValidationError, Lifecycle, Metrics, loadConfig, serveMetrics } from '@latchkey/core';
+import { Logger } from '@nestjs/common';
 
 import { createApp } from './app.factory';
 import { AppModule } from './app.module';
@@ -21,6 +22,31 @@ async function main() {
   }
   const app = await createApp(AppModule.forRoot({ config }), config);
   await app.listen({ port: config.http.port, host: config.http.host });
+  const metricsServer = config.metrics.port ? await serveMetrics(app.get(Metrics), config.metrics.port, config.http.host) : undefined;
+  // SIGTERM: /ready turns 503 at once, requests are still served for SHUTDOWN_DRAIN_MS so the load
+  // balancer can take this instance out, then the listener closes and in-flight requests finish.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    const logger = new Logger('Shutdown');
+    app.get(Lifecycle).draining = true;
+    logger.log(`${signal}: draining for ${config.http.shutdownDrainMs} ms, then closing`);
+    setTimeout(() => {
+      metricsServer?.close();
+      app.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error(`Shutdown failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    }, config.http.shutdownDrainMs);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   // Without Redis the queue is in-process, so this process must also run the jobs and the relay.
   if (args.has('--with-worker') || !config.redis.url) {
     await startWorkers(app);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-import { ConfigValidationError, PinoLoggerService, createPino, loadConfig } from '@latchkey/core';
+import { ConfigValidationError, Metrics, PinoLoggerService, createPino, loadConfig, serveMetrics } from '@latchkey/core';
 import { NestFactory } from '@nestjs/core';
 
 import { startWorkers } from '../../api/src/workers';
@@ -22,6 +22,10 @@ async function main() {
   });
   app.enableShutdownHooks();
   await startWorkers(app);
+  if (config.metrics.port) {
+    const server = await serveMetrics(app.get(Metrics), config.metrics.port, config.http.host);
+    process.once('SIGTERM', () => server.close());
+  }
   console.log(
     `Latchkey worker running (${config.redis.url ? 'bull on Redis' : 'in-process queue: each worker relays and delivers its own share of the outbox'})`,
   );

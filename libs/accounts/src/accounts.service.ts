@@ -193,6 +193,7 @@ export class AccountsService {
    */
   async deleteMe(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
     await this.reauth.assert(principal, proof);
+    const propagated = this.sessions.watch(principal.userId);
     const mine = await this.accounts.listForUser(principal.userId);
     const blocking = mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
     if (blocking.length) {
@@ -221,6 +222,7 @@ export class AccountsService {
       await m.getRepository(User).delete({ id: principal.userId });
     });
     this.sessions.invalidate(principal.userId);
+    await propagated;
   }
 
   requiredBy(userId: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { ClientInfo, Clock, Page, decodeCursor, toPage } from '@latchkey/core';
+import { ClientInfo, Clock, Metrics, Page, decodeCursor, toPage } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -11,6 +11,7 @@ export class LoginActivityService {
   constructor(
     @InjectRepository(LoginActivity) private readonly repo: Repository<LoginActivity>,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   async record(userId: string | null, client: ClientInfo, outcome: LoginOutcome, reason?: string, manager?: EntityManager): Promise<void> {
@@ -26,6 +27,7 @@ export class LoginActivityService {
       deviceType: client.deviceType,
       location: client.location,
     });
+    this.metrics.signIns.inc({ outcome });
   }
 
   /** True when this user has signed in before, but never from this browser, OS and location. */

@@ -68,6 +68,11 @@ export class LoginThrottle {
     return undefined;
   }
 
+  /** Gives back a reserved attempt that never reached a verdict (the database was unreachable, say). */
+  async release(ticket: AttemptTicket): Promise<void> {
+    await this.store.hit(`login:attempt:${ticket.emailKey}`, WINDOW_MS, this.clock.nowMs(), -1).catch(() => undefined);
+  }
+
   async succeeded(ticket: AttemptTicket): Promise<void> {
     await this.store.reset(`login:attempt:${ticket.emailKey}`);
   }

@@ -53,8 +53,16 @@ export class LoginUseCase {
       }
       throw err;
     }
-    const user = await this.users.findByEmail(email);
-    const ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+    let user: User | null;
+    let ok: boolean;
+    try {
+      user = await this.users.findByEmail(email);
+      ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+    } catch (err) {
+      // An outage is not a wrong password: it must not count towards a lockout.
+      await this.throttle.release(ticket);
+      throw err;
+    }
     if (!user || !ok) {
       const lockedUntil = await this.throttle.failed(ticket);
       await this.activity.record(user?.id ?? null, client, 'failure', 'invalid_credentials');

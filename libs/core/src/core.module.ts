@@ -2,11 +2,13 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 
 import { Clock } from './clock/clock';
 import type { AppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
+import { APP_CONFIG, ConfigModule } from './config/config.module';
 import { PasswordHasher } from './crypto/password-hasher';
 import { SecretBox } from './crypto/secret-box';
 import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { Lifecycle } from './lifecycle/lifecycle';
+import { Metrics } from './metrics/metrics';
 import { QueueModule } from './queue/queue.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsGateway } from './sms/sms-gateway';
@@ -24,8 +26,15 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [ConfigModule.forRoot(options.config), DatabaseModule.forRoot(options.database), QueueModule, RateLimitModule],
-      providers: [Clock, PasswordHasher, SecretBox, SmsGateway],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway],
+      providers: [
+        Clock,
+        PasswordHasher,
+        SecretBox,
+        SmsGateway,
+        Lifecycle,
+        { provide: Metrics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Metrics(config.env !== 'test') },
+      ],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Lifecycle, Metrics],
     };
   }
 }

@@ -6,6 +6,8 @@ export * from './crypto';
 export * from './database';
 export * from './errors';
 export * from './http';
+export * from './lifecycle';
+export * from './metrics';
 export * from './logging';
 export * from './queue';
 export * from './rate-limit';

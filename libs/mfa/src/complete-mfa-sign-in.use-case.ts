@@ -1,5 +1,5 @@
 import { LoginActivityService, LoginResult, LoginUseCase } from '@latchkey/auth';
-import { ClientInfo, Clock } from '@latchkey/core';
+import { ClientInfo, Clock, Metrics } from '@latchkey/core';
 import { UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -39,6 +39,7 @@ export class CompleteMfaSignInUseCase {
     private readonly login: LoginUseCase,
     private readonly activity: LoginActivityService,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
@@ -64,6 +65,7 @@ export class CompleteMfaSignInUseCase {
         ok = await this.mfa.useBackupCode(user, input.code);
         break;
     }
+    this.metrics.secondFactor.inc({ method: input.method, outcome: ok ? 'success' : 'failure' });
     if (!ok) {
       await this.activity.record(userId, input.client, 'mfa_failed', input.method);
       await this.mfa.recordFailure(user);

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, SmsGateway } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, Metrics, SmsGateway, requestContext } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -6,7 +6,14 @@ import { DiscordTransport } from './discord.transport';
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import { DELIVER_JOB, DELIVERY_LEASE_MS, NOTIFICATIONS_QUEUE, queueLeaseMs } from './notifications.constants';
+import {
+  DELIVER_JOB,
+  DELIVERY_HEARTBEAT_MS,
+  DELIVERY_LEASE_MS,
+  DELIVERY_RECLAIM_GRACE_MS,
+  NOTIFICATIONS_QUEUE,
+  queueLeaseMs,
+} from './notifications.constants';
 import { PREFERENCES_PATH } from './notifications.service';
 
 import { TemplateRenderer } from './template-renderer';
@@ -32,6 +39,9 @@ class WorkerStopping extends Error {
 export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Outbox rows this process is sending right now: their leases are renewed by the heartbeat. */
+  private readonly leased = new Set<string>();
+  private heartbeat?: NodeJS.Timeout;
   private stopping = false;
 
   constructor(
@@ -44,6 +54,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly webhooks: WebhooksService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit() {
@@ -56,6 +67,20 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       },
       onExhausted: (data, error) => this.deadLetter(data.outboxId, error),
     });
+    this.heartbeat = setInterval(() => void this.renewLeases(), DELIVERY_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.leased.size === 0) {
+      return;
+    }
+    await this.dataSource
+      .query(`UPDATE notification_outbox SET lease_until = $2 WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [
+        [...this.leased],
+        new Date(this.clock.nowMs() + DELIVERY_LEASE_MS),
+      ])
+      .catch((err: Error) => this.logger.warn(`Could not renew delivery leases: ${err.message}`));
   }
 
   async deliver(outboxId: string): Promise<'delivered' | 'skipped'> {
@@ -78,7 +103,9 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       .update(NotificationOutbox)
       .set({ status: 'sending', leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), attempts: () => 'attempts + 1' })
       .where('id = :id', { id: outboxId })
-      .andWhere(`(status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < :now))`, { now })
+      .andWhere(`(status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < :reclaimBefore))`, {
+        reclaimBefore: new Date(now.getTime() - DELIVERY_RECLAIM_GRACE_MS),
+      })
       .returning('*')
       .execute()
       .then((r) => (r.raw as Array<Record<string, unknown>>).map((raw) => this.fromRaw(raw)));
@@ -87,9 +114,13 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       return 'skipped';
     }
     let outcome: 'delivered' | 'skipped';
+    this.leased.add(outboxId);
     try {
-      outcome = await this.send(row);
+      // Logs of the delivery carry the id of the request that caused it.
+      outcome = await requestContext.run({ requestId: row.requestId ?? `outbox:${row.id}` }, () => this.send(row));
     } catch (err) {
+      this.leased.delete(outboxId);
+      this.metrics.deliveries.inc({ channel: row.channel, outcome: 'failed' });
       // Back in the queue's hands for the retry; the lease lets the relay recover it if the queue loses the job.
       const { maxAttempts, backoffMs } = this.config.notifications;
       await this.dataSource.query(
@@ -98,11 +129,36 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       );
       throw err;
     }
-    await this.dataSource.query(
-      `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1`,
-      [outboxId, this.clock.now(), outcome],
-    );
+    try {
+      await this.markDone(outboxId, outcome);
+    } finally {
+      this.leased.delete(outboxId);
+    }
+    this.metrics.deliveries.inc({ channel: row.channel, outcome });
     return outcome;
+  }
+
+  /**
+   * The message is out: record it, retrying while the database is away (a restart), for as long as
+   * the lease is ours. Giving up early would let another worker send the message a second time.
+   */
+  private async markDone(outboxId: string, outcome: 'delivered' | 'skipped'): Promise<void> {
+    const deadline = Date.now() + DELIVERY_LEASE_MS * 4;
+    for (;;) {
+      try {
+        await this.dataSource.query(
+          `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1`,
+          [outboxId, this.clock.now(), outcome],
+        );
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw err;
+        }
+        this.logger.warn(`Could not mark notification ${outboxId} ${outcome} yet: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   private async send(row: NotificationOutbox): Promise<'delivered' | 'skipped'> {
@@ -151,6 +207,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       return;
     }
     this.logger.error(`Notification ${outboxId} moved to the dead-letter list: ${error.message}`);
+    this.metrics.deliveries.inc({ channel: 'any', outcome: 'dead' });
     await this.dataSource.query(
       `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2 WHERE id = $1 AND status NOT IN ('delivered', 'skipped')`,
       [outboxId, String(error.message).slice(0, 1000)],
@@ -161,6 +218,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
   async beforeApplicationShutdown() {
     this.stopping = true;
     await Promise.allSettled([...this.inFlight]);
+    clearInterval(this.heartbeat);
   }
 
   private fromRaw(raw: Record<string, unknown>): NotificationOutbox {
@@ -174,6 +232,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       payload: typeof raw.payload === 'string' ? JSON.parse(raw.payload) : raw.payload,
       status: raw.status,
       attempts: raw.attempts,
+      requestId: (raw.request_id as string | null) ?? null,
     });
   }
 }

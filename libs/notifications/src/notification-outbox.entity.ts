@@ -19,6 +19,7 @@ export class NotificationOutbox {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
+  @Column({ name: 'request_id', type: 'text', nullable: true }) requestId: string | null;
 }
 
 export interface OutboxPayload {

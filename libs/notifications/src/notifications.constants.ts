@@ -3,8 +3,18 @@ export const DELIVER_JOB = 'deliver';
 /** Defaults; NOTIFICATION_MAX_ATTEMPTS and NOTIFICATION_BACKOFF_MS override them (config.notifications). */
 export const DELIVERY_ATTEMPTS = 5;
 export const DELIVERY_BACKOFF_MS = 2000;
-/** How long a worker owns a delivery before another may take it over. */
-export const DELIVERY_LEASE_MS = 120_000;
+/**
+ * How long a worker owns a delivery before another may take it over. The owner renews the lease
+ * every DELIVERY_HEARTBEAT_MS while it sends, so a slow send keeps it and a dead worker's mail
+ * is picked up by another within about this long.
+ */
+export const DELIVERY_LEASE_MS = 15_000;
+export const DELIVERY_HEARTBEAT_MS = 5_000;
+/**
+ * A 'sending' row is taken over only this long after its lease ran out: a worker cut off from
+ * the database (a restart) gets this much time, once it is back, to record what it sent.
+ */
+export const DELIVERY_RECLAIM_GRACE_MS = 5_000;
 /** A queued row not finished by then is presumed lost with its queue (a killed in-process worker) and relayed again. */
 export const QUEUE_LEASE_MIN_MS = 60_000;
 export const RELAY_BATCH = 200;

@@ -12,6 +12,7 @@ import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { MyNotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
+import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
 import { PreferencesService } from './preferences.service';
 import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
@@ -34,6 +35,7 @@ import { WebhooksService } from './webhooks.service';
     InboxService,
     HostEventsService,
     DeadLettersService,
+    OutboxMetrics,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
   exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],

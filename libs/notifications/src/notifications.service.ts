@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, requestContext } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
@@ -61,6 +61,7 @@ export class NotificationsService {
     const wanted = resolveChannels(def, known?.overrides ?? {});
     const phone = input.to.phone ?? known?.phone ?? null;
     const key = input.idempotencyKey ?? crypto.randomUUID();
+    const requestId = requestContext.get()?.requestId ?? null;
     const now = this.clock.now();
     const payload = { name: input.to.name, locale: input.to.locale, data: (input.data ?? {}) as NotificationOutbox['payload']['data'] };
 
@@ -100,6 +101,7 @@ export class NotificationsService {
         idempotencyKey: `${key}:${channel}`,
         status: 'pending',
         attempts: 0,
+        requestId,
       });
     }
     if (rows.length > 0) {

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 
 import {
   DELIVER_JOB,
+  DELIVERY_RECLAIM_GRACE_MS,
   NOTIFICATIONS_QUEUE,
   RELAY_BATCH,
   RELAY_FAILURE_PAUSE_MS,
@@ -40,6 +41,14 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.leaseMs = queueLeaseMs(config.notifications.maxAttempts, config.notifications.backoffMs);
+    // A Redis that restarted without its data lost the jobs of 'queued' rows: relay them again at
+    // once instead of waiting out their queue lease. A job that did survive is harmless: the
+    // delivery claim lets only one of the two send.
+    this.queue.onReconnect(() => {
+      this.dataSource
+        .query(`UPDATE notification_outbox SET status = 'pending', lease_until = NULL WHERE status = 'queued'`)
+        .catch((err: Error) => this.logger.warn(`Outbox relay: could not requeue after a queue outage: ${err.message}`));
+    });
   }
 
   start(intervalMs = RELAY_INTERVAL_MS): void {
@@ -80,7 +89,8 @@ export class OutboxRelay implements BeforeApplicationShutdown {
           WHERE o.id IN (
             SELECT id FROM notification_outbox
              WHERE (status = 'pending' AND available_at <= $1)
-                OR (status IN ('queued', 'sending') AND lease_until < $1)
+                OR (status = 'queued' AND lease_until < $1)
+                OR (status = 'sending' AND lease_until < $1::timestamptz - make_interval(secs => ${DELIVERY_RECLAIM_GRACE_MS / 1000}))
              ORDER BY available_at
              LIMIT ${RELAY_BATCH}
              FOR UPDATE SKIP LOCKED)

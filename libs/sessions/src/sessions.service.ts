@@ -5,6 +5,7 @@ import {
   ChangeFeed,
   ClientInfo,
   Clock,
+  Metrics,
   Principal,
   SessionRestriction,
   hashToken,
@@ -65,6 +66,7 @@ export class SessionsService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly feed: ChangeFeed,
+    private readonly metrics: Metrics,
   ) {
     this.feed.subscribe((event) => {
       this.generation++;
@@ -214,6 +216,7 @@ export class SessionsService {
     if (!ok) {
       throw sessionsError('SESSION_NOT_FOUND', 'No such session.');
     }
+    this.metrics.sessionsRevoked.inc({ reason: 'revoked' });
     await heard;
     await this.audit.record({ action: AuditAction.SessionRevoked, actorUserId, subjectUserId: userId, metadata: { sessionId } });
   }
@@ -226,6 +229,7 @@ export class SessionsService {
     this.invalidate(userId);
     const heard = manager ? undefined : this.feed.heard(userId);
     const count = await this.sessions.revokeAllExcept(userId, options.exceptSessionId, this.clock.now(), options.reason, manager);
+    this.metrics.sessionsRevoked.inc({ reason: options.reason }, count);
     await this.audit.record(
       {
         action: AuditAction.SessionsRevoked,
@@ -251,13 +255,18 @@ export class SessionsService {
   async end(userId: string, sessionId: string): Promise<void> {
     this.invalidate(userId);
     const heard = this.feed.heard(userId);
-    await this.sessions.revoke(userId, sessionId, this.clock.now(), 'logout');
+    if (await this.sessions.revoke(userId, sessionId, this.clock.now(), 'logout')) {
+      this.metrics.sessionsRevoked.inc({ reason: 'logout' });
+    }
     await heard;
   }
 
+  /** Outside a transaction, answers once every instance has dropped the old principal (a restriction must hold at once). */
   async setRestriction(userId: string, sessionId: string, restriction: SessionRestriction | null, manager?: EntityManager) {
     this.invalidate(userId);
+    const heard = manager || !restriction ? undefined : this.feed.heard(userId);
     await this.sessions.setRestriction(userId, sessionId, restriction, manager);
+    await heard;
   }
 
   async markReauthenticated(userId: string, sessionId: string): Promise<void> {

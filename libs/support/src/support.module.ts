@@ -11,6 +11,7 @@ import { DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS } from './support.constants';
 import { SupportController } from './support.controller';
 import { SupportResetSignInStep } from './support-reset.step';
 import { SupportTicketsRepository } from './support-tickets.repository';
+import { SupportMetrics } from './support-metrics';
 import { SupportTicketsService } from './support-tickets.service';
 
 @Module({
@@ -23,6 +24,7 @@ import { SupportTicketsService } from './support-tickets.service';
     SupportResetSignInStep,
     SupportTicketsRepository,
     SupportTicketsService,
+    SupportMetrics,
   ],
   exports: [SupportTicketsService, SupportTicketsRepository],
 })

@@ -61,6 +61,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(64) HASH_CONCURRENCY?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) LOGIN_IP_LIMIT?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(2) @Max(500) DATABASE_POOL_SIZE?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(24) METRICS_TOKEN?: string;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -72,8 +76,19 @@ export class ConfigValidationError extends Error {
 
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { port: number; host: string; publicUrl: string; consoleOrigins: string[]; trustedProxies: string[]; secureCookies: boolean };
-  db: { url?: string; dataDir: string };
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    consoleOrigins: string[];
+    trustedProxies: string[];
+    secureCookies: boolean;
+    /** After SIGTERM: how long /ready answers 503 while requests are still served, before the listener closes. */
+    shutdownDrainMs: number;
+  };
+  /** Prometheus: /metrics on the API port behind a bearer token, and/or a separate plain listener. */
+  metrics: { token?: string; port?: number };
+  db: { url?: string; dataDir: string; poolSize: number };
   redis: { url?: string; prefix: string };
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   twilio: { accountSid?: string; authToken?: string; from?: string; apiBase?: string; outboxDir: string };
@@ -148,8 +163,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((s) => s.trim())
         .filter(Boolean),
       secureCookies: publicUrl.startsWith('https://'),
+      shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5000 : 0),
     },
-    db: { url: parsed.DATABASE_URL, dataDir },
+    metrics: { token: parsed.METRICS_TOKEN, port: parsed.METRICS_PORT },
+    db: { url: parsed.DATABASE_URL, dataDir, poolSize: parsed.DATABASE_POOL_SIZE ?? 20 },
     redis: { url: parsed.REDIS_URL, prefix: 'latchkey' },
     mail: {
       smtpUrl: parsed.SMTP_URL,

@@ -5,6 +5,10 @@ export class Semaphore {
 
   constructor(private readonly limit: number) {}
 
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) {
       await new Promise<void>((resolve) => this.queue.push(resolve));

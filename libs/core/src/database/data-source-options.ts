@@ -16,12 +16,14 @@ export interface DatabaseTarget {
   pgliteLoadFrom?: Blob;
   /** Reuse another DataSource's PGlite (two app instances on one embedded database, in tests). */
   pgliteDriver?: PGliteDriver;
+  /** Connections per process to PostgreSQL (DATABASE_POOL_SIZE). */
+  poolSize?: number;
 }
 
 export type PGliteDriver = ReturnType<typeof createPGliteDriver>;
 
 export function databaseTarget(config: AppConfig): DatabaseTarget {
-  return config.db.url ? { url: config.db.url } : { pgliteDir: path.resolve(config.db.dataDir, 'pglite') };
+  return config.db.url ? { url: config.db.url, poolSize: config.db.poolSize } : { pgliteDir: path.resolve(config.db.dataDir, 'pglite') };
 }
 
 /**
@@ -40,7 +42,7 @@ export function dataSourceOptions(target: DatabaseTarget, extra: Partial<DataSou
     logging: false,
   };
   if (target.url) {
-    return { ...common, url: target.url, poolSize: 20, ...extra } as DataSourceOptions;
+    return { ...common, url: target.url, poolSize: target.poolSize ?? 20, ...extra } as DataSourceOptions;
   }
   const dir = target.pgliteDir ?? 'memory://';
   const driver =

@@ -67,6 +67,17 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
   }
 }
 
+/** PostgreSQL connection classes (08, 57P01-57P03) and socket errors: the database is away, not the request wrong. */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  return (
+    /^08|^57P0[1-3]$/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect/i.test(e?.message ?? '')
+  );
+}
+
 /**
  * The one error filter: domain exceptions by category, Nest's HTTP exceptions by status, and
  * anything else as a generic 500 that is logged with the request id and never leaks detail.
@@ -80,7 +91,7 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const problem = this.toProblem(exception, String(request?.id ?? ''));
-    if (problem.status === 429 && typeof problem.retryAfter === 'number') {
+    if ((problem.status === 429 || problem.status === 503) && typeof problem.retryAfter === 'number') {
       void reply.header('Retry-After', String(problem.retryAfter));
     }
     void reply.status(problem.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(problem);
@@ -126,6 +137,18 @@ export class ProblemFilter implements ExceptionFilter {
         detail: status === HttpStatus.NOT_FOUND ? 'No such resource.' : exception.message,
         code,
         requestId,
+      };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ requestId, err: (exception as Error).message }, 'Database unavailable');
+      return {
+        type: 'https://latchkey.dev/problems/unavailable',
+        title: TITLES[503],
+        status: 503,
+        detail: 'The service is briefly unavailable. Try again in a few seconds.',
+        code: 'UNAVAILABLE',
+        requestId,
+        retryAfter: 5,
       };
     }
     this.logger.error(

@@ -38,6 +38,15 @@ export class BullQueueDriver extends QueueDriver {
         settings: { stalledInterval: 5000, maxStalledCount: 3 },
       });
       q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
+      let lost = false;
+      q.client.on('close', () => (lost = true));
+      q.client.on('ready', () => {
+        if (lost) {
+          lost = false;
+          this.logger.warn(`Queue ${name}: Redis is back`);
+          this.reconnected();
+        }
+      });
       this.queues.set(name, q);
     }
     return q;

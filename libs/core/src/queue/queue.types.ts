@@ -48,4 +48,17 @@ export abstract class QueueDriver {
   abstract drain(timeoutMs?: number): Promise<void>;
   abstract ping(): Promise<boolean>;
   abstract close(): Promise<void>;
+
+  private readonly reconnectListeners = new Set<() => void>();
+
+  /** Called when the queue's backend came back after an outage (jobs it held may be gone). */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.add(listener);
+  }
+
+  protected reconnected(): void {
+    for (const l of this.reconnectListeners) {
+      l();
+    }
+  }
 }
