@@ -43,6 +43,8 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Fails a test whose answers the OpenAPI document does not describe (test/setup/openapi-check.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/setup/openapi-setup.ts'],
     },
   ],
 };

@@ -1,9 +1,24 @@
 import { Public } from '@latchkey/auth';
 import { QueueDriver } from '@latchkey/core';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+class ReadyChecksDto {
+  @ApiProperty({ enum: ['up', 'down'] }) database: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'] }) queue: 'up' | 'down';
+}
+
+class ReadyDto {
+  @ApiProperty({ enum: ['ready', 'unavailable'] }) status: 'ready' | 'unavailable';
+  @ApiProperty({ type: ReadyChecksDto }) checks: ReadyChecksDto;
+  @ApiProperty({ enum: ['bull', 'in-process'] }) queueDriver: 'bull' | 'in-process';
+}
 
 @ApiTags('operations')
 @Controller()
@@ -16,7 +31,8 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'The process is up' })
-  health() {
+  @ApiOkResponse({ type: HealthDto })
+  health(): HealthDto {
     return { status: 'ok' };
   }
 
@@ -24,7 +40,9 @@ export class HealthController {
   @Get('ready')
   @HttpCode(200)
   @ApiOperation({ summary: 'Database and queue are reachable' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiResponse({ status: 503, description: 'The database or the queue is unreachable', type: ReadyDto })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadyDto> {
     const [database, queue] = await Promise.all([
       this.dataSource
         .query('SELECT 1')
