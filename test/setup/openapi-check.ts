@@ -156,7 +156,10 @@ export class ResponseContract {
     if (validate && !validate(body)) {
       const errors = (validate.errors ?? [])
         .slice(0, 5)
-        .map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`)
+        .map(
+          (e) =>
+            `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`,
+        )
         .join('; ');
       return `${what} with a body that does not match its schema: ${errors}${this.excerpt(ex)}`;
     }
@@ -204,7 +207,8 @@ const unclaimed: Violation[] = [];
 export function checkResponsesAgainst(fastify: FastifyInstance, document: OpenAPIObject): void {
   const contract = contractFor(document);
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) || payload === null ? payload : undefined;
+    const streamed = typeof (payload as { pipe?: unknown } | undefined)?.pipe === 'function';
+    const body = streamed ? undefined : typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : null;
     const message = contract.check({
       method: request.method,
       url: request.url,

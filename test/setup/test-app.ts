@@ -33,7 +33,7 @@ export interface TestApp {
 }
 
 /** Every request made through it fails, at the call, when its answer breaks the OpenAPI document. */
-function checkedAgent(agent: TestAgent): TestAgent {
+export function checkedAgent(agent: TestAgent): TestAgent {
   const methods = agent as unknown as Record<string, (url: string) => request.Test>;
   for (const method of Object.keys(methods)) {
     const make = methods[method];

@@ -1,6 +1,14 @@
 import { ApiProblem, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AccountAuditService } from './account-audit.service';
@@ -189,6 +197,7 @@ export class AccountsController {
   @ApiOperation({ summary: 'Invite by email with a role (only an owner invites owners); valid 7 days' })
   @ApiCreatedResponse({ type: InvitationDto })
   @ApiProblem(403, 'Only an owner invites owners')
+  @ApiProblem(409, 'That person is already a member')
   invite(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,

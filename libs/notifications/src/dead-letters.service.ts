@@ -41,7 +41,9 @@ export class DeadLettersService {
     if (cursor) {
       const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
       if (!id || Number.isNaN(new Date(at).getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-        throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', { errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }] });
+        throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
+          errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+        });
       }
       params.push(new Date(at), id);
       where += ' AND (created_at, id) < ($2, $3::uuid)';

@@ -53,7 +53,9 @@ export class InboxService {
   async list(userId: string, limit = 20, cursor?: string, unreadOnly = false): Promise<InboxPage> {
     const after = cursor ? decodeCursor(cursor) : null;
     if (cursor && !after) {
-      throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', { errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }] });
+      throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
+        errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+      });
     }
     const params: unknown[] = [userId, limit + 1];
     let where = 'user_id = $1';

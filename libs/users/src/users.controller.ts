@@ -64,7 +64,9 @@ export class UsersController {
   @ApiOperation({ summary: "A user's avatar image (stable URL; the v query parameter busts caches)" })
   @ApiOkResponse({
     description: 'The image, as uploaded (PNG, JPEG or WebP)',
-    content: Object.fromEntries(['image/png', 'image/jpeg', 'image/webp'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    content: Object.fromEntries(
+      ['image/png', 'image/jpeg', 'image/webp'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+    ),
   })
   @ApiProblem(404, 'No such user, or no avatar')
   async getAvatar(@Param('userId', new UuidPipe('userId')) userId: string, @Res() reply: FastifyReply) {

@@ -238,7 +238,9 @@ function lintPathParameters(document: OpenAPIObject): string[] {
           .map((p) => p.name)
           .sort();
         if (inTemplate.join() !== declared.join()) {
-          problems.push(`${method.toUpperCase()} ${path}: path parameters [${declared.join(', ')}], template has [${inTemplate.join(', ')}]`);
+          problems.push(
+            `${method.toUpperCase()} ${path}: path parameters [${declared.join(', ')}], template has [${inTemplate.join(', ')}]`,
+          );
         }
       }
     }
