@@ -5162,7 +5162,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5211,7 +5211,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5304,7 +5304,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5403,7 +5403,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5470,7 +5470,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5521,7 +5521,7 @@ export interface operations {
             path: {
                 userId: string;
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5613,7 +5613,7 @@ export interface operations {
             path: {
                 userId: string;
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5710,7 +5710,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5814,7 +5814,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5876,7 +5876,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -5934,7 +5934,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -6028,7 +6028,7 @@ export interface operations {
             path: {
                 invitationId: string;
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };
@@ -6120,7 +6120,7 @@ export interface operations {
             path: {
                 invitationId: string;
                 /** @description The account (tenant) */
-                accountId: unknown;
+                accountId: string;
             };
             cookie?: never;
         };

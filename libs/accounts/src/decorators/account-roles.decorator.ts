@@ -10,7 +10,7 @@ export const AccountRoles = (least: AccountRole) =>
   applyDecorators(
     SetMetadata(ACCOUNT_ROLE_KEY, least),
     UseGuards(AccountRoleGuard),
-    ApiParam({ name: 'accountId', format: 'uuid', description: 'The account (tenant)' }),
+    ApiParam({ name: 'accountId', type: String, format: 'uuid', description: 'The account (tenant)' }),
     ApiProblem(
       403,
       `Needs the ${least} role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up`,
