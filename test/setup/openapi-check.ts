@@ -85,7 +85,7 @@ export interface Exchange {
 
 /** The document, indexed, with Ajv validators compiled on first use. */
 export class ResponseContract {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly operations = new Map<string, { path: string; op: OperationObject }>();
 
@@ -152,7 +152,7 @@ export class ResponseContract {
     } catch {
       return `${what} with a body that is not JSON${this.excerpt(ex)}`;
     }
-    const validate = this.validator(`${name} ${ex.status} ${documentedType}`, content[documentedType].schema);
+    const validate = this.validator(content[documentedType].schema);
     if (validate && !validate(body)) {
       const errors = (validate.errors ?? [])
         .slice(0, 5)
@@ -166,10 +166,12 @@ export class ResponseContract {
     return undefined;
   }
 
-  private validator(key: string, schema: unknown): ValidateFunction | undefined {
+  /** Compiled once per distinct schema: every error answer shares the ProblemDto validator. */
+  private validator(schema: unknown): ValidateFunction | undefined {
     if (!schema) {
       return undefined;
     }
+    const key = JSON.stringify(schema);
     let validate = this.validators.get(key);
     if (!validate) {
       validate = this.ajv.compile(toJsonSchema(schema) as Schema);

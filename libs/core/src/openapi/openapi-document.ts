@@ -33,16 +33,19 @@ Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`, the \
 pages \`{items, nextCursor}\` (\`?limit=&cursor=\`); the members list also speaks react-admin's
 ra-data-simple-rest dialect (see that operation).`;
 
+type Target = object;
+
 interface RouteInfo {
-  controller: Function;
-  handler: Function;
+  controller: Target & { name: string; prototype: object };
+  handler: Target;
   methodName: string;
 }
 
 /** Every controller method of the app by the operationId Swagger gives it (Controller_method). */
 function routesByOperationId(app: INestApplication): Map<string, RouteInfo> {
-  const container = (app as unknown as { container: { getModules(): Map<string, { controllers: Map<unknown, { metatype: Function }> }> } })
-    .container;
+  const container = (
+    app as unknown as { container: { getModules(): Map<string, { controllers: Map<unknown, { metatype: RouteInfo['controller'] }> }> } }
+  ).container;
   const routes = new Map<string, RouteInfo>();
   for (const module of container.getModules().values()) {
     for (const { metatype: controller } of module.controllers.values()) {
