@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { lintOpenApiDocument } from '@latchkey/core';
@@ -98,6 +99,7 @@ describe('The OpenAPI document is the truth', () => {
 
   it('the checked-in docs/openapi.json and admin-ui/src/api-types.ts are what the code generates', () => {
     const root = path.resolve(__dirname, '../..');
+    expect(doc).toEqual(JSON.parse(fs.readFileSync(path.join(root, 'docs/openapi.json'), 'utf8')));
     const run = spawnSync(process.execPath, [path.join(root, 'scripts/openapi.js'), '--check'], { cwd: root, encoding: 'utf8' });
     expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 0, stderr: '' });
   });

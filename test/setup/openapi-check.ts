@@ -211,14 +211,19 @@ export function checkResponsesAgainst(fastify: FastifyInstance, document: OpenAP
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const streamed = typeof (payload as { pipe?: unknown } | undefined)?.pipe === 'function';
     const body = streamed ? undefined : typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : null;
-    const message = contract.check({
-      method: request.method,
-      url: request.url,
-      route: request.routeOptions.url,
-      status: reply.statusCode,
-      headers: reply.getHeaders(),
-      body,
-    });
+    let message: string | undefined;
+    try {
+      message = contract.check({
+        method: request.method,
+        url: request.url,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        headers: reply.getHeaders(),
+        body,
+      });
+    } catch (err) {
+      message = `${request.method} ${request.url}: the OpenAPI check itself failed: ${(err as Error).message}`;
+    }
     if (message) {
       unclaimed.push({ requestId: String(request.id), message });
     }
