@@ -13,7 +13,7 @@ const swc = [
 ];
 
 // NestJS 12 and a few of its dependencies ship ESM only: let swc turn them into CommonJS.
-const esm = '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|@noble|@scure|content-disposition)/)';
+const esm = '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|@noble|@scure|content-disposition|@apidevtools)/)';
 
 const moduleNameMapper = {
   '^@latchkey/core/testing$': '<rootDir>/libs/core/src/testing/index.ts',
@@ -43,6 +43,8 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Fails a test whose answers the OpenAPI document does not describe (test/setup/openapi-check.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/setup/openapi-setup.ts'],
     },
   ],
 };

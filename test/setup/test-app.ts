@@ -16,6 +16,7 @@ import { configureApp, fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
 import { startWorkers } from '../../apps/api/src/workers';
 import { SmtpSink } from '../fakes/smtp-sink';
+import { checkResponsesAgainst, takeViolation } from './openapi-check';
 import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, TEST_REDIS_URL, runPrefix, serverUrlFor, templateDb } from './test-env';
 
 export interface TestApp {
@@ -29,6 +30,22 @@ export interface TestApp {
   /** Waits until every committed notification has been delivered or given up on. */
   settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Every request made through it fails, at the call, when its answer breaks the OpenAPI document. */
+export function checkedAgent(agent: TestAgent): TestAgent {
+  const methods = agent as unknown as Record<string, (url: string) => request.Test>;
+  for (const method of Object.keys(methods)) {
+    const make = methods[method];
+    methods[method] = (url: string) =>
+      make(url).expect((res) => {
+        const violation = takeViolation(res.headers['x-request-id']);
+        if (violation) {
+          throw new Error(violation);
+        }
+      });
+  }
+  return agent;
 }
 
 /** A fresh database for one test file, copied from the migrated template. */
@@ -85,7 +102,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), {
     logger: process.env.E2E_LOG ? ['error', 'warn'] : false,
   });
-  await configureApp(app, config);
+  const document = await configureApp(app, config);
+  checkResponsesAgainst(app.getHttpAdapter().getInstance(), document);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   if (options.workers !== false) {
@@ -101,7 +119,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     mail,
     dataSource,
     database: shareable,
-    http: () => request(app.getHttpServer()),
+    http: () => checkedAgent(request(app.getHttpServer())),
     settle: async (timeoutMs = 15_000) => {
       const deadline = Date.now() + timeoutMs;
       const relay = app.get(OutboxRelay);

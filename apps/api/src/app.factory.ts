@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { APP_CONFIG, AppConfig, Metrics, PinoLoggerService, constantTimeEqual, createPino, requestContext } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Metrics,
+  PinoLoggerService,
+  buildOpenApiDocument,
+  constantTimeEqual,
+  createPino,
+  requestContext,
+} from '@latchkey/core';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
@@ -11,7 +20,7 @@ import fastifyStatic from '@fastify/static';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const AVATAR_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -47,9 +56,10 @@ export async function createApp(module: Type | DynamicModule, config: AppConfig)
 
 /**
  * Everything after creation, shared with the e2e tests: request ids, helmet, CORS for the
- * console, cookies, body limits, the /api/v1 prefix, OpenAPI, and the console at /admin.
+ * console, cookies, body limits, the /api/v1 prefix, OpenAPI, and the console at /admin. Answers
+ * the OpenAPI document it serves.
  */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<OpenAPIObject> {
   const pino = createPino(config.logLevel);
   const fastify = app.getHttpAdapter().getInstance();
 
@@ -113,17 +123,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   }
 
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'ready'] });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Latchkey API')
-      .setDescription('Sign-in, two-factor authentication, sessions, accounts and roles, notifications and the support desk.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session token' }, 'session')
-      .addCookieAuth('lk_session', { type: 'apiKey', in: 'cookie', name: 'lk_session' }, 'cookie')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return document;
 }
 
 export function appConfig(app: INestApplication): AppConfig {

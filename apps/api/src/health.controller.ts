@@ -1,9 +1,24 @@
 import { Public } from '@latchkey/auth';
 import { Lifecycle, QueueDriver } from '@latchkey/core';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+class ReadyChecksDto {
+  @ApiPropertyOptional({ enum: ['up', 'down'] }) database?: 'up' | 'down';
+  @ApiPropertyOptional({ enum: ['up', 'down'] }) queue?: 'up' | 'down';
+}
+
+class ReadyDto {
+  @ApiProperty({ enum: ['ready', 'degraded', 'unavailable', 'draining'] }) status: 'ready' | 'degraded' | 'unavailable' | 'draining';
+  @ApiProperty({ type: ReadyChecksDto, description: 'Empty while draining' }) checks: ReadyChecksDto;
+  @ApiProperty({ enum: ['bull', 'in-process'] }) queueDriver: 'bull' | 'in-process';
+}
 
 @ApiTags('operations')
 @Controller()
@@ -17,7 +32,8 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'The process is up' })
-  health() {
+  @ApiOkResponse({ type: HealthDto })
+  health(): HealthDto {
     return { status: 'ok' };
   }
 
@@ -28,7 +44,9 @@ export class HealthController {
     summary:
       'Ready to serve: 200 while the database is reachable (status "degraded" when only the queue is down: requests still work, notifications wait in the outbox); 503 when the database is down or the process is draining',
   })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiResponse({ status: 503, description: 'The database is unreachable, or the process is draining after SIGTERM', type: ReadyDto })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadyDto> {
     if (this.lifecycle.draining) {
       void reply.status(503);
       return { status: 'draining', checks: {}, queueDriver: this.queue.kind };

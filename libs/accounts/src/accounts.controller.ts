@@ -1,6 +1,14 @@
-import { CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AccountAuditService } from './account-audit.service';
@@ -40,13 +48,14 @@ export class AccountsController {
 
   @Post()
   @ApiOperation({ summary: 'Create an account; you become its owner' })
-  @ApiOkResponse({ type: AccountDto })
+  @ApiCreatedResponse({ type: AccountDto })
   create(@CurrentUser() p: Principal, @Body() body: CreateAccountDto): Promise<AccountDto> {
     return this.accounts.create(p, body.name);
   }
 
   @Get(':accountId')
   @AccountRoles(AccountRole.Viewer)
+  @ApiOperation({ summary: 'The account; ipAllowlist for admins and owners' })
   @ApiOkResponse({ type: AccountDto })
   get(@CurrentMembership() ms: ActiveMembership): Promise<AccountDto> {
     return this.accounts.get(ms);
@@ -70,14 +79,34 @@ export class AccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account (reauth)' })
   @ApiNoContentResponse()
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
   async remove(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: DeleteAccountDto): Promise<void> {
     await this.accounts.remove(p, ms, body ?? {});
   }
 
   @Get(':accountId/members')
   @AccountRoles(AccountRole.Viewer)
-  @ApiOperation({ summary: 'Members with role; 2FA status and last sign-in for admins and owners. Cursor or react-admin paging.' })
-  @ApiOkResponse({ type: MemberPageDto })
+  @ApiOperation({
+    summary: 'Members with role; 2FA status and last sign-in for admins and owners. Cursor or react-admin paging.',
+    description:
+      'With `limit`/`cursor` (or no paging parameter) the answer is a cursor page `{items, nextCursor}`. With react-admin ' +
+      "paging (ra-data-simple-rest's `range`, or `_start`/`_end`) it is a bare array of members with the total in " +
+      '`Content-Range: members <first>-<last>/<total>` and `X-Total-Count`, as that data provider expects.',
+  })
+  @ApiExtraModels(MemberPageDto, MemberDto)
+  @ApiOkResponse({
+    description: 'A cursor page, or (react-admin paging) a bare array with Content-Range and X-Total-Count',
+    schema: { oneOf: [{ $ref: getSchemaPath(MemberPageDto) }, { type: 'array', items: { $ref: getSchemaPath(MemberDto) } }] },
+    headers: {
+      'Content-Range': {
+        description: 'React-admin paging only: members <first>-<last>/<total>',
+        schema: { type: 'string', example: 'members 0-24/57' },
+      },
+      'X-Total-Count': { description: 'React-admin paging only: how many members match', schema: { type: 'integer', minimum: 0 } },
+    },
+  })
+  @ApiProblem(403, 'Filtering or sorting by 2FA status or sign-ins needs the admin role')
   async listMembers(
     @CurrentMembership() ms: ActiveMembership,
     @Query() q: MembersQueryDto,
@@ -97,8 +126,10 @@ export class AccountsController {
   @Get(':accountId/members.csv')
   @AccountRoles(AccountRole.Admin)
   @ApiOperation({ summary: 'Streamed CSV of the members report' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'text/csv' })
+  @ApiOkResponse({
+    description: 'One header line, then one line per member (attachment members.csv)',
+    content: { 'text/csv': { schema: { type: 'string', example: 'email,displayName,role,joinedAt,...' } } },
+  })
   exportMembers(@CurrentMembership() ms: ActiveMembership): StreamableFile {
     return new StreamableFile(this.members.csv(ms.accountId), {
       type: 'text/csv; charset=utf-8',
@@ -110,6 +141,9 @@ export class AccountsController {
   @AccountRoles(AccountRole.Admin)
   @ApiOperation({ summary: 'Change a role (only an owner touches owners or grants owner; the last owner stays)' })
   @ApiOkResponse({ type: MemberDto })
+  @ApiProblem(403, 'Only an owner changes owners or grants owner')
+  @ApiProblem(404, 'No such member in this account')
+  @ApiProblem(409, 'The last owner cannot be demoted')
   changeRole(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
@@ -124,6 +158,9 @@ export class AccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member (only an owner removes owners; the last owner cannot leave)' })
   @ApiNoContentResponse()
+  @ApiProblem(403, 'Only an owner removes owners')
+  @ApiProblem(404, 'No such member in this account')
+  @ApiProblem(409, 'The last owner cannot leave')
   async removeMember(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
@@ -137,6 +174,8 @@ export class AccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Make a member owner; you become admin (reauth)' })
   @ApiNoContentResponse()
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
   async transfer(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
@@ -156,7 +195,9 @@ export class AccountsController {
   @Post(':accountId/invitations')
   @AccountRoles(AccountRole.Admin)
   @ApiOperation({ summary: 'Invite by email with a role (only an owner invites owners); valid 7 days' })
-  @ApiOkResponse({ type: InvitationDto })
+  @ApiCreatedResponse({ type: InvitationDto })
+  @ApiProblem(403, 'Only an owner invites owners')
+  @ApiProblem(409, 'That person is already a member')
   invite(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
@@ -167,6 +208,7 @@ export class AccountsController {
 
   @Get(':accountId/invitations')
   @AccountRoles(AccountRole.Admin)
+  @ApiOperation({ summary: 'Invitations, newest first' })
   @ApiOkResponse({ type: InvitationPageDto })
   listInvitations(@CurrentMembership() ms: ActiveMembership, @Query() q: PageQueryDto): Promise<InvitationPageDto> {
     return this.invitations.list(ms.accountId, q.limit ?? 20, q.cursor);
@@ -177,6 +219,9 @@ export class AccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an invitation' })
   @ApiNoContentResponse()
+  @ApiProblem(403, 'Only an owner revokes owner invitations')
+  @ApiProblem(404, 'No such invitation in this account')
+  @ApiProblem(410, 'The invitation was already accepted')
   async revokeInvitation(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
@@ -190,6 +235,9 @@ export class AccountsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a fresh link (the old one stops working) valid 7 more days' })
   @ApiOkResponse({ type: InvitationDto })
+  @ApiProblem(403, 'Only an owner resends owner invitations')
+  @ApiProblem(404, 'No such invitation in this account')
+  @ApiProblem(410, 'The invitation was already accepted')
   resendInvitation(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,

@@ -1,5 +1,5 @@
 import { SessionCookies } from '@latchkey/auth';
-import { CurrentUser, Principal, Public } from '@latchkey/core';
+import { ApiOptionalSession, ApiProblem, CurrentUser, Principal, Public } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -30,15 +30,23 @@ export class MeAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete your user (reauth); refused while you are the sole owner of an account with other members' })
   @ApiNoContentResponse()
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
   async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<void> {
     await this.accounts.deleteMe(p, body ?? {});
   }
 
   @Public()
+  @ApiOptionalSession()
   @Post('invitations/:token/accept')
   @HttpCode(200)
   @ApiOperation({ summary: 'Join the account: with a session, with your password, or as a new user setting a password' })
   @ApiOkResponse({ type: AcceptedInvitationDto })
+  @ApiProblem(403, 'The invitation was sent to another address than the signed-in user')
+  @ApiProblem(404, 'No such invitation')
+  @ApiProblem(409, 'Already a member of this account')
+  @ApiProblem(410, 'The invitation expired or was already used')
   async acceptInvitation(
     @Param('token') token: string,
     @Body() body: AcceptInvitationDto,

@@ -1,8 +1,8 @@
-import { AllowRestricted, CurrentUser, PageQueryDto, Principal, Public, describeClient } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, PageQueryDto, Principal, Public, describeClient } from '@latchkey/core';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import {
@@ -53,6 +53,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with email and password: authenticated, mfa_required or mfa_setup_required' })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponseDto })
+  @ApiProblem(401, 'Wrong email or password (the same answer for an unknown email)')
+  @ApiProblem(429, 'Too many attempts from this IP, or this email is locked for a while')
   async signIn(@Req() req: FastifyRequest & { user: User }, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
     const body = req.body as LoginDto;
     const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
@@ -75,7 +77,8 @@ export class AuthController {
   @Post('auth/password/forgot')
   @HttpCode(202)
   @ApiOperation({ summary: 'Email a reset link (valid 1 hour, single use). Always 202.' })
-  @ApiOkResponse({ type: StatusDto })
+  @ApiAcceptedResponse({ type: StatusDto })
+  @ApiProblem(429, 'Too many requests from this IP')
   async forgot(@Body() body: ForgotPasswordDto, @Req() req: FastifyRequest): Promise<StatusDto> {
     await this.passwords.forgot(body.email, req.ip);
     return { status: 'accepted', detail: 'If the address has an account, a reset link is on its way.' };
@@ -86,6 +89,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password with the emailed token (and a 2FA code when 2FA is on); ends every session' })
   @ApiOkResponse({ type: StatusDto })
+  @ApiProblem(429, 'Too many attempts from this IP, or too many wrong 2FA codes')
   async reset(@Body() body: ResetPasswordDto, @Req() req: FastifyRequest): Promise<StatusDto> {
     await this.passwords.reset(body.token, body.newPassword, body.code, req.ip);
     return { status: 'password_reset', detail: 'Sign in with your new password.' };

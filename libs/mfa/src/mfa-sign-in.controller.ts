@@ -1,5 +1,5 @@
 import { LoginResponseDto, SessionCookies } from '@latchkey/auth';
-import { Public, describeClient } from '@latchkey/core';
+import { ApiProblem, Public, describeClient } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -22,6 +22,8 @@ export class MfaSignInController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Finish a sign-in with a TOTP, SMS or backup code; trustDevice skips this step for 30 days' })
   @ApiOkResponse({ type: LoginResponseDto })
+  @ApiProblem(401, 'The challenge is unknown, expired or used up: sign in again')
+  @ApiProblem(429, 'Too many wrong codes: two-factor attempts on this user are paused')
   async finish(
     @Body() body: LoginMfaDto,
     @Req() req: FastifyRequest,
@@ -49,6 +51,9 @@ export class MfaSignInController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Text the sign-in code for a challenge to the phone on file' })
   @ApiOkResponse({ type: SmsSentDto })
+  @ApiProblem(401, 'The challenge is unknown, expired or used up: sign in again')
+  @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
+  @ApiProblem(503, 'Text messages cannot be sent right now')
   sendSms(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
     return this.complete.sendSms(body.challengeId);
   }
@@ -58,6 +63,8 @@ export class MfaSignInController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Text the 2FA code a password reset needs, for the holder of a reset link' })
   @ApiOkResponse({ type: SmsSentDto })
+  @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
+  @ApiProblem(503, 'Text messages cannot be sent right now')
   sendResetCode(@Body() body: ResetTokenDto): Promise<SmsSentDto> {
     return this.complete.sendPasswordResetSms(body.token);
   }
@@ -69,6 +76,10 @@ export class MfaSignInController {
     summary: 'Lost authenticator: text a recovery code to the verified phone (not to blocked countries: open a support ticket then)',
   })
   @ApiOkResponse({ type: SmsSentDto })
+  @ApiProblem(401, 'The challenge is unknown, expired or used up: sign in again')
+  @ApiProblem(403, 'No verified phone, or its country is blocked for recovery texts: open a support ticket')
+  @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
+  @ApiProblem(503, 'Text messages cannot be sent right now')
   sendRecovery(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
     return this.complete.sendRecoverySms(body.challengeId);
   }

@@ -1,4 +1,4 @@
-import { AllowRestricted, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -42,6 +42,9 @@ export class MfaController {
     summary: 'Start authenticator setup: secret, otpauth URI and QR code; pending until confirmed (reauth when another factor exists)',
   })
   @ApiOkResponse({ type: TotpSetupResponseDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(409, 'An authenticator app is already set up')
   startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
     return this.mfa.startTotp(p, body ?? {});
   }
@@ -51,6 +54,7 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Confirm the authenticator with a code; the first factor returns backup codes once' })
   @ApiOkResponse({ type: FactorEnabledDto })
+  @ApiProblem(409, 'An authenticator app is already set up')
   confirmTotp(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.mfa.confirmTotp(p, body.code);
   }
@@ -58,6 +62,9 @@ export class MfaController {
   @Delete('me/mfa/totp')
   @ApiOperation({ summary: 'Remove the authenticator (password and a current code required); trusted devices are revoked' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(404, 'No authenticator app is set up')
   async disableTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.disable(p, 'totp', body ?? {});
     return { status: 'disabled' };
@@ -68,6 +75,10 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor (reauth when another factor exists)' })
   @ApiOkResponse({ type: SmsSentDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent')
+  @ApiProblem(409, 'A phone is already set up')
+  @ApiProblem(503, 'Text messages cannot be sent right now')
   startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
     return this.mfa.startSms(p, body.phone, body);
   }
@@ -77,6 +88,7 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Confirm the phone with the texted code' })
   @ApiOkResponse({ type: FactorEnabledDto })
+  @ApiProblem(409, 'A phone is already set up')
   confirmSms(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.mfa.confirmSms(p, body.code);
   }
@@ -85,6 +97,8 @@ export class MfaController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Text a code to confirm a sensitive change (the "code" of reauth)' })
   @ApiOkResponse({ type: SmsSentDto })
+  @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
+  @ApiProblem(503, 'Text messages cannot be sent right now')
   sendReauthCode(@CurrentUser() p: Principal): Promise<SmsSentDto> {
     return this.mfa.sendSignInSms(p.userId, null, 'sign_in');
   }
@@ -92,6 +106,9 @@ export class MfaController {
   @Delete('me/mfa/sms')
   @ApiOperation({ summary: 'Remove the phone factor (password and a current code required)' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(404, 'No phone is set up')
   async disableSms(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.disable(p, 'sms', body ?? {});
     return { status: 'disabled' };
@@ -101,6 +118,9 @@ export class MfaController {
   @HttpCode(200)
   @ApiOperation({ summary: 'New backup codes (password and a current code required); the old ones stop working' })
   @ApiOkResponse({ type: BackupCodesDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(404, 'Two-factor authentication is not set up')
   async regenerate(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
     return { backupCodes: await this.mfa.regenerateBackupCodes(p, body ?? {}) };
   }
@@ -109,6 +129,8 @@ export class MfaController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove every factor, backup code and trusted device (password and a current code required)' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
   async reset(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.selfReset(p, body ?? {});
     return { status: 'reset', detail: 'Two-factor authentication is off. Set it up again.' };
@@ -124,6 +146,7 @@ export class MfaController {
   @Delete('me/trusted-devices/:id')
   @ApiOperation({ summary: 'Stop trusting one device' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
+  @ApiProblem(404, 'No such trusted device')
   async revokeDevice(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<MfaStatusMessageDto> {
     if (!(await this.trustedDevices.revoke(p.userId, id))) {
       throw mfaError('TRUSTED_DEVICE_NOT_FOUND', 'No such trusted device.');

@@ -1,4 +1,4 @@
-import { Clock } from '@latchkey/core';
+import { Clock, coreError } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -41,7 +41,9 @@ export class DeadLettersService {
     if (cursor) {
       const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
       if (!id || Number.isNaN(new Date(at).getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-        throw notificationsError('DEAD_LETTER_NOT_FOUND', 'Unknown cursor.');
+        throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
+          errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+        });
       }
       params.push(new Date(at), id);
       where += ' AND (created_at, id) < ($2, $3::uuid)';

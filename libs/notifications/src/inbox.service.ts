@@ -1,4 +1,4 @@
-import { Clock } from '@latchkey/core';
+import { Clock, coreError } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -53,7 +53,9 @@ export class InboxService {
   async list(userId: string, limit = 20, cursor?: string, unreadOnly = false): Promise<InboxPage> {
     const after = cursor ? decodeCursor(cursor) : null;
     if (cursor && !after) {
-      throw notificationsError('NOTIFICATION_NOT_FOUND', 'Unknown cursor.');
+      throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
+        errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+      });
     }
     const params: unknown[] = [userId, limit + 1];
     let where = 'user_id = $1';

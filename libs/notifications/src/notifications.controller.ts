@@ -1,8 +1,9 @@
-import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { LinkDiscordDto, ListQueryDto, UpdatePreferencesDto } from './dto/notifications.dto';
+import { InboxPageDto, NotificationChannelsDto, PreferencesListDto, UnreadCountDto, WebhookLinkDto } from './dto/responses.dto';
 import { InboxPage, InboxService } from './inbox.service';
 import { EventPreferences, PreferencesService } from './preferences.service';
 import { WebhookLink, WebhooksService } from './webhooks.service';
@@ -18,6 +19,7 @@ export class MyNotificationsController {
 
   @Get('notifications')
   @ApiOperation({ summary: 'In-app inbox, newest first, with the unread count' })
+  @ApiOkResponse({ type: InboxPageDto })
   list(@CurrentUser() p: Principal, @Query() q: ListQueryDto): Promise<InboxPage> {
     return this.inbox.list(p.userId, q.limit ?? 20, q.cursor, q.unread === 'true');
   }
@@ -25,6 +27,7 @@ export class MyNotificationsController {
   @Post('notifications/read-all')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark every inbox entry read' })
+  @ApiOkResponse({ type: UnreadCountDto })
   readAll(@CurrentUser() p: Principal): Promise<{ unreadCount: number }> {
     return this.inbox.markAllRead(p.userId);
   }
@@ -32,30 +35,36 @@ export class MyNotificationsController {
   @Post('notifications/:id/read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark one inbox entry read' })
+  @ApiOkResponse({ type: UnreadCountDto })
+  @ApiProblem(404, 'No such inbox entry of yours')
   read(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<{ unreadCount: number }> {
     return this.inbox.markRead(p.userId, id);
   }
 
   @Get('notification-preferences')
   @ApiOperation({ summary: 'Per event and channel: enabled, default, and locked (security events always reach email)' })
+  @ApiOkResponse({ type: PreferencesListDto })
   async getPreferences(@CurrentUser() p: Principal): Promise<{ items: EventPreferences[] }> {
     return { items: await this.preferences.list(p.userId) };
   }
 
   @Put('notification-preferences')
   @ApiOperation({ summary: 'Change channels per event; applies to the next event' })
+  @ApiOkResponse({ type: PreferencesListDto })
   async putPreferences(@CurrentUser() p: Principal, @Body() body: UpdatePreferencesDto): Promise<{ items: EventPreferences[] }> {
     return { items: await this.preferences.update(p.userId, body.items) };
   }
 
   @Get('notification-channels')
   @ApiOperation({ summary: 'Linked delivery channels (Discord webhook, shown by its id only)' })
+  @ApiOkResponse({ type: NotificationChannelsDto })
   async channels(@CurrentUser() p: Principal): Promise<{ discord: WebhookLink | null }> {
     return { discord: await this.webhooks.get(p.userId) };
   }
 
   @Put('notification-channels/discord')
   @ApiOperation({ summary: 'Link a Discord webhook (https://discord.com/api/webhooks/...); stored encrypted' })
+  @ApiOkResponse({ type: WebhookLinkDto })
   linkDiscord(@CurrentUser() p: Principal, @Body() body: LinkDiscordDto): Promise<WebhookLink> {
     return this.webhooks.link(p.userId, body.url);
   }
@@ -63,6 +72,7 @@ export class MyNotificationsController {
   @Delete('notification-channels/discord')
   @HttpCode(204)
   @ApiOperation({ summary: 'Unlink the Discord webhook' })
+  @ApiNoContentResponse()
   async unlinkDiscord(@CurrentUser() p: Principal): Promise<void> {
     await this.webhooks.unlink(p.userId);
   }

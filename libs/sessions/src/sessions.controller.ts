@@ -1,4 +1,4 @@
-import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
 import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -21,6 +21,7 @@ export class SessionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out one session' })
   @ApiNoContentResponse()
+  @ApiProblem(404, 'No such session of yours')
   async revoke(@CurrentUser() p: Principal, @Param('sessionId', new UuidPipe('sessionId')) sessionId: string): Promise<void> {
     await this.sessions.revoke(p.userId, sessionId);
   }

@@ -1,4 +1,4 @@
-import { CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -22,6 +22,7 @@ export class AdminUsersController {
   @Get(':id')
   @ApiOperation({ summary: 'A user: MFA status, sessions, memberships, recent sign-ins, tickets' })
   @ApiOkResponse({ type: StaffUserDetailDto })
+  @ApiProblem(404, 'The caller is not staff, or no such user')
   get(@Param('id', new UuidPipe('id')) id: string): Promise<StaffUserDetailDto> {
     return this.users.detail(id);
   }
@@ -30,6 +31,7 @@ export class AdminUsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End every session of the user' })
   @ApiOkResponse({ type: RevokedDto })
+  @ApiProblem(404, 'The caller is not staff, or no such user')
   async revoke(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<RevokedDto> {
     return { revoked: await this.users.revokeSessions(p, id) };
   }

@@ -1,4 +1,4 @@
-import { CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -31,6 +31,7 @@ export class SupportController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Open a ticket (lost device, deletion, other); the same answer whether or not the email has a user' })
   @ApiAcceptedResponse({ type: TicketReceivedDto })
+  @ApiProblem(429, 'Too many tickets from this network or for this address')
   async open(@Body() body: OpenTicketDto, @Req() req: FastifyRequest): Promise<TicketReceivedDto> {
     await this.tickets.open(body, req.ip);
     return RECEIVED;
@@ -41,6 +42,8 @@ export class SupportController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Confirm a ticket by the emailed link; it enters the queue' })
   @ApiNoContentResponse()
+  @ApiProblem(409, 'The ticket is no longer waiting for confirmation')
+  @ApiProblem(410, 'The link expired: open a new ticket')
   async confirm(@Body() body: TicketTokenDto): Promise<void> {
     await this.tickets.confirm(body.token);
   }
@@ -50,6 +53,7 @@ export class SupportController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Cancel a ticket by the emailed link (stops a pending reset)' })
   @ApiNoContentResponse()
+  @ApiProblem(409, 'The ticket already ended')
   async cancel(@Param('id', new UuidPipe('id')) id: string, @Body() body: TicketTokenDto): Promise<void> {
     await this.tickets.cancel(id, body.token);
   }
@@ -66,6 +70,7 @@ export class SupportController {
   @StaffOnly('support')
   @ApiOperation({ summary: 'A ticket with its checks and trail' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
   get(@Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
     return this.tickets.detail(id);
   }
@@ -75,6 +80,8 @@ export class SupportController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record identity checks; enough distinct checks move the ticket to awaiting_approval' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
+  @ApiProblem(409, 'The ticket is not waiting for identity checks')
   verify(
     @CurrentUser() p: Principal,
     @Param('id', new UuidPipe('id')) id: string,
@@ -88,6 +95,9 @@ export class SupportController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(403, 'Needs a support lead who recorded no check on this ticket (four eyes)')
+  @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
+  @ApiProblem(409, 'The ticket is not awaiting approval')
   approve(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
     return this.tickets.approve(p, id, body.reason);
   }
@@ -97,6 +107,9 @@ export class SupportController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Four eyes: a lead who recorded no check rejects' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(403, 'Needs a support lead who recorded no check on this ticket (four eyes)')
+  @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
+  @ApiProblem(409, 'The ticket is not awaiting approval')
   reject(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
     return this.tickets.reject(p, id, body.reason);
   }
@@ -106,6 +119,8 @@ export class SupportController {
   @HttpCode(200)
   @ApiOperation({ summary: 'After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion)' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
+  @ApiProblem(409, 'Not approved, the cool-down is not over, the user is gone, or the user is the sole owner of an account')
   execute(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
     return this.tickets.execute(p, id);
   }

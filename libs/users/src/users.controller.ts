@@ -1,6 +1,6 @@
-import { AllowRestricted, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AcceptedDto, ChangeEmailDto, RegisterDto, TokenDto, UpdateProfileDto, UserDto } from './dto/user.dto';
@@ -32,6 +32,7 @@ export class UsersController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiOkResponse({ type: UserDto })
+  @ApiProblem(413, 'The image is larger than 2 MB')
   async avatar(@CurrentUser() principal: Principal, @Req() req: FastifyRequest): Promise<UserDto> {
     if (!req.isMultipart()) {
       throw usersError('AVATAR_INVALID', 'Send the image as multipart/form-data in the field "file".', {
@@ -61,6 +62,13 @@ export class UsersController {
   @Public()
   @Get('users/:userId/avatar')
   @ApiOperation({ summary: "A user's avatar image (stable URL; the v query parameter busts caches)" })
+  @ApiOkResponse({
+    description: 'The image, as uploaded (PNG, JPEG or WebP)',
+    content: Object.fromEntries(
+      ['image/png', 'image/jpeg', 'image/webp'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+    ),
+  })
+  @ApiProblem(404, 'No such user, or no avatar')
   async getAvatar(@Param('userId', new UuidPipe('userId')) userId: string, @Res() reply: FastifyReply) {
     const avatar = await this.users.getAvatar(userId);
     void reply
@@ -73,7 +81,7 @@ export class UsersController {
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({ summary: 'Change your email: a link goes to the new address; the old one works until it is followed' })
-  @ApiOkResponse({ type: AcceptedDto })
+  @ApiAcceptedResponse({ type: AcceptedDto })
   async changeEmail(@CurrentUser() principal: Principal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
     await this.users.requestEmailChange(principal.userId, body.newEmail, body.password);
     return { status: 'accepted', detail: 'If the address can be used, a confirmation link is on its way to it.' };
@@ -92,7 +100,8 @@ export class UsersController {
   @Post('auth/register')
   @HttpCode(202)
   @ApiOperation({ summary: 'Sign up; a verification link is emailed. The answer is the same for a taken address.' })
-  @ApiOkResponse({ type: AcceptedDto })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblem(403, 'Sign-up is turned off (REGISTRATION_ENABLED=false)')
   async register(@Body() body: RegisterDto): Promise<AcceptedDto> {
     await this.users.register(body);
     return { status: 'accepted', detail: 'Check your inbox to confirm your address, then sign in.' };

@@ -1,3 +1,4 @@
+import { SessionInfoDto } from '@latchkey/auth';
 import { PageQueryDto } from '@latchkey/core';
 import { ReauthProofDto } from '@latchkey/mfa';
 import { UserDto } from '@latchkey/users';
@@ -147,6 +148,13 @@ export class MembersQueryDto extends PageQueryDto {
   filter?: string;
 }
 
+export class MemberMfaDto {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() totp: boolean;
+  @ApiProperty() sms: boolean;
+  @ApiProperty() backupCodesRemaining: number;
+}
+
 export class MemberDto {
   @ApiProperty({ format: 'uuid', description: 'The user id (react-admin record id)' }) id: string;
   @ApiProperty({ format: 'uuid' }) userId: string;
@@ -155,12 +163,8 @@ export class MemberDto {
   @ApiProperty({ enum: AccountRole }) role: AccountRole;
   @ApiProperty() joinedAt: string;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'admin and owner only' }) lastSignInAt?: string | null;
-  @ApiPropertyOptional({ description: 'admin and owner only: totp, sms, backup codes left, or none' }) mfa?: {
-    enabled: boolean;
-    totp: boolean;
-    sms: boolean;
-    backupCodesRemaining: number;
-  };
+  @ApiPropertyOptional({ type: MemberMfaDto, description: 'admin and owner only: totp, sms, backup codes left, or none' })
+  mfa?: MemberMfaDto;
 }
 
 export class MemberPageDto {
@@ -226,7 +230,7 @@ export class AcceptedInvitationDto {
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ description: 'A new user was created' }) created: boolean;
   @ApiPropertyOptional({ description: 'Without a session: a sign-in result (authenticated or mfa_setup_required)' }) status?: string;
-  @ApiPropertyOptional() session?: { id: string; token: string; expiresAt: string };
+  @ApiPropertyOptional({ type: SessionInfoDto }) session?: SessionInfoDto;
   @ApiPropertyOptional() csrfToken?: string;
   @ApiPropertyOptional({ type: UserDto }) user?: UserDto;
 }
@@ -261,7 +265,7 @@ export class AuditEntryDto {
   @ApiProperty({ type: String, nullable: true }) actorUserId: string | null;
   @ApiProperty({ type: String, nullable: true }) subjectUserId: string | null;
   @ApiProperty({ type: String, nullable: true }) ip: string | null;
-  @ApiProperty({ type: Object }) metadata: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
 }
 
 export class AuditPageDto {

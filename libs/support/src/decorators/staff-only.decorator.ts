@@ -1,6 +1,5 @@
-import { StaffRole } from '@latchkey/core';
+import { ApiProblem, StaffRole } from '@latchkey/core';
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse } from '@nestjs/swagger';
 
 import { STAFF_ROLE_KEY, StaffGuard } from '../guards/staff.guard';
 
@@ -9,6 +8,6 @@ export const StaffOnly = (least: StaffRole) =>
   applyDecorators(
     SetMetadata(STAFF_ROLE_KEY, least),
     UseGuards(StaffGuard),
-    ApiNotFoundResponse({ description: 'The caller is not staff (or the resource does not exist)' }),
-    ...(least === 'support_lead' ? [ApiForbiddenResponse({ description: 'Needs a support lead' })] : []),
+    ApiProblem(404, 'The caller is not staff (or the resource does not exist)'),
+    ...(least === 'support_lead' ? [ApiProblem(403, 'Needs a support lead')] : []),
   );

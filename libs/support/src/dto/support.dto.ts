@@ -103,8 +103,8 @@ export class TicketCheckDto {
 }
 
 export class TicketEventDto {
-  @ApiProperty({ nullable: true, type: String }) fromState: TicketState | null;
-  @ApiProperty() toState: TicketState;
+  @ApiProperty({ nullable: true, enum: TICKET_STATES }) fromState: TicketState | null;
+  @ApiProperty({ enum: TICKET_STATES }) toState: TicketState;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) actorId: string | null;
   @ApiProperty() actorKind: string;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;

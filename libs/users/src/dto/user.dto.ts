@@ -50,7 +50,7 @@ export class UpdateProfileDto {
   @MaxLength(100)
   displayName?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'E.164, for example +14155550100; null clears it' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'E.164, for example +14155550100; null clears it' })
   @IsOptional()
   @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be in E.164 form, for example +14155550100' })
   phone?: string | null;
@@ -66,13 +66,13 @@ export class UpdateProfileDto {
   @Matches(/^[a-z]{2,3}(-[A-Z]{2})?$/, { message: 'language must be a language tag such as en or pt-BR' })
   language?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   company?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
