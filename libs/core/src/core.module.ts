@@ -7,6 +7,7 @@ import { PasswordHasher } from './crypto/password-hasher';
 import { SecretBox } from './crypto/secret-box';
 import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { Links } from './links/links';
 import { QueueModule } from './queue/queue.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsGateway } from './sms/sms-gateway';
@@ -16,7 +17,7 @@ export interface CoreOptions {
   database?: DatabaseTarget;
 }
 
-/** Settings, database, queue, rate limits, clock and crypto: what every other lib stands on. */
+/** Settings, database, queue, rate limits, clock, crypto and emailed links: what every other lib stands on. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -24,8 +25,8 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [ConfigModule.forRoot(options.config), DatabaseModule.forRoot(options.database), QueueModule, RateLimitModule],
-      providers: [Clock, PasswordHasher, SecretBox, SmsGateway],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway],
+      providers: [Clock, PasswordHasher, SecretBox, SmsGateway, Links],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links],
     };
   }
 }

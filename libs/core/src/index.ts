@@ -6,6 +6,7 @@ export * from './crypto';
 export * from './database';
 export * from './errors';
 export * from './http';
+export * from './links';
 export * from './logging';
 export * from './queue';
 export * from './rate-limit';

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, SmsGateway } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, SmsGateway } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -7,8 +7,6 @@ import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { DELIVER_JOB, DELIVERY_LEASE_MS, NOTIFICATIONS_QUEUE, queueLeaseMs } from './notifications.constants';
-import { PREFERENCES_PATH } from './notifications.service';
-
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
 
@@ -44,6 +42,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly webhooks: WebhooksService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly links: Links,
   ) {}
 
   onModuleInit() {
@@ -122,7 +121,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
         await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
         return 'delivered';
       case 'sms':
-        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.config.http.publicUrl}${PREFERENCES_PATH}`, row.id);
+        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.links.build('notification_preferences')}`, row.id);
         return 'delivered';
       case 'discord': {
         const url = row.userId ? await this.webhooks.openUrl(row.userId) : null;

@@ -5,6 +5,7 @@ import {
   AppConfig,
   Clock,
   hashToken,
+  Links,
   Page,
   Principal,
   randomToken,
@@ -80,6 +81,7 @@ export class SupportTicketsService {
     private readonly rateLimits: RateLimitStore,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
+    private readonly links: Links,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -109,7 +111,7 @@ export class SupportTicketsService {
       await this.trail(ticket, null, 'awaiting_email_confirmation', { id: null, kind: 'anonymous' }, null, m);
       if (user) {
         await this.notify(user, 'support.ticket_confirm', ticket, m, {
-          link: this.notifications.link(`/admin/#/support/confirm?token=${token}`),
+          link: this.links.build('support_confirm', token),
           validHours: this.options.confirmTtlMs / 3600_000,
         });
       }
@@ -427,7 +429,7 @@ export class SupportTicketsService {
   }
 
   private cancelLink(token: string): string {
-    return this.notifications.link(`/admin/#/support/cancel?token=${token}`);
+    return this.links.build('support_cancel', token);
   }
 
   private async notify(user: User, event: EventType, ticket: SupportTicket, m: EntityManager, data: Record<string, unknown>) {
