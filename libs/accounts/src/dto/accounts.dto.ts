@@ -1,3 +1,4 @@
+import { SessionInfoDto } from '@latchkey/auth';
 import { PageQueryDto } from '@latchkey/core';
 import { ReauthProofDto } from '@latchkey/mfa';
 import { UserDto } from '@latchkey/users';
@@ -205,8 +206,22 @@ export class InvitationPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
+/** What the page behind an invitation link shows; only the holder of the token sees it. */
+export class InvitationPreviewDto {
+  @ApiProperty({ example: 'Acme Corp' }) accountName: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Sam Admin', description: 'Null when the inviter was deleted' })
+  inviterName: string | null;
+  @ApiProperty({ enum: AccountRole }) role: AccountRole;
+  @ApiProperty({ description: 'The invited address' }) email: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty({ description: 'The address already has a user: sign in (second factor included), then accept with the session' })
+  existingUser: boolean;
+}
+
 export class AcceptInvitationDto {
-  @ApiPropertyOptional({ description: 'New user: the password to set. Existing user without a session: their password.' })
+  @ApiPropertyOptional({
+    description: 'New user only: the password to set. An existing user signs in first and accepts with the session; never a password here.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -225,8 +240,12 @@ export class AcceptedInvitationDto {
   @ApiProperty({ enum: AccountRole }) role: AccountRole;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ description: 'A new user was created' }) created: boolean;
-  @ApiPropertyOptional({ description: 'Without a session: a sign-in result (authenticated or mfa_setup_required)' }) status?: string;
-  @ApiPropertyOptional() session?: { id: string; token: string; expiresAt: string };
+  @ApiPropertyOptional({
+    enum: ['authenticated', 'mfa_setup_required'],
+    description: 'New user: the sign-in decision (mfa_setup_required when the account requires 2FA: a session restricted to enrolment)',
+  })
+  status?: string;
+  @ApiPropertyOptional({ type: SessionInfoDto }) session?: SessionInfoDto;
   @ApiPropertyOptional() csrfToken?: string;
   @ApiPropertyOptional({ type: UserDto }) user?: UserDto;
 }
