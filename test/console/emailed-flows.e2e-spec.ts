@@ -300,8 +300,9 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     expect((await pages.outcome()).text).toContain(`Request ${reference} has already ended (cancelled).`);
   }, 60_000);
 
-  it('the footer link of a mail lands on the notification preferences after the sign-in', async () => {
+  it('the footer link of a mail lands on the notification preferences after the sign-in; a security mail links the security settings', async () => {
     const user = await createUser(t, { displayName: 'Frankie Footer' });
+    await signIn(t, user.email);
     await t.http().post('/api/v1/auth/password/forgot').send({ email: user.email }).expect(202);
     const { c, mail } = await open();
     const any = await mailTo(user.email, /Reset your password/);
@@ -313,5 +314,11 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByRole('heading', { name: 'Notification preferences' }).waitFor();
     expect(c.page.url()).toBe(`${baseUrl}/admin/#/me/notifications`);
     await c.screenshot('my-account-notifications-from-mail');
+
+    // Signed in from a browser this user never used: the new-sign-in mail points at the security settings.
+    const alert = await mailTo(user.email, /New sign-in to your account/);
+    await mail.click(alert, 'your security settings');
+    await c.page.getByTestId('mfa-status').waitFor();
+    expect(c.page.url()).toBe(`${baseUrl}/admin/#/me/security`);
   }, 60_000);
 });
