@@ -216,8 +216,24 @@ describe('On the embedded defaults (no SMTP): the .eml in the outbox folder carr
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { SMTP_URL: '' } });
+    t = await createTestApp({ env: { SMTP_URL: '', LINK_RESET_PASSWORD: 'https://app.example.com/account/reset?t={token}&from=mail' } });
   });
+
+  async function outboxMail(to: string, subject: string) {
+    await t.settle();
+    const dir = t.config.mail.outboxDir;
+    const mails = await Promise.all(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.eml'))
+        .map((f) => simpleParser(fs.readFileSync(path.join(dir, f)))),
+    );
+    const mail = mails.find((m) => m.subject === subject && JSON.stringify(m.to).includes(to));
+    if (!mail) {
+      throw new Error(`No "${subject}" mail to ${to} in ${dir}`);
+    }
+    return mail;
+  }
 
   afterAll(async () => {
     await t.close();
@@ -230,17 +246,34 @@ describe('On the embedded defaults (no SMTP): the .eml in the outbox folder carr
       .post('/api/v1/auth/register')
       .send({ email, password: 'violet-anchor-tundra-42', displayName: 'Olive Outbox' })
       .expect(202);
-    await t.settle();
-    const dir = t.config.mail.outboxDir;
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml'));
-    const mails = await Promise.all(files.map(async (f) => simpleParser(fs.readFileSync(path.join(dir, f)))));
-    const mail = mails.find((m) => m.subject === 'Confirm your email address' && JSON.stringify(m.to).includes(email));
-    expect(mail).toBeDefined();
+    const mail = await outboxMail(email, 'Confirm your email address');
     const link = /http:\/\/latchkey\.test\/admin\/#\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail!.text ?? '');
     expect(link).not.toBeNull();
     expect(mail!.html).toContain(`href="${link![0].replace(/=/g, '&#x3D;')}"`);
     await t.http().post('/api/v1/auth/verify-email').send({ token: link![1] }).expect(200);
     const [row] = await t.dataSource.query('SELECT email_verified_at FROM users WHERE email = $1', [email]);
     expect(row.email_verified_at).not.toBeNull();
+  });
+
+  it("a host application's LINK_RESET_PASSWORD page is what the reset mail links, whatever Host the request named", async () => {
+    const email = uniqueEmail('hosted');
+    await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email, password: 'violet-anchor-tundra-42', displayName: 'Hal Hosted' })
+      .expect(202);
+    await t
+      .http()
+      .post('/api/v1/auth/password/forgot')
+      .set('Host', 'attacker.example')
+      .set('X-Forwarded-Host', 'attacker.example')
+      .send({ email })
+      .expect(202);
+    const mail = await outboxMail(email, 'Reset your password');
+    expect(mail.text).not.toContain('attacker.example');
+    const link = /https:\/\/app\.example\.com\/account\/reset\?t=([A-Za-z0-9_-]+)&from=mail/.exec(mail.text ?? '');
+    expect(link).not.toBeNull();
+    expect(mail.text).toContain('http://latchkey.test/admin/#/me/notifications');
+    await t.http().post('/api/v1/auth/password/reset').send({ token: link![1], newPassword: 'amber-canyon-whistle-81' }).expect(200);
   });
 });
