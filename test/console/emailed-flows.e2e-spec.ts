@@ -3,6 +3,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { CapturedMail } from '../fakes/smtp-sink';
+import { TwilioFake } from '../fakes/twilio-fake';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { TICKETS, createStaff } from '../support/support-helpers';
@@ -31,13 +32,15 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
   let chrome: ConsoleBrowser;
   let baseUrl: string;
   let c: ConsolePage | undefined;
+  let twilio: TwilioFake;
 
   beforeAll(async () => {
+    twilio = await new TwilioFake().start();
     ensureConsoleBuilt();
     chrome = await launchChromium();
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    t = await createTestApp({ env: { PUBLIC_URL: baseUrl, MFA_RESET_COOLDOWN_HOURS: '1' } });
+    t = await createTestApp({ env: { ...twilio.env(), PUBLIC_URL: baseUrl, MFA_RESET_COOLDOWN_HOURS: '1' } });
     await t.app.listen(port, '127.0.0.1');
   }, 120_000);
 
@@ -49,11 +52,22 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
   afterAll(async () => {
     await chrome?.close();
     await t?.close();
+    await twilio?.close();
   });
 
   async function open(): Promise<{ c: ConsolePage; pages: PublicPages; mail: MailView }> {
     c = await ConsolePage.open(chrome.browser, baseUrl);
     return { c, pages: new PublicPages(c), mail: new MailView(c) };
+  }
+
+  async function enrolSms(auth: Record<string, string>, phone: string): Promise<void> {
+    await t.http().post('/api/v1/me/mfa/sms/setup').set(auth).send({ phone }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/me/mfa/sms/confirm')
+      .set(auth)
+      .send({ code: twilio.codeFor(phone) })
+      .expect(200);
   }
 
   async function mailTo(email: string, subject: RegExp, after = 0): Promise<CapturedMail> {
@@ -98,7 +112,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await mail.click(verify, 'Confirm my email');
     expect(await pages.outcome()).toEqual({ severity: 'error', text: expect.stringContaining('invalid, used or expired') });
     await pages.screenshots('public-verify-email-used');
-  }, 60_000);
+  }, 120_000);
 
   it('forgot password from the sign-in page, then the reset mail sets a new password and signs everything out', async () => {
     const user = await createUser(t, { displayName: 'Riley Reset' });
@@ -133,7 +147,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await pages.screenshots('public-reset-password-used');
     await c.page.getByRole('link', { name: 'Ask for a new link' }).click();
     expect(await pages.heading()).toBe('Forgot your password?');
-  }, 60_000);
+  }, 120_000);
 
   it('a reset for a TOTP user asks for a code before the link is spent, then the sign-in asks again', async () => {
     const user = await createUser(t, { displayName: 'Toni Totp' });
@@ -158,7 +172,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByTestId('lost-device').waitFor();
     await c.enterCode(totpNow(t, secret));
     await c.waitForHeading('Welcome, Toni Totp');
-  }, 60_000);
+  }, 120_000);
 
   it('an email change started over the API is confirmed from the new address, which then signs in', async () => {
     const user = await createUser(t, { displayName: 'Casey Change' });
@@ -177,7 +191,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByLabel('Password').fill(TEST_PASSWORD);
     await c.page.getByRole('button', { name: 'Sign in' }).click();
     await c.waitForHeading('Welcome, Casey Change');
-  }, 60_000);
+  }, 120_000);
 
   it('a new person accepts an invitation to an account that requires 2FA: QR and backup codes, then a full session', async () => {
     const team = await createAccountWithTeam(t, 'Strict Journeys');
@@ -212,7 +226,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
       [email.toLowerCase()],
     );
     expect(restriction).toBeNull();
-  }, 60_000);
+  }, 120_000);
 
   it('an existing TOTP user opens the invitation, is sent through the normal sign-in (asked for the code) and accepts', async () => {
     const team = await createAccountWithTeam(t, 'Journey Partners');
@@ -243,7 +257,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await pages.screenshots('public-accept-invitation-joined');
     await pages.button('Open Journey Partners').click();
     await c.page.getByText('Journey Partners: you are viewer').waitFor();
-  }, 60_000);
+  }, 120_000);
 
   it('lost device: a ticket opened from the sign-in page, confirmed from the mail, approved by staff, cancelled from the approval mail, never executed', async () => {
     const user = await createUser(t, { displayName: 'Lee Lost' });
@@ -298,7 +312,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     expect(n).toBe(1);
     await mail.click(approved, cancelLink);
     expect((await pages.outcome()).text).toContain(`Request ${reference} has already ended (cancelled).`);
-  }, 60_000);
+  }, 120_000);
 
   it('the footer link of a mail lands on the notification preferences after the sign-in; a security mail links the security settings', async () => {
     const user = await createUser(t, { displayName: 'Frankie Footer' });
@@ -320,5 +334,35 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await mail.click(alert, 'your security settings');
     await c.page.getByTestId('mfa-status').waitFor();
     expect(c.page.url()).toBe(`${baseUrl}/admin/#/me/security`);
-  }, 60_000);
+  }, 120_000);
+
+  it('lost authenticator at the second step: a recovery code by SMS, or for a blocked country the way to a support ticket', async () => {
+    const phone = '+14155550177';
+    const user = await createUser(t, { displayName: 'Rae Recovery' });
+    const session = await signIn(t, user.email);
+    await enrolTotp(t, session.auth);
+    await enrolSms(session.auth, phone);
+    const { c, pages } = await open();
+    await c.signIn(user.email, TEST_PASSWORD);
+    await c.page.getByTestId('lost-device').waitFor();
+    await pages.button('Text me a recovery code').click();
+    await c.page.getByText(/We texted a recovery code to \+1/).waitFor();
+    await c.enterCode(twilio.codeFor(phone));
+    await c.waitForHeading('Set up two-factor authentication');
+    await c.close();
+
+    const far = await createUser(t, { displayName: 'Ngozi Far' });
+    const farSession = await signIn(t, far.email);
+    await enrolTotp(t, farSession.auth);
+    await enrolSms(farSession.auth, '+2348031234567');
+    const other = await open();
+    await other.c.signIn(far.email, TEST_PASSWORD);
+    await other.c.page.getByTestId('lost-device').waitFor();
+    await other.pages.button('Text me a recovery code').click();
+    await other.c.page.getByText(/not available for phone numbers in your country/).waitFor();
+    await other.pages.screenshots('public-sign-in-recovery-blocked');
+    await other.c.page.getByRole('link', { name: 'Open a support ticket' }).click();
+    await other.c.page.getByTestId('lost-device-help').waitFor();
+    expect(await other.pages.field('Email').inputValue()).toBe(far.email);
+  }, 120_000);
 });
