@@ -18,7 +18,6 @@ export interface AcceptResult {
   role: AccountRole;
   user: User;
   created: boolean;
-  /** A new person is signed in by the sign-in decision; an accept with a session signs no one in. */
   signIn?: LoginResult;
 }
 

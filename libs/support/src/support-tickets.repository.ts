@@ -15,7 +15,6 @@ export class SupportTicketsRepository {
     return m ?? this.dataSource.manager;
   }
 
-  /** The reference comes from the database default, so it is read back. */
   async insert(ticket: Partial<SupportTicket>, m: EntityManager): Promise<SupportTicket> {
     const saved = await m.getRepository(SupportTicket).save(m.getRepository(SupportTicket).create(ticket));
     const [row]: Array<{ reference: string }> = await m.query(`SELECT reference FROM support_tickets WHERE id = $1`, [saved.id]);

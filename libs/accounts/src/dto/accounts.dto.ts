@@ -206,7 +206,6 @@ export class InvitationPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
-/** What the page behind an invitation link shows; only the holder of the token sees it. */
 export class InvitationPreviewDto {
   @ApiProperty({ example: 'Acme Corp' }) accountName: string;
   @ApiProperty({ type: String, nullable: true, example: 'Sam Admin', description: 'Null when the inviter was deleted' })

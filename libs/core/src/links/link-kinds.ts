@@ -19,14 +19,11 @@ export const LINK_KINDS = {
 } as const satisfies Record<string, { path: string; token: boolean }>;
 
 export type LinkKind = keyof typeof LINK_KINDS;
-/** Kinds whose link carries a one-time token. */
 export type TokenLinkKind = { [K in LinkKind]: (typeof LINK_KINDS)[K]['token'] extends true ? K : never }[LinkKind];
-/** Kinds whose link is the same for everyone (footers, settings pages). */
 export type PlainLinkKind = Exclude<LinkKind, TokenLinkKind>;
 
 export const LINK_KIND_NAMES = Object.keys(LINK_KINDS) as LinkKind[];
 
-/** `reset_password` → `LINK_RESET_PASSWORD`. */
 export function linkSettingName(kind: LinkKind): string {
   return `LINK_${kind.toUpperCase()}`;
 }
