@@ -266,7 +266,9 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       });
       await t.settle();
       expect(t.mail.to(user.email).map((m) => m.subject)).toEqual(['Your password was changed']);
-      expect(twilio.lastTo('+14155550199')?.body).toBe('Latchkey: Invoice INV-1042 is ready. http://latchkey.test/admin/#/me/notifications');
+      expect(twilio.lastTo('+14155550199')?.body).toBe(
+        'Latchkey: Invoice INV-1042 is ready. http://latchkey.test/admin/#/me/notifications',
+      );
       const inbox = await t.http().get('/api/v1/me/notifications').set(s.auth).expect(200);
       expect(inbox.body.items.map((i: { event: string }) => i.event)).not.toContain('invoice.issued');
       expect(inbox.body.items.map((i: { event: string }) => i.event)).not.toContain('security.password_changed');
