@@ -231,6 +231,26 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     expect(restriction).toBeNull();
   }, 120_000);
 
+  it('a new person accepts an invitation to an account without required 2FA and lands on its dashboard, signed in', async () => {
+    const team = await createAccountWithTeam(t, 'Open Journeys');
+    const email = uniqueEmail('joiner');
+    await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/invitations`)
+      .set(team.admin.session.auth)
+      .send({ email, role: 'viewer' })
+      .expect(201);
+    const { c, pages, mail } = await open();
+    const invitation = await mailTo(email, /You are invited to join Open Journeys/);
+    await mail.click(invitation, 'Accept the invitation');
+    await pages.createAccountAndJoin('Jo Joiner', NEW_PASSWORD);
+    await c.waitForHeading('Welcome, Jo Joiner');
+    await c.page.getByText('Open Journeys: you are viewer').waitFor();
+    await mail.click(invitation, 'Accept the invitation');
+    expect((await pages.outcome()).text).toContain('This invitation was already accepted.');
+    await pages.screenshots('public-accept-invitation-used');
+  }, 120_000);
+
   it('an existing TOTP user opens the invitation, is sent through the normal sign-in (asked for the code) and accepts', async () => {
     const team = await createAccountWithTeam(t, 'Journey Partners');
     const user = await createUser(t, { displayName: 'Ezra Existing' });
