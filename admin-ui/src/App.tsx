@@ -11,6 +11,7 @@ import { dataProvider } from './dataProvider';
 import { ConsoleLayout } from './layout/layout';
 import { LoginPage } from './LoginPage';
 import { MyAccount } from './me/my-account';
+import { publicRoutes } from './public/pages';
 import { TicketList, TicketShow } from './support/tickets';
 import { StaffUserList, StaffUserShow } from './support/users';
 import { SetupRequired } from './me/setup-required';
@@ -37,9 +38,12 @@ export function App() {
       <CustomRoutes>
         <Route path="/settings" element={<AccountSettings />} />
         <Route path="/me" element={<MyAccount />} />
+        {/* /me/notifications and /me/security: the pages mails link to (public/routes.ts). */}
+        <Route path="/me/:tab" element={<MyAccount />} />
       </CustomRoutes>
       <CustomRoutes noLayout>
         <Route path={SETUP_ROUTE} element={<SetupRequired />} />
+        {publicRoutes}
       </CustomRoutes>
     </Admin>
   );

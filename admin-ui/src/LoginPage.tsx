@@ -1,21 +1,54 @@
-import { Box, Button, Card, CardContent, Checkbox, FormControlLabel, TextField, Typography } from '@mui/material';
-import { FormEvent, useState } from 'react';
+import { Alert, Box, Button, Card, CardContent, Checkbox, Divider, FormControlLabel, Stack, TextField, Typography } from '@mui/material';
+import { FormEvent, useEffect, useState } from 'react';
 import { useLogin, useNotify } from 'react-admin';
+import { Link as RouterLink, useLocation } from 'react-router-dom';
 
 import { ApiError, api } from './api';
 import { pendingChallenge } from './authProvider';
+import { PUBLIC_ROUTES } from './public/routes';
+import { PageLink, useResetAuthState } from './public/ui';
 
-/** Password, then (when asked) a TOTP, SMS or backup code, with "trust this device". */
+const METHOD_LABEL: Record<string, string> = { totp: 'Authenticator app', sms: 'Text message', backup_code: 'Backup code' };
+const METHOD_HINT: Record<string, string> = {
+  totp: 'Enter the 6-digit code from your authenticator app.',
+  sms: 'Enter the code we texted to your phone.',
+  backup_code: 'Enter one of your backup codes. Each works once.',
+};
+
+interface Arrival {
+  /** Set by react-admin (or a public page) for the page to return to after the sign-in. */
+  nextPathname?: string;
+  nextSearch?: string;
+  email?: string;
+  /** Why the sign-in is asked for (e.g. to accept an invitation). */
+  message?: string;
+}
+
+/**
+ * Password, then (when asked) a TOTP, SMS or backup code with "trust this device". The ways out
+ * of a lost password or device are here too: forgot password, the other factors, SMS recovery
+ * (not to blocked countries) and a support ticket. After the sign-in the console goes back to
+ * the page that asked for it (an invitation, the preferences page of a mail footer).
+ */
 export function LoginPage() {
   const login = useLogin();
   const notify = useNotify();
-  const [email, setEmail] = useState('');
+  const resetAuth = useResetAuthState();
+  const location = useLocation();
+  // Kept from the arrival: the first step's navigation drops the location state before the second.
+  const [arrival] = useState<Arrival>(() => (location.state as Arrival | null) ?? {});
+  const next = arrival.nextPathname ? `${arrival.nextPathname}${arrival.nextSearch ?? ''}` : undefined;
+  const [email, setEmail] = useState(arrival.email ?? '');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [method, setMethod] = useState('totp');
   const [trust, setTrust] = useState(false);
   const [challenge, setChallenge] = useState<typeof pendingChallenge>();
+  const [recovery, setRecovery] = useState<{ sent?: string; refused?: string }>({});
   const [busy, setBusy] = useState(false);
+
+  // The console may hold an old "not signed in" answer; it must ask again after this sign-in.
+  useEffect(resetAuth, [resetAuth]);
 
   const fail = (err: unknown) => notify(err instanceof ApiError ? err.message : 'Sign-in failed', { type: 'error' });
 
@@ -23,7 +56,7 @@ export function LoginPage() {
     e.preventDefault();
     setBusy(true);
     try {
-      await login({ username: email, password });
+      await login({ username: email, password }, next);
       if (pendingChallenge) {
         setChallenge(pendingChallenge);
         setMethod(pendingChallenge.methods[0] ?? 'totp');
@@ -50,11 +83,24 @@ export function LoginPage() {
     }
   };
 
+  const textRecovery = async () => {
+    setBusy(true);
+    try {
+      const sent = await api<{ phone: string }>('/auth/recovery/sms', { method: 'POST', body: { challengeId: challenge!.challengeId } });
+      setMethod('sms');
+      setRecovery({ sent: sent.phone });
+    } catch (err) {
+      setRecovery({ refused: err instanceof ApiError ? err.message : 'The recovery code could not be sent.' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submitCode = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     try {
-      await login({ challengeId: challenge!.challengeId, method, code, trustDevice: trust });
+      await login({ challengeId: challenge!.challengeId, method, code, trustDevice: trust }, next);
     } catch (err) {
       fail(err);
     } finally {
@@ -62,39 +108,89 @@ export function LoginPage() {
     }
   };
 
+  const ticket = { email };
   return (
     <Box sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
-      <Card sx={{ width: '100%', maxWidth: 400 }}>
+      <Card sx={{ width: '100%', maxWidth: 420 }}>
         <CardContent>
           <Typography variant="h5" component="h1" gutterBottom>
             Sign in to Latchkey
           </Typography>
+          {arrival.message && (
+            <Alert severity="info" sx={{ mb: 1 }}>
+              {arrival.message}
+            </Alert>
+          )}
           {!challenge ? (
-            <form onSubmit={submitPassword}>
-              <TextField label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} fullWidth margin="normal" required autoFocus />
-              <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} fullWidth margin="normal" required />
-              <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 2 }}>
-                Sign in
-              </Button>
-            </form>
-          ) : (
-            <form onSubmit={submitCode}>
-              <Typography variant="body2" sx={{ mb: 1 }}>
-                Enter a code from your {method === 'backup_code' ? 'backup codes' : method === 'sms' ? 'text message' : 'authenticator app'}.
+            <>
+              <form onSubmit={submitPassword}>
+                <TextField label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} fullWidth margin="normal" required autoFocus={!email} />
+                <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} fullWidth margin="normal" required autoFocus={Boolean(email)} />
+                <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 2 }}>
+                  Sign in
+                </Button>
+              </form>
+              <Stack direction="row" spacing={2} useFlexGap sx={{ mt: 2, flexWrap: 'wrap', justifyContent: 'space-between' }}>
+                <PageLink to={PUBLIC_ROUTES.forgotPassword} state={ticket}>
+                  Forgot password?
+                </PageLink>
+                <PageLink to={`${PUBLIC_ROUTES.supportRequest}?type=mfa_reset`} state={ticket}>
+                  Lost your device?
+                </PageLink>
+              </Stack>
+              <Typography variant="body2" sx={{ mt: 2 }}>
+                New here? <PageLink to={PUBLIC_ROUTES.signUp}>Create an account</PageLink>
               </Typography>
-              <TextField label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} fullWidth margin="normal" required autoFocus />
-              <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
-                {challenge.methods.map((m) => (
-                  <Button key={m} size="small" variant={m === method ? 'outlined' : 'text'} onClick={() => void pick(m)}>
-                    {m === 'totp' ? 'Authenticator' : m === 'sms' ? 'SMS' : 'Backup code'}
+            </>
+          ) : (
+            <>
+              <form onSubmit={submitCode}>
+                <Typography variant="body2" sx={{ mb: 1 }}>
+                  {METHOD_HINT[method] ?? METHOD_HINT.totp}
+                </Typography>
+                {recovery.sent && (
+                  <Alert severity="info" sx={{ mb: 1 }}>
+                    We texted a recovery code to {recovery.sent}. Signing in with it removes your authenticator app, so you set up a new one right after.
+                  </Alert>
+                )}
+                <TextField label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} fullWidth margin="normal" required autoFocus />
+                <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+                  {challenge.methods.map((m) => (
+                    <Button key={m} size="small" variant={m === method ? 'outlined' : 'text'} onClick={() => void pick(m)}>
+                      {METHOD_LABEL[m] ?? m}
+                    </Button>
+                  ))}
+                </Box>
+                <FormControlLabel control={<Checkbox checked={trust} onChange={(e) => setTrust(e.target.checked)} />} label="Trust this device for 30 days" />
+                <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 1 }}>
+                  Verify
+                </Button>
+              </form>
+              <Divider sx={{ my: 2 }} />
+              <Box data-testid="lost-device">
+                <Typography variant="subtitle2">Lost your device?</Typography>
+                <Typography variant="body2" sx={{ mb: 1 }}>
+                  {challenge.methods.includes('backup_code') ? 'Use one of your backup codes above, or ' : ''}
+                  {challenge.methods.includes('sms') && challenge.methods.includes('totp') ? 'have a recovery code texted to your phone, or ' : ''}
+                  ask support to check it is you and reset your two-factor authentication.
+                </Typography>
+                {recovery.refused && (
+                  <Alert severity="warning" sx={{ mb: 1 }}>
+                    {recovery.refused}
+                  </Alert>
+                )}
+                <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }}>
+                  {challenge.methods.includes('sms') && challenge.methods.includes('totp') && !recovery.refused && (
+                    <Button size="small" variant="outlined" disabled={busy} onClick={() => void textRecovery()}>
+                      Text me a recovery code
+                    </Button>
+                  )}
+                  <Button size="small" variant={recovery.refused ? 'contained' : 'text'} component={RouterLink} to={`${PUBLIC_ROUTES.supportRequest}?type=mfa_reset`} state={ticket}>
+                    Open a support ticket
                   </Button>
-                ))}
+                </Stack>
               </Box>
-              <FormControlLabel control={<Checkbox checked={trust} onChange={(e) => setTrust(e.target.checked)} />} label="Trust this device for 30 days" />
-              <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 1 }}>
-                Verify
-              </Button>
-            </form>
+            </>
           )}
         </CardContent>
       </Card>

@@ -965,6 +965,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For the invitation page: account, inviter, role, invited address, expiry, and whether that address already has a user */
+        get: operations["MeAccountsController_previewInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}/accept": {
         parameters: {
             query?: never;
@@ -974,7 +991,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join the account: with a session, with your password, or as a new user setting a password */
+        /** Join the account: with a session for the invited address, or as a new person choosing a password (signed in by the sign-in decision). An existing user without a session gets 401 SIGN_IN_REQUIRED: sign in, then accept with the session. */
         post: operations["MeAccountsController_acceptInvitation"];
         delete?: never;
         options?: never;
@@ -1017,7 +1034,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/support/tickets/{id}/cancel": {
+    "/api/v1/support/tickets/cancel/preview": {
         parameters: {
             query?: never;
             header?: never;
@@ -1026,7 +1043,24 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a ticket by the emailed link (stops a pending reset) */
+        /** What the emailed cancel link would stop (reference, type, state, when it runs); changes nothing */
+        post: operations["SupportController_previewCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support/tickets/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a ticket by the emailed link alone (stops a pending reset); 409 once it has ended */
         post: operations["SupportController_cancel"];
         delete?: never;
         options?: never;
@@ -1763,8 +1797,24 @@ export interface components {
             /** @description A current TOTP code or a backup code */
             code?: string;
         };
+        InvitationPreviewDto: {
+            /** @example Acme Corp */
+            accountName: string;
+            /**
+             * @description Null when the inviter was deleted
+             * @example Sam Admin
+             */
+            inviterName: string | null;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @description The invited address */
+            email: string;
+            expiresAt: string;
+            /** @description The address already has a user: sign in (second factor included), then accept with the session */
+            existingUser: boolean;
+        };
         AcceptInvitationDto: {
-            /** @description New user: the password to set. Existing user without a session: their password. */
+            /** @description New user only: the password to set. An existing user signs in first and accepts with the session; never a password here. */
             password?: string;
             /** @description New user: the display name */
             displayName?: string;
@@ -1778,8 +1828,11 @@ export interface components {
             userId: string;
             /** @description A new user was created */
             created: boolean;
-            /** @description Without a session: a sign-in result (authenticated or mfa_setup_required) */
-            status?: string;
+            /**
+             * @description New user: the sign-in decision (mfa_setup_required when the account requires 2FA: a session restricted to enrolment)
+             * @enum {string}
+             */
+            status?: "authenticated" | "mfa_setup_required";
             session?: components["schemas"]["SessionInfoDto"];
             csrfToken?: string;
             user?: components["schemas"]["UserDto"];
@@ -1801,9 +1854,27 @@ export interface components {
             /** @description The token from the emailed link */
             token: string;
         };
+        TicketLinkPreviewDto: {
+            /**
+             * @description The full ticket reference, as mails show it and staff search it
+             * @example SUP-000042
+             */
+            reference: string;
+            /** @enum {string} */
+            type: "mfa_reset" | "account_deletion" | "other";
+            /** @enum {string} */
+            state: "awaiting_email_confirmation" | "open" | "verifying" | "awaiting_approval" | "approved" | "executed" | "rejected" | "cancelled" | "expired";
+            /** @description An approved reset runs at this time unless cancelled */
+            executeAfter: string | null;
+        };
         TicketDto: {
             /** Format: uuid */
             id: string;
+            /**
+             * @description Full, unique reference shown in mails; staff search by it
+             * @example SUP-000042
+             */
+            reference: string;
             /** @enum {string} */
             type: "mfa_reset" | "account_deletion" | "other";
             /** @enum {string} */
@@ -1850,6 +1921,11 @@ export interface components {
         TicketDetailDto: {
             /** Format: uuid */
             id: string;
+            /**
+             * @description Full, unique reference shown in mails; staff search by it
+             * @example SUP-000042
+             */
+            reference: string;
             /** @enum {string} */
             type: "mfa_reset" | "account_deletion" | "other";
             /** @enum {string} */
@@ -6245,6 +6321,56 @@ export interface operations {
             };
         };
     };
+    MeAccountsController_previewInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreviewDto"];
+                };
+            };
+            /** @description No such resource (or not yours to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Gone: expired or already used */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     MeAccountsController_acceptInvitation: {
         parameters: {
             query?: never;
@@ -6277,7 +6403,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The invitation was sent to another address than the signed-in user */
+            /** @description The invited address has a user: sign in (SIGN_IN_REQUIRED), then accept with the session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The invitation was sent to another address, or the session must set up 2FA first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6325,6 +6460,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6519,15 +6665,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
-    SupportController_cancel: {
+    SupportController_previewCancel: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
@@ -6536,13 +6691,15 @@ export interface operations {
             };
         };
         responses: {
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TicketLinkPreviewDto"];
+                };
             };
-            /** @description Malformed body or invalid fields; errors[] names each */
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6551,7 +6708,68 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The ticket already ended */
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    SupportController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketTokenDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketLinkPreviewDto"];
+                };
+            };
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6572,6 +6790,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -132,7 +132,8 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       expect(mails).toHaveLength(1);
       expect(mails[0].text).toContain('€120.00');
       expect(mails[0].html).toContain('https://billing.example.com/i/1042');
-      expect(mails[0].text).toContain('http://latchkey.test/admin/#/my-account/notifications');
+      expect(mails[0].text).toContain('http://latchkey.test/admin/#/me/notifications');
+      expect(mails[0].html).toContain('href="http://latchkey.test/admin/#/me/notifications"');
     });
 
     it('fans out to an account’s members filtered by role', async () => {
@@ -265,7 +266,9 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       });
       await t.settle();
       expect(t.mail.to(user.email).map((m) => m.subject)).toEqual(['Your password was changed']);
-      expect(twilio.lastTo('+14155550199')?.body).toMatch(/^Latchkey: Invoice INV-1042 is ready\./);
+      expect(twilio.lastTo('+14155550199')?.body).toBe(
+        'Latchkey: Invoice INV-1042 is ready. http://latchkey.test/admin/#/me/notifications',
+      );
       const inbox = await t.http().get('/api/v1/me/notifications').set(s.auth).expect(200);
       expect(inbox.body.items.map((i: { event: string }) => i.event)).not.toContain('invoice.issued');
       expect(inbox.body.items.map((i: { event: string }) => i.event)).not.toContain('security.password_changed');

@@ -11,7 +11,8 @@ const HOUR = 3600_000;
 const PUBLIC_ROUTES = new Set([
   'POST /api/v1/support/tickets',
   'POST /api/v1/support/tickets/confirm',
-  'POST /api/v1/support/tickets/{id}/cancel',
+  'POST /api/v1/support/tickets/cancel',
+  'POST /api/v1/support/tickets/cancel/preview',
 ]);
 
 describe('Support desk security: four eyes, cool-down, cancel, confirmation, staff-only routes, no user enumeration', () => {
@@ -102,7 +103,12 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     await t.settle();
     const mail = await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject));
     const cancelToken = tokenFrom(mail);
-    await t.http().post(`${TICKETS}/${id}/cancel`).send({ token: cancelToken }).expect(204);
+    const preview = await t.http().post(`${TICKETS}/cancel/preview`).send({ token: cancelToken }).expect(200);
+    const [{ reference }] = await t.dataSource.query('SELECT reference FROM support_tickets WHERE id = $1', [id]);
+    expect(preview.body).toEqual({ reference, type: 'mfa_reset', state: 'approved', executeAfter: expect.any(String) });
+    expect(mail.text).toContain(`ticket ${reference}`);
+    const cancelled = await t.http().post(`${TICKETS}/cancel`).send({ token: cancelToken }).expect(200);
+    expect(cancelled.body).toMatchObject({ reference, state: 'cancelled' });
 
     t.clock.advance(2 * HOUR);
     const exec = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(409);
@@ -115,7 +121,7 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
         .post(`${TICKETS}/${id}/verification`)
         .set(staff.agent.auth)
         .send({ checks: [{ kind: 'account_knowledge', note: 'again' }] }),
-      t.http().post(`${TICKETS}/${id}/cancel`).send({ token: cancelToken }),
+      t.http().post(`${TICKETS}/cancel`).send({ token: cancelToken }),
     ];
     for (const res of await Promise.all(revive)) {
       expect([res.status, res.body.code]).toEqual([409, 'ILLEGAL_TRANSITION']);
@@ -195,17 +201,40 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it("a cancel token works only on its own ticket's link", async () => {
+  it('a cancel token stops only its own ticket; a wrong token changes nothing and names the field', async () => {
     const user = await createUser(t);
+    const other = await createUser(t);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent);
+    const otherId = await ticketAwaitingApproval(t, other.email, staff.agent);
     await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t.http().post(`${TICKETS}/${otherId}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
     await t.settle();
     const token = tokenFrom(await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject)));
-    const res = await t.http().post(`${TICKETS}/${randomUUID()}/cancel`).send({ token }).expect(400);
-    expect(res.body.code).toBe('INVALID_TOKEN');
-    await t.http().post(`${TICKETS}/${id}/cancel`).send({ token: 'not-a-real-token-at-all' }).expect(400);
+    for (const path of ['cancel', 'cancel/preview']) {
+      const res = await t.http().post(`${TICKETS}/${path}`).send({ token: 'not-a-real-token-at-all' }).expect(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ code: 'INVALID_TOKEN', errors: [{ field: 'token', message: 'is not valid' }] });
+      const missing = await t.http().post(`${TICKETS}/${path}`).send({}).expect(400);
+      expect(missing.body.errors[0].field).toBe('token');
+    }
+    await t.http().post(`${TICKETS}/cancel`).send({ token }).expect(200);
     const detail = await t.http().get(`${TICKETS}/${id}`).set(staff.agent.auth).expect(200);
-    expect(detail.body.state).toBe('approved');
+    expect(detail.body.state).toBe('cancelled');
+    const untouched = await t.http().get(`${TICKETS}/${otherId}`).set(staff.agent.auth).expect(200);
+    expect(untouched.body.state).toBe('approved');
+  });
+
+  it('tickets carry full, unique references in the queue, the detail and the mails', async () => {
+    const user = await createUser(t);
+    const id = await ticketAwaitingApproval(t, user.email, staff.agent);
+    const detail = await t.http().get(`${TICKETS}/${id}`).set(staff.agent.auth).expect(200);
+    expect(detail.body.reference).toMatch(/^SUP-\d{6,}$/);
+    const queue = await t.http().get(TICKETS).set(staff.agent.auth).query({ limit: 100 }).expect(200);
+    const refs = queue.body.items.map((i: { reference: string }) => i.reference);
+    expect(new Set(refs).size).toBe(refs.length);
+    expect(refs).toContain(detail.body.reference);
+    const confirmMail = t.mail.messages.find((m) => m.to.includes(user.email) && /Confirm your support request/.test(m.subject))!;
+    expect(confirmMail.subject).toContain(detail.body.reference);
   });
 
   it('a non-staff user gets 404 on every support and admin route but the requester links', async () => {

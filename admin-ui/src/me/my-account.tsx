@@ -24,6 +24,7 @@ import {
 } from '@mui/material';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { Title, useNotify, useTheme } from 'react-admin';
+import { useParams } from 'react-router-dom';
 
 import { problem } from '../accounts/settings';
 import { api } from '../api';
@@ -436,8 +437,11 @@ function Notifications() {
   );
 }
 
+const TABS = ['profile', 'security', 'notifications'];
+
 export function MyAccount() {
-  const [tab, setTab] = useState(0);
+  const { tab: linked } = useParams();
+  const [tab, setTab] = useState(Math.max(0, TABS.indexOf(linked ?? '')));
   return (
     <Box sx={{ mt: 2, maxWidth: 960 }}>
       <Title title="My account" />

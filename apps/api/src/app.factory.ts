@@ -69,7 +69,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {
-    const url = req.url.split('?')[0];
+    // A token in the path (invitation links) is logged as the route's :token, never its value.
+    const route = req.routeOptions?.url;
+    const url = route?.includes(':token') ? route : req.url.split('?')[0];
     pino.info({ requestId: req.id, method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` },

@@ -126,7 +126,7 @@ export class AccountsService {
               {
                 event: 'team.require_2fa_enabled',
                 to: { userId: u.user_id, email: u.email, name: u.display_name, locale: u.language },
-                data: { accountName: changes.name ?? before.name, link: this.notifications.link('/account/security') },
+                data: { accountName: changes.name ?? before.name },
               },
               m,
             );

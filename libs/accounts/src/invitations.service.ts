@@ -1,5 +1,5 @@
 import { AuditService } from '@latchkey/audit';
-import { Clock, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
+import { Clock, Links, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -25,6 +25,7 @@ export class InvitationsService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly clock: Clock,
+    private readonly links: Links,
   ) {}
 
   toDto(i: Invitation): InvitationDto {
@@ -92,7 +93,7 @@ export class InvitationsService {
           accountName: actor.account.name,
           inviterName: inviter?.displayName ?? 'A team member',
           role: inv.role,
-          link: this.notifications.link(`/invitations/accept?token=${encodeURIComponent(token)}`),
+          link: this.links.build('accept_invitation', token),
           expiresAt: inv.expiresAt.toUTCString(),
         },
       },

@@ -1,5 +1,5 @@
 import { SessionCookies } from '@latchkey/auth';
-import { ApiOptionalSession, ApiProblem, CurrentUser, Principal, Public } from '@latchkey/core';
+import { ApiOptionalSession, ApiProblem, ApiProblems, CurrentUser, Principal, Public, describeClient } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
 import { AccountsService } from './accounts.service';
-import { AcceptInvitationDto, AcceptedInvitationDto, DeleteMeDto, MyAccountListDto } from './dto/accounts.dto';
+import { AcceptInvitationDto, AcceptedInvitationDto, DeleteMeDto, InvitationPreviewDto, MyAccountListDto } from './dto/accounts.dto';
 
 @ApiTags('accounts')
 @Controller()
@@ -38,29 +38,43 @@ export class MeAccountsController {
   }
 
   @Public()
+  @Get('invitations/:token')
+  @ApiOperation({
+    summary: 'For the invitation page: account, inviter, role, invited address, expiry, and whether that address already has a user',
+  })
+  @ApiOkResponse({ type: InvitationPreviewDto })
+  @ApiProblems(404, 410, 429)
+  previewInvitation(@Param('token') token: string, @Req() req: FastifyRequest): Promise<InvitationPreviewDto> {
+    return this.accept.preview(token, req.ip);
+  }
+
+  @Public()
   @ApiOptionalSession()
   @Post('invitations/:token/accept')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Join the account: with a session, with your password, or as a new user setting a password' })
+  @ApiOperation({
+    summary:
+      'Join the account: with a session for the invited address, or as a new person choosing a password (signed in by the sign-in decision). ' +
+      'An existing user without a session gets 401 SIGN_IN_REQUIRED: sign in, then accept with the session.',
+  })
   @ApiOkResponse({ type: AcceptedInvitationDto })
-  @ApiProblem(403, 'The invitation was sent to another address than the signed-in user')
+  @ApiProblem(401, 'The invited address has a user: sign in (SIGN_IN_REQUIRED), then accept with the session')
+  @ApiProblem(403, 'The invitation was sent to another address, or the session must set up 2FA first')
   @ApiProblem(404, 'No such invitation')
   @ApiProblem(409, 'Already a member of this account')
   @ApiProblem(410, 'The invitation expired or was already used')
+  @ApiProblems(429)
   async acceptInvitation(
     @Param('token') token: string,
     @Body() body: AcceptInvitationDto,
     @Req() req: FastifyRequest & { principal?: Principal },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AcceptedInvitationDto> {
-    const result = await this.accept.execute(token, body ?? {}, req.principal);
+    const client = describeClient(req.ip, req.headers['user-agent']);
+    const result = await this.accept.execute(token, body ?? {}, client, req.principal);
     const base = { accountId: result.accountId, role: result.role, userId: result.user.id, created: result.created };
-    if (!result.signIn) {
-      return base;
-    }
-    const restricted = await this.accounts.needsSetup(result.user.id);
-    const signedIn = await this.accept.issueSession(result.user, req.ip, req.headers['user-agent'], restricted);
-    if (signedIn.status === 'mfa_required') {
+    const signedIn = result.signIn;
+    if (!signedIn || signedIn.status === 'mfa_required') {
       return base;
     }
     this.cookies.set(reply, signedIn.token, signedIn.csrfToken, signedIn.expiresAt);

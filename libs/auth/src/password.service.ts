@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { Clock, PasswordHasher, Principal } from '@latchkey/core';
+import { Clock, Links, PasswordHasher, Principal } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
@@ -26,6 +26,7 @@ export class PasswordService {
     private readonly throttle: LoginThrottle,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly links: Links,
   ) {}
 
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
@@ -61,7 +62,7 @@ export class PasswordService {
         {
           event: 'auth.password_reset',
           to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-          data: { link: this.notifications.link(`/admin/#/reset-password?token=${token}`) },
+          data: { link: this.links.build('reset_password', token) },
         },
         m,
       );

@@ -9,6 +9,7 @@ import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { Lifecycle } from './lifecycle/lifecycle';
 import { Metrics } from './metrics/metrics';
+import { Links } from './links/links';
 import { QueueModule } from './queue/queue.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsGateway } from './sms/sms-gateway';
@@ -18,7 +19,7 @@ export interface CoreOptions {
   database?: DatabaseTarget;
 }
 
-/** Settings, database, queue, rate limits, clock and crypto: what every other lib stands on. */
+/** Settings, database, queue, rate limits, clock, crypto and emailed links: what every other lib stands on. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -31,10 +32,11 @@ export class CoreModule {
         PasswordHasher,
         SecretBox,
         SmsGateway,
+        Links,
         Lifecycle,
         { provide: Metrics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Metrics(config.env !== 'test') },
       ],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Lifecycle, Metrics],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics],
     };
   }
 }

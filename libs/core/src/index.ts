@@ -7,6 +7,7 @@ export * from './database';
 export * from './errors';
 export * from './http';
 export * from './lifecycle';
+export * from './links';
 export * from './metrics';
 export * from './logging';
 export * from './queue';

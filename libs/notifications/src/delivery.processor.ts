@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, Metrics, SmsGateway, requestContext } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, Metrics, SmsGateway, requestContext } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -14,7 +14,6 @@ import {
   NOTIFICATIONS_QUEUE,
   queueLeaseMs,
 } from './notifications.constants';
-import { PREFERENCES_PATH } from './notifications.service';
 
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
@@ -55,6 +54,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly links: Links,
   ) {}
 
   onModuleInit() {
@@ -178,7 +178,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
         await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
         return 'delivered';
       case 'sms':
-        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.config.http.publicUrl}${PREFERENCES_PATH}`, row.id);
+        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.links.build('notification_preferences')}`, row.id);
         return 'delivered';
       case 'discord': {
         const url = row.userId ? await this.webhooks.openUrl(row.userId) : null;

@@ -1,3 +1,5 @@
+import type { TokenLinkKind } from '@latchkey/core';
+
 /**
  * The event catalogue: every event Latchkey can notify about, in one place. Templates, channel
  * defaults, the preferences page, `GET /events/catalogue` and the validation of host events
@@ -12,6 +14,8 @@
  *   their `data` (required unless `optional`), checked before anything is written.
  * - Templates: `templates/<template>.html.hbs` and `.text.hbs`, optionally overridden per
  *   language in `templates/<lang>/` (with `<template>.subject.hbs` for the subject).
+ * - `links`: the `data` fields that hold a token link, each built by the link table
+ *   (`Links.build(kind, token)`); links without a token are `{{links.<kind>}}` in any template.
  */
 export type Channel = 'email' | 'sms' | 'in_app' | 'discord';
 export const CHANNELS: readonly Channel[] = ['email', 'sms', 'in_app', 'discord'];
@@ -37,6 +41,7 @@ export interface EventDefinition {
   /** The host application may publish this event through POST /api/v1/events. */
   hostPublishable?: boolean;
   data?: Readonly<Record<string, EventDataField>>;
+  links?: Readonly<Record<string, TokenLinkKind>>;
 }
 
 const ALL: readonly Channel[] = ['email', 'in_app', 'sms', 'discord'];
@@ -51,6 +56,7 @@ export const EVENT_CATALOGUE = {
     description: 'Link to confirm the address of a new account',
     channels: ['email'],
     mandatoryEmail: true,
+    links: { link: 'verify_email' },
   },
   'auth.password_reset': {
     category: 'transactional',
@@ -59,6 +65,7 @@ export const EVENT_CATALOGUE = {
     description: 'Password reset link',
     channels: ['email'],
     mandatoryEmail: true,
+    links: { link: 'reset_password' },
   },
   'auth.email_change_confirm': {
     category: 'transactional',
@@ -67,6 +74,7 @@ export const EVENT_CATALOGUE = {
     description: 'Link sent to a new address to confirm an email change',
     channels: ['email'],
     mandatoryEmail: true,
+    links: { link: 'confirm_email_change' },
   },
   'security.email_changed': {
     category: 'security',
@@ -163,6 +171,7 @@ export const EVENT_CATALOGUE = {
     description: 'Someone asked the support desk to remove your second factors (lost device)',
     ...SECURITY,
     mandatoryEmail: true,
+    links: { cancelLink: 'support_cancel' },
   },
   'security.mfa_reset_approved': {
     category: 'security',
@@ -171,6 +180,7 @@ export const EVENT_CATALOGUE = {
     description: 'Support approved a reset; it runs after a cool-down during which you can cancel',
     channels: ALL,
     mandatoryEmail: true,
+    links: { cancelLink: 'support_cancel' },
   },
   'security.mfa_reset_executed': {
     category: 'security',
@@ -265,6 +275,7 @@ export const EVENT_CATALOGUE = {
     description: 'An invitation to join an account, with a link valid 7 days',
     channels: ['email'],
     mandatoryEmail: true,
+    links: { link: 'accept_invitation' },
   },
   'team.role_changed': {
     category: 'team',
@@ -305,6 +316,7 @@ export const EVENT_CATALOGUE = {
     description: 'Link that confirms a support request came from the address on file',
     channels: ['email'],
     mandatoryEmail: true,
+    links: { link: 'support_confirm' },
   },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -29,9 +29,6 @@ export interface NotifyResult {
   channels: Channel[];
 }
 
-/** The link in every message to the preferences page of the console. */
-export const PREFERENCES_PATH = '/admin/#/my-account/notifications';
-
 /**
  * Producer side only: writes outbox rows (and in-app inbox entries) in the caller's
  * transaction, so a notification exists exactly when the change it describes committed. The
@@ -108,11 +105,6 @@ export class NotificationsService {
       await manager.getRepository(NotificationOutbox).createQueryBuilder().insert().values(rows).orIgnore().execute();
     }
     return { channels: sent };
-  }
-
-  /** Link builder for emails: always from PUBLIC_URL, never from a request's Host header. */
-  link(pathAndQuery: string): string {
-    return `${this.config.http.publicUrl}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`;
   }
 
   private async recipientState(userId: string, event: string, m: EntityManager) {

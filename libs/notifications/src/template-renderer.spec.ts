@@ -1,3 +1,5 @@
+import { Links, loadConfig } from '@latchkey/core';
+
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { TemplateRenderer } from './template-renderer';
 
@@ -43,7 +45,7 @@ const SAMPLE: Record<string, unknown> = {
 };
 
 describe('TemplateRenderer', () => {
-  const sut = new TemplateRenderer();
+  const sut = new TemplateRenderer(new Links(loadConfig({ PUBLIC_URL: 'https://latchkey.example.com' })));
   const events = Object.entries(EVENT_CATALOGUE) as Array<[EventType, EventDefinition]>;
 
   it('has a template pair for every catalogue event', () => {
@@ -57,8 +59,8 @@ describe('TemplateRenderer', () => {
     const message = sut.render(def.template, def.subject, { ...SAMPLE, locale: 'en' });
     expect(message.subject).not.toMatch(/\{\{|^\s*$/);
     expect(message.html).toMatch(/^<!doctype html>/);
-    expect(message.html).toContain('https://latchkey.example.com/admin/#/my-account/notifications');
-    expect(message.text).toContain('https://latchkey.example.com/admin/#/my-account/notifications');
+    expect(message.html).toContain('https://latchkey.example.com/admin/#/me/notifications');
+    expect(message.text).toContain('https://latchkey.example.com/admin/#/me/notifications');
     expect(message.html).not.toContain('<script>');
     expect(message).toMatchSnapshot();
   });

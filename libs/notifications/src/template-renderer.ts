@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { Links } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 
@@ -34,6 +35,8 @@ export class TemplateRenderer {
   private readonly hbs = Handlebars.create();
   private readonly cache = new Map<string, Handlebars.TemplateDelegate | null>();
 
+  constructor(private readonly links: Links) {}
+
   private compile(file: string, locales: string[], noEscape = false): Handlebars.TemplateDelegate {
     for (const candidate of [...locales.map((l) => path.join(l, file)), file]) {
       const tpl = this.load(candidate, noEscape);
@@ -55,7 +58,9 @@ export class TemplateRenderer {
     return tpl;
   }
 
-  render(template: string, subject: string, context: Record<string, unknown>): RenderedMessage {
+  /** Every template also gets `links`, the link table's links without a token (`{{links.security_settings}}`). */
+  render(template: string, subject: string, data: Record<string, unknown>): RenderedMessage {
+    const context: Record<string, unknown> = { ...data, links: this.links.plain() };
     const locales = localeChain(typeof context.locale === 'string' ? context.locale : undefined);
     const localizedSubject = locales.map((l) => this.load(path.join(l, `${template}.subject.hbs`), true)).find(Boolean);
     const renderedSubject = (localizedSubject ?? this.hbs.compile(subject, { noEscape: true }))(context)

@@ -16,7 +16,9 @@ export class SupportTicketsRepository {
   }
 
   async insert(ticket: Partial<SupportTicket>, m: EntityManager): Promise<SupportTicket> {
-    return m.getRepository(SupportTicket).save(m.getRepository(SupportTicket).create(ticket));
+    const saved = await m.getRepository(SupportTicket).save(m.getRepository(SupportTicket).create(ticket));
+    const [row]: Array<{ reference: string }> = await m.query(`SELECT reference FROM support_tickets WHERE id = $1`, [saved.id]);
+    return Object.assign(saved, { reference: row.reference });
   }
 
   async update(id: string, patch: Partial<SupportTicket>, m: EntityManager): Promise<void> {

@@ -5,6 +5,7 @@ import {
   AppConfig,
   Clock,
   hashToken,
+  Links,
   Page,
   Principal,
   randomToken,
@@ -21,7 +22,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { OpenTicketDto, TicketDetailDto, TicketDto, TicketQueryDto } from './dto/support.dto';
+import { OpenTicketDto, TicketDetailDto, TicketDto, TicketLinkPreviewDto, TicketQueryDto } from './dto/support.dto';
 import { CheckKind, SupportTicket } from './entities';
 import { SUPPORT_OPTIONS, SupportAuditAction, SupportOptions } from './support.constants';
 import { invalidToken, supportError, ticketNotFound } from './support.exception';
@@ -36,13 +37,10 @@ export interface Actor {
 const staff = (p: Principal): Actor => ({ id: p.userId, kind: 'staff' });
 const CANCEL_CONTEXT = 'support-ticket-cancel';
 
-export function ticketRef(id: string): string {
-  return `SUP-${id.slice(0, 8).toUpperCase()}`;
-}
-
 export function toTicketDto(t: SupportTicket): TicketDto {
   return {
     id: t.id,
+    reference: t.reference,
     type: t.type,
     state: t.state,
     email: t.email,
@@ -57,6 +55,10 @@ export function toTicketDto(t: SupportTicket): TicketDto {
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };
+}
+
+function toLinkPreview(t: SupportTicket): TicketLinkPreviewDto {
+  return { reference: t.reference, type: t.type, state: t.state, executeAfter: t.executeAfter?.toISOString() ?? null };
 }
 
 /**
@@ -80,6 +82,7 @@ export class SupportTicketsService {
     private readonly rateLimits: RateLimitStore,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
+    private readonly links: Links,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -109,14 +112,15 @@ export class SupportTicketsService {
       await this.trail(ticket, null, 'awaiting_email_confirmation', { id: null, kind: 'anonymous' }, null, m);
       if (user) {
         await this.notify(user, 'support.ticket_confirm', ticket, m, {
-          link: this.notifications.link(`/admin/#/support/confirm?token=${token}`),
+          link: this.links.build('support_confirm', token),
           validHours: this.options.confirmTtlMs / 3600_000,
         });
       }
     });
   }
 
-  async confirm(token: string): Promise<void> {
+  async confirm(token: string, ip: string | undefined): Promise<void> {
+    await this.throttle(`support:link:ip:${ip ?? 'unknown'}`, this.options.linkPerIpLimit);
     const expired = await this.dataSource.transaction(async (m) => {
       const ticket = await this.tickets.findByConfirmHash(hashToken(token), m);
       if (!ticket || !ticket.userId) {
@@ -160,11 +164,22 @@ export class SupportTicketsService {
     }
   }
 
-  /** By the emailed link: stops the ticket wherever it is, unless it already ended. */
-  async cancel(id: string, token: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+  /** What the emailed cancel link would stop: the token alone identifies the ticket. */
+  async previewCancel(token: string, ip: string | undefined): Promise<TicketLinkPreviewDto> {
+    await this.throttle(`support:link:ip:${ip ?? 'unknown'}`, this.options.linkPerIpLimit);
+    const ticket = await this.dataSource.transaction((m) => this.tickets.findByCancelHash(hashToken(token), m));
+    if (!ticket) {
+      throw invalidToken();
+    }
+    return toLinkPreview(ticket);
+  }
+
+  /** By the emailed link: stops the ticket wherever it is, unless it already ended (409). */
+  async cancel(token: string, ip: string | undefined): Promise<TicketLinkPreviewDto> {
+    await this.throttle(`support:link:ip:${ip ?? 'unknown'}`, this.options.linkPerIpLimit);
+    return this.dataSource.transaction(async (m) => {
       const ticket = await this.tickets.findByCancelHash(hashToken(token), m);
-      if (!ticket || ticket.id !== id) {
+      if (!ticket) {
         throw invalidToken();
       }
       await this.transition(
@@ -178,6 +193,7 @@ export class SupportTicketsService {
       if (user && ticket.type === 'mfa_reset') {
         await this.notify(user, 'security.mfa_reset_cancelled', ticket, m, { by: 'you' });
       }
+      return toLinkPreview(ticket);
     });
   }
 
@@ -318,8 +334,7 @@ export class SupportTicketsService {
   // --- Internals ----------------------------------------------------------------------------
 
   private async resetMfa(p: Principal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
-    const ref = ticketRef(ticket.id);
-    await this.mfa.wipe(user, `support ticket ${ref}`, null, m);
+    await this.mfa.wipe(user, `support ticket ${ticket.reference}`, null, m);
     await this.sessions.revokeAll(user.id, { reason: 'support_mfa_reset', actorUserId: p.userId, actorKind: 'staff' }, m);
     await this.audit.record(
       {
@@ -427,7 +442,7 @@ export class SupportTicketsService {
   }
 
   private cancelLink(token: string): string {
-    return this.notifications.link(`/admin/#/support/cancel?token=${token}`);
+    return this.links.build('support_cancel', token);
   }
 
   private async notify(user: User, event: EventType, ticket: SupportTicket, m: EntityManager, data: Record<string, unknown>) {
@@ -435,7 +450,7 @@ export class SupportTicketsService {
       {
         event,
         to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-        data: { ticket: ticketRef(ticket.id), when: this.clock.now().toUTCString(), ...data },
+        data: { ticket: ticket.reference, when: this.clock.now().toUTCString(), ...data },
       },
       m,
     );

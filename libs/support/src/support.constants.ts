@@ -8,6 +8,8 @@ export interface SupportOptions {
   /** Tickets opened per IP and per email within the window. */
   perIpLimit: number;
   perEmailLimit: number;
+  /** Uses of emailed ticket links (confirm, cancel and its preview) per IP within the window. */
+  linkPerIpLimit: number;
   limitWindowMs: number;
 }
 
@@ -16,6 +18,7 @@ export const DEFAULT_SUPPORT_OPTIONS: SupportOptions = {
   confirmTtlMs: 24 * 3600_000,
   perIpLimit: 10,
   perEmailLimit: 3,
+  linkPerIpLimit: 30,
   limitWindowMs: 3600_000,
 };
 

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import {
   ReasonDto,
   RecordChecksDto,
   TicketDetailDto,
+  TicketLinkPreviewDto,
   TicketPageDto,
   TicketQueryDto,
   TicketReceivedDto,
@@ -44,18 +45,29 @@ export class SupportController {
   @ApiNoContentResponse()
   @ApiProblem(409, 'The ticket is no longer waiting for confirmation')
   @ApiProblem(410, 'The link expired: open a new ticket')
-  async confirm(@Body() body: TicketTokenDto): Promise<void> {
-    await this.tickets.confirm(body.token);
+  @ApiProblems(429)
+  async confirm(@Body() body: TicketTokenDto, @Req() req: FastifyRequest): Promise<void> {
+    await this.tickets.confirm(body.token, req.ip);
   }
 
-  @Post(':id/cancel')
+  @Post('cancel/preview')
   @Public()
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Cancel a ticket by the emailed link (stops a pending reset)' })
-  @ApiNoContentResponse()
-  @ApiProblem(409, 'The ticket already ended')
-  async cancel(@Param('id', new UuidPipe('id')) id: string, @Body() body: TicketTokenDto): Promise<void> {
-    await this.tickets.cancel(id, body.token);
+  @HttpCode(200)
+  @ApiOperation({ summary: 'What the emailed cancel link would stop (reference, type, state, when it runs); changes nothing' })
+  @ApiOkResponse({ type: TicketLinkPreviewDto })
+  @ApiProblems(400, 429)
+  previewCancel(@Body() body: TicketTokenDto, @Req() req: FastifyRequest): Promise<TicketLinkPreviewDto> {
+    return this.tickets.previewCancel(body.token, req.ip);
+  }
+
+  @Post('cancel')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a ticket by the emailed link alone (stops a pending reset); 409 once it has ended' })
+  @ApiOkResponse({ type: TicketLinkPreviewDto })
+  @ApiProblems(400, 409, 429)
+  cancel(@Body() body: TicketTokenDto, @Req() req: FastifyRequest): Promise<TicketLinkPreviewDto> {
+    return this.tickets.cancel(body.token, req.ip);
   }
 
   @Get()

@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ChangeFeed, Clock, PasswordHasher } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, ChangeFeed, Clock, Links, PasswordHasher } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -35,6 +35,7 @@ export class UsersService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly feed: ChangeFeed,
+    private readonly links: Links,
   ) {
     this.feed.subscribe((event) => {
       this.generation++;
@@ -146,7 +147,7 @@ export class UsersService {
       {
         event: 'auth.verify_email',
         to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-        data: { link: this.notifications.link(`/admin/#/verify-email?token=${token}`), validHours: VERIFY_TTL_MS / 3600_000 },
+        data: { link: this.links.build('verify_email', token), validHours: VERIFY_TTL_MS / 3600_000 },
       },
       manager,
     );
@@ -258,7 +259,7 @@ export class UsersService {
           {
             event: 'auth.email_change_confirm',
             to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
-            data: { newEmail, link: this.notifications.link(`/admin/#/confirm-email?token=${token}`) },
+            data: { newEmail, link: this.links.build('confirm_email_change', token) },
           },
           m,
         );

@@ -209,8 +209,21 @@ export class InvitationPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
+export class InvitationPreviewDto {
+  @ApiProperty({ example: 'Acme Corp' }) accountName: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Sam Admin', description: 'Null when the inviter was deleted' })
+  inviterName: string | null;
+  @ApiProperty({ enum: AccountRole }) role: AccountRole;
+  @ApiProperty({ description: 'The invited address' }) email: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty({ description: 'The address already has a user: sign in (second factor included), then accept with the session' })
+  existingUser: boolean;
+}
+
 export class AcceptInvitationDto {
-  @ApiPropertyOptional({ description: 'New user: the password to set. Existing user without a session: their password.' })
+  @ApiPropertyOptional({
+    description: 'New user only: the password to set. An existing user signs in first and accepts with the session; never a password here.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -229,7 +242,11 @@ export class AcceptedInvitationDto {
   @ApiProperty({ enum: AccountRole }) role: AccountRole;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ description: 'A new user was created' }) created: boolean;
-  @ApiPropertyOptional({ description: 'Without a session: a sign-in result (authenticated or mfa_setup_required)' }) status?: string;
+  @ApiPropertyOptional({
+    enum: ['authenticated', 'mfa_setup_required'],
+    description: 'New user: the sign-in decision (mfa_setup_required when the account requires 2FA: a session restricted to enrolment)',
+  })
+  status?: string;
   @ApiPropertyOptional({ type: SessionInfoDto }) session?: SessionInfoDto;
   @ApiPropertyOptional() csrfToken?: string;
   @ApiPropertyOptional({ type: UserDto }) user?: UserDto;

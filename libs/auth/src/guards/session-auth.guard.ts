@@ -20,6 +20,11 @@ export function presentedToken(req: FastifyRequest): { token: string; via: Princ
   return cookie ? { token: cookie, via: 'cookie' } : undefined;
 }
 
+function csrfMatches(req: FastifyRequest, sessionToken: string): boolean {
+  const sent = req.headers[CSRF_HEADER];
+  return typeof sent === 'string' && constantTimeEqual(sent, csrfTokenFor(sessionToken));
+}
+
 /**
  * The global guard: deny by default, @Public() opts out. Cookie-authenticated writes must
  * carry the CSRF token; a restricted session reaches only routes marked @AllowRestricted().
@@ -52,15 +57,16 @@ export class SessionAuthGuard implements CanActivate {
       }
       throw authError('SESSION_INVALID', 'Your session has ended. Sign in again.');
     }
+    const csrfOk = presented.via !== 'cookie' || SAFE_METHODS.has(req.method) || csrfMatches(req, presented.token);
     if (isPublic) {
-      req.principal = principal;
+      // A public write (invitation accept) acts for the cookie's session only with the CSRF token; otherwise it is anonymous.
+      if (csrfOk) {
+        req.principal = principal;
+      }
       return true;
     }
-    if (presented.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
-      const sent = req.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !constantTimeEqual(sent, csrfTokenFor(presented.token))) {
-        throw authError('CSRF_TOKEN_INVALID', 'Send the X-CSRF-Token header from the lk_csrf cookie with cookie-authenticated writes.');
-      }
+    if (!csrfOk) {
+      throw authError('CSRF_TOKEN_INVALID', 'Send the X-CSRF-Token header from the lk_csrf cookie with cookie-authenticated writes.');
     }
     if (principal.restriction && !this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED, targets)) {
       throw principal.restriction === 'mfa_recovery'

@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+import { LinkKind, resolveLinkTemplates } from '../links/link-kinds';
+
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
 const toNum = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -65,6 +67,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toNum) @IsInt() @Min(2) @Max(500) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(24) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
+  // LINK_<KIND> (one per emailed link kind, links/link-kinds.ts) are checked by resolveLinkTemplates.
 }
 
 export class ConfigValidationError extends Error {
@@ -109,6 +112,8 @@ export interface AppConfig {
   /** Delivery retries; discordApiBase re-targets Discord webhooks and is honoured only when NODE_ENV=test. */
   notifications: { maxAttempts: number; backoffMs: number; discordApiBase?: string };
   logLevel: string;
+  /** URL template of every emailed link kind: LINK_<KIND>, else PUBLIC_URL + the console page. */
+  links: Record<LinkKind, string>;
 }
 
 const DEFAULT_DATA_DIR = './.data';
@@ -138,6 +143,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('PUBLIC_URL: a localhost URL is a development default, refused in production');
     }
   }
+  const port = parsed.PORT ?? 3000;
+  const publicUrl = (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const links = resolveLinkTemplates(env, publicUrl, problems, nodeEnv === 'production');
   const twilioSet = [parsed.TWILIO_ACCOUNT_SID, parsed.TWILIO_AUTH_TOKEN, parsed.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three or none');
@@ -145,8 +153,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }
-  const port = parsed.PORT ?? 3000;
-  const publicUrl = (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const dataDir = parsed.DATA_DIR ?? DEFAULT_DATA_DIR;
   return {
     env: nodeEnv,
@@ -198,5 +204,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       discordApiBase: nodeEnv === 'test' ? parsed.DISCORD_API_BASE : undefined,
     },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    links,
   };
 }

@@ -42,6 +42,15 @@ export class TicketReceivedDto {
   @ApiProperty() message: string;
 }
 
+/** What the holder of a ticket's emailed link may see: enough to know what they confirm or cancel. */
+export class TicketLinkPreviewDto {
+  @ApiProperty({ example: 'SUP-000042', description: 'The full ticket reference, as mails show it and staff search it' }) reference: string;
+  @ApiProperty({ enum: TICKET_TYPES }) type: TicketType;
+  @ApiProperty({ enum: TICKET_STATES }) state: TicketState;
+  @ApiProperty({ nullable: true, type: String, description: 'An approved reset runs at this time unless cancelled' })
+  executeAfter: string | null;
+}
+
 export class TicketTokenDto {
   @ApiProperty({ description: 'The token from the emailed link' })
   @IsString()
@@ -114,6 +123,7 @@ export class TicketEventDto {
 
 export class TicketDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'SUP-000042', description: 'Full, unique reference shown in mails; staff search by it' }) reference: string;
   @ApiProperty({ enum: TICKET_TYPES }) type: TicketType;
   @ApiProperty({ enum: TICKET_STATES }) state: TicketState;
   @ApiProperty() email: string;

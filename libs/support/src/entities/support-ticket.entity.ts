@@ -8,6 +8,8 @@ export const TICKET_TYPES: readonly TicketType[] = ['mfa_reset', 'account_deleti
 @Entity('support_tickets')
 export class SupportTicket {
   @PrimaryGeneratedColumn('uuid') id: string;
+  /** SUP-000042: numbered by the database on insert; what mails show and staff search. */
+  @Column({ type: 'text', insert: false, update: false }) reference: string;
   @Column({ type: 'text' }) type: TicketType;
   @Column({ type: 'text' }) email: string;
   @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId: string | null;

@@ -5,6 +5,7 @@ import { Mfa1763900000200 } from './1763900000200-Mfa';
 import { Accounts1763900000300 } from './1763900000300-Accounts';
 import { NotificationCenter1763900000400 } from './1763900000400-NotificationCenter';
 import { Support1763900000500 } from './1763900000500-Support';
+import { SupportTicketReference1763900000610 } from './1763900000610-SupportTicketReference';
 import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
@@ -16,5 +17,6 @@ export const migrations = [
   Accounts1763900000300,
   NotificationCenter1763900000400,
   Support1763900000500,
+  SupportTicketReference1763900000610,
   OutboxRequestId1763900002000,
 ];

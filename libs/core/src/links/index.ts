@@ -1,0 +1,2 @@
+export * from './link-kinds';
+export * from './links';
