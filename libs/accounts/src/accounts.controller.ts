@@ -1,6 +1,7 @@
-import { CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblems, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { AcceptedDto } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AccountAuditService } from './account-audit.service';
@@ -130,6 +131,24 @@ export class AccountsController {
     @Param('userId', new UuidPipe('userId')) userId: string,
   ): Promise<void> {
     await this.members.remove(p, ms, userId);
+  }
+
+  @Post(':accountId/members/:userId/password-reset')
+  @AccountRoles(AccountRole.Admin)
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Email the member a password-reset link, the same mail as "forgot password" (only an owner for an owner); 3 an hour per member',
+  })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblems(400, 401, 403, 404, 429)
+  async sendPasswordReset(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('userId', new UuidPipe('userId')) userId: string,
+  ): Promise<AcceptedDto> {
+    await this.members.sendPasswordReset(p, ms, userId);
+    return { status: 'accepted', detail: 'A password-reset link is on its way to the member. It works for 1 hour.' };
   }
 
   @Post(':accountId/transfer-ownership')

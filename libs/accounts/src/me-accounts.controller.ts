@@ -1,5 +1,5 @@
 import { SessionCookies } from '@latchkey/auth';
-import { CurrentUser, Principal, Public } from '@latchkey/core';
+import { ApiProblems, CurrentUser, Principal, Public } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -28,8 +28,12 @@ export class MeAccountsController {
 
   @Delete('me')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete your user (reauth); refused while you are the sole owner of an account with other members' })
+  @ApiOperation({
+    summary:
+      'Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you',
+  })
   @ApiNoContentResponse()
+  @ApiProblems(400, 401, 403, 409)
   async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<void> {
     await this.accounts.deleteMe(p, body ?? {});
   }
