@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 
 import { PNG } from 'pngjs';
@@ -194,6 +195,30 @@ describe('Console self-service, owner and support journeys (Chromium against the
     expect(n).toBe(0);
   });
 
+  it('Discord is linked by its webhook, shown by its id only, and unlinked', async () => {
+    const user = await createUser(t, { displayName: 'Dee Discord' });
+    const c = await signedIn(user.email);
+    const me = new MyAccountPage(c);
+    await me.open('notifications');
+    const discord = me.section('discord');
+    await discord.getByLabel('Discord webhook URL').fill('https://discord.com/not-a-webhook');
+    await discord.getByRole('button', { name: 'Link Discord' }).click();
+    await discord.getByText('That is not a Discord webhook URL.').waitFor();
+    const token = randomBytes(30).toString('base64url');
+    await discord.getByLabel('Discord webhook URL').fill(`https://discord.com/api/webhooks/123456789012345678/${token}`);
+    await discord.getByRole('button', { name: 'Link Discord' }).click();
+    const linked = c.page.getByTestId('discord-linked');
+    await linked.waitFor();
+    expect(await linked.innerText()).toContain('webhook 123456789012345678');
+    expect(await c.page.content()).not.toContain(token);
+    await screenshotBoth(c, 'my-account-notifications');
+    await linked.getByRole('button', { name: 'Unlink Discord' }).click();
+    await me.confirmDialog();
+    await discord.getByLabel('Discord webhook URL').waitFor();
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM notification_webhooks WHERE user_id = $1`, [user.id]);
+    expect(n).toBe(0);
+  });
+
   it('trusted devices show when they were last used; "forget all" brings the code step back', async () => {
     const user = await createUser(t, { displayName: 'Tru Device' });
     const session = await signIn(t, user.email);
@@ -223,6 +248,54 @@ describe('Console self-service, owner and support journeys (Chromium against the
 
     await c.signIn(user.email, TEST_PASSWORD);
     await c.page.getByLabel('Code').waitFor();
+  });
+
+  it('backup codes can be downloaded and printed alone; resetting 2FA takes the password and a code', async () => {
+    const user = await createUser(t, { displayName: 'Bea Backup' });
+    const session = await signIn(t, user.email);
+    const { secret } = await enrolTotp(t, session.auth);
+    const c = await signedIn(user.email, TEST_PASSWORD, secret);
+    const me = new MyAccountPage(c);
+    await me.open('security');
+
+    t.clock.advance(30_000);
+    await c.page.getByRole('button', { name: 'Regenerate backup codes' }).click();
+    const dialog = c.page.getByRole('dialog');
+    await dialog.getByLabel('Password').fill(TEST_PASSWORD);
+    await dialog.getByLabel('Code').fill(totpNow(t, secret));
+    await dialog.getByRole('button', { name: 'Regenerate' }).click();
+    const codes = (await c.page.getByTestId('backup-codes').innerText()).split(/\s+/).filter(Boolean);
+    expect(codes).toHaveLength(10);
+    await screenshotBoth(c, 'my-account-backup-codes');
+
+    const [download] = await Promise.all([
+      c.page.waitForEvent('download'),
+      c.page.getByRole('button', { name: 'Download as .txt' }).click(),
+    ]);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    for (const code of codes) {
+      expect(text).toContain(code);
+    }
+
+    // What the printer gets: the codes visible, the rest of the page hidden.
+    await c.page.evaluate(`window.print = () => {
+      const vis = (el) => (el ? getComputedStyle(el).visibility : 'missing');
+      window.__printed = { codes: vis(document.querySelector('[data-testid="backup-codes"]')), rest: vis(document.getElementById('trusted-devices')) };
+    }`);
+    await c.page.emulateMedia({ media: 'print' });
+    await c.page.getByRole('button', { name: 'Print' }).click();
+    expect(await c.page.evaluate('window.__printed')).toEqual({ codes: 'visible', rest: 'hidden' });
+    await c.page.emulateMedia({ media: 'screen' });
+
+    t.clock.advance(30_000);
+    await c.page.getByRole('button', { name: 'Reset two-factor authentication' }).click();
+    await dialog.getByLabel('Password').fill(TEST_PASSWORD);
+    await dialog.getByRole('button', { name: 'Reset 2FA' }).click();
+    await dialog.getByText(/code.*is required|required because two-factor/i).waitFor();
+    await dialog.getByLabel('Code').fill(totpNow(t, secret));
+    await dialog.getByRole('button', { name: 'Reset 2FA' }).click();
+    await c.page.getByTestId('mfa-status').getByText('2FA is off').waitFor();
+    expect((await t.http().get('/api/v1/me/mfa').set(session.auth).expect(200)).body).toMatchObject({ enabled: false, totp: false });
   });
 
   it('deleting my account is refused while I am the sole owner, then allowed once ownership moved', async () => {
