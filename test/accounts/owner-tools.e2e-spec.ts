@@ -148,4 +148,27 @@ describe('Owner and support tools: assisted password reset, audit entries with n
       .expect(204);
     await t.http().get('/api/v1/me').set(s.auth).expect(401);
   });
+
+  it('the OpenAPI document describes the new routes with their real statuses and problem answers', async () => {
+    const doc = (await t.http().get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
+    expect(statuses('/api/v1/accounts/{accountId}/members/{userId}/password-reset', 'post')).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+    ]);
+    expect(statuses('/api/v1/admin/users/{id}/password-reset', 'post')).toEqual(['202', '400', '401', '403', '404', '429']);
+    expect(statuses('/api/v1/me/email/pending', 'get')).toEqual(['200', '401', '403']);
+    expect(statuses('/api/v1/me/email/pending', 'delete')).toEqual(['204', '401', '403', '404']);
+    expect(statuses('/api/v1/me/email/pending/resend', 'post')).toEqual(['202', '401', '403', '404', '429']);
+    expect(statuses('/api/v1/me', 'delete')).toEqual(['204', '400', '401', '403', '409']);
+    const resend = doc.paths['/api/v1/me/email/pending/resend']!.post!.responses;
+    expect(Object.keys(resend['429']!.content ?? {})).toEqual(['application/problem+json']);
+    expect(JSON.stringify(doc.paths['/api/v1/support/tickets']!.get)).toContain('"name":"q"');
+  });
 });

@@ -166,8 +166,9 @@ export class AccountsController {
 
   @Get(':accountId/audit-log')
   @AccountRoles(AccountRole.Admin)
-  @ApiOperation({ summary: "The account's audit log, newest first; filter by action, actor and time" })
+  @ApiOperation({ summary: "The account's audit log, newest first, naming actor and subject; filter by action, actor and time" })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiProblems(400, 401, 403, 404)
   audit(@CurrentMembership() ms: ActiveMembership, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
     return this.auditLog.list(ms.accountId, q);
   }

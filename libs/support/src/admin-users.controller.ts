@@ -39,7 +39,7 @@ export class AdminUsersController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Email the user a password-reset link, the same mail as "forgot password"; 3 an hour per user' })
   @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiProblems(400, 401, 404, 429)
+  @ApiProblems(400, 401, 403, 404, 429)
   async sendPasswordReset(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<AcceptedDto> {
     await this.users.sendPasswordReset(p, id);
     return { status: 'accepted', detail: 'A password-reset link is on its way to the user. It works for 1 hour.' };

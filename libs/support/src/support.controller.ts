@@ -1,4 +1,4 @@
-import { CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { ApiProblems, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -56,16 +56,18 @@ export class SupportController {
 
   @Get()
   @StaffOnly('support')
-  @ApiOperation({ summary: 'The queue (confirmed tickets only), newest first' })
+  @ApiOperation({ summary: 'The queue (confirmed tickets only), newest first; q searches the reference, the id and the requester email' })
   @ApiOkResponse({ type: TicketPageDto })
+  @ApiProblems(400, 401, 404)
   list(@Query() query: TicketQueryDto): Promise<TicketPageDto> {
     return this.tickets.list(query);
   }
 
   @Get(':id')
   @StaffOnly('support')
-  @ApiOperation({ summary: 'A ticket with its checks and trail' })
+  @ApiOperation({ summary: 'A ticket with its checks and trail, naming the requester and every staff member who acted' })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblems(400, 401, 404)
   get(@Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
     return this.tickets.detail(id);
   }
