@@ -364,6 +364,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
     await c.page.getByRole('button', { name: 'Transfer ownership' }).click();
     await c.page.getByText(/now owns Handover Ltd; you are an admin/).waitFor();
     await owner.memberRow(team.member.email).waitFor();
+    await c.page.getByRole('link', { name: 'Transfer ownership' }).waitFor({ state: 'detached' });
     const rows: Array<{ user_id: string; role: string }> = await t.dataSource.query(
       `SELECT user_id, role FROM memberships WHERE account_id = $1`,
       [team.accountId],
@@ -417,6 +418,8 @@ describe('Console self-service, owner and support journeys (Chromium against the
     await t.http().post(`/api/v1/accounts/${team.accountId}/members/${team.admin.id}/password-reset`).set(auth).expect(202);
 
     const c = await signedIn(team.owner.email);
+    await c.page.getByTestId('dashboard-event').first().waitFor();
+    await screenshotBoth(c, 'dashboard-events-in-words');
     const events = await c.page.getByTestId('dashboard-event').allInnerTexts();
     expect(events.join('\n')).toContain(`The owner (${team.owner.email}) sent The admin (${team.admin.email}) a password-reset email.`);
     const sentences = await new OwnerPages(c).auditSentences();

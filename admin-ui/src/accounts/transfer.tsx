@@ -1,6 +1,6 @@
 import { Alert, Box, Button, Card, CardContent, CircularProgress, MenuItem, TextField, Typography } from '@mui/material';
 import { FormEvent, useEffect, useState } from 'react';
-import { Title, useGetIdentity, useNotify } from 'react-admin';
+import { Title, useGetIdentity, useNotify, useRefresh } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
 
 import { Membership, currentMembership, forgetMemberships } from '../account';
@@ -19,6 +19,7 @@ interface Member {
 export function TransferOwnership() {
   const notify = useNotify();
   const navigate = useNavigate();
+  const refresh = useRefresh();
   const { data: me } = useGetIdentity();
   const twoFactor = useHasTwoFactor();
   const [account, setAccount] = useState<Membership | null>();
@@ -51,6 +52,8 @@ export function TransferOwnership() {
       forgetMemberships();
       notify(`${chosen.displayName} now owns ${account.name}; you are an admin.`, { type: 'success' });
       navigate('/members');
+      // Permissions were read as owner: read them again so owner-only actions disappear.
+      refresh();
     } catch (err) {
       setError(problem(err));
     } finally {

@@ -1,7 +1,6 @@
 import { Alert, Box, Button, Checkbox, FormControlLabel, List, ListItem, ListItemText, Typography } from '@mui/material';
 import { FormEvent, useEffect, useState } from 'react';
 import { useLogout, useNotify } from 'react-admin';
-import { useNavigate } from 'react-router-dom';
 
 import { Membership, memberships, switchAccount } from '../account';
 import { problem } from '../accounts/settings';
@@ -18,7 +17,6 @@ interface Blocking {
 export function DeleteAccount() {
   const notify = useNotify();
   const logout = useLogout();
-  const navigate = useNavigate();
   const twoFactor = useHasTwoFactor();
   const [owned, setOwned] = useState<Membership[]>([]);
   const [password, setPassword] = useState('');
@@ -32,9 +30,11 @@ export function DeleteAccount() {
       .then((all) => setOwned(all.filter((m) => m.role === 'owner')))
       .catch(() => undefined);
   }, []);
+  // As the account switcher does: a reload, so every menu and permission follows the picked account.
   const transfer = (accountId: string) => {
     switchAccount(accountId);
-    navigate('/transfer-ownership');
+    window.location.hash = '#/transfer-ownership';
+    window.location.reload();
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
