@@ -175,14 +175,13 @@ describe('Console self-service, owner and support journeys (Chromium against the
     await bell.waitForUnread(1);
     await popover.getByRole('button', { name: 'Mark all as read' }).click();
     await bell.waitForUnread(0);
-    await c.page.keyboard.press('Escape');
-
-    const me = new MyAccountPage(c);
-    await me.open('inbox');
-    await c.page.getByTestId('inbox-item').first().waitFor();
-    expect(await c.page.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);
+    await popover.getByRole('button', { name: 'Open the inbox' }).click();
+    await c.page.getByRole('tab', { name: 'Inbox', selected: true }).waitFor();
+    const inbox = c.page.getByTestId('inbox');
+    await inbox.getByTestId('inbox-item').first().waitFor();
+    expect(await inbox.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);
     expect(
-      await c.page
+      await inbox
         .getByTestId('inbox-item')
         .filter({ hasText: /Dark mode is here|Audit log in words/ })
         .allInnerTexts(),

@@ -1,7 +1,7 @@
 import { Badge, Box, Button, IconButton, Popover, SvgIcon, Tooltip, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useNotify } from 'react-admin';
-import { useNavigate } from 'react-router-dom';
+import { useLocation, useNavigate } from 'react-router-dom';
 
 import { InboxEntries, openEntry, useInbox, useUnreadCount } from '../me/inbox';
 
@@ -22,6 +22,8 @@ export function InboxBell() {
   const [unread] = useUnreadCount();
   const { page, load, markRead, markAllRead } = useInbox(8);
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const { pathname } = useLocation();
+  useEffect(() => setAnchor(null), [pathname]);
   useEffect(() => {
     void load();
     const id = setInterval(() => {
