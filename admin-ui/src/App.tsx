@@ -6,6 +6,7 @@ import { Dashboard } from './accounts/dashboard';
 import { InvitationCreate } from './accounts/invitations';
 import { InvitationList, MemberList } from './accounts/members';
 import { AccountSettings } from './accounts/settings';
+import { TransferOwnership } from './accounts/transfer';
 import { SETUP_ROUTE, authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { ConsoleLayout } from './layout/layout';
@@ -40,6 +41,7 @@ export function App() {
         <Route path="/me" element={<MyAccount />} />
         {/* /me/notifications and /me/security: the pages mails link to (public/routes.ts). */}
         <Route path="/me/:tab" element={<MyAccount />} />
+        <Route path="/transfer-ownership" element={<TransferOwnership />} />
       </CustomRoutes>
       <CustomRoutes noLayout>
         <Route path={SETUP_ROUTE} element={<SetupRequired />} />

@@ -218,7 +218,7 @@ export interface paths {
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
-        /** Delete your user (reauth); refused while you are the sole owner of an account with other members */
+        /** Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you */
         delete: operations["MeAccountsController_deleteMe"];
         options?: never;
         head?: never;
@@ -271,6 +271,41 @@ export interface paths {
         put?: never;
         /** Change your email: a link goes to the new address; the old one works until it is followed */
         post: operations["UsersController_changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The email change waiting for confirmation from the new address, if any */
+        get: operations["UsersController_pendingEmail"];
+        put?: never;
+        post?: never;
+        /** Cancel the pending email change; the link stops working and your address stays */
+        delete: operations["UsersController_cancelEmail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email/pending/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the confirmation link again (the previous link stops working); at most 3 an hour */
+        post: operations["UsersController_resendEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -862,6 +897,23 @@ export interface paths {
         patch: operations["AccountsController_changeRole"];
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/members/{userId}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email the member a password-reset link, the same mail as "forgot password" (only an owner for an owner); 3 an hour per member */
+        post: operations["AccountsController_sendPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{accountId}/transfer-ownership": {
         parameters: {
             query?: never;
@@ -886,7 +938,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's audit log, newest first; filter by action, actor and time */
+        /** The account's audit log, newest first, naming actor and subject; filter by action, actor and time */
         get: operations["AccountsController_audit"];
         put?: never;
         post?: never;
@@ -1006,7 +1058,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The queue (confirmed tickets only), newest first */
+        /** The queue (confirmed tickets only), newest first; q searches the reference, the id and the requester email */
         get: operations["SupportController_list"];
         put?: never;
         /** Open a ticket (lost device, deletion, other); the same answer whether or not the email has a user */
@@ -1075,7 +1127,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A ticket with its checks and trail */
+        /** A ticket with its checks and trail, naming the requester and every staff member who acted */
         get: operations["SupportController_get"];
         put?: never;
         post?: never;
@@ -1198,6 +1250,23 @@ export interface paths {
         put?: never;
         /** End every session of the user */
         post: operations["AdminUsersController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email the user a password-reset link, the same mail as "forgot password"; 3 an hour per user */
+        post: operations["AdminUsersController_sendPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1465,6 +1534,20 @@ export interface components {
             /** @example accepted */
             status: string;
             detail?: string;
+        };
+        PendingEmailDto: {
+            /**
+             * Format: email
+             * @description The address waiting to be confirmed
+             */
+            newEmail: string;
+            requestedAt: string;
+            /** @description When the confirmation link stops working */
+            expiresAt: string;
+        };
+        PendingEmailStatusDto: {
+            /** @description null when no change is waiting */
+            pending: components["schemas"]["PendingEmailDto"] | null;
         };
         TokenDto: {
             /** @description The token from the emailed link */
@@ -1741,13 +1824,30 @@ export interface components {
              */
             userId: string;
         };
+        UserRefDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            displayName: string;
+        };
         AuditEntryDto: {
             /** Format: uuid */
             id: string;
             occurredAt: string;
+            /**
+             * @description Stable code; the console turns it into a sentence
+             * @example member.role_changed
+             */
             action: string;
             actorUserId: string | null;
+            /** @enum {string} */
+            actorKind: "user" | "staff" | "system" | "service" | "anonymous";
+            /** @description Who acted, while that user exists */
+            actor: components["schemas"]["UserRefDto"] | null;
             subjectUserId: string | null;
+            /** @description Who it was done to, while that user exists */
+            subject: components["schemas"]["UserRefDto"] | null;
             ip: string | null;
             metadata: {
                 [key: string]: unknown;
@@ -1904,6 +2004,8 @@ export interface components {
             note: string;
             /** Format: uuid */
             agentId: string | null;
+            /** @description The agent who recorded it (null for the emailed-link check) */
+            agent: components["schemas"]["UserRefDto"] | null;
             createdAt: string;
         };
         TicketEventDto: {
@@ -1913,6 +2015,8 @@ export interface components {
             toState: "awaiting_email_confirmation" | "open" | "verifying" | "awaiting_approval" | "approved" | "executed" | "rejected" | "cancelled" | "expired";
             /** Format: uuid */
             actorId: string | null;
+            /** @description Who made the change, while that user exists */
+            actor: components["schemas"]["UserRefDto"] | null;
             actorKind: string;
             reason: string | null;
             ip: string | null;
@@ -1944,6 +2048,12 @@ export interface components {
             reason: string | null;
             createdAt: string;
             updatedAt: string;
+            /** @description The requester, while the user exists */
+            requester: components["schemas"]["UserRefDto"] | null;
+            /** @description The agent who started the verification */
+            verifier: components["schemas"]["UserRefDto"] | null;
+            /** @description The lead who approved or rejected */
+            approver: components["schemas"]["UserRefDto"] | null;
             checks: components["schemas"]["TicketCheckDto"][];
             /** @description Distinct checks still needed before approval */
             checksMissing: number;
@@ -2801,7 +2911,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed body or invalid fields; errors[] names each */
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2810,7 +2920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session (or credentials) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3109,6 +3219,198 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_pendingEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingEmailStatusDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed (role, CSRF token, restricted session); the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_cancelEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (or not yours to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    UsersController_resendEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (or not yours to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5781,6 +6083,102 @@ export interface operations {
             };
         };
     };
+    AccountsController_sendPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedDto"];
+                };
+            };
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description Not allowed (role, CSRF token, restricted session)
+             *
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description No such resource (or not yours to see)
+             *
+             *     No such account, or the caller is not a member of it
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     AccountsController_transfer: {
         parameters: {
             query?: never;
@@ -5905,7 +6303,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPageDto"];
                 };
             };
-            /** @description Invalid parameters; errors[] names each */
+            /** @description Invalid input; errors[] names each field; Invalid parameters; errors[] names each */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5914,7 +6312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session (or credentials) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5923,7 +6321,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /**
+             * @description Not allowed (role, CSRF token, restricted session)
+             *
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5932,7 +6334,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such account, or the caller is not a member of it */
+            /**
+             * @description No such resource (or not yours to see)
+             *
+             *     No such account, or the caller is not a member of it
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6487,6 +6893,8 @@ export interface operations {
                 cursor?: string;
                 state?: "open" | "verifying" | "awaiting_approval" | "approved" | "executed" | "rejected" | "cancelled";
                 type?: "mfa_reset" | "account_deletion" | "other";
+                /** @description Search: the full ticket reference as mailed (or the ticket id), or the requester email (whole or part) */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -6502,7 +6910,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketPageDto"];
                 };
             };
-            /** @description Invalid parameters; errors[] names each */
+            /** @description Invalid input; errors[] names each field; Invalid parameters; errors[] names each */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6511,7 +6919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session (or credentials) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6529,7 +6937,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The caller is not staff (or the resource does not exist) */
+            /**
+             * @description No such resource (or not yours to see)
+             *
+             *     The caller is not staff (or the resource does not exist)
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6828,7 +7240,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketDetailDto"];
                 };
             };
-            /** @description Invalid parameters; errors[] names each */
+            /** @description Invalid input; errors[] names each field; Invalid parameters; errors[] names each */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7427,6 +7839,92 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminUsersController_sendPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedDto"];
+                };
+            };
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (or not yours to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

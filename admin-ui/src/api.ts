@@ -110,3 +110,20 @@ export const api = Object.assign(
   },
   { get: typed('get'), post: typed('post'), put: typed('put'), patch: typed('patch'), delete: typed('delete') },
 );
+
+/** Multipart upload (the avatar): the browser sets the boundary; the CSRF header as for any write. */
+export async function apiUpload<T = unknown>(path: string, form: FormData, method = 'PUT'): Promise<T> {
+  const csrf = csrfToken();
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers: { Accept: 'application/json', ...(csrf ? { 'X-CSRF-Token': csrf } : {}) },
+    credentials: 'same-origin',
+    body: form,
+  });
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    throw new ApiError(res.status, body ?? {});
+  }
+  return body as T;
+}

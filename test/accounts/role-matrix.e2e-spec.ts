@@ -14,6 +14,7 @@ const EXPECTED: Record<string, 'owner' | 'admin' | 'member' | 'viewer'> = {
   'GET /api/v1/accounts/{accountId}/members.csv': 'admin',
   'PATCH /api/v1/accounts/{accountId}/members/{userId}': 'admin',
   'DELETE /api/v1/accounts/{accountId}/members/{userId}': 'admin',
+  'POST /api/v1/accounts/{accountId}/members/{userId}/password-reset': 'admin',
   'POST /api/v1/accounts/{accountId}/transfer-ownership': 'owner',
   'GET /api/v1/accounts/{accountId}/audit-log': 'admin',
   'POST /api/v1/accounts/{accountId}/invitations': 'admin',

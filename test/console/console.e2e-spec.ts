@@ -82,7 +82,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(csv).not.toContain(team.outsider.email);
 
     await c.goto('/audit-log');
-    await c.page.getByText('account.require_2fa', { exact: false }).first().waitFor();
+    await c.page.getByText(`The owner (${team.owner.email}) required two-factor authentication for every member.`).first().waitFor();
     await c.screenshot('audit-log');
   }, 30_000);
 

@@ -4,6 +4,7 @@ import { Link, useCanAccess, useGetIdentity } from 'react-admin';
 
 import { Membership, currentMembership } from '../account';
 import { api } from '../api';
+import { AuditEntryLike, describeAuditEntry } from './audit-words';
 import { problem } from './settings';
 
 interface Member {
@@ -52,7 +53,7 @@ function AdoptionChart({ a }: { a: Adoption }) {
 
 function ManagerPanels({ account }: { account: Membership }) {
   const [adoption, setAdoption] = useState<Adoption>();
-  const [events, setEvents] = useState<Array<{ id: string; action: string; occurredAt: string }>>();
+  const [events, setEvents] = useState<Array<AuditEntryLike & { id: string; occurredAt: string }>>();
   const [error, setError] = useState<string>();
   useEffect(() => {
     const base = `/accounts/${account.accountId}`;
@@ -66,7 +67,7 @@ function ManagerPanels({ account }: { account: Membership }) {
         }),
       )
       .catch((err) => setError(problem(err)));
-    api<{ items: Array<{ id: string; action: string; occurredAt: string }> }>(`${base}/audit-log?limit=8`)
+    api<{ items: Array<AuditEntryLike & { id: string; occurredAt: string }> }>(`${base}/audit-log?limit=8`)
       .then((r) => setEvents(r.items))
       .catch((err) => setError(problem(err)));
   }, [account.accountId]);
@@ -98,7 +99,7 @@ function ManagerPanels({ account }: { account: Membership }) {
                 <List dense>
                   {events.map((e) => (
                     <ListItem key={e.id} disableGutters>
-                      <ListItemText primary={e.action} secondary={new Date(e.occurredAt).toLocaleString()} />
+                      <ListItemText primary={describeAuditEntry(e)} secondary={new Date(e.occurredAt).toLocaleString()} data-testid="dashboard-event" />
                     </ListItem>
                   ))}
                 </List>

@@ -1,5 +1,6 @@
 import { Button as MuiButton, Chip, MenuItem, Select, Stack } from '@mui/material';
 import {
+  Button as RaButton,
   CreateButton,
   Datagrid,
   DateField,
@@ -12,13 +13,18 @@ import {
   TopToolbar,
   useCanAccess,
   useNotify,
+  usePermissions,
   useRecordContext,
   useRefresh,
   useUpdate,
 } from 'react-admin';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
 
 import { currentAccountId } from '../account';
+import { api } from '../api';
+import { ConfirmButton } from '../me/common';
+import { problem } from './settings';
 
 export const ROLES = [
   { id: 'owner', name: 'Owner' },
@@ -106,12 +112,44 @@ function ExportCsvButton() {
   );
 }
 
-function MemberActions({ manager }: { manager: boolean }) {
-  return <TopToolbar>{manager && <ExportCsvButton />}</TopToolbar>;
+function MemberActions({ manager, owner }: { manager: boolean; owner: boolean }) {
+  return (
+    <TopToolbar>
+      {owner && (
+        <MuiButton size="small" component={Link} to="/transfer-ownership">
+          Transfer ownership
+        </MuiButton>
+      )}
+      {manager && <ExportCsvButton />}
+    </TopToolbar>
+  );
+}
+
+/** The member gets the same mail as "forgot password"; the link never reaches the admin. */
+function SendPasswordReset({ member }: { member: Member }) {
+  const notify = useNotify();
+  return (
+    <ConfirmButton
+      label="Reset password"
+      color="primary"
+      title={`Send ${member.email} a password-reset link?`}
+      body="They get the same email as after “Forgot password?”, valid for 1 hour. Their current password keeps working until they use it, and their two-factor code is still asked for."
+      onConfirm={async () => {
+        try {
+          await api(`/accounts/${await currentAccountId()}/members/${member.id}/password-reset`, { method: 'POST' });
+          notify(`A password-reset link was emailed to ${member.email}`, { type: 'success' });
+        } catch (err) {
+          notify(problem(err), { type: 'error' });
+        }
+      }}
+    />
+  );
 }
 
 export function MemberList() {
   const { canAccess: manager = false, isPending } = useCanAccess({ resource: 'members.mfa', action: 'list' });
+  const { permissions: myRole } = usePermissions<string | null>();
+  const owner = myRole === 'owner';
   const refresh = useRefresh();
   if (isPending) {
     return null;
@@ -121,7 +159,7 @@ export function MemberList() {
     ...(manager ? [<SelectInput key="mfa" source="mfa" label="2FA" choices={MFA_CHOICES} alwaysOn />] : []),
   ];
   return (
-    <List title={manager ? 'Members' : 'Team roster'} filters={filters} actions={<MemberActions manager={manager} />} exporter={false} sort={{ field: 'joinedAt', order: 'ASC' }}>
+    <List title={manager ? 'Members' : 'Team roster'} filters={filters} actions={<MemberActions manager={manager} owner={owner} />} exporter={false} sort={{ field: 'joinedAt', order: 'ASC' }}>
       <Datagrid bulkActionButtons={false} rowClick={false} empty={<p style={{ padding: 16 }}>No members match these filters.</p>}>
         <TextField source="displayName" label="Name" />
         <TextField source="email" />
@@ -133,7 +171,8 @@ export function MemberList() {
           <FunctionField
             label=""
             render={(m: Member) => (
-              <Stack direction="row">
+              <Stack direction="row" sx={{ flexWrap: 'wrap' }}>
+                {(owner || m.role !== 'owner') && <SendPasswordReset member={m} />}
                 <DeleteWithConfirmButton
                   label="Remove"
                   mutationMode="pessimistic"
@@ -151,15 +190,67 @@ export function MemberList() {
   );
 }
 
+interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+}
+
+/** A fresh link valid 7 more days; the previous link stops working. Also revives a revoked or expired invitation. */
+function ResendInvitation() {
+  const inv = useRecordContext<Invitation>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [busy, setBusy] = useState(false);
+  if (!inv || inv.status === 'accepted') {
+    return null;
+  }
+  return (
+    <RaButton
+      label="Resend"
+      disabled={busy}
+      onClick={async (e) => {
+        e.stopPropagation();
+        setBusy(true);
+        try {
+          await api(`/accounts/${await currentAccountId()}/invitations/${inv.id}/resend`, { method: 'POST' });
+          notify(`Invitation sent again to ${inv.email}`, { type: 'success' });
+          refresh();
+        } catch (err) {
+          notify(problem(err), { type: 'error' });
+        } finally {
+          setBusy(false);
+        }
+      }}
+    />
+  );
+}
+
+function RevokeInvitation() {
+  const inv = useRecordContext<Invitation>();
+  return inv?.status === 'pending' ? (
+    <DeleteWithConfirmButton label="Revoke" mutationMode="pessimistic" confirmTitle="Revoke this invitation?" confirmContent="The link stops working." redirect={false} />
+  ) : null;
+}
+
 export function InvitationList() {
   return (
     <List title="Invitations" exporter={false} actions={<TopToolbar><CreateButton label="Invite" /></TopToolbar>}>
       <Datagrid bulkActionButtons={false} rowClick={false} empty={<p style={{ padding: 16 }}>No invitations yet.</p>}>
         <TextField source="email" />
         <TextField source="role" />
-        <TextField source="status" />
-        <DateField source="expiresAt" label="Expires" />
-        <DeleteWithConfirmButton label="Revoke" mutationMode="pessimistic" confirmTitle="Revoke this invitation?" confirmContent="The link stops working." redirect={false} />
+        <FunctionField label="Status" render={(i: Invitation) => <Chip size="small" label={i.status} data-testid="invitation-status" />} />
+        <DateField source="expiresAt" label="Expires" showTime />
+        <FunctionField
+          label=""
+          render={() => (
+            <Stack direction="row">
+              <ResendInvitation />
+              <RevokeInvitation />
+            </Stack>
+          )}
+        />
       </Datagrid>
     </List>
   );

@@ -3,6 +3,8 @@ import { ReactNode, useEffect, useState } from 'react';
 import { AppBar, Layout, Menu, TitlePortal, useCanAccess, useGetIdentity, useTheme } from 'react-admin';
 
 import { Membership, currentMembership, memberships, switchAccount } from '../account';
+import { CompactFromPreferences, Density } from './density';
+import { InboxBell } from './inbox-bell';
 
 function AccountSwitcher() {
   const [all, setAll] = useState<Membership[]>([]);
@@ -44,6 +46,7 @@ function ConsoleAppBar() {
     <AppBar>
       <TitlePortal />
       <AccountSwitcher />
+      <InboxBell />
     </AppBar>
   );
 }
@@ -80,9 +83,17 @@ function ThemeFromPreferences() {
 
 export function ConsoleLayout({ children }: { children: ReactNode }) {
   return (
-    <Layout appBar={ConsoleAppBar} menu={ConsoleMenu}>
-      <ThemeFromPreferences />
-      {children}
-    </Layout>
+    <Density>
+      <Layout
+        appBar={ConsoleAppBar}
+        menu={ConsoleMenu}
+        // On a phone the content keeps the screen's width; wide tables scroll inside it.
+        sx={{ minWidth: 0, '& .RaLayout-content, & .RaList-main': { minWidth: 0 }, '& .RaDatagrid-tableWrapper': { overflowX: 'auto' } }}
+      >
+        <ThemeFromPreferences />
+        <CompactFromPreferences />
+        {children}
+      </Layout>
+    </Density>
   );
 }

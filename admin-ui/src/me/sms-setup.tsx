@@ -3,6 +3,7 @@ import { useState } from 'react';
 
 import { problem } from '../accounts/settings';
 import { api } from '../api';
+import { Proof, proofBody } from './common';
 import { BackupCodes } from './totp-setup';
 
 /** Text-message factor: the number, then the 6-digit code sent to it. */
@@ -107,7 +108,7 @@ export function ProofDialog(props: {
   body: string;
   confirmLabel: string;
   color?: 'error' | 'primary';
-  onSubmit: (proof: { password: string; code: string }) => Promise<void>;
+  onSubmit: (proof: Proof) => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
@@ -115,8 +116,11 @@ export function ProofDialog(props: {
   const [error, setError] = useState<string>();
   const submit = async () => {
     try {
-      await props.onSubmit({ password, code });
+      await props.onSubmit(proofBody(password, code));
       setOpen(false);
+      setPassword('');
+      setCode('');
+      setError(undefined);
     } catch (err) {
       setError(problem(err));
     }

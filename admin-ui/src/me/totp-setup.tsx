@@ -14,18 +14,49 @@ export function downloadCodes(codes: string[]) {
   URL.revokeObjectURL(url);
 }
 
+const PRINT_STYLE = `@media print {
+  body.lk-printing * { visibility: hidden !important; }
+  body.lk-printing .lk-print-area, body.lk-printing .lk-print-area * { visibility: visible !important; }
+  body.lk-printing .lk-print-area { position: absolute; left: 0; top: 0; width: 100%; }
+}`;
+
+/** Prints only the codes: the rest of the page is hidden by a print-only style while the dialog is open. */
+export function printCodes() {
+  if (!document.getElementById('lk-print-style')) {
+    const style = document.createElement('style');
+    style.id = 'lk-print-style';
+    style.textContent = PRINT_STYLE;
+    document.head.appendChild(style);
+  }
+  document.body.classList.add('lk-printing');
+  try {
+    window.print();
+  } finally {
+    document.body.classList.remove('lk-printing');
+  }
+}
+
 export function BackupCodes({ codes }: { codes: string[] }) {
   return (
     <Box>
       <Alert severity="warning" sx={{ my: 1 }}>
-        Save these backup codes now: they are shown only once. Each one signs you in once if you lose your phone.
+        Save these backup codes now: they are shown only once. Each one signs you in once if you lose your phone. Keep them away from the phone
+        itself.
       </Alert>
-      <Box component="pre" data-testid="backup-codes" sx={{ fontFamily: 'monospace', columns: 2, bgcolor: 'action.hover', p: 2, borderRadius: 1 }}>
-        {codes.join('\n')}
+      <Box className="lk-print-area">
+        <Typography sx={{ display: 'none', '@media print': { display: 'block' } }}>Latchkey backup codes. Each code works once.</Typography>
+        <Box component="pre" data-testid="backup-codes" sx={{ fontFamily: 'monospace', columns: 2, bgcolor: 'action.hover', p: 2, borderRadius: 1 }}>
+          {codes.join('\n')}
+        </Box>
       </Box>
-      <Button variant="outlined" onClick={() => downloadCodes(codes)}>
-        Download as .txt
-      </Button>
+      <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+        <Button variant="outlined" onClick={() => downloadCodes(codes)}>
+          Download as .txt
+        </Button>
+        <Button variant="outlined" onClick={printCodes}>
+          Print
+        </Button>
+      </Box>
     </Box>
   );
 }

@@ -12,6 +12,7 @@ import {
   DialogContent,
   DialogTitle,
   FormControlLabel,
+  Grid,
   List as MuiList,
   ListItem,
   ListItemText,
@@ -19,7 +20,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useCallback, useEffect, useState } from 'react';
-import { Datagrid, FunctionField, List, SelectInput, TextField, Title, useGetIdentity, useNotify } from 'react-admin';
+import { Datagrid, FunctionField, List, SelectInput, TextField, TextInput, Title, useGetIdentity, useNotify } from 'react-admin';
 import { useParams } from 'react-router-dom';
 
 import { problem } from '../accounts/settings';
@@ -34,8 +35,16 @@ const CHECKS: Array<{ kind: string; label: string }> = [
   { kind: 'phone_callback', label: 'Called back the number on file' },
 ];
 
+interface Person {
+  id: string;
+  email: string;
+  displayName: string;
+}
+
 interface Ticket {
   id: string;
+  /** The full reference mailed to the user, once the API sends one. */
+  reference?: string;
   type: string;
   state: string;
   email: string;
@@ -47,10 +56,27 @@ interface Ticket {
   executedAt: string | null;
   reason: string | null;
   createdAt: string;
-  checks: Array<{ kind: string; note: string; agentId: string | null; createdAt: string }>;
+  requester?: Person | null;
+  verifier?: Person | null;
+  approver?: Person | null;
+  checks: Array<{ kind: string; note: string; agentId: string | null; agent?: Person | null; createdAt: string }>;
   checksMissing: number;
-  events: Array<{ fromState: string | null; toState: string; actorKind: string; actorId: string | null; reason: string | null; ip: string | null; at: string }>;
+  events: Array<{
+    fromState: string | null;
+    toState: string;
+    actorKind: string;
+    actorId: string | null;
+    actor?: Person | null;
+    reason: string | null;
+    ip: string | null;
+    at: string;
+  }>;
 }
+
+/** The reference as mailed to the user: the API's full reference when it has one. */
+export const referenceOf = (t: { id: string; reference?: string }) => t.reference ?? `SUP-${t.id.slice(0, 8).toUpperCase()}`;
+
+const nameOf = (p: Person | null | undefined, fallback = 'a deleted user') => (p ? `${p.displayName} (${p.email})` : fallback);
 
 export function age(iso: string, now = Date.now()): string {
   const mins = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60_000));
@@ -64,9 +90,14 @@ export function TicketList() {
     <List
       title="Support queue"
       exporter={false}
-      filters={[<SelectInput key="state" source="state" choices={choices(STATES)} alwaysOn />, <SelectInput key="type" source="type" choices={choices(TYPES)} alwaysOn />]}
+      filters={[
+        <TextInput key="q" source="q" label="Reference or email" alwaysOn resettable />,
+        <SelectInput key="state" source="state" choices={choices(STATES)} alwaysOn />,
+        <SelectInput key="type" source="type" choices={choices(TYPES)} alwaysOn />,
+      ]}
     >
-      <Datagrid bulkActionButtons={false} rowClick={(id) => `/tickets/${id}/show`} empty={<p style={{ padding: 16 }}>The queue is empty.</p>}>
+      <Datagrid bulkActionButtons={false} rowClick={(id) => `/tickets/${id}/show`} empty={<p style={{ padding: 16 }}>No ticket matches.</p>}>
+        <FunctionField label="Reference" render={(t: Ticket) => <code>{referenceOf(t)}</code>} />
         <TextField source="email" sortable={false} />
         <FunctionField label="Type" render={(t: Ticket) => t.type.replace(/_/g, ' ')} />
         <FunctionField label="State" render={(t: Ticket) => <Chip size="small" label={t.state.replace(/_/g, ' ')} data-testid="ticket-state" />} />
@@ -85,14 +116,76 @@ function useNow(): number {
   return now;
 }
 
-function Countdown({ until }: { until: string }) {
-  const left = new Date(until).getTime() - useNow();
+function hms(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+function Countdown({ until, now }: { until: string; now: number }) {
+  const left = new Date(until).getTime() - now;
   if (left <= 0) {
     return <Alert severity="success" data-testid="cooldown">Cool-down over: the reset can be executed.</Alert>;
   }
-  const s = Math.ceil(left / 1000);
-  const hms = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
-  return <Alert severity="info" data-testid="cooldown">Cool-down: {hms} left (until {new Date(until).toLocaleString()}). The user can still cancel.</Alert>;
+  return (
+    <Alert severity="info" data-testid="cooldown">
+      Cool-down: {hms(left)} left (until {new Date(until).toLocaleString()}). The user can still cancel.
+    </Alert>
+  );
+}
+
+interface UserContext {
+  recentLogins: Array<{ id: string; occurredAt: string; outcome: string; ip: string | null; browser: string | null; os: string | null; location: string | null }>;
+  memberships: Array<{ accountId: string; name: string; role: string; require2fa: boolean }>;
+  mfa: { enabled: boolean; totp: boolean; sms: string | null; backupCodesRemaining: number };
+}
+
+/** What the agent compares the caller's answers with: recent sign-ins and memberships of the user on file. */
+function UserFacts({ userId }: { userId: string | null }) {
+  const [facts, setFacts] = useState<UserContext>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (userId) {
+      api<UserContext>(`/admin/users/${userId}`)
+        .then(setFacts)
+        .catch((err) => setError(problem(err)));
+    }
+  }, [userId]);
+  if (!userId) {
+    return <Typography color="text.secondary">The user of this ticket no longer exists.</Typography>;
+  }
+  if (!facts) {
+    return error ? <Alert severity="error">{error}</Alert> : <CircularProgress size={24} aria-label="Loading" />;
+  }
+  return (
+    <Box data-testid="user-facts">
+      <Typography variant="subtitle2">Recent sign-ins</Typography>
+      {facts.recentLogins.length === 0 && <Typography variant="body2">None recorded.</Typography>}
+      <MuiList dense disablePadding data-testid="recent-sign-ins">
+        {facts.recentLogins.slice(0, 5).map((l) => (
+          <ListItem key={l.id} disableGutters>
+            <ListItemText
+              primary={`${new Date(l.occurredAt).toLocaleString()} · ${l.outcome.replace(/_/g, ' ')}`}
+              secondary={[[l.browser, l.os].filter(Boolean).join(' on '), l.ip, l.location].filter(Boolean).join(' · ')}
+            />
+          </ListItem>
+        ))}
+      </MuiList>
+      <Typography variant="subtitle2" sx={{ mt: 1 }}>
+        Memberships
+      </Typography>
+      {facts.memberships.length === 0 && <Typography variant="body2">No accounts.</Typography>}
+      <MuiList dense disablePadding data-testid="memberships">
+        {facts.memberships.map((m) => (
+          <ListItem key={m.accountId} disableGutters>
+            <ListItemText primary={`${m.name}: ${m.role}`} secondary={m.require2fa ? 'requires 2FA' : undefined} />
+          </ListItem>
+        ))}
+      </MuiList>
+      <Typography variant="body2" sx={{ mt: 1 }}>
+        2FA: {facts.mfa.enabled ? [facts.mfa.totp && 'authenticator', facts.mfa.sms && `SMS ${facts.mfa.sms}`].filter(Boolean).join(', ') : 'off'}
+      </Typography>
+    </Box>
+  );
 }
 
 function ReasonDialog({ title, open, onClose, onSubmit }: { title: string; open: boolean; onClose: () => void; onSubmit: (reason: string) => void }) {
@@ -117,6 +210,7 @@ export function TicketShow() {
   const { id } = useParams();
   const notify = useNotify();
   const { data: me } = useGetIdentity();
+  const now = useNow();
   const [ticket, setTicket] = useState<Ticket>();
   const [error, setError] = useState<string>();
   const [picked, setPicked] = useState<Record<string, string>>({});
@@ -146,14 +240,22 @@ export function TicketShow() {
   const lead = me?.staffRole === 'support_lead';
   const recorded = new Set(ticket.checks.map((c) => c.kind));
   const canVerify = ticket.state === 'open' || ticket.state === 'verifying';
+  const coolingDown = ticket.state === 'approved' && (!ticket.executeAfter || new Date(ticket.executeAfter).getTime() > now);
   return (
-    <Box sx={{ mt: 2, maxWidth: 900, display: 'flex', flexDirection: 'column', gap: 2 }}>
-      <Title title={`Ticket ${ticket.email}`} />
+    <Box sx={{ mt: 2, maxWidth: 1100, display: 'flex', flexDirection: 'column', gap: 2 }}>
+      <Title title={`Ticket ${referenceOf(ticket)}`} />
       {error && <Alert severity="error">{error}</Alert>}
       <Card>
         <CardContent>
           <Typography variant="h6" component="h2">
-            {ticket.type.replace(/_/g, ' ')} for {ticket.email}
+            {ticket.type.replace(/_/g, ' ')} for {ticket.requester ? nameOf(ticket.requester) : ticket.email}
+          </Typography>
+          <Typography variant="body2" color="text.secondary" data-testid="ticket-reference">
+            Reference <code>{referenceOf(ticket)}</code>
+          </Typography>
+          <Typography variant="body2" data-testid="ticket-staff">
+            {ticket.verifier ? `Verified by ${nameOf(ticket.verifier)}` : 'Not verified yet'}
+            {ticket.approver ? ` · ${ticket.state === 'rejected' ? 'Rejected' : 'Approved'} by ${nameOf(ticket.approver)}` : ''}
           </Typography>
           <Box sx={{ display: 'flex', gap: 1, my: 1, flexWrap: 'wrap' }}>
             <Chip label={ticket.state.replace(/_/g, ' ')} color="primary" data-testid="ticket-state" />
@@ -162,7 +264,7 @@ export function TicketShow() {
           </Box>
           <Typography sx={{ whiteSpace: 'pre-wrap' }}>{ticket.message}</Typography>
           {ticket.reason && <Typography color="text.secondary">Reason: {ticket.reason}</Typography>}
-          {ticket.state === 'approved' && ticket.executeAfter && <Countdown until={ticket.executeAfter} />}
+          {ticket.state === 'approved' && ticket.executeAfter && <Countdown until={ticket.executeAfter} now={now} />}
           <Box sx={{ display: 'flex', gap: 1, mt: 2, flexWrap: 'wrap' }}>
             {lead && ticket.state === 'awaiting_approval' && (
               <>
@@ -175,21 +277,23 @@ export function TicketShow() {
               </>
             )}
             {ticket.state === 'approved' && (
-              <Button variant="contained" color="error" onClick={() => setDialog('execute')}>
-                Execute
+              <Button variant="contained" color="error" disabled={coolingDown} onClick={() => setDialog('execute')} data-testid="execute-button">
+                {coolingDown && ticket.executeAfter ? `Execute (in ${hms(new Date(ticket.executeAfter).getTime() - now)})` : 'Execute'}
               </Button>
             )}
           </Box>
         </CardContent>
       </Card>
-      <Card>
+      <Grid container spacing={2}>
+      <Grid size={{ xs: 12, md: 7 }}>
+      <Card sx={{ height: '100%' }}>
         <CardContent>
           <Typography variant="h6" component="h2">
             Verification checklist
           </Typography>
           {ticket.checks.map((c) => (
-            <Typography key={c.kind + c.createdAt} variant="body2">
-              ✔ {c.kind.replace(/_/g, ' ')}: {c.note}
+            <Typography key={c.kind + c.createdAt} variant="body2" data-testid="ticket-check">
+              ✔ {c.kind.replace(/_/g, ' ')}: {c.note} <em>({c.agent ? `by ${nameOf(c.agent)}` : c.agentId ? 'by a deleted user' : 'by the emailed link'})</em>
             </Typography>
           ))}
           {canVerify && (
@@ -217,6 +321,18 @@ export function TicketShow() {
           )}
         </CardContent>
       </Card>
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <Card sx={{ height: '100%' }}>
+          <CardContent>
+            <Typography variant="h6" component="h2">
+              The user on file
+            </Typography>
+            <UserFacts userId={ticket.userId} />
+          </CardContent>
+        </Card>
+      </Grid>
+      </Grid>
       <Card>
         <CardContent>
           <Typography variant="h6" component="h2">
@@ -225,7 +341,11 @@ export function TicketShow() {
           <MuiList dense>
             {ticket.events.map((e, i) => (
               <ListItem key={i} disableGutters>
-                <ListItemText primary={`${e.fromState ?? 'new'} → ${e.toState}`} secondary={`${new Date(e.at).toLocaleString()} · ${e.actorKind}${e.ip ? ` · ${e.ip}` : ''}${e.reason ? ` · ${e.reason}` : ''}`} />
+                <ListItemText
+                  primary={`${e.fromState ?? 'new'} → ${e.toState}`}
+                  secondary={`${new Date(e.at).toLocaleString()} · ${e.actor ? `by ${nameOf(e.actor)}${e.actorKind === 'staff' ? ' (staff)' : ''}` : e.actorKind === 'anonymous' ? 'from the sign-in page' : `by ${e.actorKind}`}${e.ip ? ` · ${e.ip}` : ''}${e.reason ? ` · ${e.reason}` : ''}`}
+                  data-testid="trail-event"
+                />
               </ListItem>
             ))}
           </MuiList>

@@ -1,10 +1,11 @@
 import { Alert, Box, Card, CardContent, Chip, CircularProgress, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
-import { Datagrid, DateField, List, TextField, TextInput, Title } from 'react-admin';
+import { Datagrid, DateField, List, TextField, TextInput, Title, useNotify } from 'react-admin';
 import { useParams } from 'react-router-dom';
 
 import { problem } from '../accounts/settings';
 import { api } from '../api';
+import { ConfirmButton } from '../me/common';
 
 export function StaffUserList() {
   return (
@@ -27,6 +28,28 @@ interface Detail {
   sessions: Row[];
   recentLogins: Row[];
   memberships: Array<{ accountId: string; name: string; role: string; require2fa: boolean }>;
+}
+
+/** Help page 003: support can email a user the reset link; the agent never sees the token. */
+function SendPasswordReset({ id, email }: { id: string; email: string }) {
+  const notify = useNotify();
+  return (
+    <ConfirmButton
+      label="Send password reset"
+      color="primary"
+      variant="outlined"
+      title={`Email ${email} a password-reset link?`}
+      body="They get the same email as after “Forgot password?”, valid for 1 hour. Nothing changes until they use it, and their two-factor code is still asked for."
+      onConfirm={async () => {
+        try {
+          await api(`/admin/users/${id}/password-reset`, { method: 'POST' });
+          notify(`A password-reset link was emailed to ${email}`, { type: 'success' });
+        } catch (err) {
+          notify(problem(err), { type: 'error' });
+        }
+      }}
+    />
+  );
 }
 
 export function StaffUserShow() {
@@ -54,6 +77,9 @@ export function StaffUserShow() {
             {u.mfa.totp && <Chip label="Authenticator" />}
             {u.mfa.sms && <Chip label={`SMS ${u.mfa.sms}`} />}
             {u.mfa.enabled && <Chip variant="outlined" label={`${u.mfa.backupCodesRemaining} backup codes`} />}
+          </Box>
+          <Box sx={{ my: 1 }}>
+            <SendPasswordReset id={String(id)} email={u.email} />
           </Box>
           {u.memberships.map((m) => (
             <Typography key={m.accountId} variant="body2">

@@ -1,5 +1,6 @@
 import { AuditEntry } from '@latchkey/audit';
 import { decodeCursor, toPage } from '@latchkey/core';
+import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -9,7 +10,10 @@ import { AuditPageDto, AuditQueryDto } from './dto/accounts.dto';
 /** The account's slice of the audit log: always filtered by account_id first. */
 @Injectable()
 export class AccountAuditService {
-  constructor(@InjectRepository(AuditEntry) private readonly repo: Repository<AuditEntry>) {}
+  constructor(
+    @InjectRepository(AuditEntry) private readonly repo: Repository<AuditEntry>,
+    private readonly users: UsersRepository,
+  ) {}
 
   async list(accountId: string, q: AuditQueryDto): Promise<AuditPageDto> {
     const limit = q.limit ?? 20;
@@ -36,6 +40,7 @@ export class AccountAuditService {
       qb.andWhere('(a.occurred_at, a.id) < (:at, :id)', { at: before.at, id: before.id });
     }
     const rows = await qb.getMany();
+    const people = await this.users.findRefs(rows.slice(0, limit).flatMap((r) => [r.actorUserId, r.subjectUserId]));
     return toPage(
       rows,
       limit,
@@ -45,7 +50,10 @@ export class AccountAuditService {
         occurredAt: r.occurredAt.toISOString(),
         action: r.action,
         actorUserId: r.actorUserId,
+        actorKind: r.actorKind,
+        actor: (r.actorUserId && people.get(r.actorUserId)) || null,
         subjectUserId: r.subjectUserId,
+        subject: (r.subjectUserId && people.get(r.subjectUserId)) || null,
         ip: r.ip,
         metadata: r.metadata,
       }),

@@ -1,6 +1,8 @@
-import { ApiProblem, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { AcceptedDto } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiNoContentResponse,
@@ -169,6 +171,24 @@ export class AccountsController {
     await this.members.remove(p, ms, userId);
   }
 
+  @Post(':accountId/members/:userId/password-reset')
+  @AccountRoles(AccountRole.Admin)
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Email the member a password-reset link, the same mail as "forgot password" (only an owner for an owner); 3 an hour per member',
+  })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblems(400, 401, 403, 404, 429)
+  async sendPasswordReset(
+    @CurrentUser() p: Principal,
+    @CurrentMembership() ms: ActiveMembership,
+    @Param('userId', new UuidPipe('userId')) userId: string,
+  ): Promise<AcceptedDto> {
+    await this.members.sendPasswordReset(p, ms, userId);
+    return { status: 'accepted', detail: 'A password-reset link is on its way to the member. It works for 1 hour.' };
+  }
+
   @Post(':accountId/transfer-ownership')
   @AccountRoles(AccountRole.Owner)
   @HttpCode(204)
@@ -186,8 +206,9 @@ export class AccountsController {
 
   @Get(':accountId/audit-log')
   @AccountRoles(AccountRole.Admin)
-  @ApiOperation({ summary: "The account's audit log, newest first; filter by action, actor and time" })
+  @ApiOperation({ summary: "The account's audit log, newest first, naming actor and subject; filter by action, actor and time" })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiProblems(400, 401, 403, 404)
   audit(@CurrentMembership() ms: ActiveMembership, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
     return this.auditLog.list(ms.accountId, q);
   }

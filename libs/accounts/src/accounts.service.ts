@@ -192,13 +192,17 @@ export class AccountsService {
    * members (transfer ownership first). Accounts where you are the only member go with you.
    */
   async deleteMe(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
-    await this.reauth.assert(principal, proof);
+    // Irreversible: the password (and a code with 2FA) every time, even on a fresh session.
+    await this.reauth.assert(principal, proof, { requireProof: true });
     const propagated = this.sessions.watch(principal.userId);
     const mine = await this.accounts.listForUser(principal.userId);
     const blocking = mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
     if (blocking.length) {
       throw accountsError('SOLE_OWNER', 'You are the only owner of an account with other members: transfer ownership first.', {
-        data: { accountIds: blocking.map((a) => a.account_id) },
+        data: {
+          accountIds: blocking.map((a) => a.account_id),
+          accounts: blocking.map((a) => ({ accountId: a.account_id, name: a.name, members: a.members })),
+        },
       });
     }
     await this.dataSource.transaction(async (m) => {

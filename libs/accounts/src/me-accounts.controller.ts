@@ -28,11 +28,15 @@ export class MeAccountsController {
 
   @Delete('me')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete your user (reauth); refused while you are the sole owner of an account with other members' })
+  @ApiOperation({
+    summary:
+      'Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you',
+  })
   @ApiNoContentResponse()
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
   @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
+  @ApiProblems(400, 401)
   async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<void> {
     await this.accounts.deleteMe(p, body ?? {});
   }

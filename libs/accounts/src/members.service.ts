@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
-import { ReauthService } from '@latchkey/auth';
+import { PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, DomainException, Principal } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersRepository } from '@latchkey/users';
@@ -110,6 +110,7 @@ export class MembersService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly reauth: ReauthService,
+    private readonly passwords: PasswordService,
     private readonly clock: Clock,
   ) {}
 
@@ -415,6 +416,20 @@ export class MembersService {
         await this.notifications.notify({ event: 'team.removed', to, data: { accountName: actor.account.name } }, m);
       }
     });
+  }
+
+  /** The member gets the "forgot password" mail; only an owner may send it to an owner. */
+  async sendPasswordReset(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+    const target = await this.accounts.findMembership(actor.accountId, userId);
+    if (!target) {
+      throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
+    }
+    this.assertMayManage(actor, target.role);
+    const user = await this.users.findById(userId);
+    if (!user) {
+      throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
+    }
+    await this.passwords.sendResetFor(user, { userId: principal.userId, kind: 'user', accountId: actor.accountId });
   }
 
   async transferOwnership(

@@ -32,6 +32,16 @@ import { SignInSteps } from './sign-in-steps';
     SessionCookies,
     SignInSteps,
   ],
-  exports: [LoginUseCase, LoginThrottle, LoginActivityService, ReauthService, SessionCookies, SignInSteps, UsersModule, SessionsModule],
+  exports: [
+    LoginUseCase,
+    LoginThrottle,
+    LoginActivityService,
+    PasswordService,
+    ReauthService,
+    SessionCookies,
+    SignInSteps,
+    UsersModule,
+    SessionsModule,
+  ],
 })
 export class AuthModule {}

@@ -8,6 +8,7 @@ export * from './login-activity.entity';
 export * from './login-activity.service';
 export * from './login-throttle.service';
 export * from './login.use-case';
+export * from './password.service';
 export * from './reauth.service';
 export * from './session-cookies';
 export * from './sign-in-steps';

@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { Clock, Links, PasswordHasher, Principal } from '@latchkey/core';
+import { Clock, Links, PasswordHasher, Principal, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
@@ -11,6 +11,16 @@ import { LoginThrottle } from './login-throttle.service';
 import { SignInSteps } from './sign-in-steps';
 
 const RESET_TTL_MS = 3600_000;
+/** Reset mails sent on someone's behalf: per recipient (against mail bombing) and per sender. */
+const ASSISTED_PER_USER_PER_HOUR = 3;
+const ASSISTED_PER_ACTOR_PER_HOUR = 30;
+
+export interface ResetRequester {
+  userId: string;
+  kind: 'user' | 'staff';
+  /** The account whose admin asked, so the entry shows in that account's audit log. */
+  accountId?: string;
+}
 
 @Injectable()
 export class PasswordService {
@@ -27,6 +37,7 @@ export class PasswordService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly links: Links,
+    private readonly rateLimits: RateLimitStore,
   ) {}
 
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
@@ -57,17 +68,54 @@ export class PasswordService {
       return;
     }
     await this.dataSource.transaction(async (m) => {
-      const token = await this.tokens.issue(user.id, 'password_reset', RESET_TTL_MS, {}, m);
-      await this.notifications.notify(
+      await this.mailResetLink(user, m);
+      await this.audit.record({ action: AuditAction.PasswordResetRequested, subjectUserId: user.id }, m);
+    });
+  }
+
+  /**
+   * An admin (for a member of their account) or a support agent sends the user the same reset
+   * mail as "forgot password". The token goes only to the user's address, never to the caller;
+   * the user's 2FA is still asked for when they follow the link.
+   */
+  async sendResetFor(user: User, requester: ResetRequester): Promise<void> {
+    const now = this.clock.nowMs();
+    for (const [key, limit] of [
+      [`assisted-reset:user:${user.id}`, ASSISTED_PER_USER_PER_HOUR],
+      [`assisted-reset:actor:${requester.userId}`, ASSISTED_PER_ACTOR_PER_HOUR],
+    ] as const) {
+      const hit = await this.rateLimits.hit(key, 3600_000, now);
+      if (hit.count > limit) {
+        throw authError('TOO_MANY_ATTEMPTS', 'Too many reset emails were sent: try again later.', {
+          retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)),
+        });
+      }
+    }
+    await this.dataSource.transaction(async (m) => {
+      await this.mailResetLink(user, m);
+      await this.audit.record(
         {
-          event: 'auth.password_reset',
-          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-          data: { link: this.links.build('reset_password', token) },
+          action: AuditAction.PasswordResetSent,
+          actorUserId: requester.userId,
+          actorKind: requester.kind,
+          subjectUserId: user.id,
+          accountId: requester.accountId ?? null,
         },
         m,
       );
-      await this.audit.record({ action: AuditAction.PasswordResetRequested, subjectUserId: user.id }, m);
     });
+  }
+
+  private async mailResetLink(user: User, m: EntityManager): Promise<void> {
+    const token = await this.tokens.issue(user.id, 'password_reset', RESET_TTL_MS, {}, m);
+    await this.notifications.notify(
+      {
+        event: 'auth.password_reset',
+        to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+        data: { link: this.links.build('reset_password', token) },
+      },
+      m,
+    );
   }
 
   /**

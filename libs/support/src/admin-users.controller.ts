@@ -1,6 +1,7 @@
-import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { AcceptedDto } from '@latchkey/users';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { StaffOnly } from './decorators/staff-only.decorator';
 import { RevokedDto, StaffUserDetailDto, StaffUserPageDto, UserSearchQueryDto } from './dto/support.dto';
@@ -34,5 +35,15 @@ export class AdminUsersController {
   @ApiProblem(404, 'The caller is not staff, or no such user')
   async revoke(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<RevokedDto> {
     return { revoked: await this.users.revokeSessions(p, id) };
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Email the user a password-reset link, the same mail as "forgot password"; 3 an hour per user' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblems(400, 401, 403, 404, 429)
+  async sendPasswordReset(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<AcceptedDto> {
+    await this.users.sendPasswordReset(p, id);
+    return { status: 'accepted', detail: 'A password-reset link is on its way to the user. It works for 1 hour.' };
   }
 }

@@ -1,6 +1,6 @@
 import { AccountsRepository } from '@latchkey/accounts';
 import { AuditService } from '@latchkey/audit';
-import { LoginActivityService } from '@latchkey/auth';
+import { LoginActivityService, PasswordService } from '@latchkey/auth';
 import { decodeCursor, Page, Principal, toPage } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { SessionsService } from '@latchkey/sessions';
@@ -36,6 +36,7 @@ export class StaffUsersService {
     private readonly logins: LoginActivityService,
     private readonly tickets: SupportTicketsRepository,
     private readonly audit: AuditService,
+    private readonly passwords: PasswordService,
   ) {}
 
   async search(query: UserSearchQueryDto): Promise<Page<StaffUserDto>> {
@@ -88,6 +89,10 @@ export class StaffUsersService {
       metadata: { revoked },
     });
     return revoked;
+  }
+
+  async sendPasswordReset(p: Principal, userId: string): Promise<void> {
+    await this.passwords.sendResetFor(await this.get(userId), { userId: p.userId, kind: 'staff' });
   }
 
   private async get(userId: string): Promise<User> {

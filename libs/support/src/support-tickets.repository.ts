@@ -2,7 +2,7 @@ import { decodeCursor } from '@latchkey/core';
 import { MfaAuditAction } from '@latchkey/mfa';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Brackets, DataSource, EntityManager, WhereExpressionBuilder } from 'typeorm';
 
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent, TicketType } from './entities';
 import { TicketState } from './ticket-state';
@@ -53,7 +53,7 @@ export class SupportTicketsRepository {
   }
 
   /** The queue never holds tickets whose email was not confirmed (pending or expired). */
-  listQueue(filter: { state?: TicketState; type?: TicketType }, limit: number, cursor?: string): Promise<SupportTicket[]> {
+  listQueue(filter: { state?: TicketState; type?: TicketType; q?: string }, limit: number, cursor?: string): Promise<SupportTicket[]> {
     const after = decodeCursor(cursor);
     const qb = this.dataSource
       .getRepository(SupportTicket)
@@ -68,10 +68,28 @@ export class SupportTicketsRepository {
     if (filter.type) {
       qb.andWhere('t.type = :type', { type: filter.type });
     }
+    const q = filter.q?.trim();
+    if (q) {
+      qb.andWhere(new Brackets((w) => this.search(w, q)));
+    }
     if (after) {
       qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: after.at, id: after.id });
     }
     return qb.getMany();
+  }
+
+  /** A reference (SUP-000042, or the id-prefix form of older mails) or an id finds its ticket; anything else matches the email. */
+  private search(w: WhereExpressionBuilder, q: string): void {
+    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    w.where('lower(t.email) LIKE :like', { like });
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q)) {
+      w.orWhere('t.id = :id', { id: q.toLowerCase() });
+    }
+    const legacy = /^SUP-([0-9A-F]{8})$/i.exec(q);
+    if (legacy) {
+      w.orWhere('t.id::text LIKE :prefix', { prefix: `${legacy[1]!.toLowerCase()}-%` });
+    }
+    w.orWhere('upper(t.reference) = :reference', { reference: q.toUpperCase() });
   }
 
   listForUser(userId: string): Promise<SupportTicket[]> {

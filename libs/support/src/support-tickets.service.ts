@@ -202,7 +202,7 @@ export class SupportTicketsService {
   async list(query: TicketQueryDto): Promise<Page<TicketDto>> {
     await this.expireStale();
     const limit = query.limit ?? 20;
-    const rows = await this.tickets.listQueue({ state: query.state, type: query.type }, limit, query.cursor);
+    const rows = await this.tickets.listQueue({ state: query.state, type: query.type, q: query.q }, limit, query.cursor);
     return toPage(rows, limit, (r) => r.createdAt, toTicketDto);
   }
 
@@ -212,14 +212,32 @@ export class SupportTicketsService {
       throw ticketNotFound();
     }
     const [checks, events] = await Promise.all([this.tickets.checks(id), this.tickets.events(id)]);
+    const people = await this.userRows.findRefs([
+      ticket.userId,
+      ticket.verifierId,
+      ticket.approverId,
+      ...checks.map((c) => c.agentId),
+      ...events.map((e) => e.actorId),
+    ]);
+    const ref = (userId: string | null) => (userId && people.get(userId)) || null;
     return {
       ...toTicketDto(ticket),
-      checks: checks.map((c) => ({ kind: c.kind, note: c.note, agentId: c.agentId, createdAt: c.createdAt.toISOString() })),
+      requester: ref(ticket.userId),
+      verifier: ref(ticket.verifierId),
+      approver: ref(ticket.approverId),
+      checks: checks.map((c) => ({
+        kind: c.kind,
+        note: c.note,
+        agentId: c.agentId,
+        agent: ref(c.agentId),
+        createdAt: c.createdAt.toISOString(),
+      })),
       checksMissing: Math.max(0, this.options.requiredChecks - new Set(checks.map((c) => c.kind)).size),
       events: events.map((e) => ({
         fromState: e.fromState,
         toState: e.toState,
         actorId: e.actorId,
+        actor: ref(e.actorId),
         actorKind: e.actorKind,
         reason: e.reason,
         ip: e.ip,

@@ -72,17 +72,19 @@ export class SupportController {
 
   @Get()
   @StaffOnly('support')
-  @ApiOperation({ summary: 'The queue (confirmed tickets only), newest first' })
+  @ApiOperation({ summary: 'The queue (confirmed tickets only), newest first; q searches the reference, the id and the requester email' })
   @ApiOkResponse({ type: TicketPageDto })
+  @ApiProblems(400, 401, 404)
   list(@Query() query: TicketQueryDto): Promise<TicketPageDto> {
     return this.tickets.list(query);
   }
 
   @Get(':id')
   @StaffOnly('support')
-  @ApiOperation({ summary: 'A ticket with its checks and trail' })
+  @ApiOperation({ summary: 'A ticket with its checks and trail, naming the requester and every staff member who acted' })
   @ApiOkResponse({ type: TicketDetailDto })
   @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
+  @ApiProblems(400)
   get(@Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
     return this.tickets.detail(id);
   }

@@ -73,6 +73,20 @@ export class UserTokensService {
     });
   }
 
+  /** The newest live token of a purpose (at most one is live: issuing voids the others). */
+  async findLive(userId: string, purpose: TokenPurpose, manager?: EntityManager): Promise<UserToken | undefined> {
+    const row = await (manager ? manager.getRepository(UserToken) : this.repo)
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.purpose = :purpose AND t.used_at IS NULL AND t.expires_at > :now', {
+        userId,
+        purpose,
+        now: this.clock.now(),
+      })
+      .orderBy('t.created_at', 'DESC')
+      .getOne();
+    return row ?? undefined;
+  }
+
   /** Peeks without consuming (to ask for a 2FA code before spending the reset link). */
   async find(purpose: TokenPurpose, token: string): Promise<UserToken | undefined> {
     if (typeof token !== 'string' || token.length < 20 || token.length > 200) {

@@ -1,9 +1,9 @@
-import { AllowRestricted, ApiProblem, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AllowRestricted, ApiProblem, ApiProblems, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { AcceptedDto, ChangeEmailDto, RegisterDto, TokenDto, UpdateProfileDto, UserDto } from './dto/user.dto';
+import { AcceptedDto, ChangeEmailDto, PendingEmailStatusDto, RegisterDto, TokenDto, UpdateProfileDto, UserDto } from './dto/user.dto';
 import { usersError } from './users.exception';
 import { UsersService } from './users.service';
 
@@ -85,6 +85,33 @@ export class UsersController {
   async changeEmail(@CurrentUser() principal: Principal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
     await this.users.requestEmailChange(principal.userId, body.newEmail, body.password);
     return { status: 'accepted', detail: 'If the address can be used, a confirmation link is on its way to it.' };
+  }
+
+  @Get('me/email/pending')
+  @ApiOperation({ summary: 'The email change waiting for confirmation from the new address, if any' })
+  @ApiOkResponse({ type: PendingEmailStatusDto })
+  @ApiProblems(401, 403)
+  async pendingEmail(@CurrentUser() principal: Principal): Promise<PendingEmailStatusDto> {
+    return { pending: await this.users.pendingEmailChange(principal.userId) };
+  }
+
+  @Post('me/email/pending/resend')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send the confirmation link again (the previous link stops working); at most 3 an hour' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblems(401, 403, 404, 429)
+  async resendEmail(@CurrentUser() principal: Principal): Promise<AcceptedDto> {
+    await this.users.resendEmailChange(principal.userId);
+    return { status: 'accepted', detail: 'If the address can be used, a new confirmation link is on its way to it.' };
+  }
+
+  @Delete('me/email/pending')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel the pending email change; the link stops working and your address stays' })
+  @ApiNoContentResponse()
+  @ApiProblems(401, 403, 404)
+  async cancelEmail(@CurrentUser() principal: Principal): Promise<void> {
+    await this.users.cancelEmailChange(principal.userId);
   }
 
   @Public()

@@ -9,6 +9,8 @@ export const UsersErrorCode = {
   AVATAR_INVALID: 'BAD_INPUT',
   AVATAR_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   SAME_EMAIL: 'BAD_INPUT',
+  NO_PENDING_EMAIL_CHANGE: 'NOT_FOUND',
+  TOO_MANY_RESENDS: 'RATE_LIMITED',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type UsersErrorCode = keyof typeof UsersErrorCode;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 
 import { UserAvatar } from './user-avatar.entity';
 import { User } from './user.entity';
@@ -18,6 +18,16 @@ export class UsersRepository {
 
   findById(id: string, manager?: EntityManager): Promise<User | null> {
     return this.repo(manager).findOne({ where: { id } });
+  }
+
+  /** Names and emails of the given users, for lists that name people; deleted users are simply absent. */
+  async findRefs(ids: Array<string | null | undefined>): Promise<Map<string, { id: string; email: string; displayName: string }>> {
+    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
+    if (wanted.length === 0) {
+      return new Map();
+    }
+    const rows = await this.users.find({ where: { id: In(wanted) }, select: { id: true, email: true, displayName: true } });
+    return new Map(rows.map((u) => [u.id, { id: u.id, email: u.email, displayName: u.displayName }]));
   }
 
   findByEmail(email: string, manager?: EntityManager): Promise<User | null> {

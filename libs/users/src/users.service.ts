@@ -1,10 +1,10 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ChangeFeed, Clock, Links, PasswordHasher } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, ChangeFeed, Clock, Links, PasswordHasher, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { UpdateProfileDto, UserDto } from './dto/user.dto';
+import { PendingEmailDto, UpdateProfileDto, UserDto } from './dto/user.dto';
 import { checkPassword } from './password-policy';
 import { User } from './user.entity';
 import { UserTokensService } from './user-tokens.service';
@@ -14,6 +14,7 @@ import { UsersRepository } from './users.repository';
 const VERIFY_TTL_MS = 48 * 3600_000;
 const EMAIL_CHANGE_TTL_MS = 24 * 3600_000;
 const AVATAR_MAX = 2 * 1024 * 1024;
+const EMAIL_RESENDS_PER_HOUR = 3;
 
 function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -36,6 +37,7 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly feed: ChangeFeed,
     private readonly links: Links,
+    private readonly rateLimits: RateLimitStore,
   ) {
     this.feed.subscribe((event) => {
       this.generation++;
@@ -250,20 +252,7 @@ export class UsersService {
       });
     }
     await this.dataSource.transaction(async (m) => {
-      const taken = await this.users.findByEmail(newEmail, m);
-      if (taken) {
-        await this.tokens.voidAll(user.id, 'email_change', m);
-      } else {
-        const token = await this.tokens.issue(user.id, 'email_change', EMAIL_CHANGE_TTL_MS, { newEmail }, m);
-        await this.notifications.notify(
-          {
-            event: 'auth.email_change_confirm',
-            to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
-            data: { newEmail, link: this.links.build('confirm_email_change', token) },
-          },
-          m,
-        );
-      }
+      await this.issueEmailChange(user, newEmail, m);
       await this.notifications.notify(
         {
           event: 'security.email_changed',
@@ -273,6 +262,73 @@ export class UsersService {
         m,
       );
       await this.audit.record({ action: AuditAction.EmailChangeRequested, actorUserId: user.id, subjectUserId: user.id }, m);
+    });
+  }
+
+  /**
+   * A taken address gets a token too, one that is never mailed: the pending change then looks
+   * the same for any address, and it can never complete (confirm refuses taken addresses).
+   */
+  private async issueEmailChange(user: User, newEmail: string, m: EntityManager): Promise<void> {
+    const taken = await this.users.findByEmail(newEmail, m);
+    const token = await this.tokens.issue(user.id, 'email_change', EMAIL_CHANGE_TTL_MS, { newEmail }, m);
+    if (!taken) {
+      await this.notifications.notify(
+        {
+          event: 'auth.email_change_confirm',
+          to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
+          data: { newEmail, link: this.links.build('confirm_email_change', token) },
+        },
+        m,
+      );
+    }
+  }
+
+  async pendingEmailChange(userId: string): Promise<PendingEmailDto | null> {
+    const live = await this.tokens.findLive(userId, 'email_change');
+    return live
+      ? { newEmail: String(live.data.newEmail), requestedAt: live.createdAt.toISOString(), expiresAt: live.expiresAt.toISOString() }
+      : null;
+  }
+
+  /** A fresh link to the same new address (the previous link stops working), at most 3 an hour. */
+  async resendEmailChange(userId: string): Promise<void> {
+    const user = await this.get(userId);
+    const live = await this.tokens.findLive(userId, 'email_change');
+    if (!live) {
+      throw usersError('NO_PENDING_EMAIL_CHANGE', 'No email change is waiting for confirmation.');
+    }
+    const now = this.clock.nowMs();
+    const hit = await this.rateLimits.hit(`email-change-resend:${userId}`, 3600_000, now);
+    if (hit.count > EMAIL_RESENDS_PER_HOUR) {
+      throw usersError('TOO_MANY_RESENDS', 'The link was sent several times already: try again later.', {
+        retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)),
+      });
+    }
+    const newEmail = String(live.data.newEmail);
+    await this.dataSource.transaction(async (m) => {
+      await this.issueEmailChange(user, newEmail, m);
+      await this.audit.record({ action: AuditAction.EmailChangeResent, actorUserId: userId, subjectUserId: userId }, m);
+    });
+  }
+
+  /** Voids the link; the current address stays. */
+  async cancelEmailChange(userId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const live = await this.tokens.findLive(userId, 'email_change', m);
+      if (!live) {
+        throw usersError('NO_PENDING_EMAIL_CHANGE', 'No email change is waiting for confirmation.');
+      }
+      await this.tokens.voidAll(userId, 'email_change', m);
+      await this.audit.record(
+        {
+          action: AuditAction.EmailChangeCancelled,
+          actorUserId: userId,
+          subjectUserId: userId,
+          metadata: { newEmail: live.data.newEmail },
+        },
+        m,
+      );
     });
   }
 

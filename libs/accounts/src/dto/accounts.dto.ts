@@ -1,7 +1,7 @@
 import { SessionInfoDto } from '@latchkey/auth';
 import { PageQueryDto } from '@latchkey/core';
 import { ReauthProofDto } from '@latchkey/mfa';
-import { UserDto } from '@latchkey/users';
+import { UserDto, UserRefDto } from '@latchkey/users';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -278,9 +278,12 @@ export class AuditQueryDto extends PageQueryDto {
 export class AuditEntryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() occurredAt: string;
-  @ApiProperty() action: string;
+  @ApiProperty({ example: 'member.role_changed', description: 'Stable code; the console turns it into a sentence' }) action: string;
   @ApiProperty({ type: String, nullable: true }) actorUserId: string | null;
+  @ApiProperty({ enum: ['user', 'staff', 'system', 'service', 'anonymous'] }) actorKind: string;
+  @ApiProperty({ type: UserRefDto, nullable: true, description: 'Who acted, while that user exists' }) actor: UserRefDto | null;
   @ApiProperty({ type: String, nullable: true }) subjectUserId: string | null;
+  @ApiProperty({ type: UserRefDto, nullable: true, description: 'Who it was done to, while that user exists' }) subject: UserRefDto | null;
   @ApiProperty({ type: String, nullable: true }) ip: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
 }

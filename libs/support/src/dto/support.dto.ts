@@ -2,6 +2,7 @@ import { PageQueryDto } from '@latchkey/core';
 import { LoginActivityDto } from '@latchkey/auth';
 import { MfaStatusDto } from '@latchkey/mfa';
 import { SessionDto } from '@latchkey/sessions';
+import { UserRefDto } from '@latchkey/users';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -72,6 +73,15 @@ export class TicketQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TICKET_TYPES)
   type?: TicketType;
+
+  @ApiPropertyOptional({
+    description: 'Search: the full ticket reference as mailed (or the ticket id), or the requester email (whole or part)',
+    example: 'robin@example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  q?: string;
 }
 
 export class CheckInputDto {
@@ -108,6 +118,8 @@ export class TicketCheckDto {
   @ApiProperty({ enum: CHECK_KINDS }) kind: CheckKind;
   @ApiProperty() note: string;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) agentId: string | null;
+  @ApiProperty({ nullable: true, type: UserRefDto, description: 'The agent who recorded it (null for the emailed-link check)' })
+  agent: UserRefDto | null;
   @ApiProperty() createdAt: string;
 }
 
@@ -115,6 +127,7 @@ export class TicketEventDto {
   @ApiProperty({ nullable: true, enum: TICKET_STATES }) fromState: TicketState | null;
   @ApiProperty({ enum: TICKET_STATES }) toState: TicketState;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) actorId: string | null;
+  @ApiProperty({ nullable: true, type: UserRefDto, description: 'Who made the change, while that user exists' }) actor: UserRefDto | null;
   @ApiProperty() actorKind: string;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty({ nullable: true, type: String }) ip: string | null;
@@ -140,6 +153,9 @@ export class TicketDto {
 }
 
 export class TicketDetailDto extends TicketDto {
+  @ApiProperty({ nullable: true, type: UserRefDto, description: 'The requester, while the user exists' }) requester: UserRefDto | null;
+  @ApiProperty({ nullable: true, type: UserRefDto, description: 'The agent who started the verification' }) verifier: UserRefDto | null;
+  @ApiProperty({ nullable: true, type: UserRefDto, description: 'The lead who approved or rejected' }) approver: UserRefDto | null;
   @ApiProperty({ type: [TicketCheckDto] }) checks: TicketCheckDto[];
   @ApiProperty({ description: 'Distinct checks still needed before approval' }) checksMissing: number;
   @ApiProperty({ type: [TicketEventDto] }) events: TicketEventDto[];

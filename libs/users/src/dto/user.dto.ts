@@ -122,6 +122,23 @@ export class ChangeEmailDto {
   password: string;
 }
 
+/** Who someone is, for lists that name people (audit entries, ticket trails). */
+export class UserRefDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty() displayName: string;
+}
+
+export class PendingEmailDto {
+  @ApiProperty({ format: 'email', description: 'The address waiting to be confirmed' }) newEmail: string;
+  @ApiProperty() requestedAt: string;
+  @ApiProperty({ description: 'When the confirmation link stops working' }) expiresAt: string;
+}
+
+export class PendingEmailStatusDto {
+  @ApiProperty({ type: PendingEmailDto, nullable: true, description: 'null when no change is waiting' }) pending: PendingEmailDto | null;
+}
+
 export class AcceptedDto {
   @ApiProperty({ example: 'accepted' }) status: string;
   @ApiPropertyOptional() detail?: string;
