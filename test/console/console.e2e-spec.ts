@@ -84,7 +84,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.goto('/audit-log');
     await c.page.getByText(`The owner (${team.owner.email}) required two-factor authentication for every member.`).first().waitFor();
     await c.screenshot('audit-log');
-  }, 30_000);
+  });
 
   it('a member sees a read-only roster with no admin menu and no 2FA column', async () => {
     const team = await createAccountWithTeam(t, 'Acme Members');
@@ -110,7 +110,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(await c.page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     expect(await c.page.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await c.screenshot('members-member');
-  }, 30_000);
+  });
 
   it('a new user enables TOTP from My account and keeps the backup codes', async () => {
     const user = await createUser(t, { displayName: 'New Person' });
@@ -135,7 +135,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.page.getByText('2FA is on').waitFor();
     expect(await c.page.getByTestId('mfa-status').innerText()).toContain('10 backup codes left');
     await c.screenshot('my-account-security');
-  }, 30_000);
+  });
   it('a member of an account that requires 2FA is walked through the QR and the backup codes at sign-in', async () => {
     const team = await createAccountWithTeam(t, 'Acme Strict');
     await enrolTotp(t, team.owner.session.auth);
@@ -150,7 +150,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(await security.confirmTotp(totpNow(t, secret))).toHaveLength(10);
     await c.page.getByRole('button', { name: 'I saved my codes' }).click();
     await c.page.getByText('Acme Strict: you are member').waitFor();
-  }, 30_000);
+  });
   it('support: an agent records checks, a lead approves, the cool-down passes, the agent executes and the user must set up MFA', async () => {
     const user = await createUser(t, { displayName: 'Robin Lost' });
     await enrolTotp(t, (await signIn(t, user.email)).auth);
@@ -211,5 +211,5 @@ describe('Console journeys (Chromium against the real API)', () => {
     c = await ConsolePage.open(chrome.browser, baseUrl);
     await c.signIn(user.email, TEST_PASSWORD);
     await c.waitForHeading('Set up two-factor authentication');
-  }, 40_000);
+  });
 });

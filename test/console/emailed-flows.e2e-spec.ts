@@ -59,7 +59,6 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     c = await ConsolePage.open(chrome.browser, baseUrl);
     // Each journey loads the console several times; on a machine busy with other suites a load can take seconds.
     c.page.setDefaultNavigationTimeout(30_000);
-    c.page.setDefaultTimeout(15_000);
     return { c, pages: new PublicPages(c), mail: new MailView(c) };
   }
 

@@ -1,5 +1,3 @@
-jest.setTimeout(60_000);
-
 import { randomBytes } from 'node:crypto';
 
 import { NotificationsService } from '@latchkey/notifications';

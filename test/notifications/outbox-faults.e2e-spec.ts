@@ -5,8 +5,6 @@ import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 
 /** Short retries so the dead-letter path takes milliseconds, not the production 2 s doubling. */
-jest.setTimeout(60_000);
-
 const FAST = { NOTIFICATION_MAX_ATTEMPTS: '3', NOTIFICATION_BACKOFF_MS: '20' };
 
 async function outboxRows(t: TestApp, recipient: string): Promise<Array<{ id: string; status: string; attempts: number }>> {
@@ -186,5 +184,5 @@ describe('Workers sharing the outbox', () => {
       await a.close();
       await a.mail.close();
     }
-  }, 60_000);
+  });
 });

@@ -145,7 +145,8 @@ export class ConsolePage {
   static async open(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }): Promise<ConsolePage> {
     const context: BrowserContext = await browser.newContext({ viewport, acceptDownloads: true });
     const page = await context.newPage();
-    page.setDefaultTimeout(8_000);
+    // Generous for a busy machine: a journey waits for what a person would see, however slowly it comes.
+    page.setDefaultTimeout(20_000);
     return new ConsolePage(page, baseUrl);
   }
 
