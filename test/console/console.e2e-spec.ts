@@ -202,7 +202,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.screenshot('support-ticket-executed');
 
     await c.goto('/staff-users');
-    await c.page.getByLabel('Email or name').fill(user.email);
+    await c.filterList('Email or name', user.email);
     await c.page.locator('table tbody tr', { hasText: user.email }).click();
     await c.page.getByText('2FA off').waitFor();
     await c.screenshot('support-user-lookup');

@@ -148,6 +148,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     expect(await pages.outcome()).toEqual({ severity: 'error', text: expect.stringContaining('invalid, used or expired') });
     await pages.screenshots('public-reset-password-used');
     await c.page.getByRole('link', { name: 'Ask for a new link' }).click();
+    await c.waitForHeading('Forgot your password?');
     expect(await pages.heading()).toBe('Forgot your password?');
   }, 120_000);
 

@@ -179,6 +179,15 @@ export class ConsolePage {
     return (await items.allInnerTexts()).map((s) => s.trim());
   }
 
+  /**
+   * Types into a list's filter and waits until the list has taken it (react-admin debounces the
+   * filter and then rewrites the URL, which would pull a row click made earlier back to the list).
+   */
+  async filterList(label: string, value: string): Promise<void> {
+    await this.page.getByLabel(label).fill(value);
+    await this.page.waitForURL((url) => decodeURIComponent(url.toString()).includes(JSON.stringify(value).slice(1, -1)));
+  }
+
   async waitForHeading(text: string | RegExp): Promise<void> {
     await this.page.getByRole('heading', { name: text }).first().waitFor();
   }

@@ -139,7 +139,7 @@ export class SupportDesk {
   }
 
   async search(q: string): Promise<void> {
-    await this.c.page.getByLabel('Reference or email').fill(q);
+    await this.c.filterList('Reference or email', q);
   }
 
   executeButton(): Locator {
