@@ -9,13 +9,17 @@ import { dataSourceOptions } from '../../libs/core/src/database/data-source-opti
 import { runMigrations } from '../../libs/core/src/database/migrate';
 import { randomBytes } from 'node:crypto';
 
+import { ensureConsoleBuilt, runIncludesConsole } from './console-build';
 import { PGLITE_TEMPLATE_ENV, RUN_ENV, TEST_DATABASE_URL, serverUrlFor, templateDb } from './test-env';
 
 /**
  * Migrates a template database once per run; each e2e file then starts from a copy of it.
  * On PostgreSQL: CREATE DATABASE ... TEMPLATE. On PGlite: a dump of the migrated data directory.
  */
-export default async function globalSetup() {
+export default async function globalSetup(globalConfig: Parameters<typeof runIncludesConsole>[0]) {
+  if (runIncludesConsole(globalConfig)) {
+    ensureConsoleBuilt();
+  }
   process.env[RUN_ENV] = randomBytes(4).toString('hex');
   if (TEST_DATABASE_URL) {
     const admin = new Client({ connectionString: TEST_DATABASE_URL });

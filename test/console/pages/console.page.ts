@@ -5,25 +5,16 @@ import * as path from 'node:path';
 
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 
+import { consoleBuildIsFresh } from '../../setup/console-build';
+
 const ROOT = path.resolve(__dirname, '../../..');
 export const SHOTS = path.join(ROOT, 'test-output/console');
 
-function newestMtime(dir: string): number {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .reduce(
-      (max, e) => Math.max(max, e.isDirectory() ? newestMtime(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs),
-      0,
-    );
-}
-
-/** Builds admin-ui/dist when it is missing or older than the sources. */
+/** The console must be built before a journey; the global setup builds it (see console-build.ts). */
 export function ensureConsoleBuilt(): void {
-  const index = path.join(ROOT, 'admin-ui/dist/index.html');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(path.join(ROOT, 'admin-ui/src'))) {
-    return;
+  if (!consoleBuildIsFresh()) {
+    throw new Error('admin-ui/dist is missing or older than admin-ui/src: the global setup should have built it (npm run build:admin).');
   }
-  execFileSync('npm', ['run', 'build:admin'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 export interface ConsoleBrowser {

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function newestMtime(dir: string): number {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .reduce(
+      (max, e) => Math.max(max, e.isDirectory() ? newestMtime(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs),
+      0,
+    );
+}
+
+export function consoleBuildIsFresh(): boolean {
+  const index = path.join(ROOT, 'admin-ui/dist/index.html');
+  return fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(path.join(ROOT, 'admin-ui/src'));
+}
+
+/**
+ * Builds admin-ui/dist when it is missing or older than the sources. Called once from the global
+ * setup (which has no time limit) before any journey starts, so a fresh clone on a busy machine
+ * never spends a test hook's time budget on a Vite build, and parallel files never build at once.
+ */
+export function ensureConsoleBuilt(): void {
+  if (!consoleBuildIsFresh()) {
+    execFileSync('npm', ['run', 'build:admin'], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
+
+/** Whether this Jest run may include the console journeys (no path filter, or one naming them). */
+export function runIncludesConsole(globalConfig: { testPathPatterns?: { patterns?: string[] }; selectProjects?: string[] }): boolean {
+  if (globalConfig.selectProjects?.length && !globalConfig.selectProjects.includes('e2e')) {
+    return false;
+  }
+  const patterns = globalConfig.testPathPatterns?.patterns ?? [];
+  return patterns.length === 0 || patterns.some((p) => /console/.test(p));
+}
