@@ -67,6 +67,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     void reply.header('X-Request-Id', req.id);
     requestContext.run({ requestId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);
   });
+  // API answers carry personal data and tokens: no shared or browser cache keeps them, unless a
+  // route chose its own policy (public avatars).
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    if (req.url.startsWith('/api/v1/') && !reply.hasHeader('Cache-Control')) {
+      void reply.header('Cache-Control', 'no-store');
+    }
+    done(null, payload);
+  });
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {
     // A token in the path (invitation links) is logged as the route's :token, never its value.
