@@ -124,5 +124,12 @@ describe('Hostile input: a 400 naming the field, never a 5xx', () => {
     const token = await t.http().get(`/api/v1/invitations/${encodeURIComponent('tok\u0000en-aaaaaaaaaaaaaaaaaaaaaaaa')}`);
     expect(token.status).toBe(404);
     expect(token.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // Fastify cannot even route these (invalid UTF-8 escapes, a parameter over its length limit).
+    for (const url of ['/api/v1/accounts/%FF%FE/members/x', `/api/v1/accounts/${'a'.repeat(300)}/members/x`]) {
+      const res = await t.http().delete(url).set(s.auth);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ code: 'NOT_FOUND', requestId: res.headers['x-request-id'] });
+    }
   });
 });

@@ -20,6 +20,7 @@ import fastifyStatic from '@fastify/static';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -41,6 +42,25 @@ export function fastifyAdapter(config: AppConfig): FastifyAdapter {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logger: false,
+    // A path Fastify cannot route (invalid percent-encoding, a parameter over maxParamLength)
+    // names nothing: the same problem+json 404 as an unknown id, instead of Fastify's plain JSON.
+    frameworkErrors: (error: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = notFound ? 404 : 400;
+      void reply
+        .status(status)
+        .header('X-Request-Id', req.id)
+        .header('Cache-Control', 'no-store')
+        .header('Content-Type', 'application/problem+json; charset=utf-8')
+        .send({
+          type: 'about:blank',
+          title: notFound ? 'Not Found' : 'Bad Request',
+          status,
+          detail: notFound ? 'No such resource.' : 'The request could not be read.',
+          code: notFound ? 'NOT_FOUND' : 'BAD_REQUEST',
+          requestId: String(req.id),
+        });
+    },
   });
 }
 
