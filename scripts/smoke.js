@@ -31,6 +31,26 @@ async function main_() {
     console.log('ok: PORT=eighty stops the start with:', bad.stderr.trim().split('\n').slice(-1)[0].trim());
   }
 
+  // Production refuses what is only safe in development, naming each setting.
+  const prod = spawnSync(process.execPath, [main], {
+    env: {
+      ...cleanEnv(),
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://latchkey@127.0.0.1:1/latchkey',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+      PUBLIC_URL: 'http://id.example.com',
+    },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const wanted = [/PUBLIC_URL: an http:\/\/ URL/, /SMTP_URL: required/, /SMS_ENABLED=false/];
+  if (prod.status !== 1 || !wanted.every((re) => re.test(prod.stderr))) {
+    fail(`production with http, no SMTP and no Twilio should stop naming each; got status ${prod.status}: ${prod.stderr}`);
+  } else {
+    console.log('ok: production refuses an http PUBLIC_URL, mail to a folder and SMS to a folder');
+  }
+
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-smoke-'));
   const env = { ...cleanEnv(), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
@@ -79,7 +99,7 @@ async function main_() {
 /** The embedded defaults: no database, Redis, SMTP or Twilio settings from the caller. */
 function cleanEnv() {
   const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_BASE', 'NODE_ENV']) {
+  for (const k of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_BASE', 'DISCORD_API_BASE', 'NODE_ENV']) {
     delete env[k];
   }
   return env;

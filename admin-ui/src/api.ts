@@ -28,7 +28,9 @@ export type ApiPath<M extends Method = Method> = { [P in keyof V1]: [Operation<P
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : R extends { content?: never } ? void : never;
 /** The body of a success answer (void for 204). */
 export type ApiResult<M extends Method, P extends ApiPath<M>> =
-  Operation<P, M> extends { responses: infer R } ? { [S in keyof R & (200 | 201 | 202 | 204)]: JsonOf<R[S]> }[keyof R & (200 | 201 | 202 | 204)] : never;
+  Operation<P, M> extends { responses: infer R }
+    ? { [S in keyof R & (200 | 201 | 202 | 204)]: JsonOf<R[S]> }[keyof R & (200 | 201 | 202 | 204)]
+    : never;
 type PathParams<O> = O extends { parameters: { path: infer X } } ? ([X] extends [undefined] ? never : X) : never;
 type QueryParams<O> = O extends { parameters: { query?: infer X } } ? X : never;
 type RequestBody<O> = O extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
@@ -44,11 +46,10 @@ type OptionsArg<M extends Method, P extends ApiPath<M>> = [PathParams<Operation<
   ? [options?: ApiOptions<M, P>]
   : [options: ApiOptions<M, P>];
 
+/** lk_csrf, or __Host-lk_csrf when the API is served over https. */
 function csrfToken(): string | undefined {
-  return document.cookie
-    .split('; ')
-    .find((c) => c.startsWith('lk_csrf='))
-    ?.slice('lk_csrf='.length);
+  const cookie = document.cookie.split('; ').find((c) => c.startsWith('lk_csrf=') || c.startsWith('__Host-lk_csrf='));
+  return cookie?.slice(cookie.indexOf('=') + 1);
 }
 
 function urlOf(path: string, options: { params?: Record<string, string>; query?: object }): string {

@@ -20,6 +20,7 @@ import fastifyStatic from '@fastify/static';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -41,6 +42,25 @@ export function fastifyAdapter(config: AppConfig): FastifyAdapter {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logger: false,
+    // A path Fastify cannot route (invalid percent-encoding, a parameter over maxParamLength)
+    // names nothing: the same problem+json 404 as an unknown id, instead of Fastify's plain JSON.
+    frameworkErrors: (error: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = notFound ? 404 : 400;
+      void reply
+        .status(status)
+        .header('X-Request-Id', req.id)
+        .header('Cache-Control', 'no-store')
+        .header('Content-Type', 'application/problem+json; charset=utf-8')
+        .send({
+          type: 'about:blank',
+          title: notFound ? 'Not Found' : 'Bad Request',
+          status,
+          detail: notFound ? 'No such resource.' : 'The request could not be read.',
+          code: notFound ? 'NOT_FOUND' : 'BAD_REQUEST',
+          requestId: String(req.id),
+        });
+    },
   });
 }
 
@@ -66,6 +86,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
     requestContext.run({ requestId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);
+  });
+  // API answers carry personal data and tokens: no shared or browser cache keeps them, unless a
+  // route chose its own policy (public avatars).
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    if (req.url.startsWith('/api/v1/') && !reply.hasHeader('Cache-Control')) {
+      void reply.header('Cache-Control', 'no-store');
+    }
+    done(null, payload);
   });
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {

@@ -14,4 +14,10 @@ describe('csvCell', () => {
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
     expect(csvCell(null)).toBe('');
   });
+
+  it('quotes a semicolon, the separator of spreadsheets in many locales, at the start or anywhere', () => {
+    expect(csvCell(';=1+1')).toBe('";=1+1"');
+    expect(csvCell('Acme;=HYPERLINK("x")')).toBe('"Acme;=HYPERLINK(""x"")"');
+    expect(csvCell('-1;2')).toBe(`"'-1;2"`);
+  });
 });

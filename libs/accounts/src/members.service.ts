@@ -84,7 +84,8 @@ export function csvCell(value: unknown): string {
   if (/^[=+\-@\t\r]/.test(s)) {
     s = `'${s}`;
   }
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // ';' is the separator of spreadsheets in many locales: a cell holding one is quoted like a comma.
+  return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export interface MemberQuery {

@@ -54,10 +54,11 @@ export class AuthController {
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiProblem(401, 'Wrong email or password (the same answer for an unknown email)')
+  @ApiProblem(403, 'REQUIRE_VERIFIED_EMAIL is on and this address was never confirmed (said only after the right password)')
   @ApiProblem(429, 'Too many attempts from this IP, or this email is locked for a while')
   async signIn(@Req() req: FastifyRequest & { user: User }, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
     const body = req.body as LoginDto;
-    const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
+    const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[this.cookies.name(DEVICE_COOKIE)];
     const result = await this.login.decide(req.user, describeClient(req.ip, req.headers['user-agent']), deviceToken);
     return this.respond(result, reply);
   }

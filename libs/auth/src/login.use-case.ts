@@ -1,9 +1,9 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { ClientInfo, PasswordHasher, SessionRestriction } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, ClientInfo, PasswordHasher, SessionRestriction } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { authError } from './auth.exception';
@@ -31,6 +31,7 @@ export class LoginUseCase {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Step one: the password. Returns the user, or throws the same error for every failure. */
@@ -80,6 +81,11 @@ export class LoginUseCase {
 
   /** Step two: the steps registered by MFA and accounts decide; otherwise a full session. */
   async decide(user: User, client: ClientInfo, deviceToken?: string): Promise<LoginResult> {
+    // Said only after the right password, so it reveals nothing about which addresses exist.
+    if (this.config.auth.requireVerifiedEmail && !user.emailVerifiedAt) {
+      await this.activity.record(user.id, client, 'failure', 'email_not_verified');
+      throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link we emailed you, then sign in.');
+    }
     let restriction: SessionRestriction | null = null;
     for (const step of this.steps.all()) {
       const decision = await step.evaluate({ user, client, deviceToken });

@@ -178,6 +178,9 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
         await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
         return 'delivered';
       case 'sms':
+        if (!this.sms.enabled) {
+          return 'skipped';
+        }
         await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.links.build('notification_preferences')}`, row.id);
         return 'delivered';
       case 'discord': {

@@ -1,6 +1,6 @@
-import { ALLOW_RESTRICTED, IS_PUBLIC, Principal, constantTimeEqual } from '@latchkey/core';
+import { ALLOW_RESTRICTED, APP_CONFIG, AppConfig, IS_PUBLIC, Principal, constantTimeEqual } from '@latchkey/core';
 import { SessionsService, csrfTokenFor } from '@latchkey/sessions';
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 
@@ -11,12 +11,17 @@ export const CSRF_COOKIE = 'lk_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function presentedToken(req: FastifyRequest): { token: string; via: Principal['via'] } | undefined {
+/** A cookie's name as set and read: `__Host-` prefixed when PUBLIC_URL is https. */
+export function cookieName(config: AppConfig, base: string): string {
+  return `${config.http.cookiePrefix}${base}`;
+}
+
+export function presentedToken(req: FastifyRequest, sessionCookie = SESSION_COOKIE): { token: string; via: Principal['via'] } | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string' && header.toLowerCase().startsWith('bearer ')) {
     return { token: header.slice(7).trim(), via: 'bearer' };
   }
-  const cookie = (req.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
+  const cookie = (req.cookies as Record<string, string | undefined> | undefined)?.[sessionCookie];
   return cookie ? { token: cookie, via: 'cookie' } : undefined;
 }
 
@@ -34,6 +39,7 @@ export class SessionAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,7 +49,7 @@ export class SessionAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
     const req = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-    const presented = presentedToken(req);
+    const presented = presentedToken(req, cookieName(this.config, SESSION_COOKIE));
     if (!presented) {
       if (isPublic) {
         return true;

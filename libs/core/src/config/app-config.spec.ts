@@ -95,4 +95,76 @@ describe('loadConfig', () => {
       }),
     ).toThrow(/LINK_SIGN_IN: a localhost URL/);
   });
+
+  describe('production refuses what is only safe in development', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/lk',
+      REDIS_URL: 'redis://r:6379',
+      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      PUBLIC_URL: 'https://id.example.com',
+      SMTP_URL: 'smtp://mail:25',
+      TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'auth-token',
+      TWILIO_FROM: '+14155550100',
+    };
+
+    function problemsOf(env: Record<string, string | undefined>): string[] {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigValidationError).problems;
+      }
+    }
+
+    it('starts with real mail, SMS, https and no test-only settings, with secure __Host- cookies and verified sign-in', () => {
+      const sut = loadConfig(production);
+      expect(sut.http.secureCookies).toBe(true);
+      expect(sut.http.cookiePrefix).toBe('__Host-');
+      expect(sut.auth.requireVerifiedEmail).toBe(true);
+      expect(sut.twilio.enabled).toBe(true);
+    });
+
+    it('refuses SMS written to a folder unless the SMS channel is explicitly off', () => {
+      const env = { ...production, TWILIO_ACCOUNT_SID: undefined, TWILIO_AUTH_TOKEN: undefined, TWILIO_FROM: undefined };
+      expect(problemsOf(env)).toEqual([
+        expect.stringMatching(/^TWILIO_ACCOUNT_SID, .*required when NODE_ENV=production.*SMS_ENABLED=false/),
+      ]);
+      expect(loadConfig({ ...env, SMS_ENABLED: 'false' }).twilio.enabled).toBe(false);
+    });
+
+    it('refuses mail written to a folder', () => {
+      expect(problemsOf({ ...production, SMTP_URL: undefined })).toEqual([
+        expect.stringMatching(/^SMTP_URL: required when NODE_ENV=production/),
+      ]);
+    });
+
+    it.each(['TWILIO_API_BASE', 'DISCORD_API_BASE'])('refuses %s outside tests (production and development)', (name) => {
+      expect(problemsOf({ ...production, [name]: 'http://127.0.0.1:9999' })).toEqual([`${name}: only for tests (NODE_ENV=test); unset it`]);
+      expect(problemsOf({ NODE_ENV: 'development', [name]: 'http://127.0.0.1:9999' })).toEqual([
+        `${name}: only for tests (NODE_ENV=test); unset it`,
+      ]);
+      expect(problemsOf({ NODE_ENV: 'test', [name]: 'http://127.0.0.1:9999' })).toEqual([]);
+    });
+
+    it('refuses an http PUBLIC_URL unless allowed behind a TLS proxy, and then sets no __Host- prefix', () => {
+      expect(problemsOf({ ...production, PUBLIC_URL: 'http://id.example.com' })).toEqual([
+        expect.stringMatching(/^PUBLIC_URL: an http:\/\/ URL sends session cookies without Secure.*ALLOW_HTTP_PUBLIC_URL=true/),
+      ]);
+      const allowed = loadConfig({ ...production, PUBLIC_URL: 'http://id.example.com', ALLOW_HTTP_PUBLIC_URL: 'true' });
+      expect(allowed.http).toMatchObject({ secureCookies: false, cookiePrefix: '' });
+    });
+
+    it('requires a verified email for sign-in by default in production only, and lets either default be changed', () => {
+      expect(loadConfig({}).auth.requireVerifiedEmail).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'test' }).auth.requireVerifiedEmail).toBe(false);
+      expect(loadConfig({ REQUIRE_VERIFIED_EMAIL: 'true' }).auth.requireVerifiedEmail).toBe(true);
+      expect(loadConfig({ ...production, REQUIRE_VERIFIED_EMAIL: 'false' }).auth.requireVerifiedEmail).toBe(false);
+    });
+
+    it('refuses a SERVICE_TOKEN shorter than 32 characters', () => {
+      expect(problemsOf({ SERVICE_TOKEN: 'short-token' })).toEqual([expect.stringMatching(/^SERVICE_TOKEN: .*32/)]);
+    });
+  });
 });

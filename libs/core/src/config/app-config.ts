@@ -53,6 +53,9 @@ export class EnvironmentVariables {
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   DISCORD_API_BASE?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() REGISTRATION_ENABLED?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() SMS_ENABLED?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() ALLOW_HTTP_PUBLIC_URL?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() REQUIRE_VERIFIED_EMAIL?: boolean;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_IDLE_SECONDS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_ABSOLUTE_SECONDS?: number;
   @IsOptional() @IsString() CONSOLE_ORIGIN?: string;
@@ -86,6 +89,8 @@ export interface AppConfig {
     consoleOrigins: string[];
     trustedProxies: string[];
     secureCookies: boolean;
+    /** Cookie names: `__Host-` prefixed on https (no Domain, Path=/, Secure: a subdomain cannot plant them). */
+    cookiePrefix: '' | '__Host-';
     /** After SIGTERM: how long /ready answers 503 while requests are still served, before the listener closes. */
     shutdownDrainMs: number;
   };
@@ -94,7 +99,8 @@ export interface AppConfig {
   db: { url?: string; dataDir: string; poolSize: number };
   redis: { url?: string; prefix: string };
   mail: { smtpUrl?: string; from: string; outboxDir: string };
-  twilio: { accountSid?: string; authToken?: string; from?: string; apiBase?: string; outboxDir: string };
+  /** enabled=false (SMS_ENABLED): no text is sent or written anywhere; SMS codes answer 503. */
+  twilio: { enabled: boolean; accountSid?: string; authToken?: string; from?: string; apiBase?: string; outboxDir: string };
   auth: {
     registrationEnabled: boolean;
     sessionIdleSeconds: number;
@@ -105,6 +111,8 @@ export interface AppConfig {
     loginMaxFailures: number;
     /** Sign-in attempts per IP within 15 minutes. */
     loginIpLimit: number;
+    /** REQUIRE_VERIFIED_EMAIL: sign-in refuses an address that was never verified (default on in production). */
+    requireVerifiedEmail: boolean;
   };
   crypto: { dataEncryptionKey?: string };
   serviceToken?: string;
@@ -142,6 +150,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed.PUBLIC_URL && /localhost|127\.0\.0\.1/.test(parsed.PUBLIC_URL)) {
       problems.push('PUBLIC_URL: a localhost URL is a development default, refused in production');
     }
+    if (parsed.PUBLIC_URL?.startsWith('http://') && parsed.ALLOW_HTTP_PUBLIC_URL !== true) {
+      problems.push(
+        'PUBLIC_URL: an http:// URL sends session cookies without Secure; use https://, or set ALLOW_HTTP_PUBLIC_URL=true only behind a TLS proxy',
+      );
+    }
+    if (!parsed.SMTP_URL) {
+      problems.push('SMTP_URL: required when NODE_ENV=production (mail, reset links included, would be written to a folder)');
+    }
+    if (!parsed.TWILIO_ACCOUNT_SID && parsed.SMS_ENABLED !== false) {
+      problems.push(
+        'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required when NODE_ENV=production (texts would be written to a folder), or set SMS_ENABLED=false',
+      );
+    }
+  }
+  if (nodeEnv !== 'test') {
+    // Re-targeting the SMS and Discord clients exists for the fakes in the e2e suite only.
+    for (const name of ['TWILIO_API_BASE', 'DISCORD_API_BASE'] as const) {
+      if (parsed[name]) {
+        problems.push(`${name}: only for tests (NODE_ENV=test); unset it`);
+      }
+    }
   }
   const port = parsed.PORT ?? 3000;
   const publicUrl = (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -169,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((s) => s.trim())
         .filter(Boolean),
       secureCookies: publicUrl.startsWith('https://'),
+      cookiePrefix: publicUrl.startsWith('https://') ? '__Host-' : '',
       shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5000 : 0),
     },
     metrics: { token: parsed.METRICS_TOKEN, port: parsed.METRICS_PORT },
@@ -180,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outboxDir: `${dataDir}/outbox/mail`,
     },
     twilio: {
+      enabled: parsed.SMS_ENABLED ?? true,
       accountSid: parsed.TWILIO_ACCOUNT_SID,
       authToken: parsed.TWILIO_AUTH_TOKEN,
       from: parsed.TWILIO_FROM,
@@ -194,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',
       loginMaxFailures: parsed.LOGIN_MAX_FAILURES ?? 5,
       loginIpLimit: parsed.LOGIN_IP_LIMIT ?? 100,
+      requireVerifiedEmail: parsed.REQUIRE_VERIFIED_EMAIL ?? nodeEnv === 'production',
     },
     crypto: { dataEncryptionKey: key },
     serviceToken: parsed.SERVICE_TOKEN,
@@ -201,7 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifications: {
       maxAttempts: parsed.NOTIFICATION_MAX_ATTEMPTS ?? 5,
       backoffMs: parsed.NOTIFICATION_BACKOFF_MS ?? 2000,
-      discordApiBase: nodeEnv === 'test' ? parsed.DISCORD_API_BASE : undefined,
+      discordApiBase: parsed.DISCORD_API_BASE,
     },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     links,

@@ -50,7 +50,15 @@ export class SmsGateway {
     }
   }
 
+  /** False with SMS_ENABLED=false: nothing is sent or written; callers answer "unavailable" or skip. */
+  get enabled(): boolean {
+    return this.config.twilio.enabled;
+  }
+
   async send(to: string, body: string, tag = randomToken(4)): Promise<void> {
+    if (!this.enabled) {
+      throw Object.assign(new Error('SMS is switched off (SMS_ENABLED=false)'), { code: 'SMS_DISABLED' });
+    }
     if (!this.client) {
       const dir = path.resolve(this.config.twilio.outboxDir);
       await fs.promises.mkdir(dir, { recursive: true });

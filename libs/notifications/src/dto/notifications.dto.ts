@@ -1,3 +1,4 @@
+import { MultiLine } from '@latchkey/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -106,5 +107,6 @@ export class HostEventDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
   @IsObject()
+  @MultiLine()
   data?: Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { PageQueryDto } from '@latchkey/core';
+import { MultiLine, PageQueryDto } from '@latchkey/core';
 import { LoginActivityDto } from '@latchkey/auth';
 import { MfaStatusDto } from '@latchkey/mfa';
 import { SessionDto } from '@latchkey/sessions';
@@ -35,6 +35,7 @@ export class OpenTicketDto {
   @IsString()
   @MinLength(1)
   @MaxLength(4000)
+  @MultiLine()
   message: string;
 }
 
@@ -93,6 +94,7 @@ export class CheckInputDto {
   @IsString()
   @MinLength(3)
   @MaxLength(2000)
+  @MultiLine()
   note: string;
 }
 
@@ -111,6 +113,7 @@ export class ReasonDto {
   @IsString()
   @MinLength(3)
   @MaxLength(2000)
+  @MultiLine()
   reason: string;
 }
 

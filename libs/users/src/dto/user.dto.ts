@@ -1,3 +1,4 @@
+import { MultiLine } from '@latchkey/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
@@ -76,6 +77,7 @@ export class UpdateProfileDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @MultiLine()
   bio?: string | null;
 
   @ApiPropertyOptional({ type: PreferencesDto })
