@@ -6,7 +6,10 @@ import { generateSync } from 'otplib';
 import { Client } from 'pg';
 
 import { tokenFrom } from '../fakes/smtp-sink';
-import { Fleet, Load, metricValue, randomIp, SERVICE_TOKEN } from './fleet';
+import { ConsolePage, launchChromium } from '../console/pages/console.page';
+import { MailView, PublicPages } from '../console/pages/public-pages.page';
+import { ensureConsoleBuilt } from '../setup/console-build';
+import { FLEET_HOST, Fleet, Load, metricValue, randomIp, SERVICE_TOKEN } from './fleet';
 import { ROOT, sleep, waitFor } from './infra';
 
 const MEMBER_TOTP = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
@@ -136,6 +139,44 @@ describe('Fleet: real processes behind a load balancer', () => {
   it("ships a balancer configuration HAProxy accepts (docker-compose's)", () => {
     const out = execFileSync(fleet.lb.binary, ['-c', '-f', path.join(ROOT, 'deploy/haproxy.cfg')], { encoding: 'utf8', stdio: 'pipe' });
     expect(out).toMatch(/Configuration file is valid/);
+  });
+
+  it('lets a person finish sign-up and a password reset from the mails alone, in Chromium, through the balancer', async () => {
+    // Production mode: REQUIRE_VERIFIED_EMAIL is on, so the verification link is the only way in.
+    ensureConsoleBuilt();
+    const chrome = await launchChromium([`--host-resolver-rules=MAP ${FLEET_HOST} ${new URL(fleet.lb.url).host}`]);
+    try {
+      const c = await ConsolePage.open(chrome.browser, `http://${FLEET_HOST}`);
+      const pages = new PublicPages(c);
+      const mailView = new MailView(c);
+      const email = `journey-${randomUUID().slice(0, 8)}@example.test`;
+      const mailTo = (subject: RegExp) => fleet.mail.waitFor((m) => m.to.includes(email) && subject.test(m.subject), 30_000);
+
+      await c.goto('/login');
+      await c.page.getByRole('link', { name: 'Create an account' }).click();
+      await pages.signUp('Fleet Journey', email, 'first-passphrase-for-fleet-7');
+      expect((await pages.outcome()).text).toContain(`We sent a confirmation link to ${email}`);
+      const verify = await mailTo(/Confirm your email address/);
+      expect(await mailView.click(verify, 'Confirm my email')).toMatch(new RegExp(`^http://${FLEET_HOST}/admin/#/verify-email\\?token=`));
+      expect((await pages.outcome()).severity).toBe('success');
+
+      await c.goto('/login');
+      await c.page.getByLabel('Email').fill(email);
+      await c.page.getByRole('link', { name: 'Forgot password?' }).click();
+      await pages.askForReset(email);
+      const reset = await mailTo(/Reset your password/);
+      await mailView.click(reset, 'Choose a new password');
+      await pages.chooseNewPassword('second-passphrase-for-fleet-8');
+      expect(await pages.outcome()).toEqual({ severity: 'success', text: expect.stringContaining('Your password was changed.') });
+
+      await c.signIn(email, 'second-passphrase-for-fleet-8');
+      await c.waitForHeading('Welcome, Fleet Journey');
+      // Production cookies over the TLS-terminating balancer's stand-in: HttpOnly session, CSRF pair.
+      const cookies = await c.page.context().cookies();
+      expect(cookies.find((k) => k.name === 'lk_session')?.httpOnly).toBe(true);
+    } finally {
+      await chrome.close();
+    }
   });
 
   it('refuses a revoked session on the very next request, whichever instance serves it', async () => {

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { SmtpSink } from '../fakes/smtp-sink';
 import { AppProcess, Balancer, PrivatePostgres, PrivateRedis, ROOT, ensureBuilt, sleep, waitFor } from './infra';
 
+/** The public host name in mailed links; the journeys' browser resolves it to the balancer. */
+export const FLEET_HOST = 'fleet.latchkey.test';
 export const DEMO_PASSWORD = 'violet-anchor-tundra-42';
 export const SERVICE_TOKEN = `fleet-${randomBytes(24).toString('hex')}`;
 export const METRICS_TOKEN = `metrics-${randomBytes(16).toString('hex')}`;
@@ -28,8 +30,12 @@ export class Fleet {
 
   env(): Record<string, string> {
     return {
-      NODE_ENV: 'development',
-      PUBLIC_URL: 'http://fleet.latchkey.test',
+      // Production mode, as operators run it: its refusals apply (plain http is allowed only because
+      // the balancer stands in for a TLS proxy here; no SMS provider, so SMS is switched off).
+      NODE_ENV: 'production',
+      PUBLIC_URL: `http://${FLEET_HOST}`,
+      ALLOW_HTTP_PUBLIC_URL: 'true',
+      SMS_ENABLED: 'false',
       DATABASE_URL: this.pg.url,
       REDIS_URL: this.redis.url,
       SMTP_URL: this.mail.url,

@@ -35,6 +35,13 @@ describe('Production rules: what is only safe in development', () => {
       expect(refused.headers['cache-control']).toBe('no-store');
     });
 
+    it('sends no https upgrade (CSP upgrade-insecure-requests, HSTS) while the public address is http', async () => {
+      const res = await t.http().get('/health').expect(200);
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    });
+
     it('signs in with an unverified address while REQUIRE_VERIFIED_EMAIL is off (the test and development default)', async () => {
       const user = await createUser(t);
       await t.dataSource.query('UPDATE users SET email_verified_at = NULL WHERE id = $1', [user.id]);
@@ -51,6 +58,12 @@ describe('Production rules: what is only safe in development', () => {
 
     afterAll(async () => {
       await t.close();
+    });
+
+    it('tells browsers to stay on https (CSP upgrade-insecure-requests, HSTS for a year)', async () => {
+      const res = await t.http().get('/health').expect(200);
+      expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     });
 
     it('names the session cookies __Host- (Secure, Path=/, no Domain) and reads only those', async () => {

@@ -128,6 +128,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     return reply.header('Content-Type', contentType).header('Cache-Control', 'no-store').send(body);
   });
 
+  // Upgrading to https (CSP upgrade-insecure-requests, HSTS) only where the public address is
+  // https: on a deployment served over plain http (ALLOW_HTTP_PUBLIC_URL) it would send the
+  // browser to an https address that does not answer, and the console would never load.
+  const https = config.http.publicUrl.startsWith('https://');
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: {
@@ -135,8 +139,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
         imgSrc: ["'self'", 'data:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],
+        upgradeInsecureRequests: https ? [] : null,
       },
     },
+    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
   await app.register(fastifyCors, {
     origin: config.http.consoleOrigins,

@@ -97,7 +97,8 @@ export function ensureBrowser(): string {
  * Chromium, headless, with no background traffic. Playwright refuses `--user-data-dir`
  * for launch() and passes its own fresh temporary profile; every journey gets a new context.
  */
-export async function launchChromium(): Promise<ConsoleBrowser> {
+/** Chromium for the journeys; `extraArgs` e.g. maps a public host name to a loopback balancer. */
+export async function launchChromium(extraArgs: string[] = []): Promise<ConsoleBrowser> {
   const executablePath = ensureBrowser();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-chromium-'));
   const browser = await chromium.launch({
@@ -113,6 +114,7 @@ export async function launchChromium(): Promise<ConsoleBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   fs.mkdirSync(SHOTS, { recursive: true });
