@@ -1,5 +1,5 @@
 import { SessionsModule } from '@latchkey/sessions';
-import { UsersModule } from '@latchkey/users';
+import { PasswordGate, UsersModule } from '@latchkey/users';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -12,6 +12,7 @@ import { LoginActivity } from './login-activity.entity';
 import { LoginActivityService } from './login-activity.service';
 import { LoginThrottle } from './login-throttle.service';
 import { LoginUseCase } from './login.use-case';
+import { PasswordCheck } from './password-check.service';
 import { PasswordService } from './password.service';
 import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
@@ -27,12 +28,16 @@ import { SignInSteps } from './sign-in-steps';
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,
+    PasswordCheck,
+    { provide: PasswordGate, useExisting: PasswordCheck },
     PasswordService,
     ReauthService,
     SessionCookies,
     SignInSteps,
   ],
   exports: [
+    PasswordCheck,
+    PasswordGate,
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,

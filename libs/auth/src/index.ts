@@ -12,3 +12,4 @@ export * from './password.service';
 export * from './reauth.service';
 export * from './session-cookies';
 export * from './sign-in-steps';
+export * from './password-check.service';
