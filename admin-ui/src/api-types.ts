@@ -2965,7 +2965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -3219,6 +3219,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4138,6 +4149,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AuthController_loginActivity: {
@@ -4293,7 +4315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4458,7 +4480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4546,7 +4568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); or a code was just sent */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4804,7 +4826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4892,7 +4914,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4971,7 +4993,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -5664,7 +5686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -6259,7 +6281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
