@@ -466,7 +466,12 @@ describe('Console self-service, owner and support journeys (Chromium against the
     const team = await createAccountWithTeam(t, 'Lost Phone Ltd');
     await enrolTotp(t, team.member.session.auth);
     const id = await ticketAwaitingApproval(t, team.member.email, staff.agent);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks agree' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks agree', ...staff.lead.proof() })
+      .expect(200);
     const agent2 = await createUser(t, { staffRole: 'support', displayName: 'Agent Uma' });
 
     const c = await browse();

@@ -1,9 +1,9 @@
 import { PageQueryDto } from '@latchkey/core';
 import { LoginActivityDto } from '@latchkey/auth';
-import { MfaStatusDto } from '@latchkey/mfa';
+import { MfaStatusDto, ReauthProofDto } from '@latchkey/mfa';
 import { SessionDto } from '@latchkey/sessions';
 import { UserRefDto } from '@latchkey/users';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -113,6 +113,12 @@ export class ReasonDto {
   @MaxLength(2000)
   reason: string;
 }
+
+/** Approve: the reason, and proof it is still the lead (password and code) unless the session is fresh. */
+export class ApproveTicketDto extends IntersectionType(ReasonDto, ReauthProofDto) {}
+
+/** Execute: proof it is still the agent (password and code) unless the session is fresh. */
+export class ExecuteTicketDto extends ReauthProofDto {}
 
 export class TicketCheckDto {
   @ApiProperty({ enum: CHECK_KINDS }) kind: CheckKind;
