@@ -1163,7 +1163,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told */
+        /** Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told. Needs a fresh sign-in (5 minutes) or the password and a current code in the body */
         post: operations["SupportController_approve"];
         delete?: never;
         options?: never;
@@ -1197,7 +1197,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion) */
+        /** After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion). Needs a fresh sign-in (5 minutes) or the password and a current code in the body */
         post: operations["SupportController_execute"];
         delete?: never;
         options?: never;
@@ -2068,9 +2068,23 @@ export interface components {
         RecordChecksDto: {
             checks: components["schemas"]["CheckInputDto"][];
         };
+        ApproveTicketDto: {
+            /** @example Checks are consistent; government ID matched. */
+            reason: string;
+            /** @description Your current password */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
+        };
         ReasonDto: {
             /** @example Checks are consistent; government ID matched. */
             reason: string;
+        };
+        ExecuteTicketDto: {
+            /** @description Your current password */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
         };
         StaffUserDto: {
             /** Format: uuid */
@@ -6950,7 +6964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7280,7 +7294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7345,7 +7359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7407,7 +7421,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonDto"];
+                "application/json": components["schemas"]["ApproveTicketDto"];
             };
         };
         responses: {
@@ -7438,9 +7452,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Needs a support lead who recorded no check on this ticket (four eyes)
+             * @description Needs a support lead who recorded no check on this ticket (four eyes); staff without 2FA; or REAUTH_REQUIRED: send password and code
              *
-             *     Needs a support lead; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
              */
             403: {
                 headers: {
@@ -7484,6 +7498,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7536,7 +7561,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes)
              *
-             *     Needs a support lead; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
              */
             403: {
                 headers: {
@@ -7597,7 +7622,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecuteTicketDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -7625,7 +7654,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /**
+             * @description Staff without 2FA (STAFF_2FA_REQUIRED), or REAUTH_REQUIRED: send the password and a current code
+             *
+             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7668,6 +7701,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7717,7 +7761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7774,7 +7818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7831,7 +7875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
