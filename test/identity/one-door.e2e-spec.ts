@@ -9,6 +9,7 @@ import { fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
 import { Require2faSignInStep } from '../../libs/accounts/src/require-2fa.step';
 import { MfaSignInStep } from '../../libs/mfa/src/mfa-sign-in.step';
+import { SupportResetSignInStep } from '../../libs/support/src/support-reset.step';
 import { createUser, signIn } from '../factories/users.factory';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { bearer, enrolTotp, startChallenge, totpNow } from '../mfa/mfa-helpers';
@@ -191,6 +192,12 @@ describe('Ports that enforce security are required at start', () => {
 
   it('a boot without the accounts "required by" port fails with a clear error', async () => {
     const err = await bootWithout(Require2faSignInStep);
-    expect(err?.message).toMatch(/requiredBySource is not set/);
+    // Either check may speak first: the "required by" port, or the missing account-require-2fa sign-in step.
+    expect(err?.message).toMatch(/requiredBySource is not set|account-require-2fa not registered/);
+  });
+
+  it('a boot without the support-reset sign-in step fails with a clear error', async () => {
+    const err = await bootWithout(SupportResetSignInStep);
+    expect(err?.message).toMatch(/support-mfa-reset not registered/);
   });
 });

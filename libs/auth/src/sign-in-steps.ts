@@ -74,8 +74,18 @@ export class SignInSteps implements OnApplicationBootstrap {
     if (!this.verifier) {
       throw new Error(MISSING_SECOND_FACTOR);
     }
+    const missing = REQUIRED_STEPS.filter((name) => !this.steps.some((s) => s.name === name));
+    if (missing.length) {
+      throw new Error(
+        `Refusing to start: sign-in step(s) ${missing.join(', ')} not registered (are MfaModule, AccountsModule and SupportModule imported?). ` +
+          'A sign-in without them would skip the second factor or a restriction.',
+      );
+    }
   }
 }
+
+/** The steps that enforce security at sign-in: second factor, accounts requiring 2FA, support resets. */
+const REQUIRED_STEPS = ['mfa', 'account-require-2fa', 'support-mfa-reset'];
 
 const MISSING_SECOND_FACTOR =
   'Refusing to start: no second-factor verifier is registered with SignInSteps (is MfaModule imported?). ' +
