@@ -2783,7 +2783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +2840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;

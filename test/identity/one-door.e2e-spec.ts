@@ -2,11 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { loadConfig } from '@latchkey/core';
+import { Principal, StaffGate, loadConfig } from '@latchkey/core';
+import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 
 import { fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { Require2faSignInStep } from '../../libs/accounts/src/require-2fa.step';
 import { MfaSignInStep } from '../../libs/mfa/src/mfa-sign-in.step';
 import { SupportResetSignInStep } from '../../libs/support/src/support-reset.step';
@@ -194,6 +196,22 @@ describe('Ports that enforce security are required at start', () => {
     const err = await bootWithout(Require2faSignInStep);
     // Either check may speak first: the "required by" port, or the missing account-require-2fa sign-in step.
     expect(err?.message).toMatch(/requiredBySource is not set|account-require-2fa not registered/);
+  });
+
+  it('the worker (no HTTP, no sign-in) still boots with its own refuse-all staff gate', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-worker-'));
+    const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://latchkey.test', DATA_DIR: dataDir });
+    const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, database: await createTestDatabase() }), {
+      logger: false,
+    });
+    try {
+      await expect(worker.get(StaffGate).assertStaff({ staffRole: 'support' } as Principal)).rejects.toMatchObject({
+        category: 'NOT_FOUND',
+      });
+    } finally {
+      await worker.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a boot without the support-reset sign-in step fails with a clear error', async () => {

@@ -1,3 +1,4 @@
+import { StaffGate } from '@latchkey/core';
 import { SessionsModule } from '@latchkey/sessions';
 import { PasswordGate, UsersModule } from '@latchkey/users';
 import { Global, Module } from '@nestjs/common';
@@ -17,6 +18,7 @@ import { PasswordService } from './password.service';
 import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
 import { SignInSteps } from './sign-in-steps';
+import { StaffTwoFactorGate } from './staff-gate.service';
 
 @Global()
 @Module({
@@ -34,8 +36,10 @@ import { SignInSteps } from './sign-in-steps';
     ReauthService,
     SessionCookies,
     SignInSteps,
+    { provide: StaffGate, useClass: StaffTwoFactorGate },
   ],
   exports: [
+    StaffGate,
     PasswordCheck,
     PasswordGate,
     LoginUseCase,

@@ -13,3 +13,4 @@ export * from './reauth.service';
 export * from './session-cookies';
 export * from './sign-in-steps';
 export * from './password-check.service';
+export * from './staff-gate.service';

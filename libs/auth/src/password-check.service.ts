@@ -38,7 +38,9 @@ export class PasswordCheck extends PasswordGate {
     }
     if (!ok) {
       await this.failed(user, ticket, client, 'wrong_password');
-      throw authError('WRONG_PASSWORD', 'The password is not right.', { errors: [{ field, message: 'is not right' }] });
+      throw authError('WRONG_PASSWORD', field === 'currentPassword' ? 'The current password is not right.' : 'The password is not right.', {
+        errors: [{ field, message: 'is not right' }],
+      });
     }
     await this.throttle.succeeded(ticket);
   }
