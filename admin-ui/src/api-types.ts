@@ -1163,7 +1163,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told */
+        /** Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told. Needs a fresh sign-in (5 minutes) or the password and a current code in the body */
         post: operations["SupportController_approve"];
         delete?: never;
         options?: never;
@@ -1197,7 +1197,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion) */
+        /** After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion). Needs a fresh sign-in (5 minutes) or the password and a current code in the body */
         post: operations["SupportController_execute"];
         delete?: never;
         options?: never;
@@ -2068,9 +2068,23 @@ export interface components {
         RecordChecksDto: {
             checks: components["schemas"]["CheckInputDto"][];
         };
+        ApproveTicketDto: {
+            /** @example Checks are consistent; government ID matched. */
+            reason: string;
+            /** @description Your current password */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
+        };
         ReasonDto: {
             /** @example Checks are consistent; government ID matched. */
             reason: string;
+        };
+        ExecuteTicketDto: {
+            /** @description Your current password */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
         };
         StaffUserDto: {
             /** Format: uuid */
@@ -2769,7 +2783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2826,7 +2840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2965,7 +2979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -3219,6 +3233,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4147,6 +4172,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AuthController_loginActivity: {
@@ -4302,7 +4338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4467,7 +4503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4555,7 +4591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); or a code was just sent */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4813,7 +4849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4901,7 +4937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4980,7 +5016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -5673,7 +5709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -6268,7 +6304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -6937,7 +6973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7267,7 +7303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7332,7 +7368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7394,7 +7430,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonDto"];
+                "application/json": components["schemas"]["ApproveTicketDto"];
             };
         };
         responses: {
@@ -7425,9 +7461,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Needs a support lead who recorded no check on this ticket (four eyes)
+             * @description Needs a support lead who recorded no check on this ticket (four eyes); staff without 2FA; or REAUTH_REQUIRED: send password and code
              *
-             *     Needs a support lead; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
              */
             403: {
                 headers: {
@@ -7471,6 +7507,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7523,7 +7570,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes)
              *
-             *     Needs a support lead; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
              */
             403: {
                 headers: {
@@ -7584,7 +7631,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecuteTicketDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -7612,7 +7663,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /**
+             * @description Staff without 2FA (STAFF_2FA_REQUIRED), or REAUTH_REQUIRED: send the password and a current code
+             *
+             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7655,6 +7710,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7704,7 +7770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7761,7 +7827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7818,7 +7884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { DEMO_ACCOUNT_NAME, DEMO_PASSWORD, seedDemo } from '../../apps/api/src/seed/demo-seed';
+import { DEMO_ACCOUNT_NAME, DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRETS, seedDemo } from '../../apps/api/src/seed/demo-seed';
 import { TestApp, createTestApp } from '../setup/test-app';
 
 describe('Demo seed: a mixed account', () => {
@@ -14,7 +14,12 @@ describe('Demo seed: a mixed account', () => {
 
   it('is idempotent and its members report has compliant and non-compliant members', async () => {
     await seedDemo(t.app);
-    await seedDemo(t.app);
+    const signIns = await seedDemo(t.app);
+    for (const email of ['support@demo.latchkey.dev', 'lead@demo.latchkey.dev']) {
+      expect(signIns.find((s) => s.email === email)?.note).toBe(`TOTP secret: ${DEMO_STAFF_TOTP_SECRETS[email]}`);
+      const res = await t.http().post('/api/v1/auth/login').send({ email, password: DEMO_PASSWORD }).expect(200);
+      expect([email, res.body.status]).toEqual([email, 'mfa_required']);
+    }
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM accounts WHERE name = $1`, [DEMO_ACCOUNT_NAME]);
     expect(n).toBe(1);
     const login = await t.http().post('/api/v1/auth/login').send({ email: 'owner@demo.latchkey.dev', password: DEMO_PASSWORD }).expect(200);

@@ -2,6 +2,7 @@ import { tokenFrom } from '../fakes/smtp-sink';
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
+import { makeStaff } from '../support/support-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 
 describe('Owner and support tools: assisted password reset, audit entries with names, deleting yourself', () => {
@@ -72,8 +73,8 @@ describe('Owner and support tools: assisted password reset, audit entries with n
 
   it('a support agent sends any user the reset mail; other users cannot reach the route', async () => {
     const user = await createUser(t);
-    const agent = await createUser(t, { staffRole: 'support' });
-    const agentSession = await signIn(t, agent.email);
+    const agent = await makeStaff(t, 'support');
+    const agentSession = agent;
     await t.http().post(`/api/v1/admin/users/${user.id}/password-reset`).set(agentSession.auth).expect(202);
     await t.settle();
     await t.mail.waitFor((m) => m.to.includes(user.email) && /Reset your password/.test(m.subject));

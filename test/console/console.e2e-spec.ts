@@ -6,7 +6,7 @@ import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.fa
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { TICKETS, openTicket, ticketIdFor } from '../support/support-helpers';
+import { TICKETS, makeStaff, openTicket, ticketIdFor } from '../support/support-helpers';
 import {
   ConsoleBrowser,
   ConsolePage,
@@ -154,8 +154,9 @@ describe('Console journeys (Chromium against the real API)', () => {
   it('support: an agent records checks, a lead approves, the cool-down passes, the agent executes and the user must set up MFA', async () => {
     const user = await createUser(t, { displayName: 'Robin Lost' });
     await enrolTotp(t, (await signIn(t, user.email)).auth);
-    const agent = await createUser(t, { staffRole: 'support', displayName: 'Agent Ada' });
-    const lead = await createUser(t, { staffRole: 'support_lead', displayName: 'Lead Lin' });
+    // Staff need 2FA: both have an authenticator and sign in with its code.
+    const agent = await makeStaff(t, 'support', { displayName: 'Agent Ada' });
+    const lead = await makeStaff(t, 'support_lead', { displayName: 'Lead Lin' });
     const token = await openTicket(t, user.email);
     await t.http().post(`${TICKETS}/confirm`).send({ token }).expect(204);
     const id = await ticketIdFor(t, user.email);
@@ -163,6 +164,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     c = await ConsolePage.open(chrome.browser, baseUrl);
     await c.page.clock.install({ time: t.clock.nowMs() });
     await c.signIn(agent.email, TEST_PASSWORD);
+    await c.enterCode(totpNow(t, agent.totpSecret));
     await c.waitForHeading(/Welcome/);
     await c.goto('/tickets');
     await c.page.locator('table tbody tr', { hasText: user.email }).click();
@@ -179,10 +181,11 @@ describe('Console journeys (Chromium against the real API)', () => {
     const leadConsole = await ConsolePage.open(chrome.browser, baseUrl);
     try {
       await leadConsole.signIn(lead.email, TEST_PASSWORD);
+      await leadConsole.enterCode(totpNow(t, lead.totpSecret));
       await leadConsole.waitForHeading(/Welcome/);
       const leadTicket = new TicketPage(leadConsole);
       await leadTicket.open(id);
-      await leadTicket.decide('Approve', 'Checks consistent');
+      await leadTicket.decide('Approve', 'Checks consistent', lead.proof());
       await leadConsole.page.getByTestId('cooldown').waitFor();
       expect(await leadConsole.page.getByTestId('cooldown').innerText()).toMatch(/Cool-down: \d+:\d\d:\d\d left/);
       await leadConsole.screenshot('support-ticket-approved');
@@ -196,7 +199,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.page.clock.fastForward(wait);
     await ticket.open(id);
     expect(await c.page.getByTestId('cooldown').innerText()).toContain('Cool-down over');
-    await ticket.execute();
+    await ticket.execute(agent.proof());
     await c.page.getByText('approved → executed').waitFor();
     expect(await ticket.state()).toBe('executed');
     await c.screenshot('support-ticket-executed');

@@ -314,7 +314,12 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
         ],
       })
       .expect(200);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
 
     const approved = await mailTo(user.email, /will be reset on/);
     expect(approved.text).toContain(`ticket ${reference}`);
@@ -327,7 +332,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await pages.screenshots('public-support-cancel-done');
 
     t.clock.advance(2 * HOUR);
-    const exec = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(409);
+    const exec = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).send(staff.agent.proof()).expect(409);
     expect(exec.body.code).toBe('ILLEGAL_TRANSITION');
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL`, [
       user.id,

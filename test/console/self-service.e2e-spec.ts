@@ -9,7 +9,7 @@ import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/use
 import { tokenFrom } from '../fakes/smtp-sink';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { TICKETS, createStaff, openTicket, ticketAwaitingApproval, ticketIdFor } from '../support/support-helpers';
+import { TICKETS, createStaff, makeStaff, openTicket, ticketAwaitingApproval, ticketIdFor } from '../support/support-helpers';
 import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
 import { InboxBell, MyAccountPage, OwnerPages, SupportDesk, screenshotBoth } from './pages/my-account.page';
 
@@ -434,8 +434,19 @@ describe('Console self-service, owner and support journeys (Chromium against the
     await screenshotBoth(c, 'audit-log');
   });
 
+  it('a staff member without 2FA is told to set it up before working the queue', async () => {
+    const bare = await createUser(t, { staffRole: 'support', displayName: 'Agent Bare' });
+    const c = await signedIn(bare.email);
+    await c.goto('/tickets');
+    const notice = c.page.getByTestId('staff-2fa-required');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('Staff must use two-factor authentication');
+    await notice.getByRole('link', { name: 'Set up 2FA' }).click();
+    await c.page.waitForURL(/#\/me\/security/);
+  });
+
   it('support finds a ticket by email and by its reference', async () => {
-    const agent = await createUser(t, { staffRole: 'support', displayName: 'Agent Quinn' });
+    const agent = await makeStaff(t, 'support', { displayName: 'Agent Quinn' });
     const robin = await createUser(t);
     const sam = await createUser(t);
     for (const u of [robin, sam]) {
@@ -444,7 +455,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
     }
     const samTicket = await ticketIdFor(t, sam.email);
 
-    const c = await signedIn(agent.email);
+    const c = await signedIn(agent.email, TEST_PASSWORD, agent.totpSecret);
     await c.goto('/tickets');
     const desk = new SupportDesk(c);
     await desk.queueRows().first().waitFor();
@@ -466,12 +477,18 @@ describe('Console self-service, owner and support journeys (Chromium against the
     const team = await createAccountWithTeam(t, 'Lost Phone Ltd');
     await enrolTotp(t, team.member.session.auth);
     const id = await ticketAwaitingApproval(t, team.member.email, staff.agent);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks agree' }).expect(200);
-    const agent2 = await createUser(t, { staffRole: 'support', displayName: 'Agent Uma' });
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks agree', ...staff.lead.proof() })
+      .expect(200);
+    const agent2 = await makeStaff(t, 'support', { displayName: 'Agent Uma' });
 
     const c = await browse();
     await c.page.clock.install({ time: t.clock.nowMs() });
     await c.signIn(agent2.email, TEST_PASSWORD);
+    await c.enterCode(totpNow(t, agent2.totpSecret));
     await c.waitForHeading(/Welcome/);
     await c.goto(`/tickets/${id}/show`);
     await c.page.getByRole('heading', { name: 'Verification checklist' }).waitFor();
@@ -521,8 +538,8 @@ describe('Console self-service, owner and support journeys (Chromium against the
     expect(mail.text).toContain('/admin/#/reset-password?token=');
     expect(t.mail.to(team.admin.email).filter((m) => /Reset your password/.test(m.subject))).toHaveLength(0);
 
-    const agent = await createUser(t, { staffRole: 'support', displayName: 'Agent Reset' });
-    const desk = await signedIn(agent.email);
+    const agent = await makeStaff(t, 'support', { displayName: 'Agent Reset' });
+    const desk = await signedIn(agent.email, TEST_PASSWORD, agent.totpSecret);
     await desk.goto('/staff-users');
     await desk.filterList('Email or name', team.viewer.email);
     await desk.page.locator('table tbody tr', { hasText: team.viewer.email }).click();

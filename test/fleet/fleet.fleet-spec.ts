@@ -13,6 +13,11 @@ import { FLEET_HOST, Fleet, Load, metricValue, randomIp, SERVICE_TOKEN } from '.
 import { ROOT, sleep, waitFor } from './infra';
 
 const MEMBER_TOTP = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
+/** The demo staff's authenticators, as apps/api/src/seed/demo-seed.ts seeds them. */
+const DEMO_STAFF_TOTP_SECRETS: Record<string, string> = {
+  'support@demo.latchkey.dev': 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BA',
+  'lead@demo.latchkey.dev': 'NNSWK4DTMVRXE2LUONQWMZLMN5XGOZLS',
+};
 const TICKETS = '/api/v1/support/tickets';
 
 /**
@@ -228,8 +233,10 @@ describe('Fleet: real processes behind a load balancer', () => {
     const confirmMail = await fleet.mail.waitFor((m) => m.to.includes(email) && /Confirm your support request/.test(m.subject), 30_000);
     expect((await fleet.post(`${TICKETS}/confirm`, { token: tokenFrom(confirmMail) })).status).toBe(204);
 
-    const agent = await fleet.session('support@demo.latchkey.dev');
-    const lead = await fleet.session('lead@demo.latchkey.dev');
+    // Staff need 2FA: the demo agent and lead sign in with their seeded authenticators. Their
+    // sessions are fresh, so approve and execute need no further proof here.
+    const agent = await fleet.sessionWithTotp('support@demo.latchkey.dev', DEMO_STAFF_TOTP_SECRETS['support@demo.latchkey.dev']);
+    const lead = await fleet.sessionWithTotp('lead@demo.latchkey.dev', DEMO_STAFF_TOTP_SECRETS['lead@demo.latchkey.dev']);
     const queue = await fleet.get(`${TICKETS}?state=open`, agent.token);
     const ticket = (queue.body.items as Array<{ id: string; email: string }>).find((t) => t.email === email)!;
     expect(ticket).toBeDefined();

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 
+import { generateSync } from 'otplib';
+
 import { SmtpSink } from '../fakes/smtp-sink';
 import { AppProcess, Balancer, PrivatePostgres, PrivateRedis, ROOT, ensureBuilt, sleep, waitFor } from './infra';
 
@@ -120,6 +122,23 @@ export class Fleet {
     const res = await this.signIn(email, password, randomIp());
     if (res.status !== 200 || res.body.status !== 'authenticated') {
       throw new Error(`sign-in of ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return { token: res.body.session.token, userId: res.body.user.id, sessionId: res.body.session.id };
+  }
+
+  /** Sign-in of a user with an authenticator (the demo staff): the password, then a current code. */
+  async sessionWithTotp(email: string, secret: string): Promise<{ token: string; userId: string; sessionId: string }> {
+    const challenge = await this.signIn(email, DEMO_PASSWORD, randomIp());
+    if (challenge.status !== 200 || challenge.body.status !== 'mfa_required') {
+      throw new Error(`sign-in of ${email}: ${challenge.status} ${JSON.stringify(challenge.body)}`);
+    }
+    const res = await this.post('/api/v1/auth/login/mfa', {
+      challengeId: challenge.body.challengeId,
+      method: 'totp',
+      code: generateSync({ secret }),
+    });
+    if (res.status !== 200 || res.body.status !== 'authenticated') {
+      throw new Error(`second step of ${email}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     return { token: res.body.session.token, userId: res.body.user.id, sessionId: res.body.session.id };
   }

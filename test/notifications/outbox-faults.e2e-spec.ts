@@ -3,6 +3,7 @@ import { DeliveryProcessor, NotificationsService, OutboxRelay } from '@latchkey/
 
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
+import { makeStaff } from '../support/support-helpers';
 
 /** Short retries so the dead-letter path takes milliseconds, not the production 2 s doubling. */
 const FAST = { NOTIFICATION_MAX_ATTEMPTS: '3', NOTIFICATION_BACKOFF_MS: '20' };
@@ -61,7 +62,7 @@ describe('Outbox delivery guarantees', () => {
 
   it('retries a refusing SMTP server, then dead-letters with nothing lost; staff see it and replay delivers once', async () => {
     const email = uniqueEmail('refused');
-    const staff = await createUser(t, { staffRole: 'support' });
+    const bareStaff = await createUser(t, { staffRole: 'support' });
     const plain = await createUser(t);
     t.mail.refuse = true;
     try {
@@ -78,7 +79,14 @@ describe('Outbox delivery guarantees', () => {
     await t.http().get('/api/v1/admin/notifications/dead-letters').set(sp.auth).expect(404);
     await t.http().post(`/api/v1/admin/notifications/dead-letters/${row.id}/replay`).set(sp.auth).expect(404);
 
-    const ss = await signIn(t, staff.email);
+    // Staff need 2FA here too.
+    const bare = await t
+      .http()
+      .get('/api/v1/admin/notifications/dead-letters')
+      .set((await signIn(t, bareStaff.email)).auth)
+      .expect(403);
+    expect(bare.body.code).toBe('STAFF_2FA_REQUIRED');
+    const ss = await makeStaff(t, 'support');
     const list = await t.http().get('/api/v1/admin/notifications/dead-letters').set(ss.auth).expect(200);
     const item = list.body.items.find((i: { id: string }) => i.id === row.id);
     expect(item).toMatchObject({

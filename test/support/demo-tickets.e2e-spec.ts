@@ -1,4 +1,5 @@
-import { DEMO_PASSWORD, seedDemo } from '../../apps/api/src/seed/demo-seed';
+import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRETS, seedDemo } from '../../apps/api/src/seed/demo-seed';
+import { startChallenge, totpNow } from '../mfa/mfa-helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { TICKETS } from './support-helpers';
 
@@ -32,10 +33,13 @@ describe('Demo seed: one support ticket in each state', () => {
         'verifying',
       ].map((s) => [s, 1]),
     );
+    // Demo staff have an authenticator (staff need 2FA): the seed prints its secret with the sign-in.
+    const secret = DEMO_STAFF_TOTP_SECRETS['support@demo.latchkey.dev'];
+    const challenge = await startChallenge(t, 'support@demo.latchkey.dev', DEMO_PASSWORD);
     const login = await t
       .http()
-      .post('/api/v1/auth/login')
-      .send({ email: 'support@demo.latchkey.dev', password: DEMO_PASSWORD })
+      .post('/api/v1/auth/login/mfa')
+      .send({ challengeId: challenge.challengeId, method: 'totp', code: totpNow(t, secret) })
       .expect(200);
     const queue = await t
       .http()

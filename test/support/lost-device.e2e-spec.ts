@@ -65,17 +65,22 @@ describe('Support desk: the lost-device story', () => {
     expect(JSON.stringify(verified.body)).not.toMatch(/hash|secret|sealed|token/i);
 
     // A lead who recorded nothing approves; the user hears about it with a cancel link.
-    const approved = await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    const approved = await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
     expect(approved.body).toMatchObject({ state: 'approved', approverId: staff.lead.id, verifierId: staff.agent.id });
     await t.settle();
     const approvedMail = await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject));
     expect(approvedMail.text).toMatch(/support\/cancel\?token=/);
 
-    const early = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(409);
+    const early = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).send(staff.agent.proof()).expect(409);
     expect(early.body.code).toBe('COOLDOWN_NOT_OVER');
 
     t.clock.advance(HOUR + 1000);
-    const executed = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(200);
+    const executed = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).send(staff.agent.proof()).expect(200);
     expect(executed.body.state).toBe('executed');
     expect(executed.body.events.map((e: { toState: string }) => e.toState)).toEqual([
       'awaiting_email_confirmation',

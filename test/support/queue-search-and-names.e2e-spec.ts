@@ -56,7 +56,12 @@ describe('Support queue search, and the names of who acted on a ticket', () => {
     const staff = await createStaff(t);
     const user = await createUser(t, { displayName: 'Robin Named' });
     const id = await ticketAwaitingApproval(t, user.email, staff.agent);
-    const approved = await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks agree' }).expect(200);
+    const approved = await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks agree', ...staff.lead.proof() })
+      .expect(200);
 
     const agent = { id: staff.agent.id, displayName: 'Staff support', email: expect.stringContaining('@') };
     const lead = { id: staff.lead.id, displayName: 'Staff support_lead', email: expect.stringContaining('@') };

@@ -37,12 +37,28 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     const user = await createUser(t);
     const id = await ticketAwaitingApproval(t, user.email, staff.lead);
     for (const action of ['approve', 'reject']) {
-      const res = await t.http().post(`${TICKETS}/${id}/${action}`).set(staff.lead.auth).send({ reason: 'Looks fine to me' }).expect(403);
+      const proof = action === 'approve' ? staff.lead.proof() : {};
+      const res = await t
+        .http()
+        .post(`${TICKETS}/${id}/${action}`)
+        .set(staff.lead.auth)
+        .send({ reason: 'Looks fine to me', ...proof })
+        .expect(403);
       expect(res.body.code).toBe('FOUR_EYES_REQUIRED');
     }
-    const agent = await t.http().post(`${TICKETS}/${id}/approve`).set(staff.agent.auth).send({ reason: 'I am only an agent' }).expect(403);
+    const agent = await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.agent.auth)
+      .send({ reason: 'I am only an agent', ...staff.agent.proof() })
+      .expect(403);
     expect(agent.body.code).toBe('LEAD_REQUIRED');
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead2.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead2.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead2.proof() })
+      .expect(200);
   });
 
   it('a lead who added a check later is a verifier too', async () => {
@@ -54,7 +70,12 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
       .set(staff.lead.auth)
       .send({ checks: [{ kind: 'account_knowledge', note: 'Knew the name of the team account' }] })
       .expect(200);
-    const res = await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Approving' }).expect(403);
+    const res = await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Approving', ...staff.lead.proof() })
+      .expect(403);
     expect(res.body.code).toBe('FOUR_EYES_REQUIRED');
   });
 
@@ -70,7 +91,12 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
       .send({ checks: [{ kind: 'government_id', note: 'Driving licence seen' }] })
       .expect(200);
     expect(one.body).toMatchObject({ state: 'verifying', checksMissing: 1 });
-    const res = await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Approving' }).expect(409);
+    const res = await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Approving', ...staff.lead.proof() })
+      .expect(409);
     expect(res.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', detail: expect.stringContaining('from verifying to approved') });
     const bad = await t
       .http()
@@ -86,9 +112,14 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     const session = await signIn(t, user.email);
     await enrolTotp(t, session.auth);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
     t.clock.advance(HOUR - 60_000);
-    const res = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(409);
+    const res = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).send(staff.agent.proof()).expect(409);
     expect(res.body.code).toBe('COOLDOWN_NOT_OVER');
     await startChallenge(t, user.email, user.password);
     await t.http().get('/api/v1/me/sessions').set(session.auth).expect(200);
@@ -99,7 +130,12 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     const session = await signIn(t, user.email);
     await enrolTotp(t, session.auth);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
     await t.settle();
     const mail = await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject));
     const cancelToken = tokenFrom(mail);
@@ -111,10 +147,14 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     expect(cancelled.body).toMatchObject({ reference, state: 'cancelled' });
 
     t.clock.advance(2 * HOUR);
-    const exec = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).expect(409);
+    const exec = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent.auth).send(staff.agent.proof()).expect(409);
     expect(exec.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', detail: expect.stringContaining('from cancelled to executed') });
     const revive = [
-      t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead2.auth).send({ reason: 'Try again' }),
+      t
+        .http()
+        .post(`${TICKETS}/${id}/approve`)
+        .set(staff.lead2.auth)
+        .send({ reason: 'Try again', ...staff.lead2.proof() }),
       t.http().post(`${TICKETS}/${id}/reject`).set(staff.lead2.auth).send({ reason: 'Try again' }),
       t
         .http()
@@ -206,8 +246,18 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     const other = await createUser(t);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent);
     const otherId = await ticketAwaitingApproval(t, other.email, staff.agent);
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
-    await t.http().post(`${TICKETS}/${otherId}/approve`).set(staff.lead.auth).send({ reason: 'Checks consistent' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${otherId}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Checks consistent', ...staff.lead.proof() })
+      .expect(200);
     await t.settle();
     const token = tokenFrom(await t.mail.waitFor((m) => m.to.includes(user.email) && /will be reset on/.test(m.subject)));
     for (const path of ['cancel', 'cancel/preview']) {
@@ -294,9 +344,14 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
   it('an executed account_deletion ticket deletes the user', async () => {
     const user = await createUser(t);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent, 'account_deletion');
-    await t.http().post(`${TICKETS}/${id}/approve`).set(staff.lead.auth).send({ reason: 'Identity confirmed' }).expect(200);
+    await t
+      .http()
+      .post(`${TICKETS}/${id}/approve`)
+      .set(staff.lead.auth)
+      .send({ reason: 'Identity confirmed', ...staff.lead.proof() })
+      .expect(200);
     t.clock.advance(HOUR + 1000);
-    const res = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent2.auth).expect(200);
+    const res = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent2.auth).send(staff.agent2.proof()).expect(200);
     expect(res.body.state).toBe('executed');
     await t.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
   });

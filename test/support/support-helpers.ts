@@ -1,21 +1,75 @@
-import { createUser, signIn, SignedIn } from '../factories/users.factory';
+import { randomBytes } from 'node:crypto';
+
+import { hashToken } from '@latchkey/core';
+import { MfaService, Totp } from '@latchkey/mfa';
+
+import { createUser, SignedIn, UserOverrides } from '../factories/users.factory';
 import { tokenFrom } from '../fakes/smtp-sink';
+import { startChallenge } from '../mfa/mfa-helpers';
 import { TestApp } from '../setup/test-app';
 
 export const TICKETS = '/api/v1/support/tickets';
 
+export type StaffMember = SignedIn & {
+  id: string;
+  email: string;
+  password: string;
+  totpSecret: string;
+  /** Reauth proof for approve / execute: the password and an unused backup code. */
+  proof(): { password: string; code: string };
+};
+
 export interface Staff {
-  agent: SignedIn & { id: string };
-  agent2: SignedIn & { id: string };
-  lead: SignedIn & { id: string };
-  lead2: SignedIn & { id: string };
+  agent: StaffMember;
+  agent2: StaffMember;
+  lead: StaffMember;
+  lead2: StaffMember;
+}
+
+/**
+ * A staff member as the desk requires one: an authenticator (staff routes refuse staff without
+ * 2FA), a stock of backup codes for reauth proofs, signed in through the second step.
+ */
+export async function makeStaff(
+  t: TestApp,
+  staffRole: 'support' | 'support_lead',
+  overrides: Omit<UserOverrides, 'staffRole'> = {},
+): Promise<StaffMember> {
+  const u = await createUser(t, { staffRole, displayName: `Staff ${staffRole}`, ...overrides });
+  const totpSecret = Totp.generateSecret();
+  await t.app.get(MfaService).ensureConfirmedTotp(u.id, totpSecret);
+  const codes = Array.from({ length: 30 }, () => randomBytes(5).toString('hex'));
+  for (const code of codes) {
+    await t.dataSource.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
+      u.id,
+      hashToken(`${u.id}:${code}`),
+      t.clock.now(),
+    ]);
+  }
+  const challenge = await startChallenge(t, u.email, u.password);
+  const res = await t
+    .http()
+    .post('/api/v1/auth/login/mfa')
+    // A backup code, so the authenticator's current step stays free for a sign-in through the console.
+    .send({ challengeId: challenge.challengeId, method: 'backup_code', code: codes.pop() });
+  if (res.status !== 200 || !res.body.session) {
+    throw new Error(`Staff sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return {
+    token: res.body.session.token,
+    csrfToken: res.body.csrfToken,
+    sessionId: res.body.session.id,
+    auth: { Authorization: `Bearer ${res.body.session.token}` },
+    id: u.id,
+    email: u.email,
+    password: u.password,
+    totpSecret,
+    proof: () => ({ password: u.password, code: codes.pop()! }),
+  };
 }
 
 export async function createStaff(t: TestApp): Promise<Staff> {
-  const make = async (staffRole: 'support' | 'support_lead') => {
-    const u = await createUser(t, { staffRole, displayName: `Staff ${staffRole}` });
-    return Object.assign(await signIn(t, u.email), { id: u.id });
-  };
+  const make = (staffRole: 'support' | 'support_lead') => makeStaff(t, staffRole);
   return {
     agent: await make('support'),
     agent2: await make('support'),

@@ -25,6 +25,8 @@ import { useParams } from 'react-router-dom';
 
 import { problem } from '../accounts/settings';
 import { api } from '../api';
+import { ProofFields, proofBody, type Proof } from '../me/common';
+import { StaffTwoFactorNotice } from './staff-2fa';
 
 const STATES = ['open', 'verifying', 'awaiting_approval', 'approved', 'executed', 'rejected', 'cancelled'];
 const TYPES = ['mfa_reset', 'account_deletion', 'other'];
@@ -87,6 +89,8 @@ const choices = (xs: string[]) => xs.map((x) => ({ id: x, name: x.replace(/_/g, 
 
 export function TicketList() {
   return (
+    <>
+    <StaffTwoFactorNotice />
     <List
       title="Support queue"
       exporter={false}
@@ -104,6 +108,7 @@ export function TicketList() {
         <FunctionField label="Age" render={(t: Ticket) => age(t.createdAt)} />
       </Datagrid>
     </List>
+    </>
   );
 }
 
@@ -188,18 +193,85 @@ function UserFacts({ userId }: { userId: string | null }) {
   );
 }
 
-function ReasonDialog({ title, open, onClose, onSubmit }: { title: string; open: boolean; onClose: () => void; onSubmit: (reason: string) => void }) {
+function ReasonDialog({
+  title,
+  open,
+  onClose,
+  onSubmit,
+  withProof,
+}: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  onSubmit: (reason: string, proof?: Proof) => void;
+  /** Approving needs a fresh reauth: the password and a current code. */
+  withProof?: boolean;
+}) {
   const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const ready = reason.trim().length >= 3 && (!withProof || (password.length > 0 && code.length > 0));
   return (
     <Dialog open={open} onClose={onClose}>
       <DialogTitle>{title}</DialogTitle>
       <DialogContent>
         <MuiTextField label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} fullWidth multiline margin="dense" autoFocus />
+        {withProof && (
+          <>
+            <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+              Confirm it is you: your password and a code from your authenticator (or a backup code).
+            </Typography>
+            <ProofFields password={password} code={code} onPassword={setPassword} onCode={setCode} withCode />
+          </>
+        )}
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" disabled={reason.trim().length < 3} onClick={() => onSubmit(reason.trim())}>
+        <Button
+          variant="contained"
+          disabled={!ready}
+          onClick={() => {
+            onSubmit(reason.trim(), withProof ? proofBody(password, code) : undefined);
+            setPassword('');
+            setCode('');
+          }}
+        >
           {title}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** Executing needs a fresh reauth too: the password and a current code. */
+function ExecuteDialog({ open, onClose, onSubmit, deletion }: { open: boolean; onClose: () => void; onSubmit: (proof: Proof) => void; deletion: boolean }) {
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  return (
+    <Dialog open={open} onClose={onClose}>
+      <DialogTitle>Execute this ticket?</DialogTitle>
+      <DialogContent>
+        <Typography>
+          {deletion ? 'The user is deleted.' : 'Every second factor of the user is removed and every session ends; they set up 2FA again at their next sign-in.'}
+        </Typography>
+        <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+          Confirm it is you: your password and a code from your authenticator (or a backup code).
+        </Typography>
+        <ProofFields password={password} code={code} onPassword={setPassword} onCode={setCode} withCode />
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          variant="contained"
+          color="error"
+          disabled={!password || !code}
+          onClick={() => {
+            onSubmit(proofBody(password, code));
+            setPassword('');
+            setCode('');
+          }}
+        >
+          Execute now
         </Button>
       </DialogActions>
     </Dialog>
@@ -235,7 +307,14 @@ export function TicketShow() {
   };
 
   if (!ticket) {
-    return error ? <Alert severity="error">{error}</Alert> : <CircularProgress sx={{ m: 4 }} aria-label="Loading" />;
+    return error ? (
+      <>
+        <StaffTwoFactorNotice />
+        <Alert severity="error">{error}</Alert>
+      </>
+    ) : (
+      <CircularProgress sx={{ m: 4 }} aria-label="Loading" />
+    );
   }
   const lead = me?.staffRole === 'support_lead';
   const recorded = new Set(ticket.checks.map((c) => c.kind));
@@ -351,20 +430,20 @@ export function TicketShow() {
           </MuiList>
         </CardContent>
       </Card>
-      <ReasonDialog title="Approve" open={dialog === 'approve'} onClose={() => setDialog(undefined)} onSubmit={(reason) => void act('approve', { reason }, 'Approved: the cool-down has started')} />
+      <ReasonDialog
+        title="Approve"
+        withProof
+        open={dialog === 'approve'}
+        onClose={() => setDialog(undefined)}
+        onSubmit={(reason, proof) => void act('approve', { reason, ...proof }, 'Approved: the cool-down has started')}
+      />
       <ReasonDialog title="Reject" open={dialog === 'reject'} onClose={() => setDialog(undefined)} onSubmit={(reason) => void act('reject', { reason }, 'Rejected')} />
-      <Dialog open={dialog === 'execute'} onClose={() => setDialog(undefined)}>
-        <DialogTitle>Execute this ticket?</DialogTitle>
-        <DialogContent>
-          {ticket.type === 'account_deletion' ? 'The user is deleted.' : "Every second factor of the user is removed and every session ends; they set up 2FA again at their next sign-in."}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setDialog(undefined)}>Cancel</Button>
-          <Button variant="contained" color="error" onClick={() => void act('execute', {}, 'Executed')}>
-            Execute now
-          </Button>
-        </DialogActions>
-      </Dialog>
+      <ExecuteDialog
+        open={dialog === 'execute'}
+        deletion={ticket.type === 'account_deletion'}
+        onClose={() => setDialog(undefined)}
+        onSubmit={(proof) => void act('execute', proof, 'Executed')}
+      />
     </Box>
   );
 }

@@ -6,9 +6,12 @@ import { useParams } from 'react-router-dom';
 import { problem } from '../accounts/settings';
 import { api } from '../api';
 import { ConfirmButton } from '../me/common';
+import { StaffTwoFactorNotice } from './staff-2fa';
 
 export function StaffUserList() {
   return (
+    <>
+    <StaffTwoFactorNotice />
     <List title="User lookup" exporter={false} filters={[<TextInput key="q" source="q" label="Email or name" alwaysOn />]}>
       <Datagrid bulkActionButtons={false} rowClick={(id) => `/staff-users/${id}/show`} empty={<p style={{ padding: 16 }}>No user matches.</p>}>
         <TextField source="email" sortable={false} />
@@ -17,6 +20,7 @@ export function StaffUserList() {
         <DateField source="createdAt" label="Since" sortable={false} />
       </Datagrid>
     </List>
+    </>
   );
 }
 

@@ -1,12 +1,23 @@
 import { AuditModule } from '@latchkey/audit';
-import { CoreModule, CoreOptions } from '@latchkey/core';
+import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
 import { NotificationsModule } from '@latchkey/notifications';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+
+/** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
+class NoStaffGate extends StaffGate {
+  async assertStaff(): Promise<void> {
+    throw coreError('NOT_FOUND', 'Not found.');
+  }
+}
+
+@Global()
+@Module({ providers: [{ provide: StaffGate, useClass: NoStaffGate }], exports: [StaffGate] })
+class WorkerStaffGateModule {}
 
 /** The queue side only: no HTTP. Several workers share the queues and the outbox. */
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), AuditModule, NotificationsModule] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, NotificationsModule] };
   }
 }

@@ -82,7 +82,7 @@ export class AccountsController {
   @ApiOperation({ summary: 'Delete the account (reauth)' })
   @ApiNoContentResponse()
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async remove(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: DeleteAccountDto): Promise<void> {
     await this.accounts.remove(p, ms, body ?? {});
   }
@@ -195,7 +195,7 @@ export class AccountsController {
   @ApiOperation({ summary: 'Make a member owner; you become admin (reauth)' })
   @ApiNoContentResponse()
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async transfer(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,

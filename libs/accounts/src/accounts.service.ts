@@ -162,8 +162,9 @@ export class AccountsService {
   }
 
   async remove(principal: Principal, membership: ActiveMembership, proof: DeleteAccountDto): Promise<void> {
-    await this.reauth.assert(principal, proof);
+    const reauthenticated = await this.reauth.assert(principal, proof);
     await this.dataSource.transaction(async (m) => {
+      await reauthenticated.spend(m);
       await this.audit.record(
         {
           action: AccountAuditAction.AccountDeleted,
@@ -193,7 +194,7 @@ export class AccountsService {
    */
   async deleteMe(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
     // Irreversible: the password (and a code with 2FA) every time, even on a fresh session.
-    await this.reauth.assert(principal, proof, { requireProof: true });
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const propagated = this.sessions.watch(principal.userId);
     const mine = await this.accounts.listForUser(principal.userId);
     const blocking = mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
@@ -206,6 +207,7 @@ export class AccountsService {
       });
     }
     await this.dataSource.transaction(async (m) => {
+      await reauthenticated.spend(m);
       for (const a of mine.filter((x) => x.members === 1)) {
         await this.audit.record(
           {

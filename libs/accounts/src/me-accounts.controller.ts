@@ -34,7 +34,7 @@ export class MeAccountsController {
   })
   @ApiNoContentResponse()
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
   @ApiProblems(400, 401)
   async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<void> {

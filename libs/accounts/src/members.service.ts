@@ -443,10 +443,11 @@ export class MembersService {
     if (userId === principal.userId) {
       throw badInput('userId', 'must be another member');
     }
-    await this.reauth.assert(principal, proof);
+    const reauthenticated = await this.reauth.assert(principal, proof);
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
       await this.accounts.lockAccount(accountId, m);
+      await reauthenticated.spend(m);
       const target = await this.accounts.findMembership(accountId, userId, m);
       if (!target) {
         throw accountsError('NOT_A_MEMBER', 'Invalid field(s): userId. Ownership can only go to a member of this account.', {

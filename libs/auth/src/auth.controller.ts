@@ -100,6 +100,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change your password; every other session is signed out' })
   @ApiOkResponse({ type: StatusDto })
+  @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
   async changePassword(@CurrentUser() p: Principal, @Body() body: ChangePasswordDto): Promise<StatusDto> {
     await this.passwords.change(p, body.currentPassword, body.newPassword);
     return { status: 'password_changed' };

@@ -1,5 +1,6 @@
+import { StaffGate } from '@latchkey/core';
 import { SessionsModule } from '@latchkey/sessions';
-import { UsersModule } from '@latchkey/users';
+import { PasswordGate, UsersModule } from '@latchkey/users';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -12,10 +13,12 @@ import { LoginActivity } from './login-activity.entity';
 import { LoginActivityService } from './login-activity.service';
 import { LoginThrottle } from './login-throttle.service';
 import { LoginUseCase } from './login.use-case';
+import { PasswordCheck } from './password-check.service';
 import { PasswordService } from './password.service';
 import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
 import { SignInSteps } from './sign-in-steps';
+import { StaffTwoFactorGate } from './staff-gate.service';
 
 @Global()
 @Module({
@@ -27,12 +30,18 @@ import { SignInSteps } from './sign-in-steps';
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,
+    PasswordCheck,
+    { provide: PasswordGate, useExisting: PasswordCheck },
     PasswordService,
     ReauthService,
     SessionCookies,
     SignInSteps,
+    { provide: StaffGate, useClass: StaffTwoFactorGate },
   ],
   exports: [
+    StaffGate,
+    PasswordCheck,
+    PasswordGate,
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,

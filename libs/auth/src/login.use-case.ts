@@ -4,11 +4,12 @@ import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { authError } from './auth.exception';
 import { LoginActivityService } from './login-activity.service';
 import { AttemptTicket, LoginThrottle } from './login-throttle.service';
+import { PasswordCheck } from './password-check.service';
 import { SignInSteps } from './sign-in-steps';
 
 export type LoginResult =
@@ -27,6 +28,7 @@ export class LoginUseCase {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly activity: LoginActivityService,
+    private readonly passwords: PasswordCheck,
     private readonly steps: SignInSteps,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
@@ -36,24 +38,7 @@ export class LoginUseCase {
 
   /** Step one: the password. Returns the user, or throws the same error for every failure. */
   async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
-    try {
-      await this.throttle.checkIp(client.ip);
-    } catch (err) {
-      await this.activity.record(null, client, 'throttled', 'ip_rate_limited');
-      throw err;
-    }
-    let ticket: AttemptTicket;
-    try {
-      ticket = await this.throttle.reserve(email);
-    } catch (err) {
-      const user = await this.users.findByEmail(email);
-      await this.activity.record(user?.id ?? null, client, 'locked', 'account_locked');
-      const lockedNow = (err as { lockedNow?: Date }).lockedNow;
-      if (user && lockedNow) {
-        await this.notifyLocked(user, lockedNow);
-      }
-      throw err;
-    }
+    const ticket = await this.passwords.reserve(email, client, () => this.users.findByEmail(email));
     let user: User | null;
     let ok: boolean;
     try {
@@ -65,14 +50,7 @@ export class LoginUseCase {
       throw err;
     }
     if (!user || !ok) {
-      const lockedUntil = await this.throttle.failed(ticket);
-      await this.activity.record(user?.id ?? null, client, 'failure', 'invalid_credentials');
-      if (user) {
-        await this.audit.record({ action: AuditAction.LoginFailed, subjectUserId: user.id, metadata: { reason: 'invalid_credentials' } });
-        if (lockedUntil) {
-          await this.notifyLocked(user, lockedUntil);
-        }
-      }
+      await this.passwords.failed(user, ticket, client, 'invalid_credentials');
       throw authError('INVALID_CREDENTIALS', 'The email or password is not right.');
     }
     await this.throttle.succeeded(ticket);
@@ -106,10 +84,12 @@ export class LoginUseCase {
     user: User,
     client: ClientInfo,
     restriction: SessionRestriction | null,
-    extra: { method?: string } = {},
+    extra: { method?: string; within?: (m: EntityManager) => Promise<void> } = {},
   ): Promise<LoginResult> {
     const isNewDevice = await this.activity.isNewDevice(user.id, client);
     const issued = await this.dataSource.transaction(async (m) => {
+      // The code that proved the second factor is spent with the session, or not at all.
+      await extra.within?.(m);
       const s = await this.sessions.create(user.id, client, { restriction }, m);
       await this.activity.record(user.id, client, restriction ? 'mfa_setup_required' : 'success', extra.method ?? 'password', m);
       await this.audit.record(
@@ -147,22 +127,5 @@ export class LoginUseCase {
       sessionId: issued.session.id,
       expiresAt: issued.session.expiresAt,
     };
-  }
-
-  private async notifyLocked(user: User, until: Date) {
-    await this.dataSource.transaction(async (m) => {
-      await this.audit.record(
-        { action: AuditAction.AccountLocked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } },
-        m,
-      );
-      await this.notifications.notify(
-        {
-          event: 'security.account_locked',
-          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-          data: { until: until.toUTCString() },
-        },
-        m,
-      );
-    });
   }
 }

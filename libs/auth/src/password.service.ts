@@ -8,7 +8,8 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { authError } from './auth.exception';
 import { LoginThrottle } from './login-throttle.service';
-import { SignInSteps } from './sign-in-steps';
+import { PasswordCheck } from './password-check.service';
+import { SecondFactorProof, SignInSteps } from './sign-in-steps';
 
 const RESET_TTL_MS = 3600_000;
 /** Reset mails sent on someone's behalf: per recipient (against mail bombing) and per sender. */
@@ -34,6 +35,7 @@ export class PasswordService {
     private readonly audit: AuditService,
     private readonly steps: SignInSteps,
     private readonly throttle: LoginThrottle,
+    private readonly passwords: PasswordCheck,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly links: Links,
@@ -43,11 +45,7 @@ export class PasswordService {
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
   async change(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.users.get(principal.userId);
-    if (!user.passwordHash || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      throw authError('WRONG_PASSWORD', 'The current password is not right.', {
-        errors: [{ field: 'currentPassword', message: 'is not right' }],
-      });
-    }
+    await this.passwords.check(user, currentPassword, 'currentPassword');
     this.users.assertPassword(newPassword, user.email, 'newPassword');
     const hash = await this.hasher.hash(newPassword);
     const propagated = this.sessions.watch(user.id);
@@ -135,13 +133,15 @@ export class PasswordService {
     const user = await this.users.get(pending.userId);
     this.users.assertPassword(newPassword, user.email, 'newPassword');
     const secondFactor = this.steps.secondFactor;
-    if (secondFactor && (await secondFactor.hasSecondFactor(user.id))) {
+    let matched: SecondFactorProof | undefined;
+    if (await secondFactor.hasSecondFactor(user.id)) {
       if (!code) {
         throw authError('MFA_CODE_REQUIRED', 'Enter a code from your authenticator app, an SMS code or a backup code.', {
           errors: [{ field: 'code', message: 'is required because two-factor authentication is on' }],
         });
       }
-      if (!(await secondFactor.verify(user.id, code))) {
+      matched = await secondFactor.check(user.id, code);
+      if (!matched) {
         throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
       }
     }
@@ -152,6 +152,7 @@ export class PasswordService {
       if (!used || used.userId !== user.id) {
         throw invalid();
       }
+      await matched?.spend(m);
       await this.setPassword(user, hash, m);
       await this.sessions.revokeAll(user.id, { reason: 'password_reset', actorUserId: null }, m);
       await this.audit.record({ action: AuditAction.PasswordReset, subjectUserId: user.id }, m);

@@ -1,21 +1,32 @@
-import { Clock, PasswordHasher, Principal } from '@latchkey/core';
+import { Clock, Principal } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { authError } from './auth.exception';
+import { PasswordCheck } from './password-check.service';
 import { SignInSteps } from './sign-in-steps';
+
+/** Proof that passed; a code in it is spent by `spend`, inside the transaction of the change it allows. */
+export interface Reauthenticated {
+  spend(m: EntityManager): Promise<void>;
+}
+
+const NOTHING_TO_SPEND: Reauthenticated = { spend: async () => undefined };
 
 const RECENT_MS = 5 * 60_000;
 
 /**
  * Sensitive changes need proof it is still you: the session signed in (or re-authenticated)
- * in the last 5 minutes, or the body carries the password and, with 2FA, a current code.
+ * in the last 5 minutes, or the body carries the password and, with 2FA, a current code. The
+ * password goes through the sign-in throttle and lockout; the code is spent only when the caller
+ * spends the returned proof in the transaction of the change (a refused change keeps the code).
  */
 @Injectable()
 export class ReauthService {
   constructor(
     private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordCheck,
     private readonly steps: SignInSteps,
     private readonly clock: Clock,
   ) {}
@@ -24,9 +35,13 @@ export class ReauthService {
     return principal.reauthenticatedAt !== null && this.clock.nowMs() - principal.reauthenticatedAt.getTime() < RECENT_MS;
   }
 
-  async assert(principal: Principal, proof: { password?: string; code?: string }, options: { requireProof?: boolean } = {}): Promise<void> {
+  async assert(
+    principal: Principal,
+    proof: { password?: string; code?: string },
+    options: { requireProof?: boolean } = {},
+  ): Promise<Reauthenticated> {
     if (!options.requireProof && this.isRecent(principal) && !proof.password) {
-      return;
+      return NOTHING_TO_SPEND;
     }
     if (!proof.password) {
       throw authError('REAUTH_REQUIRED', 'Confirm it is you: send your current password (and a 2FA code if you use one).', {
@@ -34,19 +49,20 @@ export class ReauthService {
       });
     }
     const user = await this.users.get(principal.userId);
-    if (!user.passwordHash || !(await this.hasher.verify(user.passwordHash, proof.password))) {
-      throw authError('WRONG_PASSWORD', 'The password is not right.', { errors: [{ field: 'password', message: 'is not right' }] });
-    }
+    await this.passwords.check(user, proof.password, 'password');
     const secondFactor = this.steps.secondFactor;
-    if (secondFactor && (await secondFactor.hasSecondFactor(user.id))) {
+    if (await secondFactor.hasSecondFactor(user.id)) {
       if (!proof.code) {
         throw authError('MFA_CODE_REQUIRED', 'Also send a current code from your authenticator, an SMS code or a backup code.', {
           errors: [{ field: 'code', message: 'is required because two-factor authentication is on' }],
         });
       }
-      if (!(await secondFactor.verify(user.id, proof.code))) {
+      const matched = await secondFactor.check(user.id, proof.code);
+      if (!matched) {
         throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
       }
+      return matched;
     }
+    return NOTHING_TO_SPEND;
   }
 }

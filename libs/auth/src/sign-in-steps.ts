@@ -1,6 +1,7 @@
 import type { ClientInfo, SessionRestriction } from '@latchkey/core';
 import type { User } from '@latchkey/users';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 export interface SignInContext {
   user: User;
@@ -23,21 +24,31 @@ export interface SignInStep {
   evaluate(ctx: SignInContext): Promise<SignInDecision | undefined>;
 }
 
+/** A code that matched and is not spent yet: spend it in the transaction of the action it authorizes. */
+export interface SecondFactorProof {
+  /** Throws INVALID_MFA_CODE when the code was spent meanwhile (a parallel use). */
+  spend(m: EntityManager): Promise<void>;
+}
+
 /** A second factor the auth lib can ask for without knowing how it works (reauth, password reset). */
 export interface SecondFactorVerifier {
   hasSecondFactor(userId: string): Promise<boolean>;
-  /** Accepts a TOTP, SMS or backup code; true when one of them matches (and is spent). */
-  verify(userId: string, code: string): Promise<boolean>;
+  /**
+   * Checks a TOTP, SMS or backup code under the second-factor lock (the attempt is counted before
+   * the check). Undefined when no code matches; the code is spent only by the proof's `spend`.
+   */
+  check(userId: string, code: string): Promise<SecondFactorProof | undefined>;
 }
 
 /**
  * Where later libs plug into the sign-in flow. The one place that decides the outcome
- * (authenticated, mfa_required, mfa_setup_required) runs these steps in order.
+ * (authenticated, mfa_required, mfa_setup_required) runs these steps in order. The second-factor
+ * port is required: a boot where nothing provides it fails, so no check is ever skipped.
  */
 @Injectable()
-export class SignInSteps {
+export class SignInSteps implements OnApplicationBootstrap {
   private readonly steps: SignInStep[] = [];
-  secondFactor?: SecondFactorVerifier;
+  private verifier?: SecondFactorVerifier;
 
   register(step: SignInStep): void {
     this.steps.push(step);
@@ -47,4 +58,35 @@ export class SignInSteps {
   all(): readonly SignInStep[] {
     return this.steps;
   }
+
+  provideSecondFactor(verifier: SecondFactorVerifier): void {
+    this.verifier = verifier;
+  }
+
+  get secondFactor(): SecondFactorVerifier {
+    if (!this.verifier) {
+      throw new Error(MISSING_SECOND_FACTOR);
+    }
+    return this.verifier;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.verifier) {
+      throw new Error(MISSING_SECOND_FACTOR);
+    }
+    const missing = REQUIRED_STEPS.filter((name) => !this.steps.some((s) => s.name === name));
+    if (missing.length) {
+      throw new Error(
+        `Refusing to start: sign-in step(s) ${missing.join(', ')} not registered (are MfaModule, AccountsModule and SupportModule imported?). ` +
+          'A sign-in without them would skip the second factor or a restriction.',
+      );
+    }
+  }
 }
+
+/** The steps that enforce security at sign-in: second factor, accounts requiring 2FA, support resets. */
+const REQUIRED_STEPS = ['mfa', 'account-require-2fa', 'support-mfa-reset'];
+
+const MISSING_SECOND_FACTOR =
+  'Refusing to start: no second-factor verifier is registered with SignInSteps (is MfaModule imported?). ' +
+  'Without it, reauthentication and password reset would skip the second factor.';

@@ -1,4 +1,4 @@
-import { LoginActivityService, LoginResult, LoginUseCase } from '@latchkey/auth';
+import { LoginActivityService, LoginResult, LoginUseCase, SecondFactorProof } from '@latchkey/auth';
 import { ClientInfo, Clock, Metrics } from '@latchkey/core';
 import { UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
@@ -44,45 +44,54 @@ export class CompleteMfaSignInUseCase {
 
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
     const userId = await this.challenges.spendAttempt(input.challengeId);
-    const failures = await this.mfa.assertNotLocked(userId);
+    // The check is reserved on the failure counter before the code is looked at (no overshoot).
+    const ticket = await this.mfa.reserveCheck(userId);
     const user = await this.users.get(userId);
+    let proof: SecondFactorProof | undefined;
     let recovery = false;
-    let ok = false;
-    switch (input.method) {
-      case 'totp':
-        ok = await this.mfa.verifyTotp(userId, input.code);
-        break;
-      case 'sms': {
-        const purpose = await this.smsCodes.verify(
-          { userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId },
-          input.code,
-        );
-        ok = purpose !== undefined;
-        recovery = purpose === 'recovery';
-        break;
+    try {
+      switch (input.method) {
+        case 'totp':
+          proof = await this.mfa.matchTotp(userId, input.code);
+          break;
+        case 'sms': {
+          const sms = await this.mfa.matchSmsCode(
+            { userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId },
+            input.code,
+          );
+          proof = sms;
+          recovery = sms?.purpose === 'recovery';
+          break;
+        }
+        case 'backup_code':
+          proof = await this.mfa.matchBackupCode(user, input.code);
+          break;
       }
-      case 'backup_code':
-        ok = await this.mfa.useBackupCode(user, input.code);
-        break;
+    } catch (err) {
+      await this.mfa.releaseCheck(ticket);
+      throw err;
     }
-    this.metrics.secondFactor.inc({ method: input.method, outcome: ok ? 'success' : 'failure' });
-    if (!ok) {
+    this.metrics.secondFactor.inc({ method: input.method, outcome: proof ? 'success' : 'failure' });
+    if (!proof) {
       await this.activity.record(userId, input.client, 'mfa_failed', input.method);
-      await this.mfa.recordFailure(user);
+      await this.mfa.recordFailure(user, ticket);
       throw invalidCode();
     }
     if (!(await this.challenges.complete(input.challengeId))) {
+      await this.mfa.releaseCheck(ticket);
       throw challengeGone();
     }
-    if (failures) {
-      await this.mfa.clearFailures(userId);
-    }
+    await this.mfa.clearFailures(userId);
+    const spend = proof.spend;
     if (recovery) {
       // The authenticator is lost: remove it so the restricted session must set one up again.
-      await this.dataSource.transaction((m) => this.mfa.wipe(user, 'you signed in with an SMS recovery code', user.id, m, ['sms']));
+      await this.dataSource.transaction(async (m) => {
+        await spend(m);
+        await this.mfa.wipe(user, 'you signed in with an SMS recovery code', user.id, m, ['sms']);
+      });
       return this.login.issueSession(user, input.client, 'mfa_recovery', { method: 'sms_recovery' });
     }
-    const result = await this.login.issueSession(user, input.client, null, { method: input.method });
+    const result = await this.login.issueSession(user, input.client, null, { method: input.method, within: spend });
     if (!input.trustDevice) {
       return result;
     }

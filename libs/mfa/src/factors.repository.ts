@@ -22,9 +22,15 @@ export class FactorsRepository {
   }
 
   /** Starts (or restarts) a pending enrolment; never touches a confirmed factor. */
-  async upsertPending(userId: string, kind: FactorKind, values: { secretSealed?: string; phone?: string }, now: Date): Promise<boolean> {
+  async upsertPending(
+    userId: string,
+    kind: FactorKind,
+    values: { secretSealed?: string; phone?: string },
+    now: Date,
+    m?: EntityManager,
+  ): Promise<boolean> {
     const rows = await returning<{ id: string }>(
-      this.dataSource,
+      m ?? this.dataSource,
       `INSERT INTO mfa_factors (user_id, kind, secret_sealed, phone, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5)
        ON CONFLICT (user_id, kind) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, phone = EXCLUDED.phone,

@@ -24,10 +24,10 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
 
   onModuleInit(): void {
     this.steps.register(this);
-    this.steps.secondFactor = {
+    this.steps.provideSecondFactor({
       hasSecondFactor: (userId) => this.mfa.hasSecondFactor(userId),
-      verify: (userId, code) => this.mfa.verifyAny(userId, code),
-    };
+      check: (userId, code) => this.mfa.check(userId, code),
+    });
   }
 
   async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {

@@ -43,7 +43,7 @@ export class MfaController {
   })
   @ApiOkResponse({ type: TotpSetupResponseDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'An authenticator app is already set up')
   startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
     return this.mfa.startTotp(p, body ?? {});
@@ -63,7 +63,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Remove the authenticator (password and a current code required); trusted devices are revoked' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No authenticator app is set up')
   async disableTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.disable(p, 'totp', body ?? {});
@@ -76,7 +76,10 @@ export class MfaController {
   @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor (reauth when another factor exists)' })
   @ApiOkResponse({ type: SmsSentDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent')
+  @ApiProblem(
+    429,
+    'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); or a code was just sent',
+  )
   @ApiProblem(409, 'A phone is already set up')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
@@ -107,7 +110,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Remove the phone factor (password and a current code required)' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No phone is set up')
   async disableSms(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.disable(p, 'sms', body ?? {});
@@ -119,7 +122,7 @@ export class MfaController {
   @ApiOperation({ summary: 'New backup codes (password and a current code required); the old ones stop working' })
   @ApiOkResponse({ type: BackupCodesDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'Two-factor authentication is not set up')
   async regenerate(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
     return { backupCodes: await this.mfa.regenerateBackupCodes(p, body ?? {}) };
@@ -130,7 +133,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Remove every factor, backup code and trusted device (password and a current code required)' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async reset(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfa.selfReset(p, body ?? {});
     return { status: 'reset', detail: 'Two-factor authentication is off. Set it up again.' };

@@ -1,10 +1,10 @@
 import { AuditService } from '@latchkey/audit';
-import { ReauthService } from '@latchkey/auth';
+import { Reauthenticated, ReauthService, SecondFactorProof } from '@latchkey/auth';
 import { APP_CONFIG, AppConfig, Clock, Counter, Principal, RateLimitStore, SecretBox } from '@latchkey/core';
 import { EventType, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -14,20 +14,28 @@ import { FactorKind, MfaFactor } from './entities/mfa-factor.entity';
 import { FactorsRepository } from './factors.repository';
 import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
 import { mfaError } from './mfa.exception';
-import { SmsCodesService } from './sms/sms-codes.service';
+import { SmsCodeScope, SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender, maskPhone } from './sms/sms-sender';
 import { Totp } from './totp/totp';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
 const METHOD_LABEL: Record<FactorKind, string> = { totp: 'An authenticator app', sms: 'A phone number for text-message codes' };
 
+export interface MfaCheckTicket {
+  userId: string;
+  count: number;
+}
+
 export const invalidCode = (field = 'code') =>
   mfaError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field, message: 'is not right' }] });
 
 /** Enrolment, verification and removal of second factors for one user at a time. */
 @Injectable()
-export class MfaService {
-  /** Port filled by the accounts lib: names of accounts the user belongs to that require 2FA. */
+export class MfaService implements OnApplicationBootstrap {
+  /**
+   * Port filled by the accounts lib: names of accounts the user belongs to that require 2FA.
+   * Required: a boot without it fails (onApplicationBootstrap) rather than report no requirement.
+   */
   requiredBySource?: (userId: string) => Promise<string[]>;
 
   constructor(
@@ -49,6 +57,20 @@ export class MfaService {
     private readonly clock: Clock,
   ) {}
 
+  onApplicationBootstrap(): void {
+    this.requiredByPort();
+  }
+
+  private requiredByPort(): (userId: string) => Promise<string[]> {
+    if (!this.requiredBySource) {
+      throw new Error(
+        'Refusing to start: MfaService.requiredBySource is not set (is AccountsModule imported?). ' +
+          'Without it, accounts that require 2FA would not be enforced.',
+      );
+    }
+    return this.requiredBySource;
+  }
+
   async status(userId: string): Promise<MfaStatusDto> {
     const confirmed = await this.factors.findConfirmed(userId);
     const totp = confirmed.some((f) => f.kind === 'totp');
@@ -59,7 +81,7 @@ export class MfaService {
       totp,
       sms: sms?.phone ? maskPhone(sms.phone) : null,
       backupCodesRemaining,
-      requiredBy: (await this.requiredBySource?.(userId)) ?? [],
+      requiredBy: await this.requiredByPort()(userId),
       methods: this.methodsOf(confirmed, backupCodesRemaining),
     };
   }
@@ -88,24 +110,29 @@ export class MfaService {
    * Adding a factor next to an existing one needs a fresh sign-in or proof: otherwise a stolen
    * session could add the thief's phone and later "recover" the account with it.
    */
-  private async assertMayAddFactor(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
-    if (await this.hasSecondFactor(principal.userId)) {
-      await this.reauth.assert(principal, proof);
-    }
+  private async assertMayAddFactor(
+    principal: Principal,
+    proof: { password?: string; code?: string },
+  ): Promise<Reauthenticated | undefined> {
+    return (await this.hasSecondFactor(principal.userId)) ? this.reauth.assert(principal, proof) : undefined;
   }
 
   async startTotp(principal: Principal, proof: { password?: string; code?: string } = {}): Promise<TotpSetupResponseDto> {
-    await this.assertMayAddFactor(principal, proof);
+    const reauthenticated = await this.assertMayAddFactor(principal, proof);
     const secret = Totp.generateSecret();
-    const ok = await this.factors.upsertPending(
-      principal.userId,
-      'totp',
-      { secretSealed: this.secrets.seal(secret, principal.userId) },
-      this.clock.now(),
-    );
-    if (!ok) {
-      throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Remove it first to set up another one.');
-    }
+    await this.dataSource.transaction(async (m) => {
+      const ok = await this.factors.upsertPending(
+        principal.userId,
+        'totp',
+        { secretSealed: this.secrets.seal(secret, principal.userId) },
+        this.clock.now(),
+        m,
+      );
+      if (!ok) {
+        throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Remove it first to set up another one.');
+      }
+      await reauthenticated?.spend(m);
+    });
     const otpauthUri = Totp.uri(this.config.auth.totpIssuer, principal.email, secret);
     return { secret, otpauthUri, qrCode: await Totp.qrDataUrl(otpauthUri) };
   }
@@ -137,12 +164,17 @@ export class MfaService {
   // --- SMS ----------------------------------------------------------------------------------
 
   async startSms(principal: Principal, phone: string, proof: { password?: string; code?: string } = {}): Promise<SmsSentDto> {
-    await this.assertMayAddFactor(principal, proof);
-    const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now());
-    if (!ok) {
-      throw mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up. Remove it first to use another number.');
-    }
-    const { code, expiresAt } = await this.smsCodes.issue(principal.userId, 'setup', null);
+    const reauthenticated = await this.assertMayAddFactor(principal, proof);
+    // The sending limits first: a refused request must not spend the code given as proof.
+    await this.smsCodes.reserveSend(principal.userId, 'setup');
+    const { code, expiresAt } = await this.dataSource.transaction(async (m) => {
+      const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now(), m);
+      if (!ok) {
+        throw mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up. Remove it first to use another number.');
+      }
+      await reauthenticated?.spend(m);
+      return this.smsCodes.store(principal.userId, 'setup', null, m);
+    });
     await this.sms.send(phone, `Your Latchkey code to add this phone is ${code}. It expires in 10 minutes.`);
     return { status: 'sent', phone: maskPhone(phone), expiresAt: expiresAt.toISOString() };
   }
@@ -215,10 +247,11 @@ export class MfaService {
   }
 
   async disable(principal: Principal, kind: FactorKind, proof: { password?: string; code?: string }): Promise<void> {
-    await this.reauth.assert(principal, proof, { requireProof: true });
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const user = await this.users.get(principal.userId);
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
+      await reauthenticated.spend(m);
       const factor = await this.factors.find(user.id, kind, m);
       if (!factor?.confirmedAt || !(await this.factors.remove(user.id, kind, m))) {
         throw mfaError('MFA_FACTOR_NOT_FOUND', kind === 'totp' ? 'No authenticator app is set up.' : 'No phone is set up.');
@@ -241,11 +274,12 @@ export class MfaService {
   }
 
   async regenerateBackupCodes(principal: Principal, proof: { password?: string; code?: string }): Promise<string[]> {
-    await this.reauth.assert(principal, proof, { requireProof: true });
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     if (!(await this.hasSecondFactor(principal.userId))) {
       throw mfaError('MFA_FACTOR_NOT_FOUND', 'Set up two-factor authentication first.');
     }
     return this.dataSource.transaction(async (m) => {
+      await reauthenticated.spend(m);
       const codes = await this.backupCodes.replace(principal.userId, this.options.backupCodeCount, this.clock.now(), m);
       await this.auditLog.record(
         { action: MfaAuditAction.BackupCodesRegenerated, actorUserId: principal.userId, subjectUserId: principal.userId },
@@ -256,9 +290,12 @@ export class MfaService {
   }
 
   async selfReset(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
-    await this.reauth.assert(principal, proof, { requireProof: true });
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const user = await this.users.get(principal.userId);
-    await this.dataSource.transaction((m) => this.wipe(user, 'you reset it from your security settings', user.id, m));
+    await this.dataSource.transaction(async (m) => {
+      await reauthenticated.spend(m);
+      await this.wipe(user, 'you reset it from your security settings', user.id, m);
+    });
   }
 
   /** Removes every factor, backup code, pending SMS code and trusted device; emails and audits it. */
@@ -292,68 +329,132 @@ export class MfaService {
     return Math.floor(this.clock.nowMs() / 1000);
   }
 
-  async verifyTotp(userId: string, code: string, m?: EntityManager): Promise<boolean> {
-    const factor = await this.factors.find(userId, 'totp', m);
+  /** A TOTP that matches now and whose step was not used yet; spending claims the step (no replay). */
+  async matchTotp(userId: string, code: string): Promise<SecondFactorProof | undefined> {
+    const factor = await this.factors.find(userId, 'totp');
     if (!factor?.confirmedAt || !factor.secretSealed) {
-      return false;
+      return undefined;
     }
     const step = Totp.verify(this.secrets.open(factor.secretSealed, userId), code, this.epochSeconds());
-    return step !== undefined && (await this.factors.claimTotpStep(factor.id, step, this.clock.now(), m));
-  }
-
-  /** Spends a backup code and tells the user (and warns when few remain). */
-  async useBackupCode(user: User, code: string): Promise<boolean> {
-    if (!(await this.backupCodes.consume(user.id, code, this.clock.now()))) {
-      return false;
+    if (step === undefined || (factor.lastUsedStep !== null && Number(factor.lastUsedStep) >= step)) {
+      return undefined;
     }
-    const remaining = await this.backupCodes.remaining(user.id);
-    await this.dataSource.transaction(async (m) => {
-      await this.auditLog.record(
-        { action: MfaAuditAction.BackupCodeUsed, actorUserId: user.id, subjectUserId: user.id, metadata: { remaining } },
-        m,
-      );
-      await this.notify(user, 'security.backup_code_used', { remaining, when: this.clock.now().toUTCString() }, m);
-      if (remaining <= this.options.backupCodesLowAt) {
-        await this.notify(user, 'security.backup_codes_low', { remaining }, m);
-      }
-    });
-    return true;
+    return {
+      spend: async (m) => {
+        if (!(await this.factors.claimTotpStep(factor.id, step, this.clock.now(), m))) {
+          throw invalidCode();
+        }
+      },
+    };
   }
 
-  /** For reauth and password reset: a TOTP, SMS (sent without a challenge) or backup code. Counts towards the lock. */
-  async verifyAny(userId: string, code: string): Promise<boolean> {
-    await this.assertNotLocked(userId);
+  /** An unused backup code; spending it tells the user (and warns when few remain), in the same transaction. */
+  async matchBackupCode(user: User, code: string): Promise<SecondFactorProof | undefined> {
+    const id = await this.backupCodes.match(user.id, code);
+    if (!id) {
+      return undefined;
+    }
+    return {
+      spend: async (m) => {
+        if (!(await this.backupCodes.consumeById(id, this.clock.now(), m))) {
+          throw invalidCode();
+        }
+        const remaining = await this.backupCodes.remaining(user.id, m);
+        await this.auditLog.record(
+          { action: MfaAuditAction.BackupCodeUsed, actorUserId: user.id, subjectUserId: user.id, metadata: { remaining } },
+          m,
+        );
+        await this.notify(user, 'security.backup_code_used', { remaining, when: this.clock.now().toUTCString() }, m);
+        if (remaining <= this.options.backupCodesLowAt) {
+          await this.notify(user, 'security.backup_codes_low', { remaining }, m);
+        }
+      },
+    };
+  }
+
+  /** An SMS code of the scope (an attempt of it is spent); spending marks the code used. */
+  async matchSmsCode(scope: SmsCodeScope, code: string): Promise<(SecondFactorProof & { purpose: string }) | undefined> {
+    const matched = await this.smsCodes.match(scope, code);
+    if (!matched) {
+      return undefined;
+    }
+    return {
+      purpose: matched.purpose,
+      spend: async (m) => {
+        if (!(await this.smsCodes.spend(matched.id, m))) {
+          throw invalidCode();
+        }
+      },
+    };
+  }
+
+  /**
+   * For reauth and password reset: a TOTP, SMS (sent without a challenge) or backup code, checked
+   * under the lock (the check is reserved first). Nothing is spent until the caller spends the proof.
+   */
+  async check(userId: string, code: string): Promise<SecondFactorProof | undefined> {
+    const ticket = await this.reserveCheck(userId);
     const user = await this.users.get(userId);
-    const ok = /^\d{6}$/.test(code)
-      ? (await this.verifyTotp(userId, code)) ||
-        (await this.smsCodes.verify({ userId, purposes: ['sign_in'], challengeId: null }, code)) !== undefined
-      : await this.useBackupCode(user, code);
-    if (!ok) {
-      await this.recordFailure(user);
+    let proof: SecondFactorProof | undefined;
+    try {
+      proof = /^\d{6}$/.test(code)
+        ? ((await this.matchTotp(userId, code)) ?? (await this.matchSmsCode({ userId, purposes: ['sign_in'], challengeId: null }, code)))
+        : await this.matchBackupCode(user, code);
+    } catch (err) {
+      await this.releaseCheck(ticket);
+      throw err;
     }
-    return ok;
+    if (!proof) {
+      await this.recordFailure(user, ticket);
+      return undefined;
+    }
+    await this.releaseCheck(ticket);
+    return proof;
   }
 
   private lockKey(userId: string) {
     return `mfa:fail:${userId}`;
   }
 
-  /** Throws while locked; otherwise returns the failure counter, if any. */
+  private lockedError(resetAt: number) {
+    return mfaError('MFA_LOCKED', 'Too many wrong codes. Two-factor attempts on this account are paused for a while; we emailed you.', {
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - this.clock.nowMs()) / 1000)),
+    });
+  }
+
+  /** Throws while locked (for sending codes; checks go through reserveCheck). */
   async assertNotLocked(userId: string): Promise<Counter | undefined> {
     const counter = await this.rateLimits.peek(this.lockKey(userId), this.clock.nowMs());
     if (counter && counter.count >= this.options.lockAfterFailures) {
-      throw mfaError('MFA_LOCKED', 'Too many wrong codes. Two-factor attempts on this account are paused for a while; we emailed you.', {
-        retryAfterSeconds: Math.max(1, Math.ceil((counter.resetAt - this.clock.nowMs()) / 1000)),
-      });
+      throw this.lockedError(counter.resetAt);
     }
     return counter;
   }
 
-  /** Failures add up across challenges; reaching the limit locks second-factor attempts and tells the user. */
-  async recordFailure(user: User): Promise<void> {
-    const counter = await this.rateLimits.hit(this.lockKey(user.id), this.options.lockWindowMs, this.clock.nowMs());
-    if (counter.count === this.options.lockAfterFailures) {
-      const until = new Date(counter.resetAt);
+  /**
+   * Reserves one check on the failure counter before the code is looked at, atomically, as for
+   * passwords: parallel guesses cannot run more checks than the limit. MFA_LOCKED when none is left.
+   */
+  async reserveCheck(userId: string): Promise<MfaCheckTicket> {
+    const now = this.clock.nowMs();
+    const counter = await this.rateLimits.hit(this.lockKey(userId), this.options.lockWindowMs, now);
+    if (counter.count > this.options.lockAfterFailures) {
+      await this.rateLimits.hit(this.lockKey(userId), this.options.lockWindowMs, now, -1).catch(() => undefined);
+      throw this.lockedError(counter.resetAt);
+    }
+    return { userId, count: counter.count };
+  }
+
+  /** Gives back a reserved check that did not fail (a right code, or no verdict). */
+  async releaseCheck(ticket: MfaCheckTicket): Promise<void> {
+    await this.rateLimits.hit(this.lockKey(ticket.userId), this.options.lockWindowMs, this.clock.nowMs(), -1).catch(() => undefined);
+  }
+
+  /** A reserved check failed: the one that reaches the limit locks second-factor attempts and tells the user. */
+  async recordFailure(user: User, ticket: MfaCheckTicket): Promise<void> {
+    if (ticket.count === this.options.lockAfterFailures) {
+      const counter = await this.rateLimits.peek(this.lockKey(user.id), this.clock.nowMs());
+      const until = new Date(counter?.resetAt ?? this.clock.nowMs() + this.options.lockWindowMs);
       await this.dataSource.transaction(async (m) => {
         await this.auditLog.record(
           { action: MfaAuditAction.Locked, subjectUserId: user.id, actorKind: 'system', metadata: { until: until.toISOString() } },

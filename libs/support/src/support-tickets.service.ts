@@ -1,5 +1,6 @@
 import { AccountsRepository } from '@latchkey/accounts';
 import { AuditService } from '@latchkey/audit';
+import { ReauthService } from '@latchkey/auth';
 import {
   APP_CONFIG,
   AppConfig,
@@ -83,6 +84,7 @@ export class SupportTicketsService {
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
     private readonly links: Links,
+    private readonly reauth: ReauthService,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -280,11 +282,14 @@ export class SupportTicketsService {
     return this.detail(id);
   }
 
-  async approve(p: Principal, id: string, reason: string): Promise<TicketDetailDto> {
+  /** Needs a fresh reauth (a sign-in in the last 5 minutes, or password and code); a code is spent only with the approval. */
+  async approve(p: Principal, id: string, reason: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
+    const reauthenticated = await this.reauth.assert(p, proof);
     await this.dataSource.transaction(async (m) => {
       const ticket = await this.lockQueued(id, m);
       await this.assertFourEyes(p, ticket, m);
       assertTransition(ticket.state, 'approved');
+      await reauthenticated.spend(m);
       const now = this.clock.now();
       const executeAfter = new Date(now.getTime() + this.config.support.mfaResetCooldownHours * 3600_000);
       await this.transition(ticket, 'approved', staff(p), reason, m, { approverId: p.userId, approvedAt: now, executeAfter, reason });
@@ -309,7 +314,9 @@ export class SupportTicketsService {
   }
 
   /** After the cool-down only. The whole reset commits or nothing does. */
-  async execute(p: Principal, id: string): Promise<TicketDetailDto> {
+  /** Needs a fresh reauth, as approve; a code is spent only when the reset or deletion runs. */
+  async execute(p: Principal, id: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
+    const reauthenticated = await this.reauth.assert(p, proof);
     const peek = await this.tickets.findById(id);
     const watched = peek?.userId ? this.sessions.watch(peek.userId) : undefined;
     await this.dataSource.transaction(async (m) => {
@@ -320,6 +327,7 @@ export class SupportTicketsService {
           data: { executeAfter: ticket.executeAfter?.toISOString() ?? null },
         });
       }
+      await reauthenticated.spend(m);
       const user = ticket.userId ? await this.userRows.findById(ticket.userId, m) : null;
       if (ticket.type !== 'other' && !user) {
         throw supportError('NO_USER', 'The user of this ticket no longer exists.');

@@ -5,6 +5,8 @@ import type { FastifyRequest } from 'fastify';
 
 import { StaffOnly } from './decorators/staff-only.decorator';
 import {
+  ApproveTicketDto,
+  ExecuteTicketDto,
   OpenTicketDto,
   ReasonDto,
   RecordChecksDto,
@@ -107,13 +109,25 @@ export class SupportController {
   @Post(':id/approve')
   @StaffOnly('support_lead')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told' })
+  @ApiOperation({
+    summary:
+      'Four eyes: a lead who recorded no check approves; the cool-down starts and the user is told. ' +
+      'Needs a fresh sign-in (5 minutes) or the password and a current code in the body',
+  })
   @ApiOkResponse({ type: TicketDetailDto })
-  @ApiProblem(403, 'Needs a support lead who recorded no check on this ticket (four eyes)')
+  @ApiProblem(
+    403,
+    'Needs a support lead who recorded no check on this ticket (four eyes); staff without 2FA; or REAUTH_REQUIRED: send password and code',
+  )
   @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
   @ApiProblem(409, 'The ticket is not awaiting approval')
-  approve(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
-    return this.tickets.approve(p, id, body.reason);
+  @ApiProblem(429, 'Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED)')
+  approve(
+    @CurrentUser() p: Principal,
+    @Param('id', new UuidPipe('id')) id: string,
+    @Body() body: ApproveTicketDto,
+  ): Promise<TicketDetailDto> {
+    return this.tickets.approve(p, id, body.reason, body);
   }
 
   @Post(':id/reject')
@@ -131,11 +145,21 @@ export class SupportController {
   @Post(':id/execute')
   @StaffOnly('support')
   @HttpCode(200)
-  @ApiOperation({ summary: 'After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion)' })
+  @ApiOperation({
+    summary:
+      'After the cool-down: reset MFA and end every session (mfa_reset), or delete the user (account_deletion). ' +
+      'Needs a fresh sign-in (5 minutes) or the password and a current code in the body',
+  })
   @ApiOkResponse({ type: TicketDetailDto })
+  @ApiProblem(403, 'Staff without 2FA (STAFF_2FA_REQUIRED), or REAUTH_REQUIRED: send the password and a current code')
   @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
   @ApiProblem(409, 'Not approved, the cool-down is not over, the user is gone, or the user is the sole owner of an account')
-  execute(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<TicketDetailDto> {
-    return this.tickets.execute(p, id);
+  @ApiProblem(429, 'Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED)')
+  execute(
+    @CurrentUser() p: Principal,
+    @Param('id', new UuidPipe('id')) id: string,
+    @Body() body: ExecuteTicketDto,
+  ): Promise<TicketDetailDto> {
+    return this.tickets.execute(p, id, body ?? {});
   }
 }

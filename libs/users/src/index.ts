@@ -7,3 +7,4 @@ export * from './users.exception';
 export * from './users.module';
 export * from './users.repository';
 export * from './users.service';
+export * from './password-gate';

@@ -82,6 +82,7 @@ export class UsersController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Change your email: a link goes to the new address; the old one works until it is followed' })
   @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
   async changeEmail(@CurrentUser() principal: Principal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
     await this.users.requestEmailChange(principal.userId, body.newEmail, body.password);
     return { status: 'accepted', detail: 'If the address can be used, a confirmation link is on its way to it.' };

@@ -5,6 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { PendingEmailDto, UpdateProfileDto, UserDto } from './dto/user.dto';
+import { PasswordGate } from './password-gate';
 import { checkPassword } from './password-policy';
 import { User } from './user.entity';
 import { UserTokensService } from './user-tokens.service';
@@ -38,6 +39,7 @@ export class UsersService {
     private readonly feed: ChangeFeed,
     private readonly links: Links,
     private readonly rateLimits: RateLimitStore,
+    private readonly passwordGate: PasswordGate,
   ) {
     this.feed.subscribe((event) => {
       this.generation++;
@@ -243,9 +245,7 @@ export class UsersService {
   async requestEmailChange(userId: string, newEmailRaw: string, password: string): Promise<void> {
     const user = await this.get(userId);
     const newEmail = normaliseEmail(newEmailRaw);
-    if (!user.passwordHash || !(await this.hasher.verify(user.passwordHash, password))) {
-      throw usersError('WRONG_PASSWORD', 'The password is not right.', { errors: [{ field: 'password', message: 'is not right' }] });
-    }
+    await this.passwordGate.check(user, password, 'password');
     if (newEmail === normaliseEmail(user.email)) {
       throw usersError('SAME_EMAIL', 'That is already your address.', {
         errors: [{ field: 'newEmail', message: 'is already your address' }],

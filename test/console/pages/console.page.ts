@@ -280,15 +280,26 @@ export class TicketPage {
     await this.c.page.getByRole('button', { name: 'Record checks' }).click();
   }
 
-  async decide(action: 'Approve' | 'Reject', reason: string): Promise<void> {
+  /** Approving needs the password and a code (a fresh reauth); rejecting does not. */
+  async decide(action: 'Approve' | 'Reject', reason: string, proof?: { password: string; code: string }): Promise<void> {
     await this.c.page.getByRole('button', { name: action, exact: true }).click();
     const dialog = this.c.page.getByRole('dialog');
     await dialog.getByLabel('Reason').fill(reason);
+    if (proof) {
+      await this.fillProof(proof);
+    }
     await dialog.getByRole('button', { name: action, exact: true }).click();
   }
 
-  async execute(): Promise<void> {
+  async execute(proof: { password: string; code: string }): Promise<void> {
     await this.c.page.getByRole('button', { name: 'Execute', exact: true }).click();
+    await this.fillProof(proof);
     await this.c.page.getByRole('dialog').getByRole('button', { name: 'Execute now' }).click();
+  }
+
+  private async fillProof(proof: { password: string; code: string }): Promise<void> {
+    const dialog = this.c.page.getByRole('dialog');
+    await dialog.getByLabel('Current password').fill(proof.password);
+    await dialog.getByLabel(/Code from your authenticator/).fill(proof.code);
   }
 }

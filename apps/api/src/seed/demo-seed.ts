@@ -9,6 +9,11 @@ import { DataSource } from 'typeorm';
 export const DEMO_PASSWORD = 'violet-anchor-tundra-42';
 /** The member's authenticator secret (base32, 160 bits): add it to an authenticator app by hand. */
 export const DEMO_MEMBER_TOTP_SECRET = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
+/** Staff must use 2FA to reach the desk: the demo agent's and lead's authenticator secrets. */
+export const DEMO_STAFF_TOTP_SECRETS: Record<string, string> = {
+  'support@demo.latchkey.dev': 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BA',
+  'lead@demo.latchkey.dev': 'NNSWK4DTMVRXE2LUONQWMZLMN5XGOZLS',
+};
 
 export interface DemoSignIn {
   email: string;
@@ -61,12 +66,13 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
         passwordChangedAt: now,
       });
     }
-    if (demo.email === 'member@demo.latchkey.dev') {
-      const member = await users.findByEmail(demo.email);
-      if (member) {
-        await app.get(MfaService).ensureConfirmedTotp(member.id, DEMO_MEMBER_TOTP_SECRET);
+    const totpSecret = demo.email === 'member@demo.latchkey.dev' ? DEMO_MEMBER_TOTP_SECRET : DEMO_STAFF_TOTP_SECRETS[demo.email];
+    if (totpSecret) {
+      const user = await users.findByEmail(demo.email);
+      if (user) {
+        await app.get(MfaService).ensureConfirmedTotp(user.id, totpSecret);
       }
-      signIns.push({ email: demo.email, role: demo.role, note: `TOTP secret: ${DEMO_MEMBER_TOTP_SECRET}` });
+      signIns.push({ email: demo.email, role: demo.role, note: `TOTP secret: ${totpSecret}` });
       continue;
     }
     signIns.push({ email: demo.email, role: demo.role });

@@ -61,6 +61,29 @@ export class BackupCodesService {
     return rows.length === 1;
   }
 
+  /** The id of an unused code matching `code`, without spending it. */
+  async match(userId: string, code: string): Promise<string | undefined> {
+    const normalized = normalizeBackupCode(code);
+    if (!/^[a-z0-9]{10}$/.test(normalized)) {
+      return undefined;
+    }
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
+      [userId, BackupCodesService.hash(userId, normalized)],
+    );
+    return rows[0]?.id;
+  }
+
+  /** Spends a matched code: a conditional UPDATE, so parallel uses of one code give exactly one success. */
+  async consumeById(id: string, now: Date, m: EntityManager): Promise<boolean> {
+    const rows = await returning<{ id: string }>(
+      m,
+      `UPDATE mfa_backup_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
   async remaining(userId: string, m?: EntityManager): Promise<number> {
     const rows: Array<{ n: number }> = await (m ?? this.dataSource).query(
       `SELECT count(*)::int AS n FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,

@@ -30,6 +30,12 @@ export class SmsCodesService {
 
   /** A new code replacing any pending one of the same scope; refuses a resend inside the cool-down. */
   async issue(userId: string, purpose: SmsCodePurpose, challengeId: string | null): Promise<{ code: string; expiresAt: Date }> {
+    await this.reserveSend(userId, purpose);
+    return this.dataSource.transaction((m) => this.store(userId, purpose, challengeId, m));
+  }
+
+  /** The sending limits (cool-down, texts per hour): checked before anything a refusal must not spend. */
+  async reserveSend(userId: string, purpose: SmsCodePurpose): Promise<void> {
     const now = this.clock.now();
     const recent: Array<{ created_at: Date }> = await this.dataSource.query(
       `SELECT created_at FROM mfa_sms_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1`,
@@ -49,27 +55,40 @@ export class SmsCodesService {
         retryAfterSeconds: Math.max(1, Math.ceil((hourly.resetAt - now.getTime()) / 1000)),
       });
     }
+  }
+
+  /** Stores a new code (after reserveSend), replacing any pending one of the same scope. */
+  async store(
+    userId: string,
+    purpose: SmsCodePurpose,
+    challengeId: string | null,
+    m: EntityManager,
+  ): Promise<{ code: string; expiresAt: Date }> {
+    const now = this.clock.now();
     const code = randomDigits(6);
     const expiresAt = new Date(now.getTime() + this.options.smsCodeTtlMs);
-    await this.dataSource.transaction(async (m) => {
-      await m.query(`DELETE FROM mfa_sms_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, [userId, purpose]);
-      await m.query(
-        `INSERT INTO mfa_sms_codes (user_id, purpose, challenge_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [userId, purpose, challengeId, this.hash(userId, code), now, expiresAt],
-      );
-    });
+    await m.query(`DELETE FROM mfa_sms_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, [userId, purpose]);
+    await m.query(
+      `INSERT INTO mfa_sms_codes (user_id, purpose, challenge_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [userId, purpose, challengeId, this.hash(userId, code), now, expiresAt],
+    );
     return { code, expiresAt };
   }
 
   /** Checks the newest pending code of the scope; spends an attempt, and the code itself when it matches. */
   async verify(scope: SmsCodeScope, code: string, m?: EntityManager): Promise<SmsCodePurpose | undefined> {
+    const matched = await this.match(scope, code, m);
+    return matched && (await this.spend(matched.id, m ?? this.dataSource)) ? matched.purpose : undefined;
+  }
+
+  /** Spends an attempt of the newest pending code of the scope; the code's id when it matches (not spent yet). */
+  async match(scope: SmsCodeScope, code: string, m?: EntityManager): Promise<{ id: string; purpose: SmsCodePurpose } | undefined> {
     if (!/^\d{6}$/.test(code)) {
       return undefined;
     }
-    const db = m ?? this.dataSource;
     const now = this.clock.now();
     const rows = await returning<{ id: string; code_hash: string; purpose: SmsCodePurpose }>(
-      db,
+      m ?? this.dataSource,
       `UPDATE mfa_sms_codes SET attempts = attempts + 1
         WHERE id = (SELECT id FROM mfa_sms_codes
                      WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL AND expires_at > $3
@@ -83,12 +102,17 @@ export class SmsCodesService {
     if (!row || !constantTimeEqual(row.code_hash, this.hash(scope.userId, code))) {
       return undefined;
     }
+    return { id: row.id, purpose: row.purpose };
+  }
+
+  /** Compare-and-swap: true for exactly one spender of a code. */
+  async spend(id: string, m: EntityManager | DataSource): Promise<boolean> {
     const spent = await returning<{ id: string }>(
-      db,
+      m,
       `UPDATE mfa_sms_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL RETURNING id`,
-      [row.id, now],
+      [id, this.clock.now()],
     );
-    return spent.length === 1 ? row.purpose : undefined;
+    return spent.length === 1;
   }
 
   async removeAll(userId: string, m: EntityManager): Promise<void> {

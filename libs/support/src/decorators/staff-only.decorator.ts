@@ -9,5 +9,10 @@ export const StaffOnly = (least: StaffRole) =>
     SetMetadata(STAFF_ROLE_KEY, least),
     UseGuards(StaffGuard),
     ApiProblem(404, 'The caller is not staff (or the resource does not exist)'),
-    ...(least === 'support_lead' ? [ApiProblem(403, 'Needs a support lead')] : []),
+    ApiProblem(
+      403,
+      least === 'support_lead'
+        ? 'Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED)'
+        : 'Staff without two-factor authentication (STAFF_2FA_REQUIRED)',
+    ),
   );

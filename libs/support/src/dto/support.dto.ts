@@ -1,9 +1,9 @@
 import { MultiLine, PageQueryDto } from '@latchkey/core';
 import { LoginActivityDto } from '@latchkey/auth';
-import { MfaStatusDto } from '@latchkey/mfa';
+import { MfaStatusDto, ReauthProofDto } from '@latchkey/mfa';
 import { SessionDto } from '@latchkey/sessions';
 import { UserRefDto } from '@latchkey/users';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -116,6 +116,12 @@ export class ReasonDto {
   @MultiLine()
   reason: string;
 }
+
+/** Approve: the reason, and proof it is still the lead (password and code) unless the session is fresh. */
+export class ApproveTicketDto extends IntersectionType(ReasonDto, ReauthProofDto) {}
+
+/** Execute: proof it is still the agent (password and code) unless the session is fresh. */
+export class ExecuteTicketDto extends ReauthProofDto {}
 
 export class TicketCheckDto {
   @ApiProperty({ enum: CHECK_KINDS }) kind: CheckKind;

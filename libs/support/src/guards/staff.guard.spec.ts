@@ -1,4 +1,5 @@
 import { Principal } from '@latchkey/core';
+import { MfaService } from '@latchkey/mfa';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 
@@ -9,7 +10,7 @@ function contextFor(staffRole: Principal['staffRole'] | undefined, least: string
   if (least) {
     Reflect.defineMetadata(STAFF_ROLE_KEY, least, handler);
   }
-  const req = staffRole === undefined ? {} : { principal: { staffRole } as Principal };
+  const req = staffRole === undefined ? {} : { principal: { staffRole, userId: 'u1' } as Principal };
   const ctx = new ExecutionContextHost([req, {}, undefined]);
   ctx.setType('http');
   jest.spyOn(ctx, 'getHandler').mockReturnValue(handler);
@@ -18,20 +19,35 @@ function contextFor(staffRole: Principal['staffRole'] | undefined, least: string
 }
 
 describe('StaffGuard', () => {
-  const sut = new StaffGuard(new Reflector());
+  let twoFactor = true;
+  const mfa = { hasSecondFactor: async () => twoFactor } as unknown as MfaService;
+  const sut = new StaffGuard(new Reflector(), mfa);
 
-  it('hides staff routes from non-staff behind a 404', () => {
-    expect(() => sut.canActivate(contextFor(null, 'support'))).toThrow(expect.objectContaining({ category: 'NOT_FOUND' }));
-    expect(() => sut.canActivate(contextFor(undefined, 'support'))).toThrow(expect.objectContaining({ category: 'NOT_FOUND' }));
+  beforeEach(() => {
+    twoFactor = true;
   });
 
-  it('lets a lead through support routes and stops an agent on lead routes', () => {
-    expect(sut.canActivate(contextFor('support_lead', 'support'))).toBe(true);
-    expect(sut.canActivate(contextFor('support', 'support'))).toBe(true);
-    expect(() => sut.canActivate(contextFor('support', 'support_lead'))).toThrow(expect.objectContaining({ code: 'LEAD_REQUIRED' }));
+  it('hides staff routes from non-staff behind a 404', async () => {
+    await expect(sut.canActivate(contextFor(null, 'support'))).rejects.toMatchObject({ category: 'NOT_FOUND' });
+    await expect(sut.canActivate(contextFor(undefined, 'support'))).rejects.toMatchObject({ category: 'NOT_FOUND' });
   });
 
-  it('does nothing on routes without @StaffOnly', () => {
-    expect(sut.canActivate(contextFor(null, undefined))).toBe(true);
+  it('lets a lead through support routes and stops an agent on lead routes', async () => {
+    await expect(sut.canActivate(contextFor('support_lead', 'support'))).resolves.toBe(true);
+    await expect(sut.canActivate(contextFor('support', 'support'))).resolves.toBe(true);
+    await expect(sut.canActivate(contextFor('support', 'support_lead'))).rejects.toMatchObject({ code: 'LEAD_REQUIRED' });
+  });
+
+  it('refuses staff without a second factor with a 403 naming the need', async () => {
+    twoFactor = false;
+    await expect(sut.canActivate(contextFor('support_lead', 'support'))).rejects.toMatchObject({
+      code: 'STAFF_2FA_REQUIRED',
+      category: 'FORBIDDEN',
+    });
+    await expect(sut.canActivate(contextFor(null, 'support'))).rejects.toMatchObject({ category: 'NOT_FOUND' });
+  });
+
+  it('does nothing on routes without @StaffOnly', async () => {
+    await expect(sut.canActivate(contextFor(null, undefined))).resolves.toBe(true);
   });
 });
