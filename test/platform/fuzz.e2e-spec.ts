@@ -10,8 +10,8 @@ import { TestApp, createTestApp } from '../setup/test-app';
  * Property-based fuzz over every operation of the OpenAPI document: bodies, queries and path
  * parameters built from the schemas, mixed with hostile text (lone surrogates, NUL, controls,
  * bidi overrides, long strings), wrong types, nulls, missing and extra fields, deep nesting and
- * broken JSON; sent anonymously, with a bearer session, and with the session cookie with and
- * without the CSRF token. Every answer must be below 500 and every error problem+json; the
+ * broken JSON; sent anonymously, with a bearer session, as a support lead, and with the session
+ * cookie with and without the CSRF token. Every answer must be below 500 and every error problem+json; the
  * harness (t.http()) also fails any answer the document does not describe. A fixed seed and a
  * fixed number of runs per operation keep it repeatable and bounded.
  */
@@ -228,7 +228,7 @@ function percent(bytes: string): string {
   return out;
 }
 
-type AuthMode = 'none' | 'bearer' | 'cookie+csrf' | 'cookie-no-csrf';
+type AuthMode = 'none' | 'bearer' | 'cookie+csrf' | 'cookie-no-csrf' | 'staff';
 
 interface Case {
   auth: AuthMode;
@@ -256,7 +256,7 @@ function caseFor(op: Operation, known: () => Record<string, string>): fc.Arbitra
   );
   return fc
     .record({
-      auth: fc.constantFrom<AuthMode>('none', 'bearer', 'bearer', 'cookie+csrf', 'cookie-no-csrf'),
+      auth: fc.constantFrom<AuthMode>('none', 'bearer', 'bearer', 'cookie+csrf', 'cookie-no-csrf', 'staff'),
       pathRaw: pathArb,
       queryRaw: queryArb,
       body: bodyFor(op),
@@ -275,6 +275,7 @@ function caseFor(op: Operation, known: () => Record<string, string>): fc.Arbitra
 describe('Fuzz: no input makes a 5xx, every error is problem+json', () => {
   let t: TestApp;
   let session: SignedIn;
+  let staff: SignedIn;
   let known: Record<string, string> = {};
   const seen = new Map<string, Set<number>>();
 
@@ -285,17 +286,25 @@ describe('Fuzz: no input makes a 5xx, every error is problem+json', () => {
     known = { accountId: account.body.id, userId: user.id, id: user.id, sessionId: session.sessionId };
   }
 
+  async function freshStaff() {
+    const lead = await createUser(t, { staffRole: 'support_lead' });
+    staff = await signIn(t, lead.email);
+  }
+
   /** The fuzz may sign itself out (logout, revoke-all, delete): sign in again as someone new. */
   async function ensureSession() {
-    const me = await t.http().get('/api/v1/me').set(session.auth);
-    if (me.status !== 200) {
+    if ((await t.http().get('/api/v1/me').set(session.auth)).status !== 200) {
       await freshSession();
+    }
+    if ((await t.http().get('/api/v1/me').set(staff.auth)).status !== 200) {
+      await freshStaff();
     }
   }
 
   beforeAll(async () => {
     t = await createTestApp({ env: { LOGIN_IP_LIMIT: '100000000' } });
     await freshSession();
+    await freshStaff();
   });
 
   afterAll(async () => {
@@ -317,6 +326,8 @@ describe('Fuzz: no input makes a 5xx, every error is problem+json', () => {
           let req = (t.http() as unknown as Record<string, (u: string) => import('supertest').Test>)[op.method](qs ? `${url}?${qs}` : url);
           if (c.auth === 'bearer') {
             req = req.set(session.auth);
+          } else if (c.auth === 'staff') {
+            req = req.set(staff.auth);
           } else if (c.auth !== 'none') {
             req = req.set('Cookie', `lk_session=${session.token}; lk_csrf=${session.csrfToken}`);
             if (c.auth === 'cookie+csrf') {

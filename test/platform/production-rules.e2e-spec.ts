@@ -42,6 +42,27 @@ describe('Production rules: what is only safe in development', () => {
       expect(res.headers['strict-transport-security']).toBeUndefined();
     });
 
+    it('answers CORS only for the console origin, and sends Referrer-Policy and frame protection', async () => {
+      const foreign = await t.http().get('/api/v1/me').set('Origin', 'https://evil.example').expect(401);
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      const console = await t.http().get('/api/v1/me').set('Origin', 'http://latchkey.test').expect(401);
+      expect(console.headers['access-control-allow-origin']).toBe('http://latchkey.test');
+      expect(console.headers['access-control-allow-credentials']).toBe('true');
+      const health = await t.http().get('/health').expect(200);
+      expect(health.headers['referrer-policy']).toBe('no-referrer');
+      expect(health.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(health.headers['x-powered-by']).toBeUndefined();
+    });
+
+    it('keeps the audit log append-only: the database refuses UPDATE and DELETE', async () => {
+      const user = await createUser(t);
+      await signIn(t, user.email);
+      await expect(t.dataSource.query(`UPDATE audit_log SET action = action WHERE subject_user_id = $1`, [user.id])).rejects.toThrow();
+      await expect(t.dataSource.query(`DELETE FROM audit_log WHERE subject_user_id = $1`, [user.id])).rejects.toThrow();
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE subject_user_id = $1`, [user.id]);
+      expect(n).toBeGreaterThan(0);
+    });
+
     it('signs in with an unverified address while REQUIRE_VERIFIED_EMAIL is off (the test and development default)', async () => {
       const user = await createUser(t);
       await t.dataSource.query('UPDATE users SET email_verified_at = NULL WHERE id = $1', [user.id]);
