@@ -474,7 +474,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a reset link (valid 1 hour, single use). Always 202. */
+        /** Email a reset link (valid 1 hour, single use). 202 whether or not the address has an account; capped per address and per IP */
         post: operations["AuthController_forgot"];
         delete?: never;
         options?: never;
@@ -3526,6 +3526,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many sign-ups from this network, or for this address (the same for a taken one); Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     UsersController_verifyEmail: {
@@ -3998,7 +4009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this IP */
+            /** @description Too many requests from this IP, or too many reset mails for this address (the same for an unknown one); Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -6502,6 +6513,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_revokeInvitation: {
@@ -6682,6 +6704,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
