@@ -4521,7 +4521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4557,7 +4557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent */
+            /** @description Too many wrong 2FA codes; a code was just sent; or too many texts this hour to this number, from this network, for this user or overall */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */

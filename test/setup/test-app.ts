@@ -87,10 +87,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PUBLIC_URL: 'http://latchkey.test',
     SMTP_URL: mail.url,
     DATA_DIR: dataDir,
-    // Every test signs in from 127.0.0.1; the per-IP limit has its own test with a low value.
+    // Every test signs in (and asks for mails and texts) from 127.0.0.1; the per-IP limits have their own tests with low values.
     LOGIN_IP_LIMIT: '100000',
     MAIL_PER_IP_HOURLY: '100000',
     SIGNUP_PER_IP_HOURLY: '100000',
+    SMS_PER_IP_HOURLY: '100000',
     ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...options.env,
   });

@@ -75,8 +75,14 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor (reauth when another factor exists)' })
   @ApiOkResponse({ type: SmsSentDto })
-  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
-  @ApiProblem(429, 'Too many wrong 2FA codes: two-factor attempts are paused; or a code was just sent')
+  @ApiProblem(
+    403,
+    'Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country',
+  )
+  @ApiProblem(
+    429,
+    'Too many wrong 2FA codes; a code was just sent; or too many texts this hour to this number, from this network, for this user or overall',
+  )
   @ApiProblem(409, 'A phone is already set up')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {

@@ -12,6 +12,7 @@ import { MfaController } from './mfa.controller';
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
+import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender } from './sms/sms-sender';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
@@ -28,6 +29,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     MfaService,
     MfaSignInStep,
     SmsCodesService,
+    SmsGuard,
     SmsSender,
     TrustedDevicesService,
   ],

@@ -14,6 +14,7 @@ import { FactorKind, MfaFactor } from './entities/mfa-factor.entity';
 import { FactorsRepository } from './factors.repository';
 import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
 import { mfaError } from './mfa.exception';
+import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender, maskPhone } from './sms/sms-sender';
 import { Totp } from './totp/totp';
@@ -47,6 +48,7 @@ export class MfaService {
     private readonly reauth: ReauthService,
     private readonly rateLimits: RateLimitStore,
     private readonly clock: Clock,
+    private readonly smsGuard: SmsGuard,
   ) {}
 
   async status(userId: string): Promise<MfaStatusDto> {
@@ -138,6 +140,8 @@ export class MfaService {
 
   async startSms(principal: Principal, phone: string, proof: { password?: string; code?: string } = {}): Promise<SmsSentDto> {
     await this.assertMayAddFactor(principal, proof);
+    await this.smsGuard.assertMayAddPhone(principal.userId, phone);
+    await this.smsGuard.reserve(principal.userId, phone, 'setup');
     const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now());
     if (!ok) {
       throw mfaError('MFA_ALREADY_ENABLED', 'A phone is already set up. Remove it first to use another number.');
@@ -173,6 +177,7 @@ export class MfaService {
             errors: [{ field: 'method', message: 'is not set up' }],
           });
     }
+    await this.smsGuard.reserve(userId, factor.phone, purpose);
     const { code, expiresAt } = await this.smsCodes.issue(userId, purpose, challengeId);
     await this.sms.send(
       factor.phone,
