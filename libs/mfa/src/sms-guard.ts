@@ -113,6 +113,11 @@ export class SmsGuard {
     }
   }
 
+  /** Records a refused text (`mfa.sms_refused`) with the masked number. */
+  auditRefusal(userId: string, phone: string, purpose: SmsPurpose, reason: Refusal, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.refuse(userId, phone, purpose, reason, extra);
+  }
+
   private async refuse(userId: string, phone: string, purpose: SmsPurpose, reason: Refusal, extra: Record<string, unknown> = {}) {
     await this.audit.record({
       action: MfaAuditAction.SmsRefused,
