@@ -1,5 +1,6 @@
 import { createUser, signIn } from '../factories/users.factory';
 import { TwilioFake } from '../fakes/twilio-fake';
+import { insertConfirmedPhone, startChallenge } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 
 const SETUP = '/api/v1/me/mfa/sms/setup';
@@ -79,6 +80,20 @@ describe('No SMS pumping: texts go only to allowed countries, for verified users
     expect(res.body.errors).toEqual([{ field: 'phone', message: expect.any(String) }]);
     expect(twilio.messages.filter((m) => m.to === phone)).toEqual([]);
     expect(await refusals(t, user.id)).toEqual([expect.objectContaining({ reason: 'country_blocked', country: 'NG' })]);
+  });
+
+  it('refuses a recovery text to a blocked country (a phone added before the block) and audits it', async () => {
+    const user = await createUser(t);
+    const phone = '+84912345699';
+    await insertConfirmedPhone(t, user.id, phone);
+    const c = await startChallenge(t, user.email, user.password);
+    const res = await t.http().post('/api/v1/auth/recovery/sms').send({ challengeId: c.challengeId });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('SMS_COUNTRY_BLOCKED');
+    expect(twilio.messages.filter((m) => m.to === phone)).toEqual([]);
+    expect(await refusals(t, user.id)).toEqual([
+      expect.objectContaining({ reason: 'country_blocked', purpose: 'recovery', country: 'VN' }),
+    ]);
   });
 
   it('honours SMS_ALLOWED_COUNTRIES: only those countries get texts', async () => {

@@ -149,6 +149,9 @@ export class InvitationsService {
 
   /** A fresh link (the old one stops working) and a fresh 7 days. */
   async resend(principal: Principal, actor: ActiveMembership, invitationId: string, ip?: string): Promise<InvitationDto> {
+    // Counted outside the transaction: on the embedded database both share one connection.
+    const target = await this.dataSource.transaction((m) => this.pending(actor.accountId, invitationId, m));
+    await this.mailCaps.check('invitation', target.email, ip);
     const token = randomToken(32, INVITATION_TOKEN_PREFIX);
     const now = this.clock.now();
     const inv = await this.dataSource.transaction(async (m) => {
@@ -156,7 +159,6 @@ export class InvitationsService {
       if (found.role === AccountRole.Owner && actor.role !== AccountRole.Owner) {
         throw accountsError('OWNER_ONLY', 'Only an owner can resend an owner invitation.');
       }
-      await this.mailCaps.check('invitation', found.email, ip);
       const patch = { tokenHash: hashToken(token), expiresAt: new Date(now.getTime() + INVITATION_TTL_MS), revokedAt: null };
       await this.accounts.updateInvitation(actor.accountId, found.id, patch, m);
       const updated = Object.assign(found, patch);
