@@ -93,6 +93,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     SIGNUP_PER_IP_HOURLY: '100000',
     SMS_PER_IP_HOURLY: '100000',
     ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    // Instances on one database share the key, as a fleet does: one seals what another opens (outbox links, TOTP secrets).
+    DATA_ENCRYPTION_KEY: options.sameDatabaseAs?.config.crypto.dataEncryptionKey ?? randomBytes(32).toString('base64'),
     ...options.env,
   });
   config.redis.prefix = options.sameDatabaseAs?.config.redis.prefix ?? `lk-test-${randomBytes(4).toString('hex')}`;
