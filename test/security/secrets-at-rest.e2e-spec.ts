@@ -1,5 +1,6 @@
 import { BackgroundTasks } from '@latchkey/core';
 
+import { startWorkers } from '../../apps/api/src/workers';
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { CapturedMail, tokenFrom } from '../fakes/smtp-sink';
@@ -95,6 +96,8 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
     const beforeDelivery = await snapshot(t);
     expect(beforeDelivery).not.toMatch(/token=/);
 
+    // Now deliver (in-process queue, or bull on Redis when TEST_REDIS_URL is set).
+    await startWorkers(t.app);
     await t.settle();
     const wait = (to: string, subject: RegExp) => t.mail.waitFor((m: CapturedMail) => m.to.includes(to) && subject.test(m.subject));
     const confirmToken = tokenFrom(await wait(requester.email, /Confirm your support request/));
@@ -148,6 +151,7 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
       );
       expect(queued.payload.sealed).toMatch(/^v1\./);
       expect(JSON.stringify(queued.payload)).not.toMatch(/token=/);
+      await startWorkers(dying.app);
       await dying.settle();
       const [row]: Array<{ status: string; payload: { sealed?: string; wiped?: boolean; data: Record<string, unknown> } }> =
         await dying.dataSource.query(`SELECT status, payload FROM notification_outbox WHERE recipient = $1`, [user.email]);
