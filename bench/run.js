@@ -15,6 +15,7 @@ const BENCHES = [
   "signin-throughput",
   "authenticated-get",
   "unknown-vs-wrong",
+  "forgot-timing",
   "lockout-burst",
   "accounts-report",
   "notifications-throughput",

@@ -474,7 +474,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a reset link (valid 1 hour, single use). Always 202. */
+        /** Email a reset link (valid 1 hour, single use). 202 whether or not the address has an account; capped per address and per IP */
         post: operations["AuthController_forgot"];
         delete?: never;
         options?: never;
@@ -3551,6 +3551,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many sign-ups from this network, or for this address (the same for a taken one); Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     UsersController_verifyEmail: {
@@ -4032,7 +4043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this IP */
+            /** @description Too many requests from this IP, or too many reset mails for this address (the same for an unknown one); Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -4555,7 +4566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4591,7 +4602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); or a code was just sent */
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); a code was just sent; or too many texts this hour to this number, from this network, for this user or overall */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -6547,6 +6558,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_revokeInvitation: {
@@ -6727,6 +6749,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

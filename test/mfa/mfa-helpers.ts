@@ -39,3 +39,15 @@ export async function startChallenge(t: TestApp, email: string, password: string
 export function bearer(token: string) {
   return { Authorization: `Bearer ${token}` };
 }
+
+/**
+ * A confirmed phone straight in the database: one added before its country was blocked (setup
+ * refuses blocked countries now, so the API cannot add it).
+ */
+export async function insertConfirmedPhone(t: TestApp, userId: string, phone: string): Promise<void> {
+  const now = t.clock.now();
+  await t.dataSource.query(
+    `INSERT INTO mfa_factors (user_id, kind, phone, confirmed_at, created_at, updated_at) VALUES ($1, 'sms', $2, $3, $3, $3)`,
+    [userId, phone, now],
+  );
+}

@@ -1,7 +1,7 @@
 import { createUser, signIn } from '../factories/users.factory';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { bearer, enrolTotp, startChallenge, totpNow } from './mfa-helpers';
+import { bearer, enrolTotp, insertConfirmedPhone, startChallenge, totpNow } from './mfa-helpers';
 
 const US_PHONE = '+14155550123';
 
@@ -137,7 +137,11 @@ describe('SMS factor through the real twilio client, and SMS recovery', () => {
     for (const phone of ['+2348031234567', '+84912345678']) {
       const user = await createUser(t);
       const s = await signIn(t, user.email);
-      await enrolSms(s.auth, phone);
+      // Setup refuses these countries too: the phone was added before its country was blocked.
+      const refused = await t.http().post('/api/v1/me/mfa/sms/setup').set(s.auth).send({ phone });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('SMS_COUNTRY_BLOCKED');
+      await insertConfirmedPhone(t, user.id, phone);
       const c = await startChallenge(t, user.email, user.password);
       const before = twilio.messages.length;
       const res = await t.http().post('/api/v1/auth/recovery/sms').send({ challengeId: c.challengeId });

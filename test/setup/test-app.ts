@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { AppConfig, Clock, DatabaseTarget, FakeClock, QueueDriver, loadConfig } from '@latchkey/core';
+import { AppConfig, BackgroundTasks, Clock, DatabaseTarget, FakeClock, QueueDriver, loadConfig } from '@latchkey/core';
 import { OutboxRelay } from '@latchkey/notifications';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -87,9 +87,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PUBLIC_URL: 'http://latchkey.test',
     SMTP_URL: mail.url,
     DATA_DIR: dataDir,
-    // Every test signs in from 127.0.0.1; the per-IP limit has its own test with a low value.
+    // Every test signs in (and asks for mails and texts) from 127.0.0.1; the per-IP limits have their own tests with low values.
     LOGIN_IP_LIMIT: '100000',
+    MAIL_PER_IP_HOURLY: '100000',
+    SIGNUP_PER_IP_HOURLY: '100000',
+    SMS_PER_IP_HOURLY: '100000',
     ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    // Instances on one database share the key, as a fleet does: one seals what another opens (outbox links, TOTP secrets).
+    DATA_ENCRYPTION_KEY: options.sameDatabaseAs?.config.crypto.dataEncryptionKey ?? randomBytes(32).toString('base64'),
     ...options.env,
   });
   config.redis.prefix = options.sameDatabaseAs?.config.redis.prefix ?? `lk-test-${randomBytes(4).toString('hex')}`;
@@ -124,6 +129,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const deadline = Date.now() + timeoutMs;
       const relay = app.get(OutboxRelay);
       for (;;) {
+        // Work done after the answer (mails whose timing must not tell whether an address exists).
+        await app.get(BackgroundTasks).drain();
         await relay.relayOnce();
         const [{ n }] = await dataSource.query(
           `SELECT count(*)::int AS n FROM notification_outbox WHERE status IN ('pending', 'queued', 'sending')`,

@@ -90,7 +90,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'account.ownership_transferred': (w) => `${w.actor} transferred ownership of the account to ${w.subject}`,
   'member.joined': (w) => `${w.subject} joined as ${text(w.meta.role)}`,
   'member.role_changed': (w) => `${w.actor} changed the role of ${w.subject} from ${text(w.meta.from)} to ${text(w.meta.to)}`,
-  'member.removed': (w) => (w.self ? `${w.actor} left the account` : `${w.actor} removed ${w.subject} (${text(w.meta.role)}) from the account`),
+  'member.removed': (w) =>
+    w.self ? `${w.actor} left the account` : `${w.actor} removed ${w.subject} (${text(w.meta.role)}) from the account`,
   'invitation.created': (w) => `${w.actor} invited ${text(w.meta.email)} as ${text(w.meta.role)}`,
   'invitation.resent': (w) => `${w.actor} sent the invitation to ${text(w.meta.email)} again`,
   'invitation.revoked': (w) => `${w.actor} revoked the invitation to ${text(w.meta.email)}`,
@@ -103,13 +104,16 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'mfa.sms_enabled': (w) => `${w.actor} added a phone for text-message codes`,
   'mfa.sms_disabled': (w) => `${w.actor} removed their phone for text-message codes`,
   'mfa.reset': (w) =>
-    w.self ? `${w.actor} reset their two-factor authentication` : `Two-factor authentication of ${w.subject} was reset (${text(w.meta.reason)})`,
+    w.self
+      ? `${w.actor} reset their two-factor authentication`
+      : `Two-factor authentication of ${w.subject} was reset (${text(w.meta.reason)})`,
   'mfa.backup_codes_regenerated': (w) => `${w.actor} generated new backup codes`,
   'mfa.backup_code_used': (w) => `${w.subject} signed in with a backup code (${text(w.meta.remaining)} left)`,
   'mfa.trusted_device_added': (w) => `${w.subject} trusted a device for 30 days`,
   'mfa.trusted_device_revoked': (w) =>
     w.meta.count !== undefined ? `${w.actor} stopped trusting ${text(w.meta.count)} device(s)` : `${w.actor} stopped trusting a device`,
   'mfa.locked': (w) => `Second-step attempts for ${w.subject} were locked after repeated wrong codes`,
+  'mfa.sms_refused': (w) => `A text message for ${w.subject} was refused (${text(w.meta.reason)})`,
 
   // Support desk (libs/support SupportAuditAction)
   'support.ticket_opened': (w) => `A support ticket (${state(w.meta.type)}) was opened for ${w.subject}`,

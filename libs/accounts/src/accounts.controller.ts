@@ -219,12 +219,14 @@ export class AccountsController {
   @ApiCreatedResponse({ type: InvitationDto })
   @ApiProblem(403, 'Only an owner invites owners')
   @ApiProblem(409, 'That person is already a member')
+  @ApiProblem(429, 'Too many invitations to this address, or from this network, this hour; Retry-After')
   invite(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: CreateInvitationDto,
+    @Req() req: FastifyRequest,
   ): Promise<InvitationDto> {
-    return this.invitations.invite(p, ms, body.email, body.role);
+    return this.invitations.invite(p, ms, body.email, body.role, req.ip);
   }
 
   @Get(':accountId/invitations')
@@ -259,11 +261,13 @@ export class AccountsController {
   @ApiProblem(403, 'Only an owner resends owner invitations')
   @ApiProblem(404, 'No such invitation in this account')
   @ApiProblem(410, 'The invitation was already accepted')
+  @ApiProblem(429, 'Too many invitations to this address, or from this network, this hour; Retry-After')
   resendInvitation(
     @CurrentUser() p: Principal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('invitationId', new UuidPipe('invitationId')) invitationId: string,
+    @Req() req: FastifyRequest,
   ): Promise<InvitationDto> {
-    return this.invitations.resend(p, ms, invitationId);
+    return this.invitations.resend(p, ms, invitationId, req.ip);
   }
 }

@@ -1,5 +1,5 @@
 import { AuditService } from '@latchkey/audit';
-import { Clock, Links, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
+import { Clock, Links, MailCaps, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -26,6 +26,7 @@ export class InvitationsService {
     private readonly notifications: NotificationsService,
     private readonly clock: Clock,
     private readonly links: Links,
+    private readonly mailCaps: MailCaps,
   ) {}
 
   toDto(i: Invitation): InvitationDto {
@@ -39,11 +40,13 @@ export class InvitationsService {
     return { id: i.id, email: i.email, role: i.role, status, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString() };
   }
 
-  async invite(principal: Principal, actor: ActiveMembership, emailRaw: string, role: AccountRole): Promise<InvitationDto> {
+  /** Capped per invited address and per IP (MAIL_PER_ADDRESS_HOURLY, MAIL_PER_IP_HOURLY): anyone can open an account and invite. */
+  async invite(principal: Principal, actor: ActiveMembership, emailRaw: string, role: AccountRole, ip?: string): Promise<InvitationDto> {
     if (role === AccountRole.Owner && actor.role !== AccountRole.Owner) {
       throw accountsError('OWNER_ONLY', 'Only an owner can invite an owner.');
     }
     const email = emailRaw.trim().toLowerCase();
+    await this.mailCaps.check('invitation', email, ip);
     const accountId = actor.accountId;
     const existing = await this.users.findByEmail(email);
     if (existing && (await this.accounts.findMembership(accountId, existing.id))) {
@@ -145,7 +148,10 @@ export class InvitationsService {
   }
 
   /** A fresh link (the old one stops working) and a fresh 7 days. */
-  async resend(principal: Principal, actor: ActiveMembership, invitationId: string): Promise<InvitationDto> {
+  async resend(principal: Principal, actor: ActiveMembership, invitationId: string, ip?: string): Promise<InvitationDto> {
+    // Counted outside the transaction: on the embedded database both share one connection.
+    const target = await this.dataSource.transaction((m) => this.pending(actor.accountId, invitationId, m));
+    await this.mailCaps.check('invitation', target.email, ip);
     const token = randomToken(32, INVITATION_TOKEN_PREFIX);
     const now = this.clock.now();
     const inv = await this.dataSource.transaction(async (m) => {

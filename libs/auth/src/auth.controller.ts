@@ -77,9 +77,11 @@ export class AuthController {
   @Public()
   @Post('auth/password/forgot')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Email a reset link (valid 1 hour, single use). Always 202.' })
+  @ApiOperation({
+    summary: 'Email a reset link (valid 1 hour, single use). 202 whether or not the address has an account; capped per address and per IP',
+  })
   @ApiAcceptedResponse({ type: StatusDto })
-  @ApiProblem(429, 'Too many requests from this IP')
+  @ApiProblem(429, 'Too many requests from this IP, or too many reset mails for this address (the same for an unknown one); Retry-After')
   async forgot(@Body() body: ForgotPasswordDto, @Req() req: FastifyRequest): Promise<StatusDto> {
     await this.passwords.forgot(body.email, req.ip);
     return { status: 'accepted', detail: 'If the address has an account, a reset link is on its way.' };

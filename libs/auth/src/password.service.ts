@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { Clock, Links, PasswordHasher, Principal, RateLimitStore } from '@latchkey/core';
+import { BackgroundTasks, Clock, Links, MailCaps, PasswordHasher, Principal, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
@@ -40,6 +40,8 @@ export class PasswordService {
     private readonly clock: Clock,
     private readonly links: Links,
     private readonly rateLimits: RateLimitStore,
+    private readonly mailCaps: MailCaps,
+    private readonly background: BackgroundTasks,
   ) {}
 
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
@@ -58,16 +60,22 @@ export class PasswordService {
     await propagated;
   }
 
-  /** Always the same answer, whether or not the address has an account. */
+  /**
+   * Always the same answer in the same time, whether or not the address has an account: the
+   * caps are counted first, and the lookup and the mail run after the answer has gone.
+   */
   async forgot(email: string, ip?: string): Promise<void> {
     await this.throttle.checkIp(ip, 'forgot');
-    const user = await this.users.findByEmail(email);
-    if (!user) {
-      return;
-    }
-    await this.dataSource.transaction(async (m) => {
-      await this.mailResetLink(user, m);
-      await this.audit.record({ action: AuditAction.PasswordResetRequested, subjectUserId: user.id }, m);
+    await this.mailCaps.check('password_reset', email, ip);
+    this.background.run('forgot-password', async () => {
+      const user = await this.users.findByEmail(email);
+      if (!user) {
+        return;
+      }
+      await this.dataSource.transaction(async (m) => {
+        await this.mailResetLink(user, m);
+        await this.audit.record({ action: AuditAction.PasswordResetRequested, subjectUserId: user.id }, m);
+      });
     });
   }
 

@@ -7,10 +7,12 @@ import { PasswordHasher } from './crypto/password-hasher';
 import { SecretBox } from './crypto/secret-box';
 import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { BackgroundTasks } from './lifecycle/background-tasks';
 import { Lifecycle } from './lifecycle/lifecycle';
 import { Metrics } from './metrics/metrics';
 import { Links } from './links/links';
 import { QueueModule } from './queue/queue.module';
+import { MailCaps } from './rate-limit/mail-caps';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsGateway } from './sms/sms-gateway';
 
@@ -34,9 +36,11 @@ export class CoreModule {
         SmsGateway,
         Links,
         Lifecycle,
+        BackgroundTasks,
+        MailCaps,
         { provide: Metrics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Metrics(config.env !== 'test') },
       ],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics, BackgroundTasks, MailCaps],
     };
   }
 }

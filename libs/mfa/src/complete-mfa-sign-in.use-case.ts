@@ -11,6 +11,7 @@ import { SmsSentDto } from './dto/mfa.dto';
 import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
 import { mfaError } from './mfa.exception';
 import { MfaService, invalidCode } from './mfa.service';
+import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
@@ -40,6 +41,7 @@ export class CompleteMfaSignInUseCase {
     private readonly activity: LoginActivityService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly smsGuard: SmsGuard,
   ) {}
 
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
@@ -139,6 +141,7 @@ export class CompleteMfaSignInUseCase {
     const phone = await this.mfa.recoveryPhone(challenge.userId);
     const country = phone ? parsePhoneNumberFromString(phone)?.country : undefined;
     if (phone && (!country || this.options.smsRecoveryBlockedCountries.includes(country))) {
+      await this.smsGuard.auditRefusal(challenge.userId, phone, 'recovery', 'country_blocked', { country: country ?? null });
       throw mfaError(
         'SMS_COUNTRY_BLOCKED',
         'Recovery by text message is not available for phone numbers in your country. Open a support ticket to recover your account.',

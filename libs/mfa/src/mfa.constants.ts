@@ -45,4 +45,5 @@ export const MfaAuditAction = {
   TrustedDeviceAdded: 'mfa.trusted_device_added',
   TrustedDeviceRevoked: 'mfa.trusted_device_revoked',
   Locked: 'mfa.locked',
+  SmsRefused: 'mfa.sms_refused',
 } as const;

@@ -75,10 +75,13 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Send a code to a phone (E.164) to add it as a factor (reauth when another factor exists)' })
   @ApiOkResponse({ type: SmsSentDto })
-  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(
+    403,
+    'Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country',
+  )
   @ApiProblem(
     429,
-    'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); or a code was just sent',
+    'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout); a code was just sent; or too many texts this hour to this number, from this network, for this user or overall',
   )
   @ApiProblem(409, 'A phone is already set up')
   @ApiProblem(503, 'Text messages cannot be sent right now')

@@ -1,4 +1,5 @@
 import { AuthModule } from '@latchkey/auth';
+import { APP_CONFIG, AppConfig } from '@latchkey/core';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -7,11 +8,12 @@ import { ChallengesService } from './challenges/challenges.service';
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
 import { FactorsRepository } from './factors.repository';
-import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS } from './mfa.constants';
+import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
+import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender } from './sms/sms-sender';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
@@ -20,7 +22,14 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
   imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],
   controllers: [MfaController, MfaSignInController],
   providers: [
-    { provide: MFA_OPTIONS, useValue: DEFAULT_MFA_OPTIONS },
+    {
+      provide: MFA_OPTIONS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): MfaOptions => ({
+        ...DEFAULT_MFA_OPTIONS,
+        smsRecoveryBlockedCountries: config.abuse.sms.blockedCountries ?? DEFAULT_MFA_OPTIONS.smsRecoveryBlockedCountries,
+      }),
+    },
     BackupCodesService,
     ChallengesService,
     CompleteMfaSignInUseCase,
@@ -28,6 +37,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     MfaService,
     MfaSignInStep,
     SmsCodesService,
+    SmsGuard,
     SmsSender,
     TrustedDevicesService,
   ],

@@ -14,6 +14,7 @@ import { FactorKind, MfaFactor } from './entities/mfa-factor.entity';
 import { FactorsRepository } from './factors.repository';
 import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
 import { mfaError } from './mfa.exception';
+import { SmsGuard } from './sms-guard';
 import { SmsCodeScope, SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender, maskPhone } from './sms/sms-sender';
 import { Totp } from './totp/totp';
@@ -55,6 +56,7 @@ export class MfaService implements OnApplicationBootstrap {
     private readonly reauth: ReauthService,
     private readonly rateLimits: RateLimitStore,
     private readonly clock: Clock,
+    private readonly smsGuard: SmsGuard,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -165,7 +167,9 @@ export class MfaService implements OnApplicationBootstrap {
 
   async startSms(principal: Principal, phone: string, proof: { password?: string; code?: string } = {}): Promise<SmsSentDto> {
     const reauthenticated = await this.assertMayAddFactor(principal, proof);
+    await this.smsGuard.assertMayAddPhone(principal.userId, phone);
     // The sending limits first: a refused request must not spend the code given as proof.
+    await this.smsGuard.reserve(principal.userId, phone, 'setup');
     await this.smsCodes.reserveSend(principal.userId, 'setup');
     const { code, expiresAt } = await this.dataSource.transaction(async (m) => {
       const ok = await this.factors.upsertPending(principal.userId, 'sms', { phone }, this.clock.now(), m);
@@ -205,6 +209,7 @@ export class MfaService implements OnApplicationBootstrap {
             errors: [{ field: 'method', message: 'is not set up' }],
           });
     }
+    await this.smsGuard.reserve(userId, factor.phone, purpose);
     const { code, expiresAt } = await this.smsCodes.issue(userId, purpose, challengeId);
     await this.sms.send(
       factor.phone,

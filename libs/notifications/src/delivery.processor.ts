@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, Metrics, SmsGateway, requestContext } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, Metrics, SecretBox, SmsGateway, requestContext } from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -14,6 +14,7 @@ import {
   NOTIFICATIONS_QUEUE,
   queueLeaseMs,
 } from './notifications.constants';
+import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
@@ -55,6 +56,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly links: Links,
+    private readonly secrets: SecretBox,
   ) {}
 
   onModuleInit() {
@@ -147,7 +149,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     for (;;) {
       try {
         await this.dataSource.query(
-          `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1`,
+          `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL, payload = ${WIPED_PAYLOAD_SQL} WHERE id = $1`,
           [outboxId, this.clock.now(), outcome],
         );
         return;
@@ -166,8 +168,14 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     if (!def) {
       throw new Error(`Unknown event ${row.event}`);
     }
+    if (row.payload.wiped) {
+      // A replayed dead letter whose token links were wiped: a mail without its link helps nobody.
+      this.logger.warn(`Notification ${row.id} lost its links when it died; not sent again (the user can ask for a new one)`);
+      return 'skipped';
+    }
+    const data = openPayload(this.secrets, row.payload, row.idempotencyKey);
     const context = {
-      ...row.payload.data,
+      ...(row.channel === 'email' ? data : withoutSecrets(data)),
       name: row.payload.name ?? row.recipient,
       locale: row.payload.locale ?? 'en',
       publicUrl: this.config.http.publicUrl,
@@ -212,7 +220,8 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     this.logger.error(`Notification ${outboxId} moved to the dead-letter list: ${error.message}`);
     this.metrics.deliveries.inc({ channel: 'any', outcome: 'dead' });
     await this.dataSource.query(
-      `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2 WHERE id = $1 AND status NOT IN ('delivered', 'skipped')`,
+      `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2, payload = ${WIPED_PAYLOAD_SQL}
+        WHERE id = $1 AND status NOT IN ('delivered', 'skipped')`,
       [outboxId, String(error.message).slice(0, 1000)],
     );
   }
@@ -232,6 +241,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       channel: raw.channel,
       userId: raw.user_id,
       recipient: raw.recipient,
+      idempotencyKey: raw.idempotency_key,
       payload: typeof raw.payload === 'string' ? JSON.parse(raw.payload) : raw.payload,
       status: raw.status,
       attempts: raw.attempts,

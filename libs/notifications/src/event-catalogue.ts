@@ -318,6 +318,14 @@ export const EVENT_CATALOGUE = {
     mandatoryEmail: true,
     links: { link: 'support_confirm' },
   },
+  'staff.sms_spike': {
+    category: 'security',
+    template: 'sms-spike',
+    subject: 'Text messages hit the deployment-wide hourly limit',
+    description: 'Staff only: the SMS_PER_DEPLOYMENT_HOURLY limit was reached (possible SMS pumping)',
+    channels: ['email'],
+    mandatoryEmail: true,
+  },
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

@@ -27,4 +27,8 @@ export interface OutboxPayload {
   locale?: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON column
   data: Record<string, any>;
+  /** The token links of `data`, sealed (outbox-secrets.ts); removed once the row is done. */
+  sealed?: string;
+  /** Set when the sealed links were wiped (delivered, skipped or dead). */
+  wiped?: boolean;
 }

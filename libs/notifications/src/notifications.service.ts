@@ -1,10 +1,11 @@
-import { APP_CONFIG, AppConfig, Clock, requestContext } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, SecretBox, requestContext } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { Channel, EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { sealPayload, withoutSecrets } from './outbox-secrets';
 import { resolveChannels } from './preferences.service';
 import { TemplateRenderer } from './template-renderer';
 
@@ -43,6 +44,7 @@ export class NotificationsService {
     private readonly clock: Clock,
     private readonly dataSource: DataSource,
     private readonly renderer: TemplateRenderer,
+    private readonly secrets: SecretBox,
   ) {}
 
   async notify(input: NotifyInput, manager?: EntityManager): Promise<NotifyResult> {
@@ -94,7 +96,7 @@ export class NotificationsService {
         channel,
         userId,
         recipient,
-        payload,
+        payload: sealPayload(this.secrets, payload, `${key}:${channel}`),
         idempotencyKey: `${key}:${channel}`,
         status: 'pending',
         attempts: 0,
@@ -124,8 +126,9 @@ export class NotificationsService {
   }
 
   private async addToInbox(def: EventDefinition, input: NotifyInput, userId: string, key: string, m: EntityManager) {
+    // The inbox keeps the message: token links stay in the email only.
     const message = this.renderer.render(def.template, def.subject, {
-      ...input.data,
+      ...withoutSecrets(input.data ?? {}),
       name: input.to.name ?? input.to.email,
       locale: input.to.locale ?? 'en',
       publicUrl: this.config.http.publicUrl,

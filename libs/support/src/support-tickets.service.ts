@@ -4,6 +4,7 @@ import { ReauthService } from '@latchkey/auth';
 import {
   APP_CONFIG,
   AppConfig,
+  BackgroundTasks,
   Clock,
   hashToken,
   Links,
@@ -85,6 +86,7 @@ export class SupportTicketsService {
     private readonly clock: Clock,
     private readonly links: Links,
     private readonly reauth: ReauthService,
+    private readonly background: BackgroundTasks,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -97,8 +99,8 @@ export class SupportTicketsService {
     const user = await this.users.findByEmail(email);
     const token = randomToken(32);
     const now = this.clock.now();
-    await this.dataSource.transaction(async (m) => {
-      const ticket = await this.tickets.insert(
+    const ticket = await this.dataSource.transaction(async (m) => {
+      const inserted = await this.tickets.insert(
         {
           type: input.type,
           email,
@@ -111,14 +113,20 @@ export class SupportTicketsService {
         },
         m,
       );
-      await this.trail(ticket, null, 'awaiting_email_confirmation', { id: null, kind: 'anonymous' }, null, m);
-      if (user) {
-        await this.notify(user, 'support.ticket_confirm', ticket, m, {
-          link: this.links.build('support_confirm', token),
-          validHours: this.options.confirmTtlMs / 3600_000,
-        });
-      }
+      await this.trail(inserted, null, 'awaiting_email_confirmation', { id: null, kind: 'anonymous' }, null, m);
+      return inserted;
     });
+    if (user) {
+      // Mailed after the answer, so a known address does not answer later than an unknown one.
+      this.background.run('support-ticket-confirm', () =>
+        this.dataSource.transaction((m) =>
+          this.notify(user, 'support.ticket_confirm', ticket, m, {
+            link: this.links.build('support_confirm', token),
+            validHours: this.options.confirmTtlMs / 3600_000,
+          }),
+        ),
+      );
+    }
   }
 
   async confirm(token: string, ip: string | undefined): Promise<void> {

@@ -130,8 +130,9 @@ export class UsersController {
   @ApiOperation({ summary: 'Sign up; a verification link is emailed. The answer is the same for a taken address.' })
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblem(403, 'Sign-up is turned off (REGISTRATION_ENABLED=false)')
-  async register(@Body() body: RegisterDto): Promise<AcceptedDto> {
-    await this.users.register(body);
+  @ApiProblem(429, 'Too many sign-ups from this network, or for this address (the same for a taken one); Retry-After')
+  async register(@Body() body: RegisterDto, @Req() req: FastifyRequest): Promise<AcceptedDto> {
+    await this.users.register(body, req.ip);
     return { status: 'accepted', detail: 'Check your inbox to confirm your address, then sign in.' };
   }
 

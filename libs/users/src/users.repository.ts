@@ -44,6 +44,11 @@ export class UsersRepository {
     await this.repo(manager).update({ id }, patch);
   }
 
+  /** Every support agent and lead (operational alerts). */
+  listStaff(): Promise<User[]> {
+    return this.users.createQueryBuilder('u').where('u.staff_role IS NOT NULL').getMany();
+  }
+
   async setStaffRole(id: string, role: User['staffRole']): Promise<void> {
     await this.users.update({ id }, { staffRole: role });
   }

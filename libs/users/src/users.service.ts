@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ChangeFeed, Clock, Links, PasswordHasher, RateLimitStore } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, BackgroundTasks, ChangeFeed, Clock, Links, MailCaps, PasswordHasher, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -40,6 +40,8 @@ export class UsersService {
     private readonly links: Links,
     private readonly rateLimits: RateLimitStore,
     private readonly passwordGate: PasswordGate,
+    private readonly mailCaps: MailCaps,
+    private readonly background: BackgroundTasks,
   ) {
     this.feed.subscribe((event) => {
       this.generation++;
@@ -111,38 +113,41 @@ export class UsersService {
   }
 
   /**
-   * Always answers the same way: a taken address gets no second account and no hint, so
-   * registration cannot be used to learn who has an account. The hash is computed either way.
+   * Always answers the same way in the same time: a taken address gets no second account and no
+   * hint. Both paths hash the password and try the insert; the verification mail and the audit
+   * entry of a new user are written after the answer, so they cannot be timed.
    */
-  async register(input: { email: string; password: string; displayName: string }): Promise<void> {
+  async register(input: { email: string; password: string; displayName: string }, ip?: string): Promise<void> {
     if (!this.config.auth.registrationEnabled) {
       throw usersError('REGISTRATION_CLOSED', 'Sign-up is turned off; ask an account owner for an invitation.');
     }
     const email = normaliseEmail(input.email);
     this.assertPassword(input.password, email, 'password');
+    await this.mailCaps.check('sign_up', email, ip);
     const passwordHash = await this.hasher.hash(input.password);
-    await this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
-      const user = await this.users.insert(
-        {
-          email,
-          passwordHash,
-          displayName: input.displayName.trim(),
-          timezone: 'UTC',
-          language: 'en',
-          preferences: {},
-          createdAt: now,
-          updatedAt: now,
-          passwordChangedAt: now,
-        },
-        m,
-      );
-      if (!user) {
-        return;
-      }
-      await this.sendVerification(user, m);
-      await this.audit.record({ action: AuditAction.UserRegistered, actorUserId: user.id, subjectUserId: user.id }, m);
+    const now = this.clock.now();
+    const user = await this.users.insert({
+      email,
+      passwordHash,
+      displayName: input.displayName.trim(),
+      timezone: 'UTC',
+      language: 'en',
+      preferences: {},
+      createdAt: now,
+      updatedAt: now,
+      passwordChangedAt: now,
     });
+    if (!user) {
+      // The new-user path reads the row back after its insert: read once here too, for the same time.
+      await this.users.findByEmail(email);
+      return;
+    }
+    this.background.run('register', () =>
+      this.dataSource.transaction(async (m) => {
+        await this.sendVerification(user, m);
+        await this.audit.record({ action: AuditAction.UserRegistered, actorUserId: user.id, subjectUserId: user.id }, m);
+      }),
+    );
   }
 
   async sendVerification(user: User, manager: EntityManager): Promise<void> {
@@ -251,8 +256,8 @@ export class UsersService {
         errors: [{ field: 'newEmail', message: 'is already your address' }],
       });
     }
-    await this.dataSource.transaction(async (m) => {
-      await this.issueEmailChange(user, newEmail, m);
+    const mail = await this.dataSource.transaction(async (m) => {
+      const confirmMail = await this.issueEmailChange(user, newEmail, m);
       await this.notifications.notify(
         {
           event: 'security.email_changed',
@@ -262,26 +267,28 @@ export class UsersService {
         m,
       );
       await this.audit.record({ action: AuditAction.EmailChangeRequested, actorUserId: user.id, subjectUserId: user.id }, m);
+      return confirmMail;
     });
+    this.background.run('email-change', mail);
   }
 
   /**
    * A taken address gets a token too, one that is never mailed: the pending change then looks
-   * the same for any address, and it can never complete (confirm refuses taken addresses).
+   * the same for any address, and it can never complete (confirm refuses taken addresses). The
+   * returned task mails the link, and is run after the answer so the answer's time is the same.
    */
-  private async issueEmailChange(user: User, newEmail: string, m: EntityManager): Promise<void> {
-    const taken = await this.users.findByEmail(newEmail, m);
+  private async issueEmailChange(user: User, newEmail: string, m: EntityManager): Promise<() => Promise<void>> {
     const token = await this.tokens.issue(user.id, 'email_change', EMAIL_CHANGE_TTL_MS, { newEmail }, m);
-    if (!taken) {
-      await this.notifications.notify(
-        {
-          event: 'auth.email_change_confirm',
-          to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
-          data: { newEmail, link: this.links.build('confirm_email_change', token) },
-        },
-        m,
-      );
-    }
+    return async () => {
+      if (await this.users.findByEmail(newEmail)) {
+        return;
+      }
+      await this.notifications.notify({
+        event: 'auth.email_change_confirm',
+        to: { userId: user.id, email: newEmail, name: user.displayName, locale: user.language },
+        data: { newEmail, link: this.links.build('confirm_email_change', token) },
+      });
+    };
   }
 
   async pendingEmailChange(userId: string): Promise<PendingEmailDto | null> {
@@ -306,10 +313,12 @@ export class UsersService {
       });
     }
     const newEmail = String(live.data.newEmail);
-    await this.dataSource.transaction(async (m) => {
-      await this.issueEmailChange(user, newEmail, m);
+    const mail = await this.dataSource.transaction(async (m) => {
+      const confirmMail = await this.issueEmailChange(user, newEmail, m);
       await this.audit.record({ action: AuditAction.EmailChangeResent, actorUserId: userId, subjectUserId: userId }, m);
+      return confirmMail;
     });
+    this.background.run('email-change-resend', mail);
   }
 
   /** Voids the link; the current address stays. */

@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 import { LinkKind, resolveLinkTemplates } from '../links/link-kinds';
+import { AbuseLimits, loadAbuseLimits } from './abuse-limits';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
@@ -122,6 +123,8 @@ export interface AppConfig {
   logLevel: string;
   /** URL template of every emailed link kind: LINK_<KIND>, else PUBLIC_URL + the console page. */
   links: Record<LinkKind, string>;
+  /** Caps on mails and texts a stranger can trigger (abuse-limits.ts). */
+  abuse: AbuseLimits;
 }
 
 const DEFAULT_DATA_DIR = './.data';
@@ -175,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const port = parsed.PORT ?? 3000;
   const publicUrl = (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const links = resolveLinkTemplates(env, publicUrl, problems, nodeEnv === 'production');
+  const abuse = loadAbuseLimits(env, problems);
   const twilioSet = [parsed.TWILIO_ACCOUNT_SID, parsed.TWILIO_AUTH_TOKEN, parsed.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three or none');
@@ -237,5 +241,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     links,
+    abuse,
   };
 }

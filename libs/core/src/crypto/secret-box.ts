@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,9 +19,23 @@ const VERSION = 'v1';
 export class SecretBox {
   private readonly logger = new Logger(SecretBox.name);
   private readonly key: Buffer;
+  private readonly macKeys = new Map<string, Buffer>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.key = this.resolveKey(config);
+  }
+
+  /**
+   * HMAC-SHA256 under a key derived (HKDF) from DATA_ENCRYPTION_KEY for one purpose, hex. For
+   * short codes (SMS, backup codes): a stolen table cannot be brute-forced offline without the key.
+   */
+  mac(value: string, purpose: string): string {
+    let key = this.macKeys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `latchkey-mac:${purpose}`, 32));
+      this.macKeys.set(purpose, key);
+    }
+    return createHmac('sha256', key).update(value, 'utf8').digest('hex');
   }
 
   seal(plaintext: string, context = ''): string {

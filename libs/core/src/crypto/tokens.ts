@@ -6,8 +6,9 @@ export function randomToken(bytes = 32, prefix = ''): string {
 }
 
 /**
- * Tokens are high-entropy, so a fast hash is the right tool: it cannot be brute-forced and
- * keeps lookups by hash cheap. Passwords use argon2id instead.
+ * Tokens are high-entropy (256 random bits), so a fast unkeyed hash is the right tool: it cannot
+ * be brute-forced, keeps lookups by hash cheap, and survives a key rotation. Short codes (SMS,
+ * backup codes) are not: they use SecretBox.mac (HMAC under a server key). Passwords use argon2id.
  */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

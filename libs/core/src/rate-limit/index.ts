@@ -1,2 +1,3 @@
 export * from './rate-limit.module';
 export * from './rate-limit.store';
+export * from './mail-caps';

@@ -1,3 +1,5 @@
+import { SecretBox, loadConfig } from '@latchkey/core';
+
 import { maskPhone } from '../sms/sms-sender';
 import { BackupCodesService, normalizeBackupCode } from './backup-codes.service';
 
@@ -11,11 +13,15 @@ describe('BackupCodesService', () => {
   });
 
   it('hashes a code the same however it is typed, and differently per user', () => {
-    const sut = BackupCodesService;
+    const box = new SecretBox(loadConfig({ NODE_ENV: 'test' }));
+    const sut = new BackupCodesService(undefined as never, box);
     expect(sut.hash('u1', 'abcde-fghjk')).toBe(sut.hash('u1', ' ABCDE FGHJK '));
     expect(sut.hash('u1', 'abcde-fghjk')).not.toBe(sut.hash('u2', 'abcde-fghjk'));
     expect(sut.hash('u1', 'abcde-fghjk')).not.toContain('abcde');
     expect(normalizeBackupCode('AbCdE-12345')).toBe('abcde12345');
+    // Keyed: another server key gives another hash, so the table alone cannot be searched.
+    const other = new BackupCodesService(undefined as never, new SecretBox(loadConfig({ NODE_ENV: 'test' })));
+    expect(other.hash('u1', 'abcde-fghjk')).not.toBe(sut.hash('u1', 'abcde-fghjk'));
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 
-import { hashToken } from '@latchkey/core';
+import { SecretBox, hashToken } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -13,10 +13,17 @@ export function normalizeBackupCode(code: string): string {
   return code.replace(/[\s-]/g, '').toLowerCase();
 }
 
-/** Ten random characters (about 49 bits): a fast hash is enough, and lookups stay indexed. */
+/**
+ * Ten random characters (about 49 bits): stored as an HMAC under a server key, so a copied table
+ * cannot be searched offline, and lookups stay indexed. Codes issued before the key (plain
+ * SHA-256) are still accepted until the user generates a new set.
+ */
 @Injectable()
 export class BackupCodesService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
 
   static generateCode(): string {
     let s = '';
@@ -26,8 +33,12 @@ export class BackupCodesService {
     return `${s.slice(0, 5)}-${s.slice(5)}`;
   }
 
-  static hash(userId: string, code: string): string {
-    return hashToken(`${userId}:${normalizeBackupCode(code)}`);
+  hash(userId: string, code: string): string {
+    return this.secrets.mac(`${userId}:${normalizeBackupCode(code)}`, 'backup-code');
+  }
+
+  private static legacyHash(userId: string, normalized: string): string {
+    return hashToken(`${userId}:${normalized}`);
   }
 
   /** Voids every old code and stores a new set; the plain codes are returned once, here. */
@@ -42,7 +53,7 @@ export class BackupCodesService {
     await m.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ${values}`, [
       userId,
       now,
-      ...list.map((c) => BackupCodesService.hash(userId, c)),
+      ...list.map((c) => this.hash(userId, c)),
     ]);
     return list;
   }
@@ -55,8 +66,10 @@ export class BackupCodesService {
     }
     const rows = await returning<{ id: string }>(
       m ?? this.dataSource,
-      `UPDATE mfa_backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
-      [userId, BackupCodesService.hash(userId, normalized), now],
+      `UPDATE mfa_backup_codes SET used_at = $3
+        WHERE id = (SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = ANY($2::text[]) AND used_at IS NULL LIMIT 1)
+          AND used_at IS NULL RETURNING id`,
+      [userId, [this.hash(userId, normalized), BackupCodesService.legacyHash(userId, normalized)], now],
     );
     return rows.length === 1;
   }
@@ -68,8 +81,8 @@ export class BackupCodesService {
       return undefined;
     }
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
-      [userId, BackupCodesService.hash(userId, normalized)],
+      `SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = ANY($2::text[]) AND used_at IS NULL LIMIT 1`,
+      [userId, [this.hash(userId, normalized), BackupCodesService.legacyHash(userId, normalized)]],
     );
     return rows[0]?.id;
   }

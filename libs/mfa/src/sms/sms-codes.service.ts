@@ -1,4 +1,4 @@
-import { Clock, RateLimitStore, constantTimeEqual, hashToken, randomDigits } from '@latchkey/core';
+import { Clock, RateLimitStore, SecretBox, constantTimeEqual, randomDigits } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -22,10 +22,12 @@ export class SmsCodesService {
     private readonly clock: Clock,
     private readonly rateLimits: RateLimitStore,
     @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
+    private readonly secrets: SecretBox,
   ) {}
 
+  /** Keyed: a six-digit code under plain SHA-256 falls to a million guesses offline. */
   private hash(userId: string, code: string) {
-    return hashToken(`sms:${userId}:${code}`);
+    return this.secrets.mac(`${userId}:${code}`, 'sms-code');
   }
 
   /** A new code replacing any pending one of the same scope; refuses a resend inside the cool-down. */

@@ -7,6 +7,7 @@ import { NotificationCenter1763900000400 } from './1763900000400-NotificationCen
 import { Support1763900000500 } from './1763900000500-Support';
 import { SupportTicketReference1763900000610 } from './1763900000610-SupportTicketReference';
 import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
+import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Support1763900000500,
   SupportTicketReference1763900000610,
   OutboxRequestId1763900002000,
+  OutboxWipeLinks1763900002300,
 ];
