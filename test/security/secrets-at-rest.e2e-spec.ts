@@ -5,7 +5,7 @@ import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { CapturedMail, tokenFrom } from '../fakes/smtp-sink';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { TICKETS, ticketIdFor } from '../support/support-helpers';
+import { TICKETS, makeStaff, ticketIdFor } from '../support/support-helpers';
 
 interface Column {
   table: string;
@@ -161,8 +161,7 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
       expect(JSON.stringify(row.payload)).not.toMatch(/token=/);
 
       dying.mail.refuse = false;
-      const lead = await createUser(dying, { staffRole: 'support_lead' });
-      const staff = await signIn(dying, lead.email);
+      const staff = await makeStaff(dying, 'support_lead');
       const [{ id }] = await dying.dataSource.query(`SELECT id FROM notification_outbox WHERE recipient = $1`, [user.email]);
       await dying.http().post(`/api/v1/admin/notifications/dead-letters/${id}/replay`).set(staff.auth).expect(202);
       await dying.settle();
@@ -170,5 +169,24 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
     } finally {
       await dying.close();
     }
+  });
+
+  it('keeps passwords only as salted argon2id hashes: the password itself is nowhere in the database', async () => {
+    const password = 'plain-sight-parrot-4417';
+    const emails = [uniqueEmail('salt-a'), uniqueEmail('salt-b')];
+    for (const email of emails) {
+      await t.http().post('/api/v1/auth/register').send({ email, password, displayName: 'Salt Test' }).expect(202);
+    }
+    await t.settle();
+    expect(await findAtRest(t, [password])).toEqual([]);
+    const rows: Array<{ password_hash: string }> = await t.dataSource.query(`SELECT password_hash FROM users WHERE email = ANY($1)`, [
+      emails,
+    ]);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    }
+    // The same password, two salts.
+    expect(rows[0].password_hash).not.toBe(rows[1].password_hash);
   });
 });

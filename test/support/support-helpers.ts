@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { hashToken } from '@latchkey/core';
+import { SecretBox } from '@latchkey/core';
 import { MfaService, Totp } from '@latchkey/mfa';
 
 import { createUser, SignedIn, UserOverrides } from '../factories/users.factory';
@@ -42,7 +42,7 @@ export async function makeStaff(
   for (const code of codes) {
     await t.dataSource.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
       u.id,
-      hashToken(`${u.id}:${code}`),
+      t.app.get(SecretBox).mac(`${u.id}:${code}`, 'backup-code'),
       t.clock.now(),
     ]);
   }
