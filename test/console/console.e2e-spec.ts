@@ -18,6 +18,10 @@ import {
   launchChromium,
 } from './pages/console.page';
 
+// A real browser against a real app on a machine that may be busy: a journey that fails is run
+// once more, and its first failure is printed either way. One that fails twice fails the run.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 describe('Console journeys (Chromium against the real API)', () => {
   let t: TestApp;
   let chrome: ConsoleBrowser;

@@ -10,6 +10,10 @@ import { TICKETS, createStaff } from '../support/support-helpers';
 import { ConsoleBrowser, ConsolePage, SecurityPage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
 import { MailView, PublicPages, linksIn } from './pages/public-pages.page';
 
+// A real browser against a real app on a machine that may be busy: a journey that fails is run
+// once more, and its first failure is printed either way. One that fails twice fails the run.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 const NEW_PASSWORD = 'copper-meadow-lantern-58';
 const HOUR = 3600_000;
 

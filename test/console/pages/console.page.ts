@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
+import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
 
 import { consoleBuildIsFresh } from '../../setup/console-build';
 
@@ -179,6 +179,21 @@ export class ConsolePage {
   async filterList(label: string, value: string): Promise<void> {
     await this.page.getByLabel(label).fill(value);
     await this.page.waitForURL((url) => decodeURIComponent(url.toString()).includes(JSON.stringify(value).slice(1, -1)));
+  }
+
+  /**
+   * How many elements `locator` matches once the page has settled on `expected` (a list that
+   * refetches is briefly empty or stale); the caller asserts the answer, so a page that never gets
+   * there fails with the count it showed.
+   */
+  async settledCount(locator: Locator, expected: number, timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let n = await locator.count();
+    while (n !== expected && Date.now() < deadline) {
+      await this.page.waitForTimeout(100);
+      n = await locator.count();
+    }
+    return n;
   }
 
   async waitForHeading(text: string | RegExp): Promise<void> {
