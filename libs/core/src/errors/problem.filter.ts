@@ -67,14 +67,24 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
   }
 }
 
-/** PostgreSQL connection classes (08, 57P01-57P03) and socket errors: the database is away, not the request wrong. */
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
-  const code = e?.driverError?.code ?? e?.code ?? '';
+/**
+ * PostgreSQL connection classes (08, 57P01-57P03), socket errors and the pool's own "not
+ * queryable" errors, also when wrapped (TypeORM's driverError, `cause`, an AggregateError of
+ * connection attempts): the database is away, not the request wrong.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: string; driverError?: unknown; cause?: unknown; errors?: unknown[]; message?: string } | undefined;
+  if (!e || typeof e !== 'object' || depth > 4) {
+    return false;
+  }
+  const code = typeof e.code === 'string' ? e.code : '';
   return (
     /^08|^57P0[1-3]$/.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
-    /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect/i.test(e?.message ?? '')
+    /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect|not queryable|database system is (starting up|shutting down|in recovery)/i.test(
+      e.message ?? '',
+    ) ||
+    [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].some((inner) => isDatabaseUnavailable(inner, depth + 1))
   );
 }
 
