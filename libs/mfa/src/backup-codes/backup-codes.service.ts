@@ -58,22 +58,6 @@ export class BackupCodesService {
     return list;
   }
 
-  /** Spends a code: one conditional UPDATE, so parallel uses of one code give exactly one success. */
-  async consume(userId: string, code: string, now: Date, m?: EntityManager): Promise<boolean> {
-    const normalized = normalizeBackupCode(code);
-    if (!/^[a-z0-9]{10}$/.test(normalized)) {
-      return false;
-    }
-    const rows = await returning<{ id: string }>(
-      m ?? this.dataSource,
-      `UPDATE mfa_backup_codes SET used_at = $3
-        WHERE id = (SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = ANY($2::text[]) AND used_at IS NULL LIMIT 1)
-          AND used_at IS NULL RETURNING id`,
-      [userId, [this.hash(userId, normalized), BackupCodesService.legacyHash(userId, normalized)], now],
-    );
-    return rows.length === 1;
-  }
-
   /** The id of an unused code matching `code`, without spending it. */
   async match(userId: string, code: string): Promise<string | undefined> {
     const normalized = normalizeBackupCode(code);
