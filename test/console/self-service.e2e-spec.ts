@@ -169,6 +169,8 @@ describe('Console self-service, owner and support journeys (Chromium against the
         })
         .expect(202);
     }
+    // The entries reach the inbox through the outbox and the worker; the bell reads them when the page loads (then every 30 s).
+    await t.settle();
     const c = await signedIn(user.email);
     const bell = new InboxBell(c);
     await bell.waitForUnread(2);
