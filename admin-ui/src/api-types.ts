@@ -35,6 +35,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Service credentials, newest first, revoked ones included (never their secrets) */
+        get: operations["ServiceCredentialsController_list"];
+        put?: never;
+        /** Create a named, scoped service credential; its secret is in this answer only */
+        post: operations["ServiceCredentialsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/credentials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One service credential */
+        get: operations["ServiceCredentialsController_get"];
+        put?: never;
+        post?: never;
+        /** Revoke a credential: both of its secrets stop working at once */
+        delete: operations["ServiceCredentialsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/credentials/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for the credential; the replaced one keeps working for previousValidForMinutes (default 1440), so two are valid during a rotation */
+        post: operations["ServiceCredentialsController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notifications": {
         parameters: {
             query?: never;
@@ -148,8 +201,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Host application: publish a catalogue event for a user or an account’s members (Bearer SERVICE_TOKEN); idempotent by id */
-        post: operations["EventsController_publish"];
+        /** Host application: publish a catalogue event for a user or an account’s members (a service credential with events:publish); idempotent by id */
+        post: operations["ServiceEventsController_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1051,6 +1104,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The billing summary the host application keeps here (admins and owners); every field null until it has pushed one */
+        get: operations["AccountBillingController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/accounts/{accountId}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set an account's billing summary: plan, seats, renewal date, payment method brand and last four digits; any other card data is refused */
+        put: operations["ServiceBillingController_put"];
+        post?: never;
+        /** Remove an account's billing summary */
+        delete: operations["ServiceBillingController_clear"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -1295,29 +1383,6 @@ export interface components {
             /** @enum {string} */
             queueDriver: "bull" | "in-process";
         };
-        InboxItemDto: {
-            /** Format: uuid */
-            id: string;
-            /** @example security.new_sign_in */
-            event: string;
-            /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
-            title: string;
-            body: string;
-            link: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            readAt: string | null;
-        };
-        InboxPageDto: {
-            items: components["schemas"]["InboxItemDto"][];
-            nextCursor: string | null;
-            unreadCount: number;
-        };
-        UnreadCountDto: {
-            unreadCount: number;
-        };
         FieldErrorDto: {
             /**
              * @description The invalid field (dotted path for nested fields)
@@ -1349,6 +1414,86 @@ export interface components {
             retryAfter?: number;
         } & {
             [key: string]: unknown;
+        };
+        CreateServiceCredentialDto: {
+            /**
+             * @description Unique among active credentials: letters, digits, space, . _ -
+             * @example billing-sync
+             */
+            name: string;
+            /** @description What the credential may do. `events:publish`: Publish catalogue events to users and accounts (POST /events); `credentials:manage`: Create, list, rotate and revoke service credentials; `billing:write`: Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits) */
+            scopes: ("events:publish" | "credentials:manage" | "billing:write")[];
+        };
+        ServiceCredentialDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            scopes: ("events:publish" | "credentials:manage" | "billing:write")[];
+            /**
+             * @description The first characters of the current secret, to tell credentials apart
+             * @example lksv_AbC1
+             */
+            secretHint: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The credential that created it, or SERVICE_TOKEN */
+            createdBy: string;
+            /** Format: date-time */
+            rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the secret replaced by the last rotation still works
+             */
+            previousSecretValidUntil: string | null;
+            /**
+             * Format: date-time
+             * @description To the minute
+             */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        IssuedServiceCredentialDto: {
+            credential: components["schemas"]["ServiceCredentialDto"];
+            /**
+             * @description The secret, shown this once: only its hash is kept. Send it as Authorization: Bearer <secret>
+             * @example lksv_…
+             */
+            secret: string;
+        };
+        ServiceCredentialPageDto: {
+            items: components["schemas"]["ServiceCredentialDto"][];
+            nextCursor: string | null;
+        };
+        RotateServiceCredentialDto: {
+            /**
+             * @description How long the secret being replaced keeps working, in minutes (0: stops at once; at most 7 days)
+             * @default 1440
+             */
+            previousValidForMinutes: number;
+        };
+        InboxItemDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example security.new_sign_in */
+            event: string;
+            /** @enum {string} */
+            category: "transactional" | "security" | "team" | "product";
+            title: string;
+            body: string;
+            link: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            readAt: string | null;
+        };
+        InboxPageDto: {
+            items: components["schemas"]["InboxItemDto"][];
+            nextCursor: string | null;
+            unreadCount: number;
+        };
+        UnreadCountDto: {
+            unreadCount: number;
         };
         ChannelPreferenceDto: {
             /** @enum {string} */
@@ -1937,6 +2082,39 @@ export interface components {
             csrfToken?: string;
             user?: components["schemas"]["UserDto"];
         };
+        PaymentMethodDto: {
+            /**
+             * @description Brand or kind (visa, mastercard, amex, sepa debit, invoice…): letters, spaces, - and _
+             * @example visa
+             */
+            brand: string;
+            /**
+             * @description The last four digits, never more
+             * @example 4242
+             */
+            last4: string;
+        };
+        BillingSummaryDto: {
+            /** @description null until the host has pushed a summary */
+            planName: string | null;
+            seats: number | null;
+            /** Format: date */
+            renewsOn: string | null;
+            paymentMethod: components["schemas"]["PaymentMethodDto"] | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        PutBillingSummaryDto: {
+            /** @example Team (annual) */
+            planName: string;
+            seats?: number | null;
+            /**
+             * Format: date
+             * @example 2027-01-31
+             */
+            renewsOn?: string | null;
+            paymentMethod?: components["schemas"]["PaymentMethodDto"] | null;
+        };
         OpenTicketDto: {
             /** @enum {string} */
             type: "mfa_reset" | "account_deletion" | "other";
@@ -2172,6 +2350,398 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+        };
+    };
+    ServiceCredentialsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceCredentialPageDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope credentials:manage (Create, list, rotate and revoke service credentials), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceCredentialsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServiceCredentialDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedServiceCredentialDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope credentials:manage (Create, list, rotate and revoke service credentials), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An active credential already has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceCredentialsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceCredentialDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope credentials:manage (Create, list, rotate and revoke service credentials), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such credential */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceCredentialsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope credentials:manage (Create, list, rotate and revoke service credentials), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such credential, or it is already revoked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceCredentialsController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateServiceCredentialDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedServiceCredentialDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope credentials:manage (Create, list, rotate and revoke service credentials), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such credential, or it is revoked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -2638,7 +3208,7 @@ export interface operations {
             };
         };
     };
-    EventsController_publish: {
+    ServiceEventsController_publish: {
         parameters: {
             query?: never;
             header?: never;
@@ -2677,7 +3247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Host events are turned off: SERVICE_TOKEN is not set */
+            /** @description The credential lacks the scope events:publish (Publish catalogue events to users and accounts (POST /events)), or the service API is turned off */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,6 +3268,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6951,6 +7532,239 @@ export interface operations {
                 };
             };
             /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountBillingController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSummaryDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceBillingController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBillingSummaryDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSummaryDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope billing:write (Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits)), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceBillingController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope billing:write (Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits)), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */

@@ -4,6 +4,7 @@ import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
 import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
+import { ServiceAccessModule } from '@latchkey/service-access';
 import { SessionsModule } from '@latchkey/sessions';
 import { SupportModule } from '@latchkey/support';
 import { UsersModule } from '@latchkey/users';
@@ -21,6 +22,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         AuditModule,
+        ServiceAccessModule,
         NotificationsModule,
         UsersModule,
         SessionsModule,

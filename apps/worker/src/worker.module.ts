@@ -1,6 +1,7 @@
 import { AuditModule } from '@latchkey/audit';
 import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
 import { NotificationsModule } from '@latchkey/notifications';
+import { ServiceAccessModule } from '@latchkey/service-access';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 
 /** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
@@ -18,6 +19,6 @@ class WorkerStaffGateModule {}
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, NotificationsModule] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, ServiceAccessModule, NotificationsModule] };
   }
 }

@@ -7,6 +7,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
 import { AccountAuditService } from './account-audit.service';
 import { AccountsController } from './accounts.controller';
+import { AccountBillingController, ServiceBillingController } from './billing.controller';
+import { BillingService } from './billing.service';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { Account, Invitation, Membership } from './entities';
@@ -18,13 +20,14 @@ import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
   imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],
-  controllers: [AccountsController, MeAccountsController],
+  controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
     AccountRoleGuard,
     AccountsRepository,
     AccountsService,
+    BillingService,
     InvitationsService,
     MembersService,
     Require2faSignInStep,

@@ -1,31 +1,35 @@
-import { ApiProblem, ApiServiceToken, Public } from '@latchkey/core';
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ServiceApi } from '@latchkey/service-access';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { HostEventDto } from './dto/notifications.dto';
 import { EventCatalogueDto, EventDataFieldDto, HostEventResultDto } from './dto/responses.dto';
 import { CHANNELS, EVENT_CATALOGUE, EventDefinition, EventType, defaultChannels } from './event-catalogue';
-import { ServiceTokenGuard } from './guards/service-token.guard';
 import { HostEventsService } from './host-events.service';
+
+/** The host application publishing to its users: part of the service API. */
+@ApiTags('service: events')
+@Controller('events')
+export class ServiceEventsController {
+  constructor(private readonly hostEvents: HostEventsService) {}
+
+  @Post()
+  @ServiceApi('events:publish')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Host application: publish a catalogue event for a user or an account’s members (a service credential with events:publish); idempotent by id',
+  })
+  @ApiAcceptedResponse({ type: HostEventResultDto })
+  publish(@Body() body: HostEventDto): Promise<HostEventResultDto> {
+    return this.hostEvents.publish(body);
+  }
+}
 
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
-  constructor(private readonly hostEvents: HostEventsService) {}
-
-  @Post()
-  @Public()
-  @ApiServiceToken()
-  @UseGuards(ServiceTokenGuard)
-  @HttpCode(202)
-  @ApiOperation({
-    summary: 'Host application: publish a catalogue event for a user or an account’s members (Bearer SERVICE_TOKEN); idempotent by id',
-  })
-  @ApiAcceptedResponse({ type: HostEventResultDto })
-  @ApiProblem(403, 'Host events are turned off: SERVICE_TOKEN is not set')
-  publish(@Body() body: HostEventDto): Promise<HostEventResultDto> {
-    return this.hostEvents.publish(body);
-  }
+  // The catalogue is read by the console and by host developers; publishing is on ServiceEventsController.
 
   @Get('catalogue')
   @ApiOperation({ summary: 'Every event type with its channels and defaults' })

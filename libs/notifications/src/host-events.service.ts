@@ -1,7 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-import { APP_CONFIG, AppConfig, Clock, FieldError } from '@latchkey/core';
-import { Inject, Injectable } from '@nestjs/common';
+import { Clock, FieldError } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { EVENT_CATALOGUE, EventDefinition, EventType, isEventType } from './event-catalogue';
@@ -26,10 +24,6 @@ export interface HostEventResult {
   duplicate: boolean;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 /** Events the host application publishes: checked against the catalogue, fanned out, idempotent by id. */
 @Injectable()
 export class HostEventsService {
@@ -38,20 +32,7 @@ export class HostEventsService {
     private readonly notifications: NotificationsService,
     private readonly directory: RecipientDirectory,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  /** Constant-time check of `Authorization: Bearer <SERVICE_TOKEN>`; refused outright when no token is configured. */
-  authenticate(authorization: string | undefined): void {
-    const expected = this.config.serviceToken;
-    if (!expected) {
-      throw notificationsError('HOST_EVENTS_DISABLED', 'Host events are turned off: SERVICE_TOKEN is not set.');
-    }
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match || !timingSafeEqual(digest(match[1]), digest(expected))) {
-      throw notificationsError('SERVICE_TOKEN_INVALID', 'A valid service token is required.');
-    }
-  }
 
   async publish(event: HostEvent): Promise<HostEventResult> {
     this.validate(event);

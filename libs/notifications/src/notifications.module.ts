@@ -5,7 +5,7 @@ import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
-import { EventsController } from './events.controller';
+import { EventsController, ServiceEventsController } from './events.controller';
 import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
@@ -22,7 +22,7 @@ import { WebhooksService } from './webhooks.service';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationOutbox])],
-  controllers: [MyNotificationsController, EventsController, DeadLettersController],
+  controllers: [MyNotificationsController, ServiceEventsController, EventsController, DeadLettersController],
   providers: [
     NotificationsService,
     OutboxRelay,

@@ -25,8 +25,12 @@ const DESCRIPTION = `Sign-in, two-factor authentication, sessions, accounts and 
 Authentication: an opaque session token (\`lks_...\`, not a JWT) from a finished sign-in, sent as
 \`Authorization: Bearer\`, or the \`lk_session\` cookie the sign-in sets. Cookie-authenticated writes
 (POST, PUT, PATCH, DELETE) must also send \`X-CSRF-Token\` with the value of the readable \`lk_csrf\`
-cookie (also \`csrfToken\` in the sign-in answer). The host application posts events with its
-SERVICE_TOKEN as a bearer token.
+cookie (also \`csrfToken\` in the sign-in answer).
+
+Service API (the operations tagged \`service: …\` and \`POST /events\`, grouped under "Service API"):
+the host application's own back end calls them with a service credential (\`lksv_...\`) or the
+bootstrap SERVICE_TOKEN as \`Authorization: Bearer\`. Each operation names the scope it needs
+(\`x-service-scopes\`); a credential without it gets 403 SERVICE_SCOPE_MISSING.
 
 Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`, the \`requestId\` (also the
 \`X-Request-Id\` header of every answer) and \`errors[]\` naming each invalid field. Lists are cursor
@@ -316,7 +320,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurity(SECURITY_SCHEMES.serviceToken, {
       type: 'http',
       scheme: 'bearer',
-      description: "The host application's SERVICE_TOKEN setting: Authorization: Bearer <SERVICE_TOKEN>",
+      description:
+        'A service credential (lksv_..., created through POST /service/credentials, scoped, rotatable) or the bootstrap SERVICE_TOKEN setting (every scope): Authorization: Bearer <secret>',
     })
     .build();
   const document = SwaggerModule.createDocument(app, config, {
@@ -324,5 +329,33 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     extraModels: [ProblemDto],
   });
   applyRoutePolicies(app, document);
+  groupServiceApi(document);
   return document;
+}
+
+/**
+ * The service API as its own section: tags whose operations all use the service credential form
+ * the "Service API" group (x-tagGroups, read by Redoc and others); every other tag is the user API.
+ */
+function groupServiceApi(document: OpenAPIObject): void {
+  const service = new Set<string>();
+  const user = new Set<string>();
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const op = item[method];
+      if (!op) {
+        continue;
+      }
+      const isService = (op.security ?? []).some((s: SecurityRequirementObject) => SECURITY_SCHEMES.serviceToken in s);
+      for (const tag of op.tags ?? []) {
+        (isService ? service : user).add(tag);
+      }
+    }
+  }
+  const serviceOnly = [...service].filter((t) => !user.has(t)).sort();
+  const rest = [...new Set([...user, ...service])].filter((t) => !serviceOnly.includes(t)).sort();
+  (document as OpenAPIObject & { 'x-tagGroups': Array<{ name: string; tags: string[] }> })['x-tagGroups'] = [
+    { name: 'User and console API', tags: rest },
+    { name: 'Service API', tags: serviceOnly },
+  ];
 }

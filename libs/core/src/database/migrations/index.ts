@@ -8,6 +8,8 @@ import { Support1763900000500 } from './1763900000500-Support';
 import { SupportTicketReference1763900000610 } from './1763900000610-SupportTicketReference';
 import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
+import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredentials';
+import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   SupportTicketReference1763900000610,
   OutboxRequestId1763900002000,
   OutboxWipeLinks1763900002300,
+  ServiceCredentials1764000500000,
+  AccountBilling1764000500100,
 ];

@@ -1,0 +1,17 @@
+/**
+ * What a service credential may do. A credential holds a subset; the bootstrap SERVICE_TOKEN holds
+ * them all. A credential can only hand out scopes its creator holds.
+ */
+export const SERVICE_SCOPES = {
+  'events:publish': 'Publish catalogue events to users and accounts (POST /events)',
+  'credentials:manage': 'Create, list, rotate and revoke service credentials',
+  'billing:write': "Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits)",
+} as const;
+
+export type ServiceScope = keyof typeof SERVICE_SCOPES;
+
+export const ALL_SERVICE_SCOPES = Object.keys(SERVICE_SCOPES) as ServiceScope[];
+
+export function isServiceScope(value: string): value is ServiceScope {
+  return Object.prototype.hasOwnProperty.call(SERVICE_SCOPES, value);
+}
