@@ -38,7 +38,13 @@ describe('Audit entries read in words in the console', () => {
 
   it('finds the action tables of every lib that writes to the audit log', () => {
     expect(Object.keys(tables).sort()).toEqual(
-      expect.arrayContaining(['accounts/AccountAuditAction', 'audit/AuditAction', 'mfa/MfaAuditAction', 'support/SupportAuditAction']),
+      expect.arrayContaining([
+        'accounts/AccountAuditAction',
+        'audit/AuditAction',
+        'mfa/MfaAuditAction',
+        'service-access/ServiceAccessAuditAction',
+        'support/SupportAuditAction',
+      ]),
     );
     expect(codes).toEqual(expect.arrayContaining(['member.joined', 'user.password_reset_sent', 'support.ticket_transition']));
   });

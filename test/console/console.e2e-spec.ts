@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 
 import { DataSource } from 'typeorm';
@@ -22,6 +23,8 @@ import {
 // once more, and its first failure is printed either way. One that fails twice fails the run.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
+const SERVICE_TOKEN = randomBytes(24).toString('hex');
+
 describe('Console journeys (Chromium against the real API)', () => {
   let t: TestApp;
   let chrome: ConsoleBrowser;
@@ -31,7 +34,7 @@ describe('Console journeys (Chromium against the real API)', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
-    t = await createTestApp();
+    t = await createTestApp({ env: { SERVICE_TOKEN } });
     await t.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   }, 120_000);
@@ -75,6 +78,19 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.screenshot('settings');
     const [row] = await t.app.get(DataSource).query('SELECT require_2fa AS on FROM accounts WHERE id = $1', [team.accountId]);
     expect(row.on).toBe(true);
+
+    // The host's billing system pushes the summary; the owner sees it under the settings.
+    await c.page.getByTestId('billing-summary').getByText('No billing information yet.').waitFor();
+    await t
+      .http()
+      .put(`/api/v1/service/accounts/${team.accountId}/billing`)
+      .set({ Authorization: `Bearer ${SERVICE_TOKEN}` })
+      .send({ planName: 'Team (annual)', seats: 25, renewsOn: '2027-01-31', paymentMethod: { brand: 'visa', last4: '4242' } })
+      .expect(200);
+    await settings.open();
+    const billing = c.page.getByTestId('billing-summary');
+    await billing.getByText('Visa ending in 4242').waitFor();
+    expect(await billing.innerText()).toMatch(/Team \(annual\)[\s\S]*25[\s\S]*2027/);
 
     await members.open();
     const csv = await members.exportCsv();

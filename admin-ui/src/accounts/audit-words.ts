@@ -97,6 +97,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'invitation.revoked': (w) => `${w.actor} revoked the invitation to ${text(w.meta.email)}`,
   'invitation.accepted': (w) => `${w.actor} accepted an invitation as ${text(w.meta.role)}`,
   'user.deleted': (w) => `${w.actor} deleted their user`,
+  'account.billing_updated': (w) => `${w.actor} updated the billing summary (plan ${quoted(w.meta.planName)})`,
+  'account.billing_cleared': (w) => `${w.actor} removed the billing summary`,
 
   // Two-factor authentication (libs/mfa MfaAuditAction)
   'mfa.totp_enabled': (w) => `${w.actor} set up an authenticator app`,
@@ -122,6 +124,11 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'support.mfa_reset_executed': (w) => `${w.actor} reset the two-factor authentication of ${w.subject}`,
   'support.user_deleted': (w) => `${w.actor} deleted the user ${w.subject} on request`,
   'support.sessions_revoked': (w) => `${w.actor} signed out every session of ${w.subject}`,
+
+  // Service credentials (libs/service-access ServiceAccessAuditAction): deployment-wide, not in an account's log
+  'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,
+  'service.credential_rotated': (w) => `${w.actor} rotated the secret of the service credential ${quoted(w.meta.name)}`,
+  'service.credential_revoked': (w) => `${w.actor} revoked the service credential ${quoted(w.meta.name)}`,
 };
 
 function actorOf(e: AuditEntryLike): string {

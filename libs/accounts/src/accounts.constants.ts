@@ -14,6 +14,8 @@ export const AccountAuditAction = {
   InvitationRevoked: 'invitation.revoked',
   InvitationAccepted: 'invitation.accepted',
   UserDeleted: 'user.deleted',
+  BillingUpdated: 'account.billing_updated',
+  BillingCleared: 'account.billing_cleared',
 } as const;
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;

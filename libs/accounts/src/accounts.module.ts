@@ -11,7 +11,7 @@ import { AccountBillingController, ServiceBillingController } from './billing.co
 import { BillingService } from './billing.service';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
-import { Account, Invitation, Membership } from './entities';
+import { Account, AccountBilling, Invitation, Membership } from './entities';
 import { AccountRoleGuard } from './guards/account-role.guard';
 import { InvitationsService } from './invitations.service';
 import { MeAccountsController } from './me-accounts.controller';
@@ -19,7 +19,7 @@ import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
-  imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],
+  imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation, AuditEntry])],
   controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
   providers: [
     AcceptInvitationUseCase,

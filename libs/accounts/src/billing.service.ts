@@ -3,11 +3,10 @@ import { Clock, FieldError, coreError } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { AccountAuditAction } from './accounts.constants';
 import { accountNotFound } from './accounts.exception';
 import { BillingSummaryDto, PutBillingSummaryDto } from './dto/billing.dto';
 import { AccountBilling } from './entities';
-
-export const BillingAudit = { Updated: 'account.billing_updated', Cleared: 'account.billing_cleared' } as const;
 
 /** A run of 12 to 19 digits (spaces and dashes between them allowed) that passes Luhn's check: a card number. */
 export function looksLikeCardNumber(text: string): boolean {
@@ -90,7 +89,7 @@ export class BillingService {
       await m.getRepository(AccountBilling).save(row);
       await this.audit.record(
         {
-          action: BillingAudit.Updated,
+          action: AccountAuditAction.BillingUpdated,
           actorKind: 'service',
           accountId,
           metadata: { by, planName: row.planName, seats: row.seats, renewsOn: row.renewsOn, paymentBrand: row.paymentBrand },
@@ -108,7 +107,7 @@ export class BillingService {
         throw accountNotFound();
       }
       await m.query(`DELETE FROM account_billing WHERE account_id = $1`, [accountId]);
-      await this.audit.record({ action: BillingAudit.Cleared, actorKind: 'service', accountId, metadata: { by } }, m);
+      await this.audit.record({ action: AccountAuditAction.BillingCleared, actorKind: 'service', accountId, metadata: { by } }, m);
     });
   }
 }

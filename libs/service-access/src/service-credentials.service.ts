@@ -19,6 +19,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 
 import { ServiceCredential } from './service-credential.entity';
+import { ServiceAccessAuditAction } from './service-access.constants';
 import { serviceAccessError } from './service-access.exception';
 import { ALL_SERVICE_SCOPES, ServiceScope, isServiceScope } from './service-scopes';
 
@@ -35,12 +36,6 @@ export const BOOTSTRAP_NAME = 'SERVICE_TOKEN';
 export const SERVICE_AUTH_FAILURES_PER_IP = 20;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 const LAST_USED_GRANULARITY_MS = 60_000;
-
-export const ServiceAccessAudit = {
-  CredentialCreated: 'service.credential_created',
-  CredentialRotated: 'service.credential_rotated',
-  CredentialRevoked: 'service.credential_revoked',
-} as const;
 
 export interface IssuedCredential {
   credential: ServiceCredential;
@@ -149,7 +144,7 @@ export class ServiceCredentialsService {
         );
         await this.audit.record(
           {
-            action: ServiceAccessAudit.CredentialCreated,
+            action: ServiceAccessAuditAction.CredentialCreated,
             actorKind: 'service',
             metadata: { credentialId: credential.id, name, scopes, by: caller.name },
           },
@@ -185,7 +180,7 @@ export class ServiceCredentialsService {
       await repo.save(credential);
       await this.audit.record(
         {
-          action: ServiceAccessAudit.CredentialRotated,
+          action: ServiceAccessAuditAction.CredentialRotated,
           actorKind: 'service',
           metadata: {
             credentialId: id,
@@ -213,7 +208,7 @@ export class ServiceCredentialsService {
         throw serviceAccessError('SERVICE_CREDENTIAL_NOT_FOUND', 'No such service credential.');
       }
       await this.audit.record(
-        { action: ServiceAccessAudit.CredentialRevoked, actorKind: 'service', metadata: { credentialId: id, name, by: caller.name } },
+        { action: ServiceAccessAuditAction.CredentialRevoked, actorKind: 'service', metadata: { credentialId: id, name, by: caller.name } },
         m,
       );
     });
