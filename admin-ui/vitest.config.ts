@@ -1,0 +1,16 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+// Component tests of the console's own pieces (data and auth providers, setup and support pages),
+// in jsdom with Testing Library; the API is a fake fetch (src/test/fake-api.ts). The whole console
+// against the real API is tested in Chromium by test/console/*.e2e-spec.ts.
+export default defineConfig({
+  plugins: [react()],
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test/setup.ts'],
+    restoreMocks: true,
+    testTimeout: 30_000,
+  },
+});
