@@ -13,13 +13,11 @@ export interface CapturedMail {
 
 /**
  * A real SMTP server on loopback: the app's nodemailer talks SMTP to it, and tests read what
- * arrived. `refuse` makes it answer every message with a 451, for retry tests; `hold` keeps a
- * message unanswered until the promise it returns settles.
+ * arrived. `refuse` makes it answer every message with a 451, for retry tests.
  */
 export class SmtpSink {
   readonly messages: CapturedMail[] = [];
   refuse = false;
-  hold?: (to: string[]) => Promise<void> | undefined;
   private server?: SMTPServer;
   port = 0;
 
@@ -37,12 +35,6 @@ export class SmtpSink {
               return;
             }
             const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-            return Promise.resolve(this.hold?.(to)).then(() => to);
-          })
-          .then((to) => {
-            if (!to) {
-              return;
-            }
             this.messages.push({
               to,
               subject: mail.subject ?? '',
