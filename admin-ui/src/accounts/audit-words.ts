@@ -125,6 +125,12 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'support.user_deleted': (w) => `${w.actor} deleted the user ${w.subject} on request`,
   'support.sessions_revoked': (w) => `${w.actor} signed out every session of ${w.subject}`,
 
+  // Security webhooks (libs/webhooks WebhooksAuditAction)
+  'webhook.endpoint_created': (w) => `${w.actor} added the security webhook ${quoted(w.meta.url)}`,
+  'webhook.endpoint_updated': (w) => `${w.actor} changed the security webhook ${quoted(w.meta.url)}`,
+  'webhook.endpoint_deleted': (w) => `${w.actor} removed the security webhook ${quoted(w.meta.url)}`,
+  'webhook.secret_rotated': (w) => `${w.actor} rotated the signing secret of a security webhook`,
+
   // Service credentials (libs/service-access ServiceAccessAuditAction): deployment-wide, not in an account's log
   'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,
   'service.credential_rotated': (w) => `${w.actor} rotated the secret of the service credential ${quoted(w.meta.name)}`,

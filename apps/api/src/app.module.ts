@@ -8,6 +8,7 @@ import { ServiceAccessModule } from '@latchkey/service-access';
 import { SessionsModule } from '@latchkey/sessions';
 import { SupportModule } from '@latchkey/support';
 import { UsersModule } from '@latchkey/users';
+import { WebhooksApiModule, WebhooksModule } from '@latchkey/webhooks';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 
@@ -30,6 +31,8 @@ export class AppModule {
         MfaModule,
         AccountsModule,
         SupportModule,
+        WebhooksModule,
+        WebhooksApiModule,
       ],
       controllers: [HealthController],
       providers: [

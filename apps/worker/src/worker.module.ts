@@ -2,6 +2,7 @@ import { AuditModule } from '@latchkey/audit';
 import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
 import { NotificationsModule } from '@latchkey/notifications';
 import { ServiceAccessModule } from '@latchkey/service-access';
+import { WebhooksModule } from '@latchkey/webhooks';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 
 /** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
@@ -19,6 +20,6 @@ class WorkerStaffGateModule {}
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, ServiceAccessModule, NotificationsModule] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, ServiceAccessModule, NotificationsModule, WebhooksModule] };
   }
 }

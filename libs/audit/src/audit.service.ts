@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
+
 import { Clock, requestContext } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 
 import { AuditEntry } from './audit-entry.entity';
+import { AuditSink } from './audit-sink';
 
 export interface AuditRecord {
   action: string;
@@ -24,11 +27,13 @@ export class AuditService {
   constructor(
     @InjectRepository(AuditEntry) private readonly repo: Repository<AuditEntry>,
     private readonly clock: Clock,
+    private readonly sink: AuditSink,
   ) {}
 
   async record(entry: AuditRecord, manager?: EntityManager): Promise<void> {
     const ctx = requestContext.get();
     const row = {
+      id: randomUUID(),
       occurredAt: this.clock.now(),
       action: entry.action,
       actorUserId: entry.actorUserId ?? null,
@@ -41,6 +46,7 @@ export class AuditService {
       metadata: (entry.metadata ?? {}) as AuditEntry['metadata'],
     };
     await (manager ? manager.getRepository(AuditEntry) : this.repo).insert(row);
+    await this.sink.recorded(row, manager);
   }
 
   /** Newest first; keyset pagination on (occurred_at, id). */

@@ -2,3 +2,4 @@ export * from './audit-actions';
 export * from './audit-entry.entity';
 export * from './audit.module';
 export * from './audit.service';
+export * from './audit-sink';

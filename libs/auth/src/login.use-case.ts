@@ -97,7 +97,15 @@ export class LoginUseCase {
           action: AuditAction.LoginSucceeded,
           actorUserId: user.id,
           subjectUserId: user.id,
-          metadata: { sessionId: s.session.id, method: extra.method ?? 'password', restriction },
+          metadata: {
+            sessionId: s.session.id,
+            method: extra.method ?? 'password',
+            restriction,
+            newDevice: isNewDevice,
+            browser: client.browser,
+            os: client.os,
+            location: client.location,
+          },
         },
         m,
       );

@@ -17,6 +17,7 @@ import {
 import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
+import { WebhookSender } from './webhook-sender';
 import { WebhooksService } from './webhooks.service';
 
 export interface DeliverJob {
@@ -52,6 +53,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly sms: SmsGateway,
     private readonly discord: DiscordTransport,
     private readonly webhooks: WebhooksService,
+    private readonly securityWebhooks: WebhookSender,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
@@ -164,6 +166,9 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
   }
 
   private async send(row: NotificationOutbox): Promise<'delivered' | 'skipped'> {
+    if (row.channel === 'webhook') {
+      return this.securityWebhooks.send(row);
+    }
     const def: EventDefinition | undefined = EVENT_CATALOGUE[row.event as EventType];
     if (!def) {
       throw new Error(`Unknown event ${row.event}`);

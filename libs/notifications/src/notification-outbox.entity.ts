@@ -7,7 +7,8 @@ export class NotificationOutbox {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ type: 'text' }) event: string;
-  @Column({ type: 'text' }) channel: 'email' | 'sms' | 'discord';
+  /** `webhook`: a security webhook (libs/webhooks), recipient `webhook:<endpoint id>`. */
+  @Column({ type: 'text' }) channel: 'email' | 'sms' | 'discord' | 'webhook';
   @Column({ type: 'int' }) generation: number;
   @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId: string | null;
   @Column({ type: 'text' }) recipient: string;

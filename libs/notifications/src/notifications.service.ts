@@ -109,6 +109,57 @@ export class NotificationsService {
     return { channels: sent };
   }
 
+  /**
+   * A row for a channel that is not a person's notification (a security webhook), written in the
+   * caller's transaction; idempotent by key. Retries, dead letters and replay are the outbox's.
+   */
+  async enqueue(
+    row: {
+      event: string;
+      channel: 'webhook';
+      recipient: string;
+      userId: string | null;
+      data: Record<string, unknown>;
+      idempotencyKey: string;
+    },
+    m: EntityManager,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await m
+      .getRepository(NotificationOutbox)
+      .createQueryBuilder()
+      .insert()
+      .values({
+        createdAt: now,
+        availableAt: now,
+        event: row.event,
+        channel: row.channel,
+        userId: row.userId,
+        recipient: row.recipient,
+        payload: { data: row.data as NotificationOutbox['payload']['data'] },
+        idempotencyKey: row.idempotencyKey,
+        status: 'pending',
+        attempts: 0,
+        requestId: requestContext.get()?.requestId ?? null,
+      })
+      .orIgnore()
+      .execute();
+  }
+
+  /** The delivery log of one recipient (a webhook endpoint), newest first. */
+  async deliveriesTo(recipient: string, limit: number, before?: { at: string; id: string }): Promise<NotificationOutbox[]> {
+    const qb = this.outbox
+      .createQueryBuilder('o')
+      .where('o.recipient = :recipient', { recipient })
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(limit + 1);
+    if (before) {
+      qb.andWhere('(o.created_at, o.id) < (:at, :id)', { at: before.at, id: before.id });
+    }
+    return qb.getMany();
+  }
+
   private async recipientState(userId: string, event: string, m: EntityManager) {
     const rows: Array<{ phone: string | null; discord: boolean; overrides: Record<string, boolean> | string | null }> = await m.query(
       `SELECT u.phone,

@@ -55,6 +55,7 @@ export class EnvironmentVariables {
   DISCORD_API_BASE?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() REGISTRATION_ENABLED?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() SMS_ENABLED?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOKS_ALLOW_PRIVATE?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() ALLOW_HTTP_PUBLIC_URL?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() REQUIRE_VERIFIED_EMAIL?: boolean;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_IDLE_SECONDS?: number;
@@ -120,6 +121,8 @@ export interface AppConfig {
   support: { mfaResetCooldownHours: number };
   /** Delivery retries; discordApiBase re-targets Discord webhooks and is honoured only when NODE_ENV=test. */
   notifications: { maxAttempts: number; backoffMs: number; discordApiBase?: string };
+  /** Security webhooks: allowPrivate (WEBHOOKS_ALLOW_PRIVATE) lets endpoints resolve to private, loopback or link-local addresses. */
+  webhooks: { allowPrivate: boolean };
   logLevel: string;
   /** URL template of every emailed link kind: LINK_<KIND>, else PUBLIC_URL + the console page. */
   links: Record<LinkKind, string>;
@@ -239,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backoffMs: parsed.NOTIFICATION_BACKOFF_MS ?? 2000,
       discordApiBase: parsed.DISCORD_API_BASE,
     },
+    webhooks: { allowPrivate: parsed.WEBHOOKS_ALLOW_PRIVATE ?? false },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     links,
     abuse,

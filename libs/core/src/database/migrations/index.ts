@@ -10,6 +10,7 @@ import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
 import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredentials';
 import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
+import { WebhookEndpoints1764000500200 } from './1764000500200-WebhookEndpoints';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   OutboxWipeLinks1763900002300,
   ServiceCredentials1764000500000,
   AccountBilling1764000500100,
+  WebhookEndpoints1764000500200,
 ];
