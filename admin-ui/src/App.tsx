@@ -7,6 +7,7 @@ import { InvitationCreate } from './accounts/invitations';
 import { InvitationList, MemberList } from './accounts/members';
 import { AccountSettings } from './accounts/settings';
 import { TransferOwnership } from './accounts/transfer';
+import { WebhooksPage } from './accounts/webhooks';
 import { SETUP_ROUTE, authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { ConsoleLayout } from './layout/layout';
@@ -38,6 +39,7 @@ export function App() {
       <Resource name="staff-users" list={StaffUserList} show={StaffUserShow} options={{ label: 'User lookup' }} />
       <CustomRoutes>
         <Route path="/settings" element={<AccountSettings />} />
+        <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/me" element={<MyAccount />} />
         {/* /me/notifications and /me/security: the pages mails link to (public/routes.ts). */}
         <Route path="/me/:tab" element={<MyAccount />} />

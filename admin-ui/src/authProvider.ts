@@ -72,6 +72,10 @@ export const authProvider: AuthProvider = {
       const me = await api<Me>('/me');
       return me.staffRole !== null;
     }
+    if (resource === 'webhooks') {
+      // Security webhooks are the owners' (the API answers 403 to admins too).
+      return (await currentMembership().catch(() => undefined))?.role === 'owner';
+    }
     if (MANAGER_RESOURCES.has(resource)) {
       const m = await currentMembership().catch(() => undefined);
       return isManager(m?.role);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 
+import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
+import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { TICKETS, makeStaff, openTicket, ticketIdFor } from '../support/support-helpers';
@@ -34,7 +36,7 @@ describe('Console journeys (Chromium against the real API)', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
-    t = await createTestApp({ env: { SERVICE_TOKEN } });
+    t = await createTestApp({ env: { SERVICE_TOKEN, WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     await t.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   }, 120_000);
@@ -130,6 +132,44 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(await c.page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     expect(await c.page.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await c.screenshot('members-member');
+  });
+
+  it('an owner adds a security webhook, keeps its secret, sends a test event and sees it delivered', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const team = await createAccountWithTeam(t, 'Acme Hooks');
+      c = await ConsolePage.open(chrome.browser, baseUrl);
+      await c.signIn(team.owner.email, TEST_PASSWORD);
+      await c.waitForHeading(/Welcome/);
+      expect(await c.menuItems()).toContain('Webhooks');
+      await c.goto('/webhooks');
+      await c.page.getByLabel('Endpoint URL').fill(receiver.url);
+      await c.page.getByLabel('Description').fill('Our SIEM');
+      await c.page.getByLabel('Two-factor turned on').check();
+      await c.page.getByRole('button', { name: 'Add endpoint' }).click();
+      const secret = (await c.page.getByTestId('webhook-secret').locator('code').first().innerText()).trim();
+      expect(secret).toMatch(/^whsec_/);
+      const endpoint = c.page.getByTestId('webhook-endpoint').filter({ hasText: receiver.url });
+      expect(await endpoint.innerText()).toContain('Our SIEM · mfa.enabled · on');
+      await c.screenshot('webhooks');
+
+      await endpoint.getByRole('button', { name: 'Send test event' }).click();
+      await t.settle();
+      await endpoint.getByRole('button', { name: 'Refresh log' }).click();
+      const row = endpoint.getByTestId('webhook-delivery').first();
+      await row.getByText('delivered').waitFor();
+      expect(await row.innerText()).toContain('webhook.test');
+      const got = receiver.ofType('webhook.test')[0]!;
+      expect(() =>
+        new Webhook(secret).verify(got.body, {
+          'webhook-id': String(got.headers['webhook-id']),
+          'webhook-timestamp': String(got.headers['webhook-timestamp']),
+          'webhook-signature': String(got.headers['webhook-signature']),
+        }),
+      ).not.toThrow();
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('a new user enables TOTP from My account and keeps the backup codes', async () => {

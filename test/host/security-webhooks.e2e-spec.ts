@@ -1,49 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 
 import { Webhook } from 'standardwebhooks';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { enrolTotp } from '../mfa/mfa-helpers';
+import { WebhookReceiver as Receiver } from '../fakes/webhook-receiver';
 import { TestApp, createTestApp } from '../setup/test-app';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  json: { type: string; timestamp: string; data: Record<string, unknown> };
-}
-
-/** A webhook receiver on loopback: records every request and answers what `answers` says (200 when empty). */
-class Receiver {
-  readonly received: Received[] = [];
-  answers: number[] = [];
-  private server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
-      res.statusCode = this.answers.shift() ?? 200;
-      res.end();
-    });
-  });
-  url = '';
-
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-    return this;
-  }
-
-  ofType(type: string): Received[] {
-    return this.received.filter((r) => r.json.type === type);
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 const SERVICE_TOKEN = randomBytes(24).toString('hex');
 

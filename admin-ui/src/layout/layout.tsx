@@ -54,6 +54,7 @@ function ConsoleAppBar() {
 function ConsoleMenu() {
   const { canAccess: manager } = useCanAccess({ resource: 'settings', action: 'edit' });
   const { canAccess: support } = useCanAccess({ resource: 'support', action: 'list' });
+  const { canAccess: owner } = useCanAccess({ resource: 'webhooks', action: 'edit' });
   return (
     <Menu>
       <Menu.DashboardItem />
@@ -61,6 +62,7 @@ function ConsoleMenu() {
       {manager && <Menu.Item to="/invitations" primaryText="Invitations" />}
       {manager && <Menu.Item to="/audit-log" primaryText="Audit log" />}
       {manager && <Menu.Item to="/settings" primaryText="Account settings" />}
+      {owner && <Menu.Item to="/webhooks" primaryText="Webhooks" />}
       {support && <Menu.Item to="/tickets" primaryText="Support queue" />}
       {support && <Menu.Item to="/staff-users" primaryText="User lookup" />}
       <Menu.Item to="/me" primaryText="My account" />
