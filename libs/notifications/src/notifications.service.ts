@@ -123,7 +123,7 @@ export class NotificationsService {
       idempotencyKey: string;
     },
     m: EntityManager,
-  ): Promise<void> {
+  ): Promise<{ id: string }> {
     const now = this.clock.now();
     await m
       .getRepository(NotificationOutbox)
@@ -144,6 +144,10 @@ export class NotificationsService {
       })
       .orIgnore()
       .execute();
+    const [written] = await m
+      .getRepository(NotificationOutbox)
+      .find({ select: { id: true }, where: { idempotencyKey: row.idempotencyKey }, take: 1 });
+    return { id: written!.id };
   }
 
   /** The delivery log of one recipient (a webhook endpoint), newest first. */

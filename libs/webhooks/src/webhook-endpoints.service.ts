@@ -142,7 +142,7 @@ export class WebhookEndpointsService {
     const endpoint = await this.get(owner.accountId, id);
     const key = `webhook-test:${id}:${this.clock.nowMs()}`;
     return this.repo.manager.transaction(async (m) => {
-      await this.notifications.enqueue(
+      const { id: deliveryId } = await this.notifications.enqueue(
         {
           event: 'webhook.test',
           channel: 'webhook',
@@ -153,8 +153,7 @@ export class WebhookEndpointsService {
         },
         m,
       );
-      const [row] = await m.query(`SELECT id FROM notification_outbox WHERE idempotency_key = $1`, [key]);
-      return { deliveryId: row.id as string };
+      return { deliveryId };
     });
   }
 

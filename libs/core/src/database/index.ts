@@ -5,3 +5,4 @@ export * from './change-feed';
 export * from './database.tokens';
 export { migrations } from './migrations';
 export * from './sql';
+export * from './table-ownership';
