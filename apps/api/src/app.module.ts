@@ -2,6 +2,7 @@ import { AccountsModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { ExportsModule } from '@latchkey/exports';
 import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { SessionsModule } from '@latchkey/sessions';
@@ -28,6 +29,7 @@ export class AppModule {
         MfaModule,
         AccountsModule,
         SupportModule,
+        ExportsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -15,6 +15,7 @@ import { InvitationsService } from './invitations.service';
 import { MeAccountsController } from './me-accounts.controller';
 import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
+import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
 
 @Module({
   imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],
@@ -27,6 +28,8 @@ import { Require2faSignInStep } from './require-2fa.step';
     AccountsService,
     InvitationsService,
     MembersService,
+    MembershipsExportPart,
+    InvitationsExportPart,
     Require2faSignInStep,
   ],
   exports: [AccountsService, AccountsRepository, AccountRoleGuard],

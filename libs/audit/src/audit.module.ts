@@ -3,11 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AuditEntry } from './audit-entry.entity';
 import { AuditService } from './audit.service';
+import { AuditExportPart } from './audit-export.part';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEntry])],
-  providers: [AuditService],
+  providers: [AuditService, AuditExportPart],
   exports: [AuditService],
 })
 export class AuditModule {}

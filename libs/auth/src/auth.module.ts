@@ -19,6 +19,7 @@ import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
 import { SignInSteps } from './sign-in-steps';
 import { StaffTwoFactorGate } from './staff-gate.service';
+import { LoginActivityExportPart } from './login-activity-export.part';
 
 @Global()
 @Module({
@@ -30,6 +31,7 @@ import { StaffTwoFactorGate } from './staff-gate.service';
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,
+    LoginActivityExportPart,
     PasswordCheck,
     { provide: PasswordGate, useExisting: PasswordCheck },
     PasswordService,

@@ -17,6 +17,7 @@ import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender } from './sms/sms-sender';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
+import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],
@@ -33,6 +34,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     BackupCodesService,
     ChallengesService,
     CompleteMfaSignInUseCase,
+    FactorsExportPart,
     FactorsRepository,
     MfaService,
     MfaSignInStep,
@@ -40,6 +42,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     SmsGuard,
     SmsSender,
     TrustedDevicesService,
+    TrustedDevicesExportPart,
   ],
   exports: [MfaService, TrustedDevicesService, SmsSender],
 })

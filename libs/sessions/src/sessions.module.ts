@@ -5,11 +5,12 @@ import { Session } from './session.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { SessionsExportPart } from './sessions-export.part';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Session])],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionsRepository],
+  providers: [SessionsService, SessionsRepository, SessionsExportPart],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -13,6 +13,7 @@ import { SupportResetSignInStep } from './support-reset.step';
 import { SupportTicketsRepository } from './support-tickets.repository';
 import { SupportMetrics } from './support-metrics';
 import { SupportTicketsService } from './support-tickets.service';
+import { SupportTicketsExportPart } from './support-export.part';
 
 @Module({
   imports: [MfaModule, AccountsModule, TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent])],
@@ -25,6 +26,7 @@ import { SupportTicketsService } from './support-tickets.service';
     SupportTicketsRepository,
     SupportTicketsService,
     SupportMetrics,
+    SupportTicketsExportPart,
   ],
   exports: [SupportTicketsService, SupportTicketsRepository],
 })

@@ -8,11 +8,12 @@ import { UserTokensService } from './user-tokens.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { PreferencesExportPart, ProfileExportPart } from './users-export.part';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar])],
   controllers: [UsersController],
-  providers: [UsersService, UsersRepository, UserTokensService],
+  providers: [UsersService, UsersRepository, UserTokensService, ProfileExportPart, PreferencesExportPart],
   exports: [UsersService, UsersRepository, UserTokensService],
 })
 export class UsersModule {}
