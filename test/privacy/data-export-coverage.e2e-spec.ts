@@ -59,7 +59,12 @@ describe('So no lib can forget its data: every table about a user is in the expo
 
   it('keeps the exclusion list honest: each entry is a real table, not also exported, and gives a reason', async () => {
     const tables = await userTables(t);
-    const covered = new Set(t.app.get(DataExportParts).all().flatMap((p) => p.tables));
+    const covered = new Set(
+      t.app
+        .get(DataExportParts)
+        .all()
+        .flatMap((p) => p.tables),
+    );
     for (const [table, reason] of Object.entries(DATA_EXPORT_EXCLUSIONS)) {
       expect({ table, known: tables.has(table), exported: covered.has(table) }).toEqual({ table, known: true, exported: false });
       expect(reason.length).toBeGreaterThan(20);

@@ -91,7 +91,12 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
         'trusted-devices.json',
       ].sort(),
     );
-    expect(json('profile.json')).toMatchObject({ id: user.id, email: user.email, displayName: 'Ada Export', company: 'Analytical Engines' });
+    expect(json('profile.json')).toMatchObject({
+      id: user.id,
+      email: user.email,
+      displayName: 'Ada Export',
+      company: 'Analytical Engines',
+    });
     expect(json('preferences.json')).toMatchObject({ theme: 'dark' });
     expect(json('sessions.json')).toHaveLength(2);
     expect(json('login-activity.json').map((a: { outcome: string }) => a.outcome)).toContain('success');
@@ -284,6 +289,19 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
     expect(inbox.body.items.filter((n: { event: string }) => n.event === 'privacy.data_export_ready')).toHaveLength(1);
     const files = await download(t, s.auth, started.id);
     expect(JSON.parse(files['test-stall.json']!)).toEqual({ userId: user.id });
+  });
+
+  it('removes the export of a user who was deleted: row and file, at the next sweep', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const started = await startExport(s.auth);
+    await waitForExport(t, s.auth, started.id);
+    const dir = path.join(t.config.db.dataDir, 'exports');
+    expect(fs.readdirSync(dir)).toContain(`${started.id}.1.zip.enc`);
+    await t.dataSource.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+    await runner(t).sweepOnce();
+    expect(await t.dataSource.query(`SELECT id FROM data_exports WHERE id = $1`, [started.id])).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(started.id))).toEqual([]);
   });
 
   it('deletes the file 7 days after it was made: the export reads expired and the download is gone (410)', async () => {

@@ -1,4 +1,5 @@
 import { ExportRunner } from '@latchkey/exports';
+import type { Response } from 'superagent';
 
 import { TestApp } from '../setup/test-app';
 
@@ -47,11 +48,13 @@ export function unzip(buffer: Buffer): Promise<Record<string, string>> {
 }
 
 /** supertest: keep a binary body as a Buffer. */
-export function binary(res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void): void {
+export function binary(res: Response, cb: (err: Error | null, body: Buffer) => void): void {
+  // Under Node, superagent hands the parser the response stream.
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-  res.on('error', (err: Error) => cb(err, Buffer.alloc(0)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
+  stream.on('error', (err: Error) => cb(err, Buffer.alloc(0)));
 }
 
 export interface ExportStatus {

@@ -46,7 +46,12 @@ export class DataExportsService {
       await reauthenticated.spend(m);
       const inserted = await this.repo.insert(principal.userId, now, new Date(now.getTime() + EXPORT_QUEUE_LEASE_MS), m);
       await this.audit.record(
-        { action: ExportsAuditAction.ExportRequested, actorUserId: principal.userId, subjectUserId: principal.userId, metadata: { exportId: inserted.id } },
+        {
+          action: ExportsAuditAction.ExportRequested,
+          actorUserId: principal.userId,
+          subjectUserId: principal.userId,
+          metadata: { exportId: inserted.id },
+        },
         m,
       );
       return inserted;

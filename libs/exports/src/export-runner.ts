@@ -296,12 +296,10 @@ export class ExportRunner implements OnModuleInit, OnApplicationBootstrap, Befor
     if (run.stop) {
       return;
     }
-    const ok = await this.repo
-      .heartbeat(run.id, run.generation, new Date(this.clock.nowMs() + EXPORT_LEASE_MS))
-      .catch((err: Error) => {
-        this.logger.warn(`Could not renew the lease of export ${run.id}: ${err.message}`);
-        return true;
-      });
+    const ok = await this.repo.heartbeat(run.id, run.generation, new Date(this.clock.nowMs() + EXPORT_LEASE_MS)).catch((err: Error) => {
+      this.logger.warn(`Could not renew the lease of export ${run.id}: ${err.message}`);
+      return true;
+    });
     if (!ok) {
       run.stop = new Superseded();
     }
