@@ -41,6 +41,8 @@ function startWorker(db, env) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let exited = null;
+  child.once("exit", (code, signal) => (exited = { code, signal }));
   const ready = new Promise((resolve, reject) => {
     const onData = (d) => {
       output = (output + d.toString()).slice(-20000);
@@ -54,6 +56,7 @@ function startWorker(db, env) {
     pid: child.pid,
     ready,
     output: () => output,
+    exited: () => exited,
     async stop() {
       const done = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -86,7 +89,8 @@ async function seedUser(c, email, rows) {
 }
 
 /** Polls the export until ready, sampling the worker's RSS every 10 ms meanwhile. */
-async function exportOnce(apiUrl, auth, workerPid) {
+async function exportOnce(apiUrl, auth, worker) {
+  const workerPid = worker.pid;
   const before = memKb(workerPid, "VmRSS");
   let peak = before;
   const sampler = setInterval(() => {
@@ -102,6 +106,7 @@ async function exportOnce(apiUrl, auth, workerPid) {
         return { id: started.body.id, ms: Date.now() - t0, beforeMb: before / 1024, peakMb: peak / 1024, sizeBytes: s.body.sizeBytes };
       }
       if (s.body.state === "failed") throw new Error(`export failed: ${JSON.stringify(s.body)}`);
+      if (worker.exited()) throw new Error(`the worker exited (${JSON.stringify(worker.exited())}) at ${s.body.progress}%:\n${worker.output()}`);
       await L.sleep(50);
     }
   } finally {
@@ -159,13 +164,13 @@ L.runMain(async (onCleanup) => {
   const warmUp = emails[emails.length - 1];
   await seedUser(c, warmUp, SMALL);
   const warmLogin = await L.login(app.url, warmUp, L.PASSWORD);
-  await exportOnce(app.url, { Authorization: `Bearer ${warmLogin.body.session.token}` }, worker.pid);
+  await exportOnce(app.url, { Authorization: `Bearer ${warmLogin.body.session.token}` }, worker);
 
   const results = [];
   for (const u of users) {
     const login = await L.login(app.url, u.email, L.PASSWORD);
     const auth = { Authorization: `Bearer ${login.body.session.token}` };
-    const run = await exportOnce(app.url, auth, worker.pid);
+    const run = await exportOnce(app.url, auth, worker);
     const dl = await downloadBytes(`${app.url}/api/v1/me/exports/${run.id}/download`, auth);
     if (dl.status !== 200 || dl.bytes !== run.sizeBytes) throw new Error(`download: ${dl.status}, ${dl.bytes} of ${run.sizeBytes} bytes`);
     results.push({ ...u, ...run });
