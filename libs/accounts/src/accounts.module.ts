@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
 import { AccountAuditService } from './account-audit.service';
+import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
 import { AccountsController } from './accounts.controller';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
@@ -15,7 +16,6 @@ import { InvitationsService } from './invitations.service';
 import { MeAccountsController } from './me-accounts.controller';
 import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
-import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
 
 @Module({
   imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],

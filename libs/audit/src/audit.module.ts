@@ -2,8 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AuditEntry } from './audit-entry.entity';
-import { AuditService } from './audit.service';
 import { AuditExportPart } from './audit-export.part';
+import { AuditService } from './audit.service';
 
 @Global()
 @Module({

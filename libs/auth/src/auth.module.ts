@@ -9,6 +9,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './auth.controller';
 import { SessionAuthGuard } from './guards/session-auth.guard';
 import { LocalStrategy } from './local.strategy';
+import { LoginActivityExportPart } from './login-activity-export.part';
 import { LoginActivity } from './login-activity.entity';
 import { LoginActivityService } from './login-activity.service';
 import { LoginThrottle } from './login-throttle.service';
@@ -19,7 +20,6 @@ import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
 import { SignInSteps } from './sign-in-steps';
 import { StaffTwoFactorGate } from './staff-gate.service';
-import { LoginActivityExportPart } from './login-activity-export.part';
 
 @Global()
 @Module({

@@ -8,6 +8,7 @@ import { ChallengesService } from './challenges/challenges.service';
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
 import { FactorsRepository } from './factors.repository';
+import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
 import { MfaService } from './mfa.service';
@@ -17,7 +18,6 @@ import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender } from './sms/sms-sender';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
-import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],

@@ -10,6 +10,7 @@ import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { NotificationPreferencesExportPart, NotificationsExportPart } from './notifications-export.part';
 import { MyNotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxMetrics } from './outbox-metrics';
@@ -18,7 +19,6 @@ import { PreferencesService } from './preferences.service';
 import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
-import { NotificationPreferencesExportPart, NotificationsExportPart } from './notifications-export.part';
 
 @Global()
 @Module({

@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { Session } from './session.entity';
+import { SessionsExportPart } from './sessions-export.part';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
-import { SessionsExportPart } from './sessions-export.part';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Session])],

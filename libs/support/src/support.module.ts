@@ -7,13 +7,13 @@ import { AdminUsersController } from './admin-users.controller';
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
 import { StaffGuard } from './guards/staff.guard';
 import { StaffUsersService } from './staff-users.service';
+import { SupportTicketsExportPart } from './support-export.part';
 import { DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS } from './support.constants';
 import { SupportController } from './support.controller';
 import { SupportResetSignInStep } from './support-reset.step';
 import { SupportTicketsRepository } from './support-tickets.repository';
 import { SupportMetrics } from './support-metrics';
 import { SupportTicketsService } from './support-tickets.service';
-import { SupportTicketsExportPart } from './support-export.part';
 
 @Module({
   imports: [MfaModule, AccountsModule, TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent])],

@@ -5,10 +5,10 @@ import { UserAvatar } from './user-avatar.entity';
 import { UserToken } from './user-token.entity';
 import { User } from './user.entity';
 import { UserTokensService } from './user-tokens.service';
+import { PreferencesExportPart, ProfileExportPart } from './users-export.part';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
-import { PreferencesExportPart, ProfileExportPart } from './users-export.part';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar])],
