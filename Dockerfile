@@ -14,6 +14,9 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/admin-ui/dist admin-ui/dist
 COPY package.json ./
+# DATA_DIR: data export files live here, on a volume every API and worker shares.
+RUN mkdir -p /data && chown node:node /data
+ENV DATA_DIR=/data
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/api/src/main.js"]

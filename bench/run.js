@@ -18,6 +18,7 @@ const BENCHES = [
   "forgot-timing",
   "lockout-burst",
   "accounts-report",
+  "export-memory",
   "notifications-throughput",
 ];
 

@@ -76,6 +76,9 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   },
   'staff.granted': (w) => `${w.actor} made ${w.subject} support staff (${state(w.meta.role)})`,
   'staff.revoked': (w) => `${w.actor} removed ${w.subject} from the support staff`,
+  // Data exports (libs/exports ExportsAuditAction)
+  'privacy.export_requested': (w) => `${w.actor} asked for an export of their data`,
+  'privacy.export_downloaded': (w) => `${w.actor} downloaded an export of their data`,
 
   // Accounts (libs/accounts AccountAuditAction)
   'account.created': (w) => `${w.actor} created the account ${quoted(w.meta.name)}`,

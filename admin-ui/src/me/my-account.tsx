@@ -2,6 +2,7 @@ import { Box, Tab, Tabs } from '@mui/material';
 import { Title } from 'react-admin';
 import { useNavigate, useParams } from 'react-router-dom';
 
+import { DataExport } from './data-export';
 import { ChangeEmail } from './email-password';
 import { InboxTab } from './inbox';
 import { NotificationsTab } from './notifications';
@@ -46,6 +47,7 @@ export function MyAccount() {
       {tab === 'security' && <SecurityTab />}
       {tab === 'notifications' && <NotificationsTab />}
       {tab === 'inbox' && <InboxTab />}
+      {tab === 'privacy' && <DataExport />}
       {tab === 'privacy' && <DeleteAccount />}
     </Box>
   );

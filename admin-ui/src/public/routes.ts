@@ -23,6 +23,7 @@ export const PUBLIC_ROUTES = {
 export const SIGNED_IN_ROUTES = {
   notificationPreferences: '/me/notifications',
   securitySettings: '/me/security',
+  privacySettings: '/me/privacy',
 } as const;
 
 export type PublicPage = keyof typeof PUBLIC_ROUTES;

@@ -2,6 +2,7 @@ import { AccountsModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { ExportsModule } from '@latchkey/exports';
 import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { ServiceAccessModule } from '@latchkey/service-access';
@@ -31,6 +32,7 @@ export class AppModule {
         MfaModule,
         AccountsModule,
         SupportModule,
+        ExportsModule,
         WebhooksModule,
         WebhooksApiModule,
       ],

@@ -1,25 +1,41 @@
+import { AccountsModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
-import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
+import { AuthModule } from '@latchkey/auth';
+import { CoreModule, CoreOptions } from '@latchkey/core';
+import { ExportsModule } from '@latchkey/exports';
+import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { ServiceAccessModule } from '@latchkey/service-access';
+import { SessionsModule } from '@latchkey/sessions';
+import { SupportModule } from '@latchkey/support';
+import { UsersModule } from '@latchkey/users';
 import { WebhooksModule } from '@latchkey/webhooks';
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 
-/** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
-class NoStaffGate extends StaffGate {
-  async assertStaff(): Promise<void> {
-    throw coreError('NOT_FOUND', 'Not found.');
-  }
-}
-
-@Global()
-@Module({ providers: [{ provide: StaffGate, useClass: NoStaffGate }], exports: [StaffGate] })
-class WorkerStaffGateModule {}
-
-/** The queue side only: no HTTP. Several workers share the queues and the outbox. */
+/**
+ * The queue side only: no HTTP. Several workers share the queues and the outbox. It loads every
+ * lib, as the API does, because data exports write each lib's part (and a lib left out here would
+ * silently drop its part from every export: the export module refuses to start without them).
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, ServiceAccessModule, NotificationsModule, WebhooksModule] };
+    return {
+      module: WorkerModule,
+      imports: [
+        CoreModule.forRoot(options),
+        AuditModule,
+        ServiceAccessModule,
+        NotificationsModule,
+        UsersModule,
+        SessionsModule,
+        AuthModule,
+        MfaModule,
+        AccountsModule,
+        SupportModule,
+        ExportsModule,
+        WebhooksModule,
+      ],
+    };
   }
 }

@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
 import { AccountAuditService } from './account-audit.service';
+import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
 import { AccountsController } from './accounts.controller';
 import { AccountBillingController, ServiceBillingController } from './billing.controller';
 import { BillingService } from './billing.service';
@@ -30,6 +31,8 @@ import { Require2faSignInStep } from './require-2fa.step';
     BillingService,
     InvitationsService,
     MembersService,
+    MembershipsExportPart,
+    InvitationsExportPart,
     Require2faSignInStep,
   ],
   exports: [AccountsService, AccountsRepository, AccountRoleGuard],

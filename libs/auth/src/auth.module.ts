@@ -9,6 +9,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './auth.controller';
 import { SessionAuthGuard } from './guards/session-auth.guard';
 import { LocalStrategy } from './local.strategy';
+import { LoginActivityExportPart } from './login-activity-export.part';
 import { LoginActivity } from './login-activity.entity';
 import { LoginActivityService } from './login-activity.service';
 import { LoginThrottle } from './login-throttle.service';
@@ -30,6 +31,7 @@ import { StaffTwoFactorGate } from './staff-gate.service';
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,
+    LoginActivityExportPart,
     PasswordCheck,
     { provide: PasswordGate, useExisting: PasswordCheck },
     PasswordService,

@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config';
 import { APP_CONFIG, ConfigModule } from './config/config.module';
 import { PasswordHasher } from './crypto/password-hasher';
 import { SecretBox } from './crypto/secret-box';
+import { DataExportParts } from './data-export/data-export.port';
 import { DatabaseTarget } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { BackgroundTasks } from './lifecycle/background-tasks';
@@ -38,9 +39,10 @@ export class CoreModule {
         Lifecycle,
         BackgroundTasks,
         MailCaps,
+        DataExportParts,
         { provide: Metrics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Metrics(config.env !== 'test') },
       ],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics, BackgroundTasks, MailCaps],
+      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics, BackgroundTasks, MailCaps, DataExportParts],
     };
   }
 }

@@ -3,6 +3,7 @@ export * from './config';
 export * from './context';
 export * from './core.module';
 export * from './crypto';
+export * from './data-export';
 export * from './database';
 export * from './errors';
 export * from './http';

@@ -8,6 +8,7 @@ import { ChallengesService } from './challenges/challenges.service';
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
 import { FactorsRepository } from './factors.repository';
+import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
 import { MfaService } from './mfa.service';
@@ -33,6 +34,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     BackupCodesService,
     ChallengesService,
     CompleteMfaSignInUseCase,
+    FactorsExportPart,
     FactorsRepository,
     MfaService,
     MfaSignInStep,
@@ -40,6 +42,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     SmsGuard,
     SmsSender,
     TrustedDevicesService,
+    TrustedDevicesExportPart,
   ],
   exports: [MfaService, TrustedDevicesService, SmsSender],
 })

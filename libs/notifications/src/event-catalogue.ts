@@ -318,6 +318,14 @@ export const EVENT_CATALOGUE = {
     mandatoryEmail: true,
     links: { link: 'support_confirm' },
   },
+  'privacy.data_export_ready': {
+    category: 'transactional',
+    template: 'data-export-ready',
+    subject: 'Your data export is ready',
+    description: 'The export of your data you asked for can be downloaded (for 7 days)',
+    channels: ['email', 'in_app'],
+    mandatoryEmail: true,
+  },
   'staff.sms_spike': {
     category: 'security',
     template: 'sms-spike',

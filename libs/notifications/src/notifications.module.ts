@@ -10,6 +10,7 @@ import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { NotificationPreferencesExportPart, NotificationsExportPart } from './notifications-export.part';
 import { MyNotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 import { OutboxMetrics } from './outbox-metrics';
@@ -36,6 +37,8 @@ import { WebhooksService } from './webhooks.service';
     HostEventsService,
     DeadLettersService,
     OutboxMetrics,
+    NotificationsExportPart,
+    NotificationPreferencesExportPart,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
   exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],

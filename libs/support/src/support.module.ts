@@ -7,6 +7,7 @@ import { AdminUsersController } from './admin-users.controller';
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
 import { StaffGuard } from './guards/staff.guard';
 import { StaffUsersService } from './staff-users.service';
+import { SupportTicketsExportPart } from './support-export.part';
 import { DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS } from './support.constants';
 import { SupportController } from './support.controller';
 import { SupportResetSignInStep } from './support-reset.step';
@@ -25,6 +26,7 @@ import { SupportTicketsService } from './support-tickets.service';
     SupportTicketsRepository,
     SupportTicketsService,
     SupportMetrics,
+    SupportTicketsExportPart,
   ],
   exports: [SupportTicketsService, SupportTicketsRepository],
 })

@@ -38,6 +38,14 @@ export class SecretBox {
     return createHmac('sha256', key).update(value, 'utf8').digest('hex');
   }
 
+  /**
+   * A 32-byte key for one purpose, derived (HKDF-SHA256) from DATA_ENCRYPTION_KEY; a salt makes it
+   * unique to one object (an export file), so a key never encrypts two of them.
+   */
+  deriveKey(purpose: string, salt: Buffer = Buffer.alloc(0)): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, salt, `latchkey-key:${purpose}`, 32));
+  }
+
   seal(plaintext: string, context = ''): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);

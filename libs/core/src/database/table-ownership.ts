@@ -40,6 +40,8 @@ export const TABLE_OWNERS = {
   support_ticket_events: 'support',
   // service-access
   service_credentials: 'service-access',
+  // exports
+  data_exports: 'exports',
   // webhooks
   webhook_endpoints: 'webhooks',
 } as const satisfies Record<string, string>;

@@ -15,6 +15,7 @@ describe('Links', () => {
     expect(sut.plain()).toEqual({
       notification_preferences: 'https://id.example.com/admin/#/me/notifications',
       security_settings: 'https://id.example.com/admin/#/me/security',
+      privacy_settings: 'https://id.example.com/admin/#/me/privacy',
       forgot_password: 'https://id.example.com/admin/#/forgot-password',
       sign_in: 'https://id.example.com/admin/#/login',
     });

@@ -8,6 +8,7 @@ import { Support1763900000500 } from './1763900000500-Support';
 import { SupportTicketReference1763900000610 } from './1763900000610-SupportTicketReference';
 import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
+import { DataExports1764000100000 } from './1764000100000-DataExports';
 import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredentials';
 import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
 import { WebhookEndpoints1764000500200 } from './1764000500200-WebhookEndpoints';
@@ -24,6 +25,7 @@ export const migrations = [
   SupportTicketReference1763900000610,
   OutboxRequestId1763900002000,
   OutboxWipeLinks1763900002300,
+  DataExports1764000100000,
   ServiceCredentials1764000500000,
   AccountBilling1764000500100,
   WebhookEndpoints1764000500200,

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+
+/** Where a part writes: each file becomes `<file>.json` in the export's zip. */
+export interface DataExportSink {
+  /** A small JSON document (a profile, a handful of settings). */
+  json(file: string, value: unknown): Promise<void>;
+  /** A JSON array written row by row as the rows arrive; give it keyset batches (`keysetRows`), never a whole table. */
+  rows(file: string, rows: AsyncIterable<unknown>): Promise<void>;
+}
+
+/**
+ * One lib's share of a user's data export. Each lib registers its part with `DataExportParts`
+ * for the tables it owns; a test lists every table with a column pointing at a user and fails
+ * unless a part names it in `tables` or the export's exclusion list gives the reason it is left out.
+ * A part selects its columns one by one: a secret (hash, sealed value) never leaves in an export.
+ */
+export interface DataExportPart {
+  /** Shown as the export's stage while this part is written, e.g. "login-activity". Unique. */
+  area: string;
+  /** The tables whose rows about the user this part writes. */
+  tables: readonly string[];
+  /** About how many rows it will write, for the progress bar (a cheap count). */
+  count(userId: string): Promise<number>;
+  write(userId: string, sink: DataExportSink): Promise<void>;
+}
+
+/** The parts every lib registered, in registration order (the order of the files in the zip). */
+@Injectable()
+export class DataExportParts {
+  private readonly parts: DataExportPart[] = [];
+
+  register(part: DataExportPart): void {
+    if (this.parts.some((p) => p.area === part.area)) {
+      throw new Error(`Data export area "${part.area}" is registered twice`);
+    }
+    this.parts.push(part);
+  }
+
+  all(): readonly DataExportPart[] {
+    return this.parts;
+  }
+}
+
+/** Rows per keyset batch of an export: memory stays flat however many rows a user has. */
+export const EXPORT_BATCH = 500;
+
+/**
+ * Reads a user's rows in keyset batches: `next(last, limit)` returns the rows after `last` (the
+ * previous batch's final row, undefined at first) in a stable order; each row is mapped to what
+ * the export shows. Only one batch is held at a time.
+ */
+export async function* keysetRows<R, O>(
+  next: (last: R | undefined, limit: number) => Promise<R[]>,
+  map: (row: R) => O,
+  limit = EXPORT_BATCH,
+): AsyncGenerator<O> {
+  let last: R | undefined;
+  for (;;) {
+    const batch = await next(last, limit);
+    for (const row of batch) {
+      yield map(row);
+    }
+    if (batch.length < limit) {
+      return;
+    }
+    last = batch[batch.length - 1];
+  }
+}
+
+/** A timestamp as ISO text (the drivers answer Date on PostgreSQL and sometimes text on PGlite). */
+export function isoTime(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}

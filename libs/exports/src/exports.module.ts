@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+
+import { DataExportsController } from './data-exports.controller';
+import { DataExportsRepository } from './data-exports.repository';
+import { DataExportsService } from './data-exports.service';
+import { ExportRunner } from './export-runner';
+import { ExportStorage, FilesystemExportStorage } from './export-storage';
+
+/**
+ * Data exports: the routes, the job that writes the zip from every lib's registered part
+ * (`DataExportParts` in core), the storage port and the sweep. Import it after the libs whose
+ * parts it writes (the app and the worker import every lib).
+ */
+@Module({
+  controllers: [DataExportsController],
+  providers: [DataExportsRepository, DataExportsService, ExportRunner, { provide: ExportStorage, useClass: FilesystemExportStorage }],
+  exports: [DataExportsService, ExportRunner, ExportStorage],
+})
+export class ExportsModule {}

@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import { AddressInfo } from 'node:net';
+
+import { DataExportParts, DataExportSink } from '@latchkey/core';
+
+import { TEST_PASSWORD, createUser } from '../factories/users.factory';
+import { unzip } from '../privacy/export-helpers';
+import { TestApp, createTestApp } from '../setup/test-app';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
+
+// A real browser against a real app on a machine that may be busy: a journey that fails is run
+// once more, and its first failure is printed either way. One that fails twice fails the run.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
+describe('Console: My account > Privacy > Export my data (Chromium against the real API)', () => {
+  let t: TestApp;
+  let chrome: ConsoleBrowser;
+  let baseUrl: string;
+  const open: ConsolePage[] = [];
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    chrome = await launchChromium();
+    t = await createTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const c of open.splice(0)) {
+      await c.close();
+    }
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await t?.close();
+  });
+
+  it('exports with a live progress bar, then downloads a zip that opens and holds the profile', async () => {
+    const user = await createUser(t, { displayName: 'Pia Privacy' });
+    // Holds the export mid-way until the bar has been seen moving, so the journey does not race a fast machine.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.app.get(DataExportParts).register({
+      area: 'journey-pause',
+      tables: [],
+      count: async () => 1,
+      write: async (userId: string, sink: DataExportSink) => {
+        if (userId === user.id) {
+          await gate;
+        }
+        await sink.json('journey-pause', {});
+      },
+    });
+
+    const c = await ConsolePage.open(chrome.browser, baseUrl);
+    open.push(c);
+    await c.signIn(user.email, TEST_PASSWORD);
+    await c.waitForHeading(/Welcome/);
+    const me = new MyAccountPage(c);
+    await me.open('privacy');
+    const section = me.section('data-export');
+    await section.getByRole('button', { name: 'Export my data' }).click();
+
+    const bar = section.getByRole('progressbar', { name: 'Export progress' });
+    await bar.waitFor();
+    const values: number[] = [];
+    const record = async () => {
+      const v = await bar.getAttribute('aria-valuenow').catch(() => null);
+      if (v !== null) {
+        values.push(Number(v));
+      }
+    };
+    await section.getByText(/Exporting .*%/).waitFor();
+    await record();
+    await screenshotBoth(c, 'my-account-privacy-export-running');
+    expect(await section.getByRole('button', { name: 'Export my data' }).isDisabled()).toBe(true);
+    release();
+
+    const downloadButton = section.getByRole('link', { name: 'Download' });
+    while (!(await downloadButton.isVisible())) {
+      await record();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(values.length).toBeGreaterThan(0);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(values.some((v) => v > 0 && v < 100)).toBe(true);
+    await screenshotBoth(c, 'my-account-privacy-export-ready');
+
+    const [file] = await Promise.all([c.page.waitForEvent('download'), downloadButton.click()]);
+    expect(file.suggestedFilename()).toMatch(/^latchkey-export-\d{4}-\d{2}-\d{2}\.zip$/);
+    const files = await unzip(fs.readFileSync(await file.path()));
+    expect(JSON.parse(files['profile.json']!)).toMatchObject({ email: user.email, displayName: 'Pia Privacy' });
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['login-activity.json', 'audit-log.json', 'journey-pause.json']));
+
+    // A second export the same day is refused with the reason.
+    await section.getByRole('button', { name: 'Export my data' }).click();
+    await section.getByText('You can export your data once every 24 hours.').waitFor();
+  });
+});
