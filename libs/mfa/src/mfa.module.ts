@@ -10,6 +10,7 @@ import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './e
 import { FactorsRepository } from './factors.repository';
 import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
+import { MemberSecurityView, SqlMemberSecurityView } from './member-security.view';
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
@@ -34,6 +35,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     ChallengesService,
     CompleteMfaSignInUseCase,
     FactorsRepository,
+    { provide: MemberSecurityView, useClass: SqlMemberSecurityView },
     MfaService,
     MfaSignInStep,
     SmsCodesService,
@@ -41,6 +43,6 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     SmsSender,
     TrustedDevicesService,
   ],
-  exports: [MfaService, TrustedDevicesService, SmsSender],
+  exports: [MfaService, TrustedDevicesService, SmsSender, MemberSecurityView],
 })
 export class MfaModule {}
