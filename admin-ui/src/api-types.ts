@@ -5822,7 +5822,7 @@ export interface operations {
                 role?: "owner" | "admin" | "member" | "viewer";
                 /** @description admin and owner only */
                 mfa?: "none" | "enabled" | "totp" | "sms";
-                /** @description One of joinedAt, email, displayName, role, lastSignInAt (default joinedAt), or react-admin's ["field","ASC"] */
+                /** @description One of joinedAt, email, displayName, role, lastSignInAt, mfa (default joinedAt), or react-admin's ["field","ASC"] */
                 sort?: string;
                 order?: "asc" | "desc" | "ASC" | "DESC";
                 /** @description react-admin (json-server style) */
