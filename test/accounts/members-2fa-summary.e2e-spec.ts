@@ -70,7 +70,7 @@ describe('Members report: 2FA filter and sort stay in step with factor changes',
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await t
+      const page: { body: { items: Row[]; nextCursor: string | null } } = await t
         .http()
         .get(`${url()}?limit=2&sort=mfa${cursor ? `&cursor=${cursor}` : ''}`)
         .set(team.owner.session.auth)

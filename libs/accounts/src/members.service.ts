@@ -242,9 +242,7 @@ export class MembersService {
       // By 2FA level: one branch per level, each walked in user id order and cut at the page's
       // depth, so PostgreSQL reads a page's worth of rows per level instead of sorting them all.
       const cursorLevel = after ? Number(after.k) : undefined;
-      const levels = secondFactorLevels(q.mfa).filter(
-        (l) => cursorLevel === undefined || (q.desc ? l <= cursorLevel : l >= cursorLevel),
-      );
+      const levels = secondFactorLevels(q.mfa).filter((l) => cursorLevel === undefined || (q.desc ? l <= cursorLevel : l >= cursorLevel));
       const branches = levels.map(
         (l) =>
           `(SELECT * FROM (${keys}) r WHERE ${[...conditions.filter((c) => c !== mfaCondition), this.securityView.hasLevel(l, 'r.user_id')].join(' AND ')}

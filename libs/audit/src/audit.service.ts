@@ -1,4 +1,4 @@
-import { Clock, requestContext } from '@latchkey/core';
+import { Clock, SqlBatch, requestContext } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -27,8 +27,29 @@ export class AuditService {
   ) {}
 
   async record(entry: AuditRecord, manager?: EntityManager): Promise<void> {
+    await (manager ? manager.getRepository(AuditEntry) : this.repo).insert(this.row(entry));
+  }
+
+  /** The same entry as `record`, written by `batch` (one round trip with the change it records). */
+  prepare(entry: AuditRecord, batch: SqlBatch): void {
+    const row = this.row(entry);
+    batch.insert('audit_log', {
+      occurred_at: row.occurredAt,
+      action: row.action,
+      actor_user_id: row.actorUserId,
+      actor_kind: row.actorKind,
+      subject_user_id: row.subjectUserId,
+      account_id: row.accountId,
+      ip: row.ip,
+      user_agent: row.userAgent,
+      request_id: row.requestId,
+      metadata: JSON.stringify(row.metadata),
+    });
+  }
+
+  private row(entry: AuditRecord) {
     const ctx = requestContext.get();
-    const row = {
+    return {
       occurredAt: this.clock.now(),
       action: entry.action,
       actorUserId: entry.actorUserId ?? null,
@@ -40,7 +61,6 @@ export class AuditService {
       requestId: ctx?.requestId ?? null,
       metadata: (entry.metadata ?? {}) as AuditEntry['metadata'],
     };
-    await (manager ? manager.getRepository(AuditEntry) : this.repo).insert(row);
   }
 
   /** Newest first; keyset pagination on (occurred_at, id). */

@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './change-feed';
 export * from './database.tokens';
 export { migrations } from './migrations';
+export * from './sql-batch';
