@@ -13,6 +13,7 @@ const { table } = require("./lib");
 
 const BENCHES = [
   "signin-throughput",
+  "mfa-totp-verify",
   "authenticated-get",
   "unknown-vs-wrong",
   "forgot-timing",

@@ -38,6 +38,22 @@ export class LoginUseCase {
 
   /** Step one: the password. Returns the user, or throws the same error for every failure. */
   async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
+    // Shed before any work when the hash pool cannot take this one in time: a flood of sign-ins
+    // gets fast 503s (nothing counted against the account) and the rest of the API keeps its cores.
+    const admission = this.hasher.admitSignIn();
+    if (!admission.admitted) {
+      throw authError('SIGN_IN_BUSY', 'Too many sign-ins right now. Try again in a moment.', {
+        retryAfterSeconds: admission.retryAfterSeconds,
+      });
+    }
+    try {
+      return await this.checkPassword(email, password, client);
+    } finally {
+      admission.release();
+    }
+  }
+
+  private async checkPassword(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
     const ticket = await this.passwords.reserve(email, client, () => this.users.findByEmail(email));
     let user: User | null;
     let ok: boolean;
