@@ -15,6 +15,7 @@ const BENCHES = [
   "signin-throughput",
   "mfa-totp-verify",
   "authenticated-get",
+  "login-flood",
   "unknown-vs-wrong",
   "forgot-timing",
   "lockout-burst",
