@@ -38,30 +38,27 @@ export class LoginUseCase {
 
   /** Step one: the password. Returns the user, or throws the same error for every failure. */
   async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
-    // Shed before any work when the hash pool cannot take this one in time: a flood of sign-ins
-    // gets fast 503s (nothing counted against the account) and the rest of the API keeps its cores.
-    const admission = this.hasher.admitSignIn();
-    if (!admission.admitted) {
-      throw authError('SIGN_IN_BUSY', 'Too many sign-ins right now. Try again in a moment.', {
-        retryAfterSeconds: admission.retryAfterSeconds,
-      });
-    }
-    try {
-      return await this.checkPassword(email, password, client);
-    } finally {
-      admission.release();
-    }
-  }
-
-  private async checkPassword(email: string, password: string, client: ClientInfo): Promise<{ user: User; ticket: AttemptTicket }> {
     const ticket = await this.passwords.reserve(email, client, () => this.users.findByEmail(email));
     let user: User | null;
     let ok: boolean;
     try {
       user = await this.users.findByEmail(email);
-      ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+      // Shed before the hash when the pool cannot take this one in time: a flood of sign-ins gets
+      // fast 503s and the rest of the API keeps its cores. After the throttle, so a burst against
+      // one account is still refused with 429 first; the same for known and unknown addresses.
+      const admission = this.hasher.admitSignIn();
+      if (!admission.admitted) {
+        throw authError('SIGN_IN_BUSY', 'Too many sign-ins right now. Try again in a moment.', {
+          retryAfterSeconds: admission.retryAfterSeconds,
+        });
+      }
+      try {
+        ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+      } finally {
+        admission.release();
+      }
     } catch (err) {
-      // An outage is not a wrong password: it must not count towards a lockout.
+      // An outage (or a shed attempt) is not a wrong password: it must not count towards a lockout.
       await this.throttle.release(ticket);
       throw err;
     }

@@ -51,11 +51,11 @@ export class PasswordHasher {
   }
 
   /**
-   * Admission for a sign-in, before any of its work: while the sign-ins already admitted would
+   * Admission for a sign-in's hash: while the sign-ins already admitted would
    * keep a new one waiting longer than SIGN_IN_MAX_WAIT_MS for the hash pool (or SIGN_IN_QUEUE_LIMIT
    * are in), it is refused at once with the seconds after which to retry, instead of joining a
    * queue that only grows under a flood. The pool is FIFO (Semaphore), so the admitted ones keep
-   * their order. `release` once the sign-in's hash is done (or it failed before).
+   * their order. `release` once the sign-in's hash is done.
    */
   admitSignIn(): { admitted: true; release: () => void } | { admitted: false; retryAfterSeconds: number } {
     const limit =
