@@ -81,7 +81,8 @@ async function seedAccount(c, accountId, size, tag) {
   );
   await c.query(
     `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at)
-     SELECT user_id, 'totp', 'bench', now() FROM memberships WHERE account_id = $1 AND random() < 0.3`,
+     SELECT user_id, 'totp', 'bench', now() FROM memberships WHERE account_id = $1 AND random() < 0.3
+     ON CONFLICT (user_id, kind) DO NOTHING`,
     [accountId],
   );
   await c.query(
@@ -97,7 +98,8 @@ async function seedAccount(c, accountId, size, tag) {
 L.runMain(async (onCleanup) => {
   console.log(`\n== accounts-report: members report and members.csv at ${SIZES.join(" and ")} members ==`);
   const db = await L.createDatabase("accounts");
-  onCleanup(() => L.dropDatabase(db));
+  if (process.env.BENCH_KEEP_DB) console.log(`(keeping database ${db.name})`);
+  else onCleanup(() => L.dropDatabase(db));
   // The app's heap is capped so peak RSS shows what the CSV holds, not garbage V8 has not yet
   // collected (uncapped, V8 lets ~120 MB of dead batches pile up at 100k rows before a major GC).
   const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS ?? "--max-old-space-size=128";
@@ -122,6 +124,10 @@ L.runMain(async (onCleanup) => {
       ["report page 1 (limit 100, joinedAt)", `${base}/members?limit=100`],
       ["report page 1 (limit 100, email)", `${base}/members?limit=100&sort=email`],
       ["report mfa=none (limit 100)", `${base}/members?limit=100&mfa=none`],
+      ["report sort=mfa (limit 100)", `${base}/members?limit=100&sort=mfa`],
+      ["report sort=mfa desc, mfa=enabled (limit 100)", `${base}/members?limit=100&sort=mfa&order=desc&mfa=enabled`],
+      ["console count of mfa=none (range [0,0])", `${base}/members?range=${encodeURIComponent("[0,0]")}&filter=${encodeURIComponent('{"mfa":"none"}')}`],
+      ["react-admin mfa=none range [0,24] + total", `${base}/members?range=${encodeURIComponent("[0,24]")}&filter=${encodeURIComponent('{"mfa":"none"}')}&sort=${encodeURIComponent('["mfa","ASC"]')}`],
       ["react-admin range [0,24] + total", `${base}/members?range=${encodeURIComponent("[0,24]")}&sort=${encodeURIComponent('["email","ASC"]')}`],
       ["members.csv (all rows)", `${base}/members.csv`],
     ];
@@ -129,7 +135,10 @@ L.runMain(async (onCleanup) => {
     for (const [label, url] of cases) {
       const runs = [];
       for (let r = 0; r < REPS; r++) runs.push(await timedGet(url, auth, app.pid));
-      if (runs.some((x) => x.status !== 200)) throw new Error(`${label}: status ${runs.map((x) => x.status)}`);
+      if (runs.some((x) => x.status !== 200)) {
+        if (process.env.BENCH_ALLOW_400 && runs.every((x) => x.status === 400)) continue; // a case the build does not support yet
+        throw new Error(`${label}: status ${runs.map((x) => x.status)}`);
+      }
       const row = {
         members: size,
         request: label,

@@ -156,7 +156,9 @@ async function startApp({ db, name = "app", extraEnv = {} }) {
     DATA_DIR: dataDir,
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [MAIN], {
+  // BENCH_APP_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": flags NODE_OPTIONS refuses.
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS || "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -79,7 +79,9 @@ L.runMain(async (onCleanup) => {
   await pool(warm.map(() => 0), () => L.request("GET", `${app.url}/health`).then((r) => r.status));
 
   const health = await pool(pairs.map(() => 0), () => L.request("GET", `${app.url}/health`).then((r) => r.status));
+  const cpu0 = L.cpuSnapshot([app.pid]);
   const mfa = await pool(pairs, verify);
+  const cpu = L.cpuDelta(cpu0, L.cpuSnapshot([app.pid]));
   const ok = mfa.results.filter((s) => s === 200).length;
   const hRps = health.results.length / health.seconds;
   const mRps = ok / mfa.seconds;
@@ -89,8 +91,39 @@ L.runMain(async (onCleanup) => {
       { endpoint: "POST /auth/login/mfa (TOTP)", requests: mfa.results.length, "2xx": ok, "rps (2xx)": L.round(mRps, 0) },
     ]),
   );
+  // One argon2id verify's CPU at the app's parameters, in this process (its threads count too).
+  const argon2 = L.argon2();
+  const hash = await L.passwordHash();
+  await argon2.verify(hash, L.PASSWORD);
+  const HASHES = 20;
+  const u0 = process.cpuUsage();
+  for (let i = 0; i < HASHES; i++) await argon2.verify(hash, L.PASSWORD);
+  const u1 = process.cpuUsage(u0);
+  const hashCpuMs = (u1.user + u1.system) / 1000 / HASHES;
+  const per = (seconds) => (seconds * 1000) / Math.max(1, mfa.results.length);
+  const breakdown = { app: per(cpu.app), postgres: per(cpu.postgres), redis: per(cpu.redis) };
+  const stepCpuMs = breakdown.app + breakdown.postgres + breakdown.redis;
+  const cpuRatio = stepCpuMs / hashCpuMs;
+  console.log(
+    `CPU per second step: app ${L.round(breakdown.app, 2)} ms + PostgreSQL ${L.round(breakdown.postgres, 2)} ms + Redis ${L.round(breakdown.redis, 2)} ms` +
+      ` = ${L.round(stepCpuMs, 2)} ms; one argon2id verify ${L.round(hashCpuMs, 2)} ms CPU; ratio ${L.round(cpuRatio, 3)} (goal <= 0.05)` +
+      ` [whole-machine counters: other work on a shared box lands in the PostgreSQL and Redis figures]`,
+  );
   const ratio = mRps / hRps;
   console.log(`verifications/s ${L.round(mRps, 0)}; ratio to /health ${L.round(ratio, 3)}; non-2xx ${mfa.results.length - ok}`);
-  L.emit({ name: "mfa-totp-verify", verificationsPerSecond: L.round(mRps, 0), healthRps: L.round(hRps, 0), ratio: L.round(ratio, 3), non2xx: mfa.results.length - ok });
+  L.emit({
+    bench: "mfa-totp-verify",
+    baseline: { name: "ms CPU of one argon2id verify", median: L.round(hashCpuMs, 2) },
+    measured: {
+      name: `ms CPU per TOTP second step (app ${L.round(breakdown.app, 2)}, PostgreSQL ${L.round(breakdown.postgres, 2)}, Redis ${L.round(breakdown.redis, 2)}; ${L.round(mRps, 0)}/s, ${L.round(ratio, 3)}x /health)`,
+      median: L.round(stepCpuMs, 2),
+    },
+    ratio: L.round(cpuRatio, 3),
+    goal: "second step CPU / one hash CPU <= 0.05",
+    pass: cpuRatio <= 0.05 && ok === mfa.results.length,
+    verificationsPerSecond: L.round(mRps, 0),
+    healthRps: L.round(hRps, 0),
+    non2xx: mfa.results.length - ok,
+  });
   return ok === mfa.results.length ? 0 : 1;
 });

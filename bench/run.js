@@ -13,7 +13,9 @@ const { table } = require("./lib");
 
 const BENCHES = [
   "signin-throughput",
+  "mfa-totp-verify",
   "authenticated-get",
+  "login-flood",
   "unknown-vs-wrong",
   "forgot-timing",
   "lockout-burst",

@@ -4867,6 +4867,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description SIGN_IN_BUSY: more sign-ins than the password hashing can take in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AuthController_logout: {
@@ -5554,6 +5565,8 @@ export interface operations {
             /** @description Text messages cannot be sent right now */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5715,6 +5728,8 @@ export interface operations {
             /** @description Text messages cannot be sent right now */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6295,6 +6310,8 @@ export interface operations {
             /** @description Text messages cannot be sent right now */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6365,6 +6382,8 @@ export interface operations {
             /** @description Text messages cannot be sent right now */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6453,6 +6472,8 @@ export interface operations {
             /** @description Text messages cannot be sent right now */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6760,7 +6781,7 @@ export interface operations {
                 role?: "owner" | "admin" | "member" | "viewer";
                 /** @description admin and owner only */
                 mfa?: "none" | "enabled" | "totp" | "sms";
-                /** @description One of joinedAt, email, displayName, role, lastSignInAt (default joinedAt), or react-admin's ["field","ASC"] */
+                /** @description One of joinedAt, email, displayName, role, lastSignInAt, mfa (default joinedAt), or react-admin's ["field","ASC"] */
                 sort?: string;
                 order?: "asc" | "desc" | "ASC" | "DESC";
                 /** @description react-admin (json-server style) */

@@ -164,7 +164,7 @@ export function MemberList() {
         <TextField source="displayName" label="Name" />
         <TextField source="email" />
         {manager ? <FunctionField label="Role" render={() => <RoleSelect />} /> : <FunctionField label="Role" render={() => <RoleBadge />} />}
-        {manager && <FunctionField label="2FA" render={() => <MfaBadge />} />}
+        {manager && <FunctionField label="2FA" sortBy="mfa" render={() => <MfaBadge />} />}
         {manager && <DateField source="lastSignInAt" label="Last sign-in" showTime emptyText="never" />}
         <DateField source="joinedAt" label="Joined" />
         {manager && (

@@ -1,7 +1,7 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
 import { Clock, Principal } from '@latchkey/core';
-import { MfaService } from '@latchkey/mfa';
+import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersRepository } from '@latchkey/users';
@@ -18,8 +18,6 @@ import { Account } from './entities';
 import { ActiveMembership } from './guards/account-role.guard';
 import { cidrErrors, ipAllowed, normaliseCidr, parseCidr } from './ip-allowlist';
 
-const NO_FACTOR = `NOT EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.confirmed_at IS NOT NULL)`;
-
 @Injectable()
 export class AccountsService {
   constructor(
@@ -32,6 +30,7 @@ export class AccountsService {
     private readonly reauth: ReauthService,
     private readonly mfa: MfaService,
     private readonly clock: Clock,
+    private readonly securityView: MemberSecurityView,
   ) {}
 
   toDto(account: Account, role: AccountRole, extra: { nonCompliantMembers?: number } = {}): AccountDto {
@@ -117,7 +116,7 @@ export class AccountsService {
         if (patch.require2fa) {
           const pending: Array<{ user_id: string; email: string; display_name: string; language: string }> = await m.query(
             `SELECT ms.user_id, u.email, u.display_name, u.language FROM memberships ms JOIN users u ON u.id = ms.user_id
-              WHERE ms.account_id = $1 AND ${NO_FACTOR}`,
+              WHERE ms.account_id = $1 AND ${this.securityView.matches('none', 'ms.user_id')}`,
             [accountId],
           );
           for (const u of pending) {
@@ -147,7 +146,7 @@ export class AccountsService {
 
   async nonCompliantCount(accountId: string): Promise<number> {
     const [row]: Array<{ n: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM memberships ms WHERE ms.account_id = $1 AND ${NO_FACTOR}`,
+      `SELECT count(*)::int AS n FROM memberships ms WHERE ms.account_id = $1 AND ${this.securityView.matches('none', 'ms.user_id')}`,
       [accountId],
     );
     return row?.n ?? 0;

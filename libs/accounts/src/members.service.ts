@@ -4,6 +4,7 @@ import { AuditService } from '@latchkey/audit';
 import { PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, DomainException, Principal } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
+import { MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -20,31 +21,50 @@ interface ReportRow {
   user_id: string;
   role: AccountRole;
   joined_at: Date;
+  joined_key: string;
   email: string;
   display_name: string;
   last_sign_in_at: Date | null;
   totp: boolean;
   sms: boolean;
   backup_codes: number;
+  mfa_level: number;
 }
 
+const LAST_SIGN_IN = (userId: string) =>
+  `(SELECT la.occurred_at FROM login_activity la WHERE la.user_id = ${userId} AND la.outcome = 'success'
+     ORDER BY la.occurred_at DESC LIMIT 1)`;
+
 /**
- * One row per member. 2FA columns read the MFA lib's tables directly: the report filters and
- * sorts on them over up to 100,000 members, which a per-user port cannot do in one query.
+ * One row per member. The 2FA columns come from the MFA lib's member security view (a stored
+ * per-user summary kept in step by triggers), joined in the same query so the report can filter
+ * and sort 100,000 members on them through indexes. `joined_key` is PostgreSQL's own text for
+ * the join time: cursors carry it, since a JS Date would drop the microseconds.
  */
-const REPORT = `
-  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, u.email, u.display_name,
-         (SELECT la.occurred_at FROM login_activity la WHERE la.user_id = ms.user_id AND la.outcome = 'success'
-           ORDER BY la.occurred_at DESC LIMIT 1) AS last_sign_in_at,
-         EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.kind = 'totp' AND f.confirmed_at IS NOT NULL) AS totp,
-         EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = ms.user_id AND f.kind = 'sms' AND f.confirmed_at IS NOT NULL) AS sms,
-         (SELECT count(*)::int FROM mfa_backup_codes b WHERE b.user_id = ms.user_id AND b.used_at IS NULL) AS backup_codes
-    FROM memberships ms JOIN users u ON u.id = ms.user_id
+const report = (view: MemberSecurityView) => `
+  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, ms.created_at::text AS joined_key, u.email, u.display_name,
+         ${LAST_SIGN_IN('ms.user_id')} AS last_sign_in_at, ${view.columns('s')}
+    FROM memberships ms JOIN users u ON u.id = ms.user_id ${view.join('s', 'ms.user_id')}
    WHERE ms.account_id = $1`;
 
+/**
+ * The columns a page is chosen by: the user's columns and the last sign-in only when the sort
+ * needs them. A page is picked from these first (a top-N sort, or an index walk that stops after
+ * the page) and only its rows are joined to users: 100,000 members never join 100,000 users.
+ */
+const pageKeys = (view: MemberSecurityView, sort: MemberSort) => {
+  const user = sort === 'email' || sort === 'displayName';
+  return `
+  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, ${view.columns('s')}
+         ${user ? ', u.email, u.display_name' : ''} ${sort === 'lastSignInAt' ? `, ${LAST_SIGN_IN('ms.user_id')} AS last_sign_in_at` : ''}
+    FROM memberships ms ${user ? 'JOIN users u ON u.id = ms.user_id' : ''} ${view.join('s', 'ms.user_id')}
+   WHERE ms.account_id = $1`;
+};
+
 const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
-  // Cursors carry milliseconds (JSON dates); PostgreSQL keeps microseconds: compare at the cursor's precision.
-  joinedAt: { expr: `date_trunc('milliseconds', r.joined_at)`, cast: 'timestamptz' },
+  // The join time in full precision (the cursor carries PostgreSQL's text of it), so the
+  // (account_id, created_at, user_id) index gives the order and a page reads only its rows.
+  joinedAt: { expr: 'r.joined_at', cast: 'timestamptz' },
   email: { expr: 'lower(r.email)', cast: 'text' },
   displayName: { expr: 'lower(r.display_name)', cast: 'text' },
   role: {
@@ -52,13 +72,8 @@ const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
     cast: 'int',
   },
   lastSignInAt: { expr: `date_trunc('milliseconds', coalesce(r.last_sign_in_at, 'epoch'::timestamptz))`, cast: 'timestamptz' },
-};
-
-const MFA_SQL: Record<MfaFilter, string> = {
-  none: 'NOT r.totp AND NOT r.sms',
-  enabled: '(r.totp OR r.sms)',
-  totp: 'r.totp',
-  sms: 'r.sms',
+  // 0 none, 1 SMS only, 2 authenticator, 3 both: ascending lists members without 2FA first.
+  mfa: { expr: 'r.mfa_level', cast: 'int' },
 };
 
 const CSV_BATCH = 1000;
@@ -104,6 +119,8 @@ export type MemberResult =
 
 @Injectable()
 export class MembersService {
+  private readonly report: string;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
@@ -113,7 +130,10 @@ export class MembersService {
     private readonly reauth: ReauthService,
     private readonly passwords: PasswordService,
     private readonly clock: Clock,
-  ) {}
+    private readonly securityView: MemberSecurityView,
+  ) {
+    this.report = report(securityView);
+  }
 
   /** Reads both query dialects (ours and react-admin's) into one query. */
   parseQuery(q: MembersQueryDto): MemberQuery {
@@ -197,7 +217,7 @@ export class MembersService {
 
   async list(membership: ActiveMembership, q: MemberQuery): Promise<MemberResult> {
     const seesMfa = hasAtLeast(membership.role, AccountRole.Admin);
-    if (!seesMfa && (q.mfa || q.sort === 'lastSignInAt')) {
+    if (!seesMfa && (q.mfa || q.sort === 'lastSignInAt' || q.sort === 'mfa')) {
       throw accountsError('ROLE_TOO_LOW', 'Filtering or sorting by 2FA status and sign-ins needs the admin role.');
     }
     const params: unknown[] = [membership.accountId];
@@ -206,34 +226,56 @@ export class MembersService {
       params.push(q.role);
       where.push(`r.role = $${params.length}`);
     }
-    if (q.mfa) {
-      where.push(MFA_SQL[q.mfa]);
+    const mfaCondition = q.mfa ? this.securityView.matches(q.mfa, 'r.user_id') : undefined;
+    if (mfaCondition) {
+      where.push(mfaCondition);
     }
     const sort = SORT_SQL[q.sort];
     const dir = q.desc ? 'DESC' : 'ASC';
+    const order = `ORDER BY ${sort.expr} ${dir}, r.user_id ${dir}`;
+    const keys = pageKeys(this.securityView, q.sort);
+    const pick = (conditions: string[], window: string, depth: number) => {
+      const filter = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+      if (q.sort !== 'mfa') {
+        return `SELECT * FROM (${keys}) r ${filter} ${order} ${window}`;
+      }
+      // By 2FA level: one branch per level, each walked in user id order and cut at the page's
+      // depth, so PostgreSQL reads a page's worth of rows per level instead of sorting them all.
+      const cursorLevel = after ? Number(after.k) : undefined;
+      const levels = secondFactorLevels(q.mfa).filter((l) => cursorLevel === undefined || (q.desc ? l <= cursorLevel : l >= cursorLevel));
+      const branches = levels.map(
+        (l) =>
+          `(SELECT * FROM (${keys}) r WHERE ${[...conditions.filter((c) => c !== mfaCondition), this.securityView.hasLevel(l, 'r.user_id')].join(' AND ')}
+             ORDER BY r.user_id ${dir} LIMIT ${depth})`,
+      );
+      return branches.length
+        ? `SELECT * FROM (${branches.join(' UNION ALL ')}) r ${order} ${window}`
+        : `SELECT * FROM (${keys}) r WHERE false`;
+    };
+    const page = (conditions: string[], window: string, depth: number) => `
+      SELECT * FROM (
+        SELECT p.user_id, p.role, p.joined_at, p.joined_at::text AS joined_key, u.email, u.display_name,
+               ${LAST_SIGN_IN('p.user_id')} AS last_sign_in_at, p.totp, p.sms, p.backup_codes, p.mfa_level
+          FROM (${pick(conditions, window, depth)}) p JOIN users u ON u.id = p.user_id
+      ) r ${order}`;
     const map = (r: ReportRow) => this.toDto(r, seesMfa);
+    const after = q.offset ? undefined : this.decodeCursor(q.cursor);
     if (q.offset) {
-      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [{ total }]: Array<{ total: number }> = await this.dataSource.query(
-        `SELECT count(*)::int AS total FROM (${REPORT}) r ${filter}`,
+        `SELECT count(*)::int AS total FROM memberships r WHERE r.account_id = $1 ${where.length ? `AND ${where.join(' AND ')}` : ''}`,
         params,
       );
       const rows: ReportRow[] = await this.dataSource.query(
-        `SELECT * FROM (${REPORT}) r ${filter} ORDER BY ${sort.expr} ${dir}, r.user_id ${dir} OFFSET ${q.offset.start} LIMIT ${q.offset.end - q.offset.start}`,
+        page(where, `OFFSET ${q.offset.start} LIMIT ${q.offset.end - q.offset.start}`, q.offset.end),
         params,
       );
       return { kind: 'range', items: rows.map(map), start: q.offset.start, total };
     }
-    const after = this.decodeCursor(q.cursor);
     if (after) {
       params.push(after.k, after.id);
       where.push(`(${sort.expr}, r.user_id) ${q.desc ? '<' : '>'} ($${params.length - 1}::${sort.cast}, $${params.length}::uuid)`);
     }
-    const rows: ReportRow[] = await this.dataSource.query(
-      `SELECT * FROM (${REPORT}) r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY ${sort.expr} ${dir}, r.user_id ${dir} LIMIT ${q.limit + 1}`,
-      params,
-    );
+    const rows: ReportRow[] = await this.dataSource.query(page(where, `LIMIT ${q.limit + 1}`, q.limit + 1), params);
     const items = rows.slice(0, q.limit);
     const last = items[items.length - 1];
     return { kind: 'page', items: items.map(map), nextCursor: rows.length > q.limit && last ? this.encodeCursor(q.sort, last) : null };
@@ -242,14 +284,16 @@ export class MembersService {
   private encodeCursor(sort: MemberSort, r: ReportRow): string {
     const k =
       sort === 'joinedAt'
-        ? new Date(r.joined_at).toISOString()
+        ? r.joined_key
         : sort === 'lastSignInAt'
           ? new Date(r.last_sign_in_at ?? 0).toISOString()
           : sort === 'role'
             ? ROLE_RANK[r.role]
-            : sort === 'email'
-              ? r.email.toLowerCase()
-              : r.display_name.toLowerCase();
+            : sort === 'mfa'
+              ? r.mfa_level
+              : sort === 'email'
+                ? r.email.toLowerCase()
+                : r.display_name.toLowerCase();
     return Buffer.from(JSON.stringify({ k, id: r.user_id }), 'utf8').toString('base64url');
   }
 
@@ -291,6 +335,7 @@ export class MembersService {
    */
   csv(accountId: string): Readable {
     const db = this.dataSource;
+    const report = this.report;
     async function* rows(): AsyncGenerator<string> {
       yield `${CSV_COLUMNS.join(',')}\r\n`;
       // The key is PostgreSQL's own text for created_at: a JS Date would drop the microseconds.
@@ -302,8 +347,8 @@ export class MembersService {
           params.push(after.at, after.id);
           cond = 'AND (ms.created_at, ms.user_id) > ($2::timestamptz, $3::uuid)';
         }
-        const batch: Array<ReportRow & { joined_key: string }> = await db.query(
-          `${REPORT.replace('SELECT ms.user_id,', 'SELECT ms.created_at::text AS joined_key, ms.user_id,')} ${cond}
+        const batch: ReportRow[] = await db.query(
+          `${report} ${cond}
            ORDER BY ms.created_at, ms.user_id LIMIT ${CSV_BATCH}`,
           params,
         );
@@ -474,7 +519,7 @@ export class MembersService {
   }
 
   private async one(accountId: string, userId: string, seesMfa: boolean): Promise<MemberDto> {
-    const rows: ReportRow[] = await this.dataSource.query(`${REPORT} AND ms.user_id = $2`, [accountId, userId]);
+    const rows: ReportRow[] = await this.dataSource.query(`${this.report} AND ms.user_id = $2`, [accountId, userId]);
     if (!rows[0]) {
       throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
     }

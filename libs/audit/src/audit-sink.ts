@@ -17,5 +17,7 @@ export interface RecordedAuditEntry {
  * fails without one.
  */
 export abstract class AuditSink {
+  /** Whether `recorded` would write anything for this entry (entries written in a batch must not need it). */
+  abstract interested(entry: Omit<RecordedAuditEntry, 'id'>): boolean;
   abstract recorded(entry: RecordedAuditEntry, manager: EntityManager | undefined): Promise<void>;
 }

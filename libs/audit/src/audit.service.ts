@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Clock, requestContext } from '@latchkey/core';
+import { Clock, SqlBatch, requestContext } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -31,8 +31,36 @@ export class AuditService {
   ) {}
 
   async record(entry: AuditRecord, manager?: EntityManager): Promise<void> {
+    const row = this.row(entry);
+    await (manager ? manager.getRepository(AuditEntry) : this.repo).insert(row);
+    await this.sink.recorded(row, manager);
+  }
+
+  /** The same entry as `record`, written by `batch` (one round trip with the change it records). */
+  prepare(entry: AuditRecord, batch: SqlBatch): void {
+    const row = this.row(entry);
+    if (this.sink.interested(row)) {
+      // The sink writes in the entry's transaction (a security webhook); a batch has none.
+      throw new Error(`Audit entry ${row.action} has a subscriber: write it with record() in a transaction`);
+    }
+    batch.insert('audit_log', {
+      id: row.id,
+      occurred_at: row.occurredAt,
+      action: row.action,
+      actor_user_id: row.actorUserId,
+      actor_kind: row.actorKind,
+      subject_user_id: row.subjectUserId,
+      account_id: row.accountId,
+      ip: row.ip,
+      user_agent: row.userAgent,
+      request_id: row.requestId,
+      metadata: JSON.stringify(row.metadata),
+    });
+  }
+
+  private row(entry: AuditRecord) {
     const ctx = requestContext.get();
-    const row = {
+    return {
       id: randomUUID(),
       occurredAt: this.clock.now(),
       action: entry.action,
@@ -45,8 +73,6 @@ export class AuditService {
       requestId: ctx?.requestId ?? null,
       metadata: (entry.metadata ?? {}) as AuditEntry['metadata'],
     };
-    await (manager ? manager.getRepository(AuditEntry) : this.repo).insert(row);
-    await this.sink.recorded(row, manager);
   }
 
   /** Newest first; keyset pagination on (occurred_at, id). */

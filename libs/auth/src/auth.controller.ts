@@ -56,6 +56,7 @@ export class AuthController {
   @ApiProblem(401, 'Wrong email or password (the same answer for an unknown email)')
   @ApiProblem(403, 'REQUIRE_VERIFIED_EMAIL is on and this address was never confirmed (said only after the right password)')
   @ApiProblem(429, 'Too many attempts from this IP, or this email is locked for a while')
+  @ApiProblem(503, 'SIGN_IN_BUSY: more sign-ins than the password hashing can take in time; retry after Retry-After seconds')
   async signIn(@Req() req: FastifyRequest & { user: User }, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponseDto> {
     const body = req.body as LoginDto;
     const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[this.cookies.name(DEVICE_COOKIE)];

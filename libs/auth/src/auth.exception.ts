@@ -17,6 +17,7 @@ export const AuthErrorCode = {
   MFA_CODE_REQUIRED: 'BAD_INPUT',
   INVALID_MFA_CODE: 'BAD_INPUT',
   WRONG_PASSWORD: 'BAD_INPUT',
+  SIGN_IN_BUSY: 'UNAVAILABLE',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AuthErrorCode = keyof typeof AuthErrorCode;

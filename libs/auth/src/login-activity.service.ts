@@ -1,4 +1,4 @@
-import { ClientInfo, Clock, Metrics, Page, decodeCursor, toPage } from '@latchkey/core';
+import { ClientInfo, Clock, Metrics, Page, SqlBatch, decodeCursor, toPage } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -25,6 +25,23 @@ export class LoginActivityService {
       browser: client.browser,
       os: client.os,
       deviceType: client.deviceType,
+      location: client.location,
+    });
+    this.metrics.signIns.inc({ outcome });
+  }
+
+  /** The same row as `record`, written by `batch`. */
+  prepare(userId: string, client: ClientInfo, outcome: LoginOutcome, reason: string | undefined, batch: SqlBatch): void {
+    batch.insert('login_activity', {
+      user_id: userId,
+      occurred_at: this.clock.now(),
+      outcome,
+      reason: reason ?? null,
+      ip: client.ip ?? null,
+      user_agent: client.userAgent ?? null,
+      browser: client.browser,
+      os: client.os,
+      device_type: client.deviceType,
       location: client.location,
     });
     this.metrics.signIns.inc({ outcome });

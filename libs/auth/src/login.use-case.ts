@@ -1,7 +1,7 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ClientInfo, PasswordHasher, SessionRestriction } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, ClientInfo, PasswordHasher, SessionRestriction, SqlBatch, SqlStatement } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
-import { SessionsService } from '@latchkey/sessions';
+import { IssuedSession, SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -43,9 +43,22 @@ export class LoginUseCase {
     let ok: boolean;
     try {
       user = await this.users.findByEmail(email);
-      ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+      // Shed before the hash when the pool cannot take this one in time: a flood of sign-ins gets
+      // fast 503s and the rest of the API keeps its cores. After the throttle, so a burst against
+      // one account is still refused with 429 first; the same for known and unknown addresses.
+      const admission = this.hasher.admitSignIn();
+      if (!admission.admitted) {
+        throw authError('SIGN_IN_BUSY', 'Too many sign-ins right now. Try again in a moment.', {
+          retryAfterSeconds: admission.retryAfterSeconds,
+        });
+      }
+      try {
+        ok = user?.passwordHash ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+      } finally {
+        admission.release();
+      }
     } catch (err) {
-      // An outage is not a wrong password: it must not count towards a lockout.
+      // An outage (or a shed attempt) is not a wrong password: it must not count towards a lockout.
       await this.throttle.release(ticket);
       throw err;
     }
@@ -79,36 +92,68 @@ export class LoginUseCase {
     return this.issueSession(user, client, restriction);
   }
 
-  /** Ends a sign-in: the session, login activity, audit, and a new-device alert. */
+  /**
+   * Ends a sign-in: the session, login activity, audit, and a new-device alert. The password step
+   * and the second step both end here. Without a new-device alert to queue or a `within` callback,
+   * the writes (and the `require`d compare-and-swaps, e.g. the spent TOTP step and the finished
+   * challenge) go to PostgreSQL as one statement: one round trip, all or nothing.
+   */
   async issueSession(
     user: User,
     client: ClientInfo,
     restriction: SessionRestriction | null,
-    extra: { method?: string; within?: (m: EntityManager) => Promise<void> } = {},
+    extra: {
+      method?: string;
+      within?: (m: EntityManager) => Promise<void>;
+      /** Compare-and-swaps that must each touch a row, or no session; `refused` is the error then. */
+      require?: { statements: SqlStatement[]; refused: () => Promise<Error> };
+      /** The new-device check, when the caller started it early. */
+      newDevice?: Promise<boolean>;
+    } = {},
   ): Promise<LoginResult> {
-    const isNewDevice = await this.activity.isNewDevice(user.id, client);
+    const isNewDevice = await (extra.newDevice ?? this.activity.isNewDevice(user.id, client));
+    const method = extra.method ?? 'password';
+    const outcome = restriction ? 'mfa_setup_required' : 'success';
+    const audit = (sessionId: string) => ({
+      action: AuditAction.LoginSucceeded,
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      metadata: {
+        sessionId,
+        method,
+        restriction,
+        newDevice: isNewDevice,
+        browser: client.browser,
+        os: client.os,
+        location: client.location,
+      },
+    });
+    if (!extra.within && !isNewDevice) {
+      const batch = new SqlBatch();
+      for (const statement of extra.require?.statements ?? []) {
+        batch.require(statement);
+      }
+      const issued = this.sessions.prepare(user.id, client, { restriction }, batch);
+      this.activity.prepare(user.id, client, outcome, method, batch);
+      this.audit.prepare(audit(issued.session.id), batch);
+      if (!(await batch.run(this.dataSource))) {
+        throw await extra.require!.refused();
+      }
+      return this.result(user, restriction, issued);
+    }
     const issued = await this.dataSource.transaction(async (m) => {
       // The code that proved the second factor is spent with the session, or not at all.
       await extra.within?.(m);
+      for (const statement of extra.require?.statements ?? []) {
+        const raw: unknown = await m.query(statement.sql, statement.params);
+        const rows = Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) ? (raw[0] as unknown[]) : (raw as unknown[]);
+        if (rows.length === 0) {
+          throw await extra.require!.refused();
+        }
+      }
       const s = await this.sessions.create(user.id, client, { restriction }, m);
-      await this.activity.record(user.id, client, restriction ? 'mfa_setup_required' : 'success', extra.method ?? 'password', m);
-      await this.audit.record(
-        {
-          action: AuditAction.LoginSucceeded,
-          actorUserId: user.id,
-          subjectUserId: user.id,
-          metadata: {
-            sessionId: s.session.id,
-            method: extra.method ?? 'password',
-            restriction,
-            newDevice: isNewDevice,
-            browser: client.browser,
-            os: client.os,
-            location: client.location,
-          },
-        },
-        m,
-      );
+      await this.activity.record(user.id, client, outcome, method, m);
+      await this.audit.record(audit(s.session.id), m);
       if (isNewDevice) {
         await this.notifications.notify(
           {
@@ -127,6 +172,10 @@ export class LoginUseCase {
       }
       return s;
     });
+    return this.result(user, restriction, issued);
+  }
+
+  private result(user: User, restriction: SessionRestriction | null, issued: IssuedSession): LoginResult {
     return {
       status: restriction ? 'mfa_setup_required' : 'authenticated',
       user,

@@ -1,4 +1,4 @@
-import type { ClientInfo, SessionRestriction } from '@latchkey/core';
+import type { ClientInfo, SessionRestriction, SqlStatement } from '@latchkey/core';
 import type { User } from '@latchkey/users';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -28,6 +28,12 @@ export interface SignInStep {
 export interface SecondFactorProof {
   /** Throws INVALID_MFA_CODE when the code was spent meanwhile (a parallel use). */
   spend(m: EntityManager): Promise<void>;
+  /**
+   * The same spend as one compare-and-swap statement (`... RETURNING`, no row when spent
+   * meanwhile), when it has no side effects beyond its own row: a sign-in then sends it in the
+   * one statement that also writes the session, login activity and audit.
+   */
+  claim?: SqlStatement;
 }
 
 /** A second factor the auth lib can ask for without knowing how it works (reauth, password reset). */

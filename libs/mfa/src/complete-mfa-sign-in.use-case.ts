@@ -1,6 +1,6 @@
 import { LoginActivityService, LoginResult, LoginUseCase, SecondFactorProof } from '@latchkey/auth';
 import { ClientInfo, Clock, Metrics } from '@latchkey/core';
-import { UserTokensService, UsersService } from '@latchkey/users';
+import { User, UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
@@ -44,17 +44,24 @@ export class CompleteMfaSignInUseCase {
     private readonly smsGuard: SmsGuard,
   ) {}
 
+  /**
+   * A TOTP answer costs three database round trips: spending the attempt (which also reads the
+   * authenticator), the user and the new-device check side by side, then one statement that
+   * claims the time step, finishes the challenge and writes the session, login activity and audit
+   * (LoginUseCase.issueSession, the same path as the password step).
+   */
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
-    const userId = await this.challenges.spendAttempt(input.challengeId);
+    const { userId, totp } = await this.challenges.spendAttempt(input.challengeId);
+    const newDevice = this.activity.isNewDevice(userId, input.client);
+    newDevice.catch(() => undefined); // awaited by issueSession; a failure before that is not unhandled
     // The check is reserved on the failure counter before the code is looked at (no overshoot).
-    const ticket = await this.mfa.reserveCheck(userId);
-    const user = await this.users.get(userId);
+    const [ticket, user] = await Promise.all([this.mfa.reserveCheck(userId), this.users.get(userId)]);
     let proof: SecondFactorProof | undefined;
     let recovery = false;
     try {
       switch (input.method) {
         case 'totp':
-          proof = await this.mfa.matchTotp(userId, input.code);
+          proof = await this.mfa.matchTotp(userId, input.code, totp);
           break;
         case 'sms': {
           const sms = await this.mfa.matchSmsCode(
@@ -79,6 +86,23 @@ export class CompleteMfaSignInUseCase {
       await this.mfa.recordFailure(user, ticket);
       throw invalidCode();
     }
+    let result: LoginResult;
+    if (proof.claim && !recovery) {
+      const claim = proof.claim;
+      result = await this.login.issueSession(user, input.client, null, {
+        method: input.method,
+        newDevice,
+        require: {
+          statements: [this.challenges.completeStatement(input.challengeId), claim],
+          refused: async () => {
+            await this.mfa.releaseCheck(ticket);
+            return (await this.challenges.isOpen(input.challengeId)) ? invalidCode() : challengeGone();
+          },
+        },
+      });
+      await this.mfa.clearFailures(userId);
+      return this.trustIfAsked(input, user, result);
+    }
     if (!(await this.challenges.complete(input.challengeId))) {
       await this.mfa.releaseCheck(ticket);
       throw challengeGone();
@@ -93,7 +117,11 @@ export class CompleteMfaSignInUseCase {
       });
       return this.login.issueSession(user, input.client, 'mfa_recovery', { method: 'sms_recovery' });
     }
-    const result = await this.login.issueSession(user, input.client, null, { method: input.method, within: spend });
+    result = await this.login.issueSession(user, input.client, null, { method: input.method, within: spend, newDevice });
+    return this.trustIfAsked(input, user, result);
+  }
+
+  private async trustIfAsked(input: CompleteMfaInput, user: User, result: LoginResult): Promise<CompleteMfaResult> {
     if (!input.trustDevice) {
       return result;
     }

@@ -1,3 +1,4 @@
+import { SqlStatement } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
@@ -63,6 +64,15 @@ export class FactorsRepository {
       [id, step, now],
     );
     return rows.length === 1;
+  }
+
+  /** `claimTotpStep` as a statement, for a sign-in's single write. */
+  claimTotpStepStatement(id: string, step: number, now: Date): SqlStatement {
+    return {
+      sql: `UPDATE mfa_factors SET last_used_step = $2, updated_at = $3
+             WHERE id = $1 AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2) RETURNING id`,
+      params: [id, step, now],
+    };
   }
 
   async remove(userId: string, kind: FactorKind, m: EntityManager): Promise<boolean> {

@@ -1,5 +1,6 @@
 export * from './dto/mfa.dto';
 export * from './entities';
+export * from './member-security.view';
 export * from './mfa.constants';
 export * from './mfa.exception';
 export * from './mfa.module';

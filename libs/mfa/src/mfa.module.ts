@@ -11,6 +11,7 @@ import { FactorsRepository } from './factors.repository';
 import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
+import { MemberSecurityView, SqlMemberSecurityView } from './member-security.view';
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
@@ -36,6 +37,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     CompleteMfaSignInUseCase,
     FactorsExportPart,
     FactorsRepository,
+    { provide: MemberSecurityView, useClass: SqlMemberSecurityView },
     MfaService,
     MfaSignInStep,
     SmsCodesService,
@@ -44,6 +46,6 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     TrustedDevicesService,
     TrustedDevicesExportPart,
   ],
-  exports: [MfaService, TrustedDevicesService, SmsSender],
+  exports: [MfaService, TrustedDevicesService, SmsSender, MemberSecurityView],
 })
 export class MfaModule {}

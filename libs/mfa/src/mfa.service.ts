@@ -335,8 +335,9 @@ export class MfaService implements OnApplicationBootstrap {
   }
 
   /** A TOTP that matches now and whose step was not used yet; spending claims the step (no replay). */
-  async matchTotp(userId: string, code: string): Promise<SecondFactorProof | undefined> {
-    const factor = await this.factors.find(userId, 'totp');
+  /** `preloaded`: the factor as already read (`undefined` reads it; `null` means there is none). */
+  async matchTotp(userId: string, code: string, preloaded?: MfaFactor | null): Promise<SecondFactorProof | undefined> {
+    const factor = preloaded === undefined ? await this.factors.find(userId, 'totp') : preloaded;
     if (!factor?.confirmedAt || !factor.secretSealed) {
       return undefined;
     }
@@ -350,6 +351,7 @@ export class MfaService implements OnApplicationBootstrap {
           throw invalidCode();
         }
       },
+      claim: this.factors.claimTotpStepStatement(factor.id, step, this.clock.now()),
     };
   }
 

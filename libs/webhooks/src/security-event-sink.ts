@@ -21,6 +21,10 @@ export class SecurityEventSink extends AuditSink {
     super();
   }
 
+  interested(entry: Omit<RecordedAuditEntry, 'id'>): boolean {
+    return webhookEventOf(entry) !== undefined;
+  }
+
   async recorded(entry: RecordedAuditEntry, manager: EntityManager | undefined): Promise<void> {
     const event = webhookEventOf(entry);
     if (!event) {

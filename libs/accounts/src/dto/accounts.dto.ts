@@ -80,7 +80,7 @@ export class MyAccountListDto {
 
 export const MFA_FILTERS = ['none', 'enabled', 'totp', 'sms'] as const;
 export type MfaFilter = (typeof MFA_FILTERS)[number];
-export const MEMBER_SORTS = ['joinedAt', 'email', 'displayName', 'role', 'lastSignInAt'] as const;
+export const MEMBER_SORTS = ['joinedAt', 'email', 'displayName', 'role', 'lastSignInAt', 'mfa'] as const;
 export type MemberSort = (typeof MEMBER_SORTS)[number];
 
 /**

@@ -66,6 +66,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() TOTP_ISSUER?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(64) HASH_CONCURRENCY?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100_000) SIGN_IN_QUEUE_LIMIT?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(50) @Max(60_000) SIGN_IN_MAX_WAIT_MS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) LOGIN_IP_LIMIT?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
@@ -108,6 +110,10 @@ export interface AppConfig {
     sessionIdleSeconds: number;
     sessionAbsoluteSeconds: number;
     hashConcurrency: number;
+    /** Sign-ins waiting for or in the hash pool before more are shed with 503; 0: from signInMaxWaitMs. */
+    signInQueueLimit: number;
+    /** The longest a sign-in may wait for the hash pool; more are shed with 503 and Retry-After. */
+    signInMaxWaitMs: number;
     totpIssuer: string;
     /** Failed sign-ins per email within 15 minutes before it is locked. */
     loginMaxFailures: number;
@@ -229,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionIdleSeconds: parsed.SESSION_IDLE_SECONDS ?? 60 * 60 * 24 * 7,
       sessionAbsoluteSeconds: parsed.SESSION_ABSOLUTE_SECONDS ?? 60 * 60 * 24 * 30,
       hashConcurrency: parsed.HASH_CONCURRENCY ?? 0,
+      signInQueueLimit: parsed.SIGN_IN_QUEUE_LIMIT ?? 0,
+      signInMaxWaitMs: parsed.SIGN_IN_MAX_WAIT_MS ?? 1000,
       totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',
       loginMaxFailures: parsed.LOGIN_MAX_FAILURES ?? 5,
       loginIpLimit: parsed.LOGIN_IP_LIMIT ?? 100,

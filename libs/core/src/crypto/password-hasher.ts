@@ -18,25 +18,63 @@ export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_45
 @Injectable()
 export class PasswordHasher {
   private readonly gate: Semaphore;
+  private readonly concurrency: number;
   /** A real hash of a random password, verified when the email is unknown so both paths cost the same. */
   private dummyHash?: Promise<string>;
+  /** Sign-ins admitted and not yet through their hash. */
+  private admitted = 0;
+  /** Moving average of one hash's wall time, for the admission limit and Retry-After. */
+  private hashMs = 50;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {
-    this.gate = new Semaphore(config.auth.hashConcurrency || os.availableParallelism());
+    this.concurrency = config.auth.hashConcurrency || os.availableParallelism();
+    this.gate = new Semaphore(this.concurrency);
   }
 
   private run<T>(task: () => Promise<T>): Promise<T> {
     const queued = process.hrtime.bigint();
-    const running = this.gate.run(() => {
-      this.metrics.hashWait.observe(Number(process.hrtime.bigint() - queued) / 1e9);
+    const running = this.gate.run(async () => {
+      const started = process.hrtime.bigint();
+      this.metrics.hashWait.observe(Number(started - queued) / 1e9);
       this.metrics.hashQueueDepth.set(this.gate.waiting);
-      return task();
+      try {
+        return await task();
+      } finally {
+        this.hashMs += (Number(process.hrtime.bigint() - started) / 1e6 - this.hashMs) / 16;
+      }
     });
     this.metrics.hashQueueDepth.set(this.gate.waiting);
     return running;
+  }
+
+  /**
+   * Admission for a sign-in's hash: while the sign-ins already admitted would
+   * keep a new one waiting longer than SIGN_IN_MAX_WAIT_MS for the hash pool (or SIGN_IN_QUEUE_LIMIT
+   * are in), it is refused at once with the seconds after which to retry, instead of joining a
+   * queue that only grows under a flood. The pool is FIFO (Semaphore), so the admitted ones keep
+   * their order. `release` once the sign-in's hash is done.
+   */
+  admitSignIn(): { admitted: true; release: () => void } | { admitted: false; retryAfterSeconds: number } {
+    const limit =
+      this.config.auth.signInQueueLimit ||
+      Math.max(this.concurrency, Math.floor((this.config.auth.signInMaxWaitMs / this.hashMs) * this.concurrency));
+    if (this.admitted >= limit) {
+      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(((this.admitted / this.concurrency) * this.hashMs) / 1000)) };
+    }
+    this.admitted++;
+    let released = false;
+    return {
+      admitted: true,
+      release: () => {
+        if (!released) {
+          released = true;
+          this.admitted--;
+        }
+      },
+    };
   }
 
   hash(password: string): Promise<string> {

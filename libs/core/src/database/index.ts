@@ -6,3 +6,4 @@ export * from './database.tokens';
 export { migrations } from './migrations';
 export * from './sql';
 export * from './table-ownership';
+export * from './sql-batch';

@@ -47,10 +47,39 @@ export function locate(ip?: string): string {
   return lookupCountry(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
 }
 
-export function describeClient(ip: string | undefined, userAgent: string | undefined): ClientInfo {
-  const ua = new UAParser(userAgent ?? '').getResult();
+/**
+ * Both parts are pure functions of their input and cost far more than a map lookup (ua-parser
+ * runs dozens of regular expressions; GeoIP a binary search): the last few thousand answers are
+ * kept, so a sign-in (guard, controller, second step) never parses the same client twice.
+ */
+const MEMO_MAX = 2_000;
+const agents = new Map<string, Pick<ClientInfo, 'browser' | 'os' | 'deviceType'>>();
+const places = new Map<string, string>();
+
+function memo<V>(cache: Map<string, V>, key: string, compute: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MEMO_MAX) {
+      cache.clear();
+    }
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function parseAgent(userAgent: string): Pick<ClientInfo, 'browser' | 'os' | 'deviceType'> {
+  const ua = new UAParser(userAgent).getResult();
   const browser = ua.browser.name ? `${ua.browser.name}${ua.browser.major ? ` ${ua.browser.major}` : ''}` : 'unknown';
   const os = ua.os.name ? `${ua.os.name}${ua.os.version ? ` ${ua.os.version}` : ''}` : 'unknown';
   const deviceType = ua.device.type ?? (ua.os.name || ua.browser.name ? 'desktop' : 'unknown');
-  return { ip, userAgent: userAgent?.slice(0, 512), browser, os, deviceType, location: locate(ip) };
+  return { browser, os, deviceType };
+}
+
+export function describeClient(ip: string | undefined, userAgent: string | undefined): ClientInfo {
+  const ua = userAgent ?? '';
+  // Keys stay small: an oversized header (a probe, not a browser) is parsed without being kept.
+  const agent = ua.length > 512 ? parseAgent(ua) : memo(agents, ua, () => parseAgent(ua));
+  const location = ip === undefined ? locate(ip) : memo(places, ip, () => locate(ip));
+  return { ip, userAgent: userAgent?.slice(0, 512), ...agent, location };
 }

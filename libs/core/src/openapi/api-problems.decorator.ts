@@ -19,12 +19,12 @@ export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-/** The response object of an error status: problem+json, and Retry-After with 429. */
+/** The response object of an error status: problem+json, and Retry-After with 429 and 503. */
 export function problemResponse(status: number, description = PROBLEM_DESCRIPTIONS[status] ?? 'Error'): ResponseObject {
   return {
     description,
     content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
-    ...(status === 429
+    ...(status === 429 || status === 503
       ? { headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } } } }
       : {}),
   };

@@ -1,9 +1,10 @@
-import { Clock } from '@latchkey/core';
+import { Clock, SqlStatement } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { MfaChallenge } from '../entities/mfa-challenge.entity';
+import { MfaFactor } from '../entities/mfa-factor.entity';
 import { MFA_OPTIONS, MfaOptions } from '../mfa.constants';
 import { mfaError } from '../mfa.exception';
 import { returning } from '../sql';
@@ -45,18 +46,52 @@ export class ChallengesService {
     return c;
   }
 
-  /** Spends one attempt atomically; throws when the challenge is expired, finished or out of attempts. */
-  async spendAttempt(id: string): Promise<string> {
-    const rows = await returning<{ user_id: string }>(
-      this.dataSource,
-      `UPDATE mfa_challenges SET attempts = attempts + 1
-        WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id`,
+  /**
+   * Spends one attempt atomically; throws when the challenge is expired, finished or out of
+   * attempts. Answers the user with their authenticator factor, read in the same statement (the
+   * second step then needs no further read of its own).
+   */
+  async spendAttempt(id: string): Promise<{ userId: string; totp: MfaFactor | null }> {
+    const rows: Array<{ user_id: string; factor: Record<string, unknown> | null }> = await this.dataSource.query(
+      `WITH c AS (
+         UPDATE mfa_challenges SET attempts = attempts + 1
+          WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id)
+       SELECT c.user_id, (SELECT row_to_json(f) FROM mfa_factors f WHERE f.user_id = c.user_id AND f.kind = 'totp') AS factor FROM c`,
       [id, this.clock.now(), this.options.challengeMaxAttempts],
     );
     if (!rows[0]) {
       throw challengeGone();
     }
-    return rows[0].user_id;
+    const f = rows[0].factor;
+    const totp = f
+      ? ({
+          id: f.id,
+          userId: f.user_id,
+          kind: f.kind,
+          secretSealed: f.secret_sealed,
+          phone: f.phone,
+          confirmedAt: f.confirmed_at ? new Date(f.confirmed_at as string) : null,
+          lastUsedStep: f.last_used_step,
+        } as MfaFactor)
+      : null;
+    return { userId: rows[0].user_id, totp };
+  }
+
+  /** `complete` as one compare-and-swap statement, for a sign-in's single write. */
+  completeStatement(id: string): SqlStatement {
+    return {
+      sql: `UPDATE mfa_challenges SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL RETURNING id`,
+      params: [id, this.clock.now()],
+    };
+  }
+
+  /** Whether a challenge could still be finished (after a refused finish: gone, or a wrong code). */
+  async isOpen(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM mfa_challenges WHERE id = $1 AND completed_at IS NULL AND expires_at > $2`,
+      [id, this.clock.now()],
+    );
+    return rows.length > 0;
   }
 
   async complete(id: string, m?: EntityManager): Promise<boolean> {
