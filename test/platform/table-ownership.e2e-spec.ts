@@ -13,11 +13,9 @@ const owners: Record<string, string> = TABLE_OWNERS;
  * gone but still listed. Format: `<lib> -> <table>`.
  */
 const KNOWN_CROSSINGS = new Set<string>([
-  // The members report joins 2FA and sign-in facts (mfa, auth) and the users' names (users).
+  // The members report joins sign-in facts (auth) and the users' names (users); 2FA comes through mfa's MemberSecurityView.
   'accounts -> audit_log',
   'accounts -> login_activity',
-  'accounts -> mfa_backup_codes',
-  'accounts -> mfa_factors',
   'accounts -> users',
   // The recipient directory and a notification's recipient state read users and memberships.
   'notifications -> memberships',

@@ -23,6 +23,7 @@ export const TABLE_OWNERS = {
   mfa_challenges: 'mfa',
   mfa_sms_codes: 'mfa',
   mfa_trusted_devices: 'mfa',
+  mfa_user_summaries: 'mfa',
   // accounts
   accounts: 'accounts',
   memberships: 'accounts',
