@@ -1,9 +1,11 @@
+import { AccountDeletionService } from '@latchkey/accounts';
 import { QueueDriver } from '@latchkey/core';
 import { OutboxRelay } from '@latchkey/notifications';
 import { INestApplicationContext } from '@nestjs/common';
 
-/** Starts the job processors and the outbox relay in this process (the worker, or `npm start`). */
+/** Starts the job processors, the outbox relay and the deletion sweep in this process (the worker, or `npm start`). */
 export async function startWorkers(app: INestApplicationContext): Promise<void> {
   await app.get(QueueDriver).startProcessing();
   app.get(OutboxRelay).start();
+  app.get(AccountDeletionService).startSweeping();
 }

@@ -1,6 +1,8 @@
+import { AccountsModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
 import { NotificationsModule } from '@latchkey/notifications';
+import { SupportModule } from '@latchkey/support';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 
 /** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
@@ -14,10 +16,13 @@ class NoStaffGate extends StaffGate {
 @Module({ providers: [{ provide: StaffGate, useClass: NoStaffGate }], exports: [StaffGate] })
 class WorkerStaffGateModule {}
 
-/** The queue side only: no HTTP. Several workers share the queues and the outbox. */
+/**
+ * The queue side only: no HTTP. Several workers share the queues, the outbox and the deletion
+ * sweep; the domain modules come along for the sweep, which runs every lib's erasure part.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, NotificationsModule] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, NotificationsModule, AccountsModule, SupportModule] };
   }
 }

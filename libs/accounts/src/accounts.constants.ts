@@ -14,6 +14,9 @@ export const AccountAuditAction = {
   InvitationRevoked: 'invitation.revoked',
   InvitationAccepted: 'invitation.accepted',
   UserDeleted: 'user.deleted',
+  DeletionScheduled: 'user.deletion_scheduled',
+  DeletionCancelled: 'user.deletion_cancelled',
+  DeletionPostponed: 'user.deletion_postponed',
 } as const;
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;

@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
+import { AccountDeletionService } from './account-deletion.service';
 import { AccountAuditService } from './account-audit.service';
 import { AccountsController } from './accounts.controller';
 import { AccountsRepository } from './accounts.repository';
@@ -22,6 +23,7 @@ import { Require2faSignInStep } from './require-2fa.step';
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
+    AccountDeletionService,
     AccountRoleGuard,
     AccountsRepository,
     AccountsService,
@@ -29,6 +31,6 @@ import { Require2faSignInStep } from './require-2fa.step';
     MembersService,
     Require2faSignInStep,
   ],
-  exports: [AccountsService, AccountsRepository, AccountRoleGuard],
+  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService],
 })
 export class AccountsModule {}

@@ -1,3 +1,4 @@
+export * from './account-deletion.service';
 export * from './account-role';
 export * from './accounts.constants';
 export * from './accounts.exception';

@@ -14,3 +14,4 @@ export * from './queue';
 export * from './rate-limit';
 export * from './sms';
 export * from './openapi';
+export * from './privacy';

@@ -1,5 +1,7 @@
 export * from './delivery.processor';
 export * from './event-catalogue';
+export * from './guards/service-token.guard';
+export * from './host-events.service';
 export * from './notification-outbox.entity';
 export * from './notifications.constants';
 export * from './notifications.exception';

@@ -6,11 +6,13 @@ import { DeadLettersService } from './dead-letters.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
 import { EventsController } from './events.controller';
+import { ServiceTokenGuard } from './guards/service-token.guard';
 import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { MyNotificationsController } from './notifications.controller';
+import { NotificationsErasure } from './notifications-erasure';
 import { NotificationsService } from './notifications.service';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
@@ -36,8 +38,10 @@ import { WebhooksService } from './webhooks.service';
     HostEventsService,
     DeadLettersService,
     OutboxMetrics,
+    ServiceTokenGuard,
+    NotificationsErasure,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
-  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],
+  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory, HostEventsService, ServiceTokenGuard],
 })
 export class NotificationsModule {}

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AdminUsersController } from './admin-users.controller';
+import { SupportErasure } from './support-erasure';
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
 import { StaffGuard } from './guards/staff.guard';
 import { StaffUsersService } from './staff-users.service';
@@ -25,6 +26,7 @@ import { SupportTicketsService } from './support-tickets.service';
     SupportTicketsRepository,
     SupportTicketsService,
     SupportMetrics,
+    SupportErasure,
   ],
   exports: [SupportTicketsService, SupportTicketsRepository],
 })

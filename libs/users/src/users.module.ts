@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { ConsentRecord } from './privacy/consent-record.entity';
+import { ConsentService } from './privacy/consent.service';
+import { PrivacyController } from './privacy/privacy.controller';
 import { UserAvatar } from './user-avatar.entity';
 import { UserToken } from './user-token.entity';
 import { User } from './user.entity';
@@ -10,9 +13,9 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar])],
-  controllers: [UsersController],
-  providers: [UsersService, UsersRepository, UserTokensService],
-  exports: [UsersService, UsersRepository, UserTokensService],
+  imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
+  controllers: [UsersController, PrivacyController],
+  providers: [UsersService, UsersRepository, UserTokensService, ConsentService],
+  exports: [UsersService, UsersRepository, UserTokensService, ConsentService],
 })
 export class UsersModule {}

@@ -294,3 +294,8 @@ export class AuditPageDto {
 }
 
 export class DeleteMeDto extends ReauthProofDto {}
+
+export class DeletionScheduledDto {
+  @ApiProperty({ format: 'date-time', description: 'When the account is erased unless the deletion is cancelled' })
+  deletionScheduledFor: string;
+}

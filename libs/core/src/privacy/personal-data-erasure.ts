@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import { SecretBox } from '../crypto/secret-box';
+
+/** Who is being erased, and every personal value of theirs that another row may quote. */
+export interface ErasureSubject {
+  userId: string;
+  /** `deleted-user-<hash>`: stable for one user (HMAC of the id under DATA_ENCRYPTION_KEY), meaningless without the key. */
+  pseudonym: string;
+  email: string;
+  /** Id, email and phone: no row may quote one afterwards (matched inside longer text). */
+  values: string[];
+  /** Display name (and other free text of theirs): replaced where a value equals it exactly, so "Al" leaves "Alice" alone. */
+  names: string[];
+}
+
+/** One lib's share of erasing a user: its own tables, inside the caller's transaction. */
+export interface ErasurePart {
+  area: string;
+  erase(subject: ErasureSubject, m: EntityManager): Promise<void>;
+}
+
+/**
+ * The port every lib plugs its erasure into (like the sign-in steps): the deletion job runs
+ * every registered part in one transaction, then deletes the user row, whose cascades take the
+ * rest (sessions, factors, tokens, login activity, memberships, preferences, inbox, consents).
+ * A lib whose table holds personal data without a cascade from users must register a part.
+ */
+@Injectable()
+export class PersonalDataErasure {
+  private readonly parts = new Map<string, ErasurePart>();
+
+  constructor(private readonly secrets: SecretBox) {}
+
+  register(part: ErasurePart): void {
+    this.parts.set(part.area, part);
+  }
+
+  areas(): string[] {
+    return [...this.parts.keys()].sort();
+  }
+
+  pseudonym(userId: string): string {
+    return `deleted-user-${this.secrets.mac(userId, 'erasure-pseudonym').slice(0, 16)}`;
+  }
+
+  async eraseAll(subject: ErasureSubject, m: EntityManager): Promise<void> {
+    for (const area of this.areas()) {
+      await (this.parts.get(area) as ErasurePart).erase(subject, m);
+    }
+  }
+}
+
+/** ILIKE patterns that find a row quoting the subject: in JSON (`json`, names as whole strings) or in plain text. */
+export function quotePatterns(subject: ErasureSubject, json: boolean): string[] {
+  const escape = (v: string) => v.replace(/[\\%_"]/g, (c) => (c === '"' ? '\\\\"' : `\\${c}`));
+  const names = subject.names.filter((n) => n.length >= 3).map((n) => (json ? `%"${escape(n)}"%` : `%${escape(n)}%`));
+  return [...subject.values.filter((v) => v.length >= 3).map((v) => `%${escape(v)}%`), ...names];
+}
+
+/** Replaces, at any depth, every string containing one of the subject's values or equal to one of its names (case-insensitive). */
+export function scrubJson(value: unknown, subject: ErasureSubject): unknown {
+  const needles = subject.values.filter((v) => v.length >= 3).map((v) => v.toLowerCase());
+  const names = new Set(subject.names.map((n) => n.trim().toLowerCase()));
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const lower = v.toLowerCase();
+      return needles.some((n) => lower.includes(n)) || names.has(lower.trim()) ? subject.pseudonym : v;
+    }
+    if (Array.isArray(v)) {
+      return v.map(walk);
+    }
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
