@@ -1,4 +1,4 @@
-import { AccountDeletionService } from '@latchkey/accounts';
+import { DeletionSweep } from '@latchkey/accounts';
 import { QueueDriver } from '@latchkey/core';
 import { OutboxRelay } from '@latchkey/notifications';
 import { INestApplicationContext } from '@nestjs/common';
@@ -7,5 +7,5 @@ import { INestApplicationContext } from '@nestjs/common';
 export async function startWorkers(app: INestApplicationContext): Promise<void> {
   await app.get(QueueDriver).startProcessing();
   app.get(OutboxRelay).start();
-  app.get(AccountDeletionService).startSweeping();
+  app.get(DeletionSweep).startSweeping();
 }

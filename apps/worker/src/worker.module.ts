@@ -1,8 +1,8 @@
-import { AccountsModule } from '@latchkey/accounts';
+import { DeletionSweepModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { CoreModule, CoreOptions, StaffGate, coreError } from '@latchkey/core';
 import { NotificationsModule } from '@latchkey/notifications';
-import { SupportModule } from '@latchkey/support';
+import { SupportErasureModule } from '@latchkey/support';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 
 /** The worker serves no HTTP: its staff gate refuses everyone (the API's comes from the auth lib). */
@@ -18,11 +18,21 @@ class WorkerStaffGateModule {}
 
 /**
  * The queue side only: no HTTP. Several workers share the queues, the outbox and the deletion
- * sweep; the domain modules come along for the sweep, which runs every lib's erasure part.
+ * sweep (with the erasure parts of the libs whose tables it cleans).
  */
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerStaffGateModule, AuditModule, NotificationsModule, AccountsModule, SupportModule] };
+    return {
+      module: WorkerModule,
+      imports: [
+        CoreModule.forRoot(options),
+        WorkerStaffGateModule,
+        AuditModule,
+        NotificationsModule,
+        DeletionSweepModule,
+        SupportErasureModule,
+      ],
+    };
   }
 }

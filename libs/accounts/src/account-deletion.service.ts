@@ -1,43 +1,33 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { APP_CONFIG, AppConfig, Clock, Links, PersonalDataErasure, Principal, RateLimitStore } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, Links, Principal, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService } from '@latchkey/users';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { AccountRole } from './account-role';
 import { AccountAuditAction } from './accounts.constants';
 import { accountsError } from './accounts.exception';
 import { AccountsRepository } from './accounts.repository';
+import { OwnedAccounts, soleOwnerBlocking } from './deletion-sweep';
 
 const DAY_MS = 24 * 3600_000;
 /** Cancel links tried per IP per 15 minutes (the tokens are 256-bit: this stops scanning, not guessing). */
 const CANCEL_LINK_PER_IP = 30;
 const CANCEL_LINK_WINDOW_MS = 15 * 60_000;
-/** Users erased per sweep; the next sweep takes the rest. */
-const SWEEP_BATCH = 20;
-const SWEEP_INTERVAL_MS = 60_000;
-
-type Owned = Awaited<ReturnType<AccountsRepository['listForUser']>>;
 
 /**
  * Self-service deletion with a grace period (Auth0, Clerk and most SaaS do the same):
  * `DELETE /me` proves it is the user (password, and a code with 2FA), checks the sole-owner
  * rule, ends every session and schedules the erasure DELETION_GRACE_DAYS later with a mailed
  * cancel link. Signing in during the grace period works, and the user's profile carries
- * `deletionScheduledFor` so the console offers to cancel. The worker's sweep erases the user
- * when the date has passed: every lib's erasure part (audit pseudonymised, outbox, tickets,
- * invitations), accounts where they are the only member, then the user row and its cascades.
+ * `deletionScheduledFor` so the console offers to cancel. The worker's DeletionSweep erases the
+ * user when the date has passed.
  */
 @Injectable()
-export class AccountDeletionService implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly logger = new Logger(AccountDeletionService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
-
+export class AccountDeletionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
@@ -47,38 +37,10 @@ export class AccountDeletionService implements OnModuleInit, BeforeApplicationSh
     private readonly reauth: ReauthService,
     private readonly tokens: UserTokensService,
     private readonly links: Links,
-    private readonly erasure: PersonalDataErasure,
     private readonly rateLimits: RateLimitStore,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    // Invitations addressed to the erased user go; memberships cascade with the user row.
-    this.erasure.register({
-      area: 'accounts',
-      erase: async (s, m) => {
-        await m.query(`DELETE FROM invitations WHERE lower(email) = lower($1)`, [s.email]);
-      },
-    });
-  }
-
-  /** The worker's sweep: every `intervalMs`, erase the users whose grace period is over (several workers share it safely). */
-  startSweeping(intervalMs = SWEEP_INTERVAL_MS): void {
-    if (this.timer) {
-      return;
-    }
-    this.timer = setInterval(() => {
-      this.eraseDue().catch((err: Error) => this.logger.warn(`Deletion sweep: ${err.message}`));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
 
   private get graceMs(): number {
     return this.config.privacy.deletionGraceDays * DAY_MS;
@@ -145,7 +107,10 @@ export class AccountDeletionService implements OnModuleInit, BeforeApplicationSh
       const used = await this.tokens.consume('deletion_cancel', token, m);
       const user = used ? await this.lockUser(used.userId, m).catch(() => undefined) : undefined;
       if (!user?.deletionScheduledFor) {
-        throw accountsError('DELETION_LINK_INVALID', 'This link is no longer valid: it was used, it expired, or the deletion was already cancelled.');
+        throw accountsError(
+          'DELETION_LINK_INVALID',
+          'This link is no longer valid: it was used, it expired, or the deletion was already cancelled.',
+        );
       }
       await this.cancelLocked(user, 'link', m);
     });
@@ -167,113 +132,8 @@ export class AccountDeletionService implements OnModuleInit, BeforeApplicationSh
     );
   }
 
-  /** One sweep: erases (or postpones) every user whose date has passed. Resolves to the number erased. */
-  eraseDue(): Promise<number> {
-    this.running ??= this.sweep().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async sweep(): Promise<number> {
-    const due: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM users WHERE deletion_scheduled_for <= $1 ORDER BY deletion_scheduled_for LIMIT ${SWEEP_BATCH}`,
-      [this.clock.now()],
-    );
-    let erased = 0;
-    for (const { id } of due) {
-      try {
-        erased += (await this.eraseOne(id)) ? 1 : 0;
-      } catch (err) {
-        this.logger.error(`Erasure of a user failed and will be retried: ${(err as Error).message}`);
-      }
-    }
-    return erased;
-  }
-
-  private async eraseOne(userId: string): Promise<boolean> {
-    const propagated = this.sessions.watch(userId);
-    const done = await this.dataSource.transaction(async (m) => {
-      const rows: User[] = await m
-        .getRepository(User)
-        .createQueryBuilder('u')
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .where('u.id = :userId AND u.deletion_scheduled_for <= :now', { userId, now: this.clock.now() })
-        .getMany();
-      const user = rows[0];
-      if (!user) {
-        return false;
-      }
-      const mine = await this.accounts.listForUser(user.id, m);
-      const blocking = this.blocking(mine);
-      if (blocking.length) {
-        await this.postpone(user, blocking, m);
-        return false;
-      }
-      for (const a of mine.filter((x) => x.members === 1)) {
-        await this.audit.record(
-          { action: AccountAuditAction.AccountDeleted, actorUserId: user.id, accountId: a.account_id, metadata: { reason: 'owner_deleted' } },
-          m,
-        );
-        await this.accounts.deleteAccount(a.account_id, m);
-      }
-      await this.audit.record({ action: AccountAuditAction.UserDeleted, actorUserId: user.id, subjectUserId: user.id }, m);
-      await this.erasure.eraseAll(this.subject(user), m);
-      // Sessions, factors, tokens, login activity, memberships, preferences, inbox and consents cascade.
-      await m.getRepository(User).delete({ id: user.id });
-      return true;
-    });
-    this.sessions.invalidate(userId);
-    await propagated;
-    return done;
-  }
-
-  /**
-   * Became the sole owner of a shared account during the grace period: deleting them would leave
-   * it ownerless, so the date moves by another grace period and they are told why.
-   */
-  private async postpone(user: User, blocking: Owned, m: EntityManager): Promise<void> {
-    const at = new Date(this.clock.nowMs() + this.graceMs);
-    await m.getRepository(User).update({ id: user.id }, { deletionScheduledFor: at });
-    await this.audit.record(
-      {
-        action: AccountAuditAction.DeletionPostponed,
-        actorKind: 'system',
-        subjectUserId: user.id,
-        metadata: { deletionScheduledFor: at.toISOString(), accountIds: blocking.map((a) => a.account_id) },
-      },
-      m,
-    );
-    await this.notifications.notify(
-      {
-        event: 'security.deletion_postponed',
-        to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
-        data: { deleteOn: at.toISOString().slice(0, 10), accounts: blocking.map((a) => a.name).join(', ') },
-      },
-      m,
-    );
-  }
-
-  private subject(user: User) {
-    // IP addresses and user agents go with the rows of the user's own actions (sessions, login activity,
-    // audit entries they made, consents); they are not searched for elsewhere: a shared office address
-    // or a browser's string would erase other people's records.
-    const present = (v: string | null | undefined): v is string => typeof v === 'string' && v.length > 0;
-    const values = [user.id, user.email, user.phone].filter(present);
-    return {
-      userId: user.id,
-      pseudonym: this.erasure.pseudonym(user.id),
-      email: user.email,
-      values: [...new Set(values)],
-      names: [user.displayName, user.company, user.bio].filter(present),
-    };
-  }
-
-  private blocking(mine: Owned): Owned {
-    return mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
-  }
-
-  private assertNotSoleOwner(mine: Owned): void {
-    const blocking = this.blocking(mine);
+  private assertNotSoleOwner(mine: OwnedAccounts): void {
+    const blocking = soleOwnerBlocking(mine);
     if (blocking.length) {
       throw accountsError('SOLE_OWNER', 'You are the only owner of an account with other members: transfer ownership first.', {
         data: {

@@ -10,6 +10,7 @@ import { AccountAuditService } from './account-audit.service';
 import { AccountsController } from './accounts.controller';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
+import { DeletionSweepModule } from './deletion-sweep.module';
 import { Account, Invitation, Membership } from './entities';
 import { AccountRoleGuard } from './guards/account-role.guard';
 import { InvitationsService } from './invitations.service';
@@ -18,7 +19,7 @@ import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
-  imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],
+  imports: [AuthModule, MfaModule, DeletionSweepModule, TypeOrmModule.forFeature([Account, Membership, Invitation, AuditEntry])],
   controllers: [AccountsController, MeAccountsController],
   providers: [
     AcceptInvitationUseCase,
@@ -31,6 +32,6 @@ import { Require2faSignInStep } from './require-2fa.step';
     MembersService,
     Require2faSignInStep,
   ],
-  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService],
+  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService, DeletionSweepModule],
 })
 export class AccountsModule {}

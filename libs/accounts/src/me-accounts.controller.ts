@@ -65,7 +65,9 @@ export class MeAccountsController {
   @Public()
   @Post('deletion/cancel')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Cancel a scheduled deletion by the emailed link alone (token, single use, throttled per IP); audited and mailed' })
+  @ApiOperation({
+    summary: 'Cancel a scheduled deletion by the emailed link alone (token, single use, throttled per IP); audited and mailed',
+  })
   @ApiNoContentResponse()
   @ApiProblem(410, 'The link was used, expired, or the deletion was already cancelled (DELETION_LINK_INVALID)')
   @ApiProblems(400, 429)

@@ -36,7 +36,8 @@ export class AuditErasure implements OnModuleInit {
       [subject.userId, patterns],
     );
     for (const row of rows) {
-      const actor = row.actor_user_id === subject.userId;
+      // Their own actions, and attempts on their account by nobody signed in (failed sign-ins): the IP is theirs.
+      const actor = row.actor_user_id === subject.userId || (row.actor_user_id === null && row.subject_user_id === subject.userId);
       const about = actor || row.subject_user_id === subject.userId;
       const raw = typeof row.metadata === 'string' ? (JSON.parse(row.metadata) as Record<string, unknown>) : row.metadata;
       const kept = about ? Object.fromEntries(Object.entries(raw).filter(([k]) => !PERSONAL_KEYS.includes(k))) : raw;

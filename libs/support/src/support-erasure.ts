@@ -29,10 +29,7 @@ export class SupportErasure implements OnModuleInit {
       `UPDATE support_ticket_events SET ip = NULL WHERE (ticket_id = ANY($1::uuid[]) AND actor_kind <> 'staff') OR actor_id = $2`,
       [ids, subject.userId],
     );
-    await m.query(
-      `UPDATE support_ticket_events SET reason = $2 WHERE reason ILIKE ANY($1::text[])`,
-      [patterns, ERASED],
-    );
+    await m.query(`UPDATE support_ticket_events SET reason = $2 WHERE reason ILIKE ANY($1::text[])`, [patterns, ERASED]);
     await m.query(`UPDATE support_ticket_checks SET note = $2 WHERE note ILIKE ANY($1::text[])`, [patterns, ERASED]);
   }
 }

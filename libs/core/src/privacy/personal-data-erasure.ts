@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
+import { Clock } from '../clock/clock';
 import { SecretBox } from '../crypto/secret-box';
 
 /** Who is being erased, and every personal value of theirs that another row may quote. */
@@ -31,7 +32,20 @@ export interface ErasurePart {
 export class PersonalDataErasure {
   private readonly parts = new Map<string, ErasurePart>();
 
-  constructor(private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly secrets: SecretBox,
+    clock: Clock,
+  ) {
+    // Rate-limit counters are keyed by IP and hashed address; on PostgreSQL a counter whose window
+    // has passed stays until the key is hit again. After a grace period every window of the user's
+    // last actions has passed, so expired counters go (Redis expires its own).
+    this.register({
+      area: 'rate-limits',
+      erase: async (_subject, m) => {
+        await m.query(`DELETE FROM rate_limits WHERE reset_at < $1`, [clock.now()]);
+      },
+    });
+  }
 
   register(part: ErasurePart): void {
     this.parts.set(part.area, part);
