@@ -218,7 +218,7 @@ export interface paths {
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
-        /** Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you */
+        /** Schedule the deletion of your user after the grace period (DELETION_GRACE_DAYS, default 14): always needs your password, and a current code when 2FA is on. Every session ends and a mail carries a cancel link; signing in during the grace period works and offers to cancel. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you */
         delete: operations["MeAccountsController_deleteMe"];
         options?: never;
         head?: never;
@@ -357,6 +357,75 @@ export interface paths {
         put?: never;
         /** Confirm an email address with the token from the link */
         post: operations["UsersController_verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your privacy choices: analytics opt-out and marketing-mail consent */
+        get: operations["PrivacyController_get"];
+        /** Change your privacy choices (either field, or both); each change is recorded with its source (console for the cookie session, api for a bearer token), IP and user agent */
+        put: operations["PrivacyController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The history of your privacy choices, newest first */
+        get: operations["PrivacyController_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Host application: a user's current privacy choices (Bearer SERVICE_TOKEN) */
+        get: operations["PrivacyController_forHost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consents/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Host application: the feed of consent changes, oldest first (Bearer SERVICE_TOKEN). Poll with `after` = the last nextCursor to see each change once */
+        get: operations["PrivacyController_changes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1017,6 +1086,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/deletion/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the scheduled deletion of your user (signed in during the grace period); audited and mailed */
+        post: operations["MeAccountsController_cancelDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletion/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a scheduled deletion by the emailed link alone (token, single use, throttled per IP); audited and mailed */
+        post: operations["MeAccountsController_cancelDeletionByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -1301,7 +1404,7 @@ export interface components {
             /** @example security.new_sign_in */
             event: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             title: string;
             body: string;
             link: string | null;
@@ -1363,7 +1466,7 @@ export interface components {
             /** @example security.new_sign_in */
             event: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             description: string;
             channels: components["schemas"]["ChannelPreferenceDto"][];
         };
@@ -1422,6 +1525,8 @@ export interface components {
             type: string;
             /** @description How many users the event was queued for */
             recipients: number;
+            /** @description Users left out on purpose: a marketing event for users without marketing consent */
+            skipped: number;
             /** @description This id was received before: nothing was sent again */
             duplicate: boolean;
         };
@@ -1435,7 +1540,7 @@ export interface components {
             /** @example invoice.issued */
             type: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             description: string;
             /** @description Where the event may go */
             channels: ("email" | "sms" | "in_app" | "discord")[];
@@ -1508,6 +1613,11 @@ export interface components {
             /** @enum {string|null} */
             staffRole: "support" | "support_lead" | null;
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description Set while the account waits out its deletion grace period (cancel with POST /me/deletion/cancel)
+             */
+            deletionScheduledFor: string | null;
         };
         UpdateProfileDto: {
             displayName?: string;
@@ -1558,6 +1668,70 @@ export interface components {
             email: string;
             password: string;
             displayName: string;
+        };
+        PrivacySettingsDto: {
+            /** @description True when the user opted out of anonymous usage analytics (default false: analytics on) */
+            analyticsOptOut: boolean;
+            /** @description True when the user agreed to marketing mail (default false: none is sent) */
+            marketingEmail: boolean;
+            /**
+             * Format: date-time
+             * @description When either choice last changed
+             */
+            updatedAt: string | null;
+        };
+        UpdatePrivacySettingsDto: {
+            analyticsOptOut?: boolean;
+            marketingEmail?: boolean;
+        };
+        ConsentRecordDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            purpose: "analytics" | "marketing_email";
+            /** @description analytics: true when analytics is allowed; marketing_email: true when mail is allowed */
+            granted: boolean;
+            /** @enum {string} */
+            source: "console" | "api" | "host";
+            ip: string | null;
+            userAgent: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        ConsentRecordListDto: {
+            items: components["schemas"]["ConsentRecordDto"][];
+            nextCursor: string | null;
+        };
+        UserConsentDto: {
+            /** @description True when the user opted out of anonymous usage analytics (default false: analytics on) */
+            analyticsOptOut: boolean;
+            /** @description True when the user agreed to marketing mail (default false: none is sent) */
+            marketingEmail: boolean;
+            /**
+             * Format: date-time
+             * @description When either choice last changed
+             */
+            updatedAt: string | null;
+            /** Format: uuid */
+            userId: string;
+        };
+        ConsentChangeDto: {
+            /** @description Position in the feed: pass it as `after` to read what came next */
+            cursor: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            purpose: "analytics" | "marketing_email";
+            granted: boolean;
+            /** @enum {string} */
+            source: "console" | "api" | "host";
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        ConsentChangeListDto: {
+            items: components["schemas"]["ConsentChangeDto"][];
+            /** @description The cursor of the last item, or the `after` given when nothing is new */
+            nextCursor: string | null;
         };
         SessionDto: {
             /** Format: uuid */
@@ -1896,6 +2070,13 @@ export interface components {
             password?: string;
             /** @description A current TOTP code or a backup code */
             code?: string;
+        };
+        DeletionScheduledDto: {
+            /**
+             * Format: date-time
+             * @description When the account is erased unless the deletion is cancelled
+             */
+            deletionScheduledFor: string;
         };
         InvitationPreviewDto: {
             /** @example Acme Corp */
@@ -2919,11 +3100,13 @@ export interface operations {
             };
         };
         responses: {
-            204: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionScheduledDto"];
+                };
             };
             /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
             400: {
@@ -3605,6 +3788,268 @@ export interface operations {
             };
             /** @description Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettingsDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrivacySettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettingsDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_history: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRecordListDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_forHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserConsentDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Host access is turned off: SERVICE_TOKEN is not set */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_changes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Only changes after this cursor (from a previous answer); from the start when omitted */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentChangeListDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Host access is turned off: SERVICE_TOKEN is not set */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6797,6 +7242,145 @@ export interface operations {
             /** @description the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MeAccountsController_cancelDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your user is not scheduled for deletion (DELETION_NOT_SCHEDULED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MeAccountsController_cancelDeletionByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The link was used, expired, or the deletion was already cancelled (DELETION_LINK_INVALID) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

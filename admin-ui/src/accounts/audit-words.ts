@@ -76,6 +76,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   },
   'staff.granted': (w) => `${w.actor} made ${w.subject} support staff (${state(w.meta.role)})`,
   'staff.revoked': (w) => `${w.actor} removed ${w.subject} from the support staff`,
+  'user.consent_changed': (w) =>
+    `${w.actor} ${w.meta.granted ? 'allowed' : 'turned off'} ${w.meta.purpose === 'marketing_email' ? 'marketing email' : 'usage analytics'}`,
 
   // Accounts (libs/accounts AccountAuditAction)
   'account.created': (w) => `${w.actor} created the account ${quoted(w.meta.name)}`,
@@ -97,6 +99,9 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'invitation.revoked': (w) => `${w.actor} revoked the invitation to ${text(w.meta.email)}`,
   'invitation.accepted': (w) => `${w.actor} accepted an invitation as ${text(w.meta.role)}`,
   'user.deleted': (w) => `${w.actor} deleted their user`,
+  'user.deletion_scheduled': (w) => `${w.actor} asked to delete their user on ${text(w.meta.deletionScheduledFor).slice(0, 10)}`,
+  'user.deletion_cancelled': (w) => `${w.actor} cancelled the deletion of their user`,
+  'user.deletion_postponed': (w) => `The deletion of ${w.subject} was postponed: they are the only owner of an account with other members`,
 
   // Two-factor authentication (libs/mfa MfaAuditAction)
   'mfa.totp_enabled': (w) => `${w.actor} set up an authenticator app`,

@@ -5,6 +5,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { ChangeEmail } from './email-password';
 import { InboxTab } from './inbox';
 import { NotificationsTab } from './notifications';
+import { ConsentSection } from './consent';
 import { DeleteAccount } from './privacy';
 import { Profile, ProfileSection } from './profile';
 import { SecurityTab } from './security';
@@ -46,6 +47,7 @@ export function MyAccount() {
       {tab === 'security' && <SecurityTab />}
       {tab === 'notifications' && <NotificationsTab />}
       {tab === 'inbox' && <InboxTab />}
+      {tab === 'privacy' && <ConsentSection />}
       {tab === 'privacy' && <DeleteAccount />}
     </Box>
   );

@@ -17,12 +17,14 @@ export const PUBLIC_ROUTES = {
   supportRequest: '/support/new',
   supportConfirm: '/support/confirm',
   supportCancel: '/support/cancel',
+  cancelDeletion: '/cancel-deletion',
 } as const;
 
 /** Pages behind the sign-in that mails link to: without a session the sign-in comes first, then the page. */
 export const SIGNED_IN_ROUTES = {
   notificationPreferences: '/me/notifications',
   securitySettings: '/me/security',
+  privacySettings: '/me/privacy',
 } as const;
 
 export type PublicPage = keyof typeof PUBLIC_ROUTES;
