@@ -1,4 +1,4 @@
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer } from 'node:net';
 
 import { createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
@@ -6,6 +6,14 @@ import { TestApp, createTestApp } from '../setup/test-app';
 import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
 import { MailView, PublicPages } from './pages/public-pages.page';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
 // once more, and its first failure is printed either way. One that fails twice fails the run.
@@ -40,9 +48,11 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
   beforeAll(async () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
-    t = await createTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    // PUBLIC_URL is the address the app listens on, so the mailed links open in the browser.
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    t = await createTestApp({ env: { PUBLIC_URL: baseUrl } });
+    await t.app.listen(port, '127.0.0.1');
   }, 120_000);
 
   afterEach(async () => {

@@ -18,22 +18,29 @@ const SOURCE: { [S in ConsentEntry['source']]: string } = { console: 'console', 
 export function ConsentSection() {
   const settings = useLoad<Settings>('/me/privacy');
   const history = useLoad<{ items: ConsentEntry[] }>('/me/consents?limit=20');
+  // The switch moves at once; the saved answer replaces it, a refusal puts back what is saved.
+  const [shown, setShown] = useState<Settings>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const s = shown ?? settings.data;
   const change = async (body: Partial<Pick<Settings, 'analyticsOptOut' | 'marketingEmail'>>) => {
+    if (!s) {
+      return;
+    }
+    setShown({ ...s, ...body });
     setBusy(true);
     try {
-      await api('/me/privacy', { method: 'PUT', body });
+      setShown(await api<Settings>('/me/privacy', { method: 'PUT', body }));
       setError(undefined);
-      settings.reload();
       history.reload();
     } catch (err) {
+      setShown(undefined);
       setError(problem(err));
+      settings.reload();
     } finally {
       setBusy(false);
     }
   };
-  const s = settings.data;
   return (
     <Section title="Privacy choices" id="privacy-choices">
       {!s ? (
