@@ -95,7 +95,12 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
     const s = await signIn(t, user.email);
     const { secret } = await enrolTotp(t, s.auth);
     await t.http().patch('/api/v1/me').set(s.auth).send({ displayName: 'Still Here', phone: '+14155550123' }).expect(200);
-    await t.http().delete('/api/v1/me').set(s.auth).send({ password: user.password, code: totpNow(t, secret) }).expect(202);
+    await t
+      .http()
+      .delete('/api/v1/me')
+      .set(s.auth)
+      .send({ password: user.password, code: totpNow(t, secret) })
+      .expect(202);
 
     const signInWithCode = async () => {
       const login = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
@@ -151,9 +156,15 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
   });
 
   it('a made-up or malformed link is refused without a 500', async () => {
-    expect((await t.http().post('/api/v1/deletion/cancel').send({ token: 'x'.repeat(43) }).expect(410)).body.code).toBe(
-      'DELETION_LINK_INVALID',
-    );
+    expect(
+      (
+        await t
+          .http()
+          .post('/api/v1/deletion/cancel')
+          .send({ token: 'x'.repeat(43) })
+          .expect(410)
+      ).body.code,
+    ).toBe('DELETION_LINK_INVALID');
     await t.http().post('/api/v1/deletion/cancel').send({ token: 'short' }).expect(400);
     await t.http().post('/api/v1/deletion/cancel').send({}).expect(400);
   });
@@ -167,7 +178,12 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
     const user = await createUser(t, { displayName: name });
     const login = await t.http().post('/api/v1/auth/login').set(from).send({ email: user.email, password: TEST_PASSWORD }).expect(200);
     const auth = { Authorization: `Bearer ${login.body.session.token}`, ...from };
-    await t.http().patch('/api/v1/me').set(auth).send({ phone, company, bio: `About ${name}` }).expect(200);
+    await t
+      .http()
+      .patch('/api/v1/me')
+      .set(auth)
+      .send({ phone, company, bio: `About ${name}` })
+      .expect(200);
     await t.http().put('/api/v1/me/privacy').set(auth).send({ marketingEmail: true, analyticsOptOut: true }).expect(200);
     const { secret } = await enrolTotp(t, auth);
     const solo = await t.http().post('/api/v1/accounts').set(auth).send({ name: 'Solo' }).expect(201);
@@ -189,7 +205,12 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
     const wrong = await t.http().post('/api/v1/auth/login').set(from).send({ email: user.email, password: 'not-the-password-1' });
     expect(wrong.status).toBe(401);
     t.clock.advance(30_000);
-    await t.http().delete('/api/v1/me').set(auth).send({ password: TEST_PASSWORD, code: totpNow(t, secret) }).expect(202);
+    await t
+      .http()
+      .delete('/api/v1/me')
+      .set(auth)
+      .send({ password: TEST_PASSWORD, code: totpNow(t, secret) })
+      .expect(202);
     await t.settle();
 
     const personal = [user.email, name, phone, company, ip, user.id];
@@ -269,7 +290,11 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
       const res = await t.http().delete('/api/v1/me').set(s.auth).send({ password: 'wrong-password-123' });
       expect(res.status).toBe(400);
     }
-    const locked = await t.http().delete('/api/v1/me').set(s.auth).send({ password: user.password, code: totpNow(t, secret) });
+    const locked = await t
+      .http()
+      .delete('/api/v1/me')
+      .set(s.auth)
+      .send({ password: user.password, code: totpNow(t, secret) });
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('ACCOUNT_LOCKED');
     const [{ at }] = await t.dataSource.query(`SELECT deletion_scheduled_for AS at FROM users WHERE id = $1`, [user.id]);
@@ -280,7 +305,13 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
     const from = { 'X-Forwarded-For': randomIp() };
     let last = 0;
     for (let i = 0; i < 31; i++) {
-      last = (await t.http().post('/api/v1/deletion/cancel').set(from).send({ token: randomBytes(32).toString('base64url') })).status;
+      last = (
+        await t
+          .http()
+          .post('/api/v1/deletion/cancel')
+          .set(from)
+          .send({ token: randomBytes(32).toString('base64url') })
+      ).status;
     }
     expect(last).toBe(429);
     expect(uniqueEmail()).toContain('@');

@@ -91,7 +91,10 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
     expect(await me.consentSwitch('marketing').isChecked()).toBe(true);
     expect(await me.consentSwitch('analytics').isChecked()).toBe(false);
     const api = await signIn(t, user.email);
-    expect((await t.http().get('/api/v1/me/privacy').set(api.auth).expect(200)).body).toMatchObject({ marketingEmail: true, analyticsOptOut: true });
+    expect((await t.http().get('/api/v1/me/privacy').set(api.auth).expect(200)).body).toMatchObject({
+      marketingEmail: true,
+      analyticsOptOut: true,
+    });
     const history = await t.http().get('/api/v1/me/consents').set(api.auth).expect(200);
     expect(history.body.items.map((r: { source: string }) => r.source)).toEqual(['console', 'console']);
   });

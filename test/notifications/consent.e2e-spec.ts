@@ -8,7 +8,12 @@ const SERVICE_TOKEN = randomBytes(24).toString('hex');
 const host = { Authorization: `Bearer ${SERVICE_TOKEN}` };
 
 function newsletter(target: { userId?: string; accountId?: string }, title = `Tips ${randomBytes(4).toString('hex')}`) {
-  return { id: `evt_${randomBytes(8).toString('hex')}`, type: 'marketing.newsletter', ...target, data: { title, summary: 'Five ways to use it' } };
+  return {
+    id: `evt_${randomBytes(8).toString('hex')}`,
+    type: 'marketing.newsletter',
+    ...target,
+    data: { title, summary: 'Five ways to use it' },
+  };
 }
 
 describe('Consent: privacy choices recorded with their source, read by the host, and marketing never sent without consent', () => {
@@ -43,7 +48,12 @@ describe('Consent: privacy choices recorded with their source, read by the host,
       ['marketing_email', false],
       ['marketing_email', true],
     ]);
-    expect(history.body.items[0]).toMatchObject({ source: 'api', ip: '203.0.113.9', userAgent: 'ConsentTest/1.0', occurredAt: expect.any(String) });
+    expect(history.body.items[0]).toMatchObject({
+      source: 'api',
+      ip: '203.0.113.9',
+      userAgent: 'ConsentTest/1.0',
+      occurredAt: expect.any(String),
+    });
     const page = await t.http().get('/api/v1/me/consents?limit=2').set(s.auth).expect(200);
     expect(page.body.items).toHaveLength(2);
     const rest = await t.http().get(`/api/v1/me/consents?limit=2&cursor=${page.body.nextCursor}`).set(s.auth).expect(200);
@@ -82,8 +92,14 @@ describe('Consent: privacy choices recorded with their source, read by the host,
     await t.http().get(`/api/v1/users/00000000-0000-4000-8000-000000000000/consent`).set(host).expect(404);
     // Read the feed to its end, as a host catching up would.
     let cursor: string | null = null;
-    for (let full = true; full; ) {
-      const page = (await t.http().get(`/api/v1/consents/changes?limit=500${cursor ? `&after=${cursor}` : ''}`).set(host).expect(200)).body;
+    for (let full = true; full;) {
+      const page: { items: unknown[]; nextCursor: string | null } = (
+        await t
+          .http()
+          .get(`/api/v1/consents/changes?limit=500${cursor ? `&after=${cursor}` : ''}`)
+          .set(host)
+          .expect(200)
+      ).body;
       cursor = page.nextCursor;
       full = page.items.length === 500;
     }
@@ -114,7 +130,16 @@ describe('Consent: privacy choices recorded with their source, read by the host,
     const title = `Spring offers ${randomBytes(4).toString('hex')}`;
     const results = [];
     for (const user of [agreed, declined, silent]) {
-      results.push((await t.http().post('/api/v1/events').set(host).send(newsletter({ userId: user.id }, title)).expect(202)).body);
+      results.push(
+        (
+          await t
+            .http()
+            .post('/api/v1/events')
+            .set(host)
+            .send(newsletter({ userId: user.id }, title))
+            .expect(202)
+        ).body,
+      );
     }
     expect(results.map((r) => [r.recipients, r.skipped])).toEqual([
       [1, 0],
@@ -144,7 +169,12 @@ describe('Consent: privacy choices recorded with their source, read by the host,
     const team = await createAccountWithTeam(t, 'Marketing Team');
     await t.http().put('/api/v1/me/privacy').set(team.admin.session.auth).send({ marketingEmail: true }).expect(200);
     const title = `Team news ${randomBytes(4).toString('hex')}`;
-    const res = await t.http().post('/api/v1/events').set(host).send(newsletter({ accountId: team.accountId }, title)).expect(202);
+    const res = await t
+      .http()
+      .post('/api/v1/events')
+      .set(host)
+      .send(newsletter({ accountId: team.accountId }, title))
+      .expect(202);
     expect(res.body).toMatchObject({ recipients: 1, skipped: 3 });
     await t.settle();
     await t.mail.waitFor((m) => m.to.includes(team.admin.email) && m.subject === title);

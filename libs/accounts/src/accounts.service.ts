@@ -4,7 +4,7 @@ import { Clock, Principal } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersRepository } from '@latchkey/users';
+import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';

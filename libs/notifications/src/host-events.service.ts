@@ -81,7 +81,13 @@ export class HostEventsService {
         );
         skipped += sent.skipped ? 1 : 0;
       }
-      const result: HostEventResult = { id: event.id, type: event.type, recipients: recipients.length - skipped, skipped, duplicate: false };
+      const result: HostEventResult = {
+        id: event.id,
+        type: event.type,
+        recipients: recipients.length - skipped,
+        skipped,
+        duplicate: false,
+      };
       await m.query(`UPDATE notification_host_events SET result = $2 WHERE id = $1`, [event.id, JSON.stringify(result)]);
       return result;
     });

@@ -42,6 +42,15 @@ import { WebhooksService } from './webhooks.service';
     NotificationsErasure,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
-  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory, HostEventsService, ServiceTokenGuard],
+  exports: [
+    NotificationsService,
+    OutboxRelay,
+    DeliveryProcessor,
+    TemplateRenderer,
+    PreferencesService,
+    RecipientDirectory,
+    HostEventsService,
+    ServiceTokenGuard,
+  ],
 })
 export class NotificationsModule {}
