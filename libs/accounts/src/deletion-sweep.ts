@@ -133,7 +133,7 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
         await this.accounts.deleteAccount(a.account_id, m);
       }
       await this.audit.record({ action: AccountAuditAction.UserDeleted, actorUserId: user.id, subjectUserId: user.id }, m);
-      await this.erasure.eraseAll(this.subject(user), m);
+      await this.erasure.eraseAll(this.erasure.subjectOf(user), m);
       // Sessions, factors, tokens, login activity, memberships, preferences, inbox and consents cascade.
       await m.getRepository(User).delete({ id: user.id });
       return true;
@@ -167,20 +167,5 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
       },
       m,
     );
-  }
-
-  private subject(user: User) {
-    // IP addresses and user agents go with the rows of the user's own actions (sessions, login activity,
-    // audit entries they made, consents); they are not searched for elsewhere: a shared office address
-    // or a browser's string would erase other people's records.
-    const present = (v: string | null | undefined): v is string => typeof v === 'string' && v.length > 0;
-    const values = [user.id, user.email, user.phone].filter(present);
-    return {
-      userId: user.id,
-      pseudonym: this.erasure.pseudonym(user.id),
-      email: user.email,
-      values: [...new Set(values)],
-      names: [user.displayName, user.company, user.bio].filter(present),
-    };
   }
 }

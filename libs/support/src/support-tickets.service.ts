@@ -9,6 +9,7 @@ import {
   hashToken,
   Links,
   Page,
+  PersonalDataErasure,
   Principal,
   randomToken,
   RateLimitStore,
@@ -87,6 +88,7 @@ export class SupportTicketsService {
     private readonly links: Links,
     private readonly reauth: ReauthService,
     private readonly background: BackgroundTasks,
+    private readonly erasure: PersonalDataErasure,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -404,7 +406,9 @@ export class SupportTicketsService {
       },
       m,
     );
-    // Sessions, factors, tokens and memberships cascade with the user row; the ticket keeps the email.
+    // The same erasure as a self-service deletion at the end of its grace period (the cool-down
+    // was this path's grace period): every lib's part, then the user row and its cascades.
+    await this.erasure.eraseAll(this.erasure.subjectOf(user), m);
     await m.getRepository(User).delete({ id: user.id });
   }
 

@@ -16,6 +16,15 @@ export interface ErasureSubject {
   names: string[];
 }
 
+export interface ErasableUser {
+  id: string;
+  email: string;
+  phone: string | null;
+  displayName: string;
+  company: string | null;
+  bio: string | null;
+}
+
 /** One lib's share of erasing a user: its own tables, inside the caller's transaction. */
 export interface ErasurePart {
   area: string;
@@ -57,6 +66,22 @@ export class PersonalDataErasure {
 
   pseudonym(userId: string): string {
     return `deleted-user-${this.secrets.mac(userId, 'erasure-pseudonym').slice(0, 16)}`;
+  }
+
+  /**
+   * What to erase for a user row. IP addresses and user agents go with the rows of the user's own
+   * actions (sessions, login activity, audit entries they made, consents); they are not searched
+   * for elsewhere: a shared office address or a browser's string would erase other people's records.
+   */
+  subjectOf(user: ErasableUser): ErasureSubject {
+    const present = (v: string | null | undefined): v is string => typeof v === 'string' && v.length > 0;
+    return {
+      userId: user.id,
+      pseudonym: this.pseudonym(user.id),
+      email: user.email,
+      values: [...new Set([user.id, user.email, user.phone].filter(present))],
+      names: [user.displayName, user.company, user.bio].filter(present),
+    };
   }
 
   async eraseAll(subject: ErasureSubject, m: EntityManager): Promise<void> {
