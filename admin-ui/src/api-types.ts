@@ -2022,6 +2022,10 @@ export interface components {
             subjectUserId: string | null;
             /** @description Who it was done to, while that user exists */
             subject: components["schemas"]["UserRefDto"] | null;
+            /** @description Once the actor was erased: `deleted-user-<hash>`, the same in every entry */
+            actorPseudonym: string | null;
+            /** @description Once the subject was erased: `deleted-user-<hash>` */
+            subjectPseudonym: string | null;
             ip: string | null;
             metadata: {
                 [key: string]: unknown;

@@ -248,7 +248,7 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
       .get(`/api/v1/accounts/${team.accountId}/audit-log?action=member.role_changed`)
       .set((await signIn(t, team.owner.email)).auth)
       .expect(200);
-    expect(log.body.items[0]).toMatchObject({ subject: null });
+    expect(log.body.items[0]).toMatchObject({ subject: null, subjectUserId: null, subjectPseudonym: pseudonym });
     const [{ accounts }] = await t.dataSource.query(`SELECT count(*)::int AS accounts FROM accounts WHERE id = $1`, [solo.body.id]);
     expect(accounts).toBe(0);
     expect((await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD })).status).toBe(401);

@@ -16,6 +16,9 @@ export interface AuditEntryLike {
   actor?: AuditPerson | null;
   subjectUserId?: string | null;
   subject?: AuditPerson | null;
+  /** `deleted-user-<hash>` once that user was erased. */
+  actorPseudonym?: string | null;
+  subjectPseudonym?: string | null;
   metadata?: Record<string, unknown>;
 }
 
@@ -130,8 +133,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
 };
 
 function actorOf(e: AuditEntryLike): string {
-  if (e.actor || e.actorUserId) {
-    const name = personName(e.actor, e.actorUserId);
+  if (e.actor || e.actorUserId || e.actorPseudonym) {
+    const name = personName(e.actor, e.actorUserId ?? e.actorPseudonym);
     return e.actorKind === 'staff' ? `Support agent ${name}` : name;
   }
   switch (e.actorKind) {
@@ -152,8 +155,9 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export function describeAuditEntry(e: AuditEntryLike): string {
   const words: Words = {
     actor: actorOf(e),
-    subject: personName(e.subject, e.subjectUserId),
-    self: Boolean(e.actorUserId) && e.actorUserId === e.subjectUserId,
+    subject: personName(e.subject, e.subjectUserId ?? e.subjectPseudonym),
+    self:
+      (Boolean(e.actorUserId) && e.actorUserId === e.subjectUserId) || (Boolean(e.actorPseudonym) && e.actorPseudonym === e.subjectPseudonym),
     meta: e.metadata ?? {},
   };
   const say = AUDIT_WORDS[e.action];
