@@ -17,6 +17,7 @@ describe('Links', () => {
       security_settings: 'https://id.example.com/admin/#/me/security',
       forgot_password: 'https://id.example.com/admin/#/forgot-password',
       sign_in: 'https://id.example.com/admin/#/login',
+      privacy_settings: 'https://id.example.com/admin/#/me/privacy',
     });
     expect(() => (sut.build as (k: string, t?: string) => string)('verify_email')).toThrow(/needs a token/);
   });
