@@ -271,7 +271,7 @@ export interface paths {
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
-        /** Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you */
+        /** Schedule the deletion of your user after the grace period (DELETION_GRACE_DAYS, default 14): always needs your password, and a current code when 2FA is on. Every session ends and a mail carries a cancel link; signing in during the grace period works and offers to cancel. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you */
         delete: operations["MeAccountsController_deleteMe"];
         options?: never;
         head?: never;
@@ -410,6 +410,75 @@ export interface paths {
         put?: never;
         /** Confirm an email address with the token from the link */
         post: operations["UsersController_verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your privacy choices: analytics opt-out and marketing-mail consent */
+        get: operations["PrivacyController_get"];
+        /** Change your privacy choices (either field, or both); each change is recorded with its source (console for the cookie session, api for a bearer token), IP and user agent */
+        put: operations["PrivacyController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The history of your privacy choices, newest first */
+        get: operations["PrivacyController_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/users/{userId}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's current privacy choices (analytics opt-out, marketing-mail consent) */
+        get: operations["ServiceConsentController_forHost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/consents/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The feed of consent changes, oldest first. Poll with `after` = the last nextCursor to see each change once */
+        get: operations["ServiceConsentController_changes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1070,6 +1139,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/deletion/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the scheduled deletion of your user (signed in during the grace period); audited and mailed */
+        post: operations["MeAccountsController_cancelDeletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletion/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a scheduled deletion by the emailed link alone (token, single use, throttled per IP); audited and mailed */
+        post: operations["MeAccountsController_cancelDeletionByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -1647,14 +1750,14 @@ export interface components {
              * @example billing-sync
              */
             name: string;
-            /** @description What the credential may do. `events:publish`: Publish catalogue events to users and accounts (POST /events); `credentials:manage`: Create, list, rotate and revoke service credentials; `webhooks:manage`: Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs; `billing:write`: Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits) */
-            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "billing:write")[];
+            /** @description What the credential may do. `events:publish`: Publish catalogue events to users and accounts (POST /events); `credentials:manage`: Create, list, rotate and revoke service credentials; `webhooks:manage`: Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs; `consent:read`: Read a user's privacy choices and the feed of consent changes; `billing:write`: Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits) */
+            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
         };
         ServiceCredentialDto: {
             /** Format: uuid */
             id: string;
             name: string;
-            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "billing:write")[];
+            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
             /**
              * @description The first characters of the current secret, to tell credentials apart
              * @example lksv_AbC1
@@ -1704,7 +1807,7 @@ export interface components {
             /** @example security.new_sign_in */
             event: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             title: string;
             body: string;
             link: string | null;
@@ -1734,7 +1837,7 @@ export interface components {
             /** @example security.new_sign_in */
             event: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             description: string;
             channels: components["schemas"]["ChannelPreferenceDto"][];
         };
@@ -1793,6 +1896,8 @@ export interface components {
             type: string;
             /** @description How many users the event was queued for */
             recipients: number;
+            /** @description Users left out on purpose: a marketing event for users without marketing consent */
+            skipped: number;
             /** @description This id was received before: nothing was sent again */
             duplicate: boolean;
         };
@@ -1806,7 +1911,7 @@ export interface components {
             /** @example invoice.issued */
             type: string;
             /** @enum {string} */
-            category: "transactional" | "security" | "team" | "product";
+            category: "transactional" | "security" | "team" | "product" | "marketing";
             description: string;
             /** @description Where the event may go */
             channels: ("email" | "sms" | "in_app" | "discord")[];
@@ -1879,6 +1984,11 @@ export interface components {
             /** @enum {string|null} */
             staffRole: "support" | "support_lead" | null;
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description Set while the account waits out its deletion grace period (cancel with POST /me/deletion/cancel)
+             */
+            deletionScheduledFor: string | null;
         };
         UpdateProfileDto: {
             displayName?: string;
@@ -1929,6 +2039,70 @@ export interface components {
             email: string;
             password: string;
             displayName: string;
+        };
+        PrivacySettingsDto: {
+            /** @description True when the user opted out of anonymous usage analytics (default false: analytics on) */
+            analyticsOptOut: boolean;
+            /** @description True when the user agreed to marketing mail (default false: none is sent) */
+            marketingEmail: boolean;
+            /**
+             * Format: date-time
+             * @description When either choice last changed
+             */
+            updatedAt: string | null;
+        };
+        UpdatePrivacySettingsDto: {
+            analyticsOptOut?: boolean;
+            marketingEmail?: boolean;
+        };
+        ConsentRecordDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            purpose: "analytics" | "marketing_email";
+            /** @description analytics: true when analytics is allowed; marketing_email: true when mail is allowed */
+            granted: boolean;
+            /** @enum {string} */
+            source: "console" | "api" | "host";
+            ip: string | null;
+            userAgent: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        ConsentRecordListDto: {
+            items: components["schemas"]["ConsentRecordDto"][];
+            nextCursor: string | null;
+        };
+        UserConsentDto: {
+            /** @description True when the user opted out of anonymous usage analytics (default false: analytics on) */
+            analyticsOptOut: boolean;
+            /** @description True when the user agreed to marketing mail (default false: none is sent) */
+            marketingEmail: boolean;
+            /**
+             * Format: date-time
+             * @description When either choice last changed
+             */
+            updatedAt: string | null;
+            /** Format: uuid */
+            userId: string;
+        };
+        ConsentChangeDto: {
+            /** @description Position in the feed: pass it as `after` to read what came next */
+            cursor: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            purpose: "analytics" | "marketing_email";
+            granted: boolean;
+            /** @enum {string} */
+            source: "console" | "api" | "host";
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        ConsentChangeListDto: {
+            items: components["schemas"]["ConsentChangeDto"][];
+            /** @description The cursor of the last item, or the `after` given when nothing is new */
+            nextCursor: string | null;
         };
         SessionDto: {
             /** Format: uuid */
@@ -2219,6 +2393,10 @@ export interface components {
             subjectUserId: string | null;
             /** @description Who it was done to, while that user exists */
             subject: components["schemas"]["UserRefDto"] | null;
+            /** @description Once the actor was erased: `deleted-user-<hash>`, the same in every entry */
+            actorPseudonym: string | null;
+            /** @description Once the subject was erased: `deleted-user-<hash>` */
+            subjectPseudonym: string | null;
             ip: string | null;
             metadata: {
                 [key: string]: unknown;
@@ -2267,6 +2445,13 @@ export interface components {
             password?: string;
             /** @description A current TOTP code or a backup code */
             code?: string;
+        };
+        DeletionScheduledDto: {
+            /**
+             * Format: date-time
+             * @description When the account is erased unless the deletion is cancelled
+             */
+            deletionScheduledFor: string;
         };
         InvitationPreviewDto: {
             /** @example Acme Corp */
@@ -3857,11 +4042,13 @@ export interface operations {
             };
         };
         responses: {
-            204: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionScheduledDto"];
+                };
             };
             /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
             400: {
@@ -4544,6 +4731,290 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettingsDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrivacySettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettingsDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PrivacyController_history: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRecordListDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceConsentController_forHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserConsentDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope consent:read (Read a user's privacy choices and the feed of consent changes), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ServiceConsentController_changes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Only changes after this cursor (from a previous answer); from the start when omitted */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentChangeListDto"];
+                };
+            };
+            /** @description Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope consent:read (Read a user's privacy choices and the feed of consent changes), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7756,6 +8227,145 @@ export interface operations {
             /** @description the session is restricted to setting up two-factor authentication */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MeAccountsController_cancelDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session (or credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Your user is not scheduled for deletion (DELETION_NOT_SCHEDULED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MeAccountsController_cancelDeletionByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; errors[] names each field; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The link was used, expired, or the deletion was already cancelled (DELETION_LINK_INVALID) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

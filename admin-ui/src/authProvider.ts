@@ -10,6 +10,7 @@ export interface Me {
   avatarUrl: string | null;
   staffRole: 'support' | 'support_lead' | null;
   preferences: { theme?: 'light' | 'dark' | 'system'; compactMode?: boolean; dateFormat?: string; timeFormat?: '12h' | '24h' };
+  deletionScheduledFor?: string | null;
 }
 
 /** A pending second step, kept between the password form and the code form. */
@@ -62,7 +63,7 @@ export const authProvider: AuthProvider = {
   },
   async getIdentity() {
     const me = await api<Me>('/me');
-    return { id: me.id, fullName: me.displayName, avatar: me.avatarUrl ?? undefined, email: me.email, staffRole: me.staffRole, preferences: me.preferences };
+    return { id: me.id, fullName: me.displayName, avatar: me.avatarUrl ?? undefined, email: me.email, staffRole: me.staffRole, preferences: me.preferences, deletionScheduledFor: me.deletionScheduledFor ?? null };
   },
   async getPermissions() {
     return (await currentMembership().catch(() => undefined))?.role ?? null;

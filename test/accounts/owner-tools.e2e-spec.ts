@@ -137,7 +137,7 @@ describe('Owner and support tools: assisted password reset, audit entries with n
     });
   });
 
-  it('with the password and a current code, a 2FA user is deleted', async () => {
+  it('with the password and a current code, a 2FA user is scheduled for deletion and signed out', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);
     const { secret } = await enrolTotp(t, s.auth);
@@ -146,8 +146,10 @@ describe('Owner and support tools: assisted password reset, audit entries with n
       .delete('/api/v1/me')
       .set(s.auth)
       .send({ password: TEST_PASSWORD, code: totpNow(t, secret) })
-      .expect(204);
+      .expect(202);
     await t.http().get('/api/v1/me').set(s.auth).expect(401);
+    const [{ at }] = await t.dataSource.query(`SELECT deletion_scheduled_for AS at FROM users WHERE id = $1`, [user.id]);
+    expect(at).not.toBeNull();
   });
 
   it('the OpenAPI document describes the new routes with their real statuses and problem answers', async () => {
@@ -163,7 +165,7 @@ describe('Owner and support tools: assisted password reset, audit entries with n
     has('/api/v1/me/email/pending', 'get', ['200', '401', '403']);
     has('/api/v1/me/email/pending', 'delete', ['204', '401', '403', '404']);
     has('/api/v1/me/email/pending/resend', 'post', ['202', '401', '403', '404', '429']);
-    has('/api/v1/me', 'delete', ['204', '400', '401', '403', '409']);
+    has('/api/v1/me', 'delete', ['202', '400', '401', '403', '409']);
     const resend = doc.paths['/api/v1/me/email/pending/resend']!.post!.responses;
     expect(Object.keys(resend['429']!.content ?? {})).toEqual(['application/problem+json']);
     expect(JSON.stringify(doc.paths['/api/v1/support/tickets']!.get)).toContain('"name":"q"');

@@ -1,3 +1,5 @@
+import { DeletionSweep } from '@latchkey/accounts';
+
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
@@ -116,9 +118,12 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
       .set(team.owner.session.auth)
       .send({ userId: team.admin.id })
       .expect(204);
-    await t.http().delete('/api/v1/me').set(team.owner.session.auth).send({ password: team.owner.password }).expect(204);
+    await t.http().delete('/api/v1/me').set(team.owner.session.auth).send({ password: team.owner.password }).expect(202);
     await t.http().get('/api/v1/me').set(team.owner.session.auth).expect(401);
-    const members = await t.http().get(`/api/v1/accounts/${team.accountId}/members`).set(team.admin.session.auth).expect(200);
+    t.clock.advance(14 * 24 * 3600_000 + 60_000);
+    await t.app.get(DeletionSweep).eraseDue();
+    const admin = await signIn(t, team.admin.email);
+    const members = await t.http().get(`/api/v1/accounts/${team.accountId}/members`).set(admin.auth).expect(200);
     expect(members.body.items.map((m: { userId: string }) => m.userId)).not.toContain(team.owner.id);
   });
 
@@ -128,8 +133,12 @@ describe('Ownership: the last owner stays, transfer, account and user deletion',
     const acc = await t.http().post('/api/v1/accounts').set(s.auth).send({ name: 'Solo' }).expect(201);
     t.clock.advance(10 * 60_000);
     expect((await t.http().delete('/api/v1/me').set(s.auth).send({}).expect(403)).body.code).toBe('REAUTH_REQUIRED');
-    await t.http().delete('/api/v1/me').set(s.auth).send({ password: user.password }).expect(204);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM accounts WHERE id = $1`, [acc.body.id]);
-    expect(n).toBe(0);
+    await t.http().delete('/api/v1/me').set(s.auth).send({ password: user.password }).expect(202);
+    const count = async () =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM accounts WHERE id = $1`, [acc.body.id]))[0].n as number;
+    expect(await count()).toBe(1);
+    t.clock.advance(14 * 24 * 3600_000 + 60_000);
+    await t.app.get(DeletionSweep).eraseDue();
+    expect(await count()).toBe(0);
   });
 });

@@ -98,5 +98,15 @@ describe('Audit entries read in words in the console', () => {
       }),
     ).toBe('Second-step attempts for s@x.io were locked after repeated wrong codes.');
     expect(describeAuditEntry({ action: 'some.future_action', actorKind: 'system' })).toBe('Latchkey: some future action.');
+    // Erased users are a pseudonym in the log: still "a deleted user", never "someone".
+    expect(
+      describeAuditEntry({
+        action: 'user.deletion_cancelled',
+        actorKind: 'user',
+        actorUserId: null,
+        actorPseudonym: 'deleted-user-0123456789abcdef',
+        subjectPseudonym: 'deleted-user-0123456789abcdef',
+      }),
+    ).toBe('A deleted user cancelled the deletion of their user.');
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 
+import { DeletionSweep } from '@latchkey/accounts';
 import { PNG } from 'pngjs';
 
 import { createAccountWithTeam } from '../factories/accounts.factory';
@@ -301,7 +302,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
     expect((await t.http().get('/api/v1/me/mfa').set(session.auth).expect(200)).body).toMatchObject({ enabled: false, totp: false });
   });
 
-  it('deleting my account is refused while I am the sole owner, then allowed once ownership moved', async () => {
+  it('deleting my account is refused while I am the sole owner, then scheduled once ownership moved', async () => {
     const team = await createAccountWithTeam(t, 'Sole Owner Co');
     const c = await signedIn(team.owner.email);
     const me = new MyAccountPage(c);
@@ -321,6 +322,15 @@ describe('Console self-service, owner and support journeys (Chromium against the
     await me.open('privacy');
     await me.deleteAccount(TEST_PASSWORD);
     await c.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // Scheduled, not gone: the grace period lets them sign in (and cancel); the sweep erases them after it.
+    const during = await t.http().post('/api/v1/auth/login').send({ email: team.owner.email, password: TEST_PASSWORD }).expect(200);
+    expect(during.body.user.deletionScheduledFor).toEqual(expect.any(String));
+    t.clock.advance(14 * 24 * 3600_000 + 60_000);
+    try {
+      await t.app.get(DeletionSweep).eraseDue();
+    } finally {
+      t.clock.reset();
+    }
     expect((await t.http().post('/api/v1/auth/login').send({ email: team.owner.email, password: TEST_PASSWORD })).status).toBe(401);
     const [{ role }] = await t.dataSource.query(`SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2`, [
       team.accountId,

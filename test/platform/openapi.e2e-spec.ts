@@ -141,6 +141,7 @@ describe('The response check of the test harness', () => {
       avatarUrl: null,
       staffRole: null,
       createdAt: '2026-01-01T00:00:00.000Z',
+      deletionScheduledFor: null,
     };
   });
 

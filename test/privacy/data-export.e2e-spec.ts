@@ -64,6 +64,7 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       .set(auth)
       .send({ items: [{ event: 'product.update', channel: 'email', enabled: true }] })
       .expect(200);
+    await t.http().put('/api/v1/me/privacy').set(auth).send({ marketingEmail: true }).expect(200);
     const confirmToken = await openTicket(t, user.email, 'other', 'Please tell me what you hold about me.');
     await t.http().post(`${TICKETS}/confirm`).send({ token: confirmToken }).expect(204);
     await t.settle();
@@ -77,6 +78,7 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
     expect(Object.keys(files).sort()).toEqual(
       [
         'audit-log.json',
+        'consent-records.json',
         'factors.json',
         'invitations.json',
         'login-activity.json',
@@ -113,6 +115,7 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
     expect(json('support-tickets.json')).toEqual([
       expect.objectContaining({ type: 'other', message: 'Please tell me what you hold about me.', state: 'open' }),
     ]);
+    expect(json('consent-records.json')).toEqual([expect.objectContaining({ purpose: 'marketing_email', granted: true, source: 'api' })]);
     expect(json('audit-log.json').map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(['auth.login_succeeded', 'mfa.totp_enabled', 'privacy.export_requested']),
     );

@@ -341,7 +341,7 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     await t.http().get(`/api/v1/admin/users/${randomUUID()}`).set(staff.agent.auth).expect(404);
   });
 
-  it('an executed account_deletion ticket deletes the user', async () => {
+  it('an executed account_deletion ticket deletes the user and erases their personal data like a self-service deletion', async () => {
     const user = await createUser(t);
     const id = await ticketAwaitingApproval(t, user.email, staff.agent, 'account_deletion');
     await t
@@ -354,5 +354,14 @@ describe('Support desk security: four eyes, cool-down, cancel, confirmation, sta
     const res = await t.http().post(`${TICKETS}/${id}/execute`).set(staff.agent2.auth).send(staff.agent2.proof()).expect(200);
     expect(res.body.state).toBe('executed');
     await t.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
+    const [ticket] = await t.dataSource.query(`SELECT email, message FROM support_tickets WHERE id = $1`, [id]);
+    expect(ticket.email).toMatch(/^deleted-user-[0-9a-f]{16}$/);
+    const [{ named }] = await t.dataSource.query(
+      `SELECT count(*)::int AS named FROM audit_log WHERE actor_user_id = $1 OR subject_user_id = $1 OR metadata::text ILIKE $2`,
+      [user.id, `%${user.email}%`],
+    );
+    expect(named).toBe(0);
+    const [{ kept }] = await t.dataSource.query(`SELECT count(*)::int AS kept FROM audit_log WHERE subject_pseudonym = $1`, [ticket.email]);
+    expect(kept).toBeGreaterThan(0);
   });
 });

@@ -16,6 +16,9 @@ export interface AuditEntryLike {
   actor?: AuditPerson | null;
   subjectUserId?: string | null;
   subject?: AuditPerson | null;
+  /** `deleted-user-<hash>` once that user was erased. */
+  actorPseudonym?: string | null;
+  subjectPseudonym?: string | null;
   metadata?: Record<string, unknown>;
 }
 
@@ -79,6 +82,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   // Data exports (libs/exports ExportsAuditAction)
   'privacy.export_requested': (w) => `${w.actor} asked for an export of their data`,
   'privacy.export_downloaded': (w) => `${w.actor} downloaded an export of their data`,
+  'user.consent_changed': (w) =>
+    `${w.actor} ${w.meta.granted ? 'allowed' : 'turned off'} ${w.meta.purpose === 'marketing_email' ? 'marketing email' : 'usage analytics'}`,
 
   // Accounts (libs/accounts AccountAuditAction)
   'account.created': (w) => `${w.actor} created the account ${quoted(w.meta.name)}`,
@@ -102,6 +107,9 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'user.deleted': (w) => `${w.actor} deleted their user`,
   'account.billing_updated': (w) => `${w.actor} updated the billing summary (plan ${quoted(w.meta.planName)})`,
   'account.billing_cleared': (w) => `${w.actor} removed the billing summary`,
+  'user.deletion_scheduled': (w) => `${w.actor} asked to delete their user on ${text(w.meta.deletionScheduledFor).slice(0, 10)}`,
+  'user.deletion_cancelled': (w) => `${w.actor} cancelled the deletion of their user`,
+  'user.deletion_postponed': (w) => `The deletion of ${w.subject} was postponed: they are the only owner of an account with other members`,
 
   // Two-factor authentication (libs/mfa MfaAuditAction)
   'mfa.totp_enabled': (w) => `${w.actor} set up an authenticator app`,
@@ -141,8 +149,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
 };
 
 function actorOf(e: AuditEntryLike): string {
-  if (e.actor || e.actorUserId) {
-    const name = personName(e.actor, e.actorUserId);
+  if (e.actor || e.actorUserId || e.actorPseudonym) {
+    const name = personName(e.actor, e.actorUserId ?? e.actorPseudonym);
     return e.actorKind === 'staff' ? `Support agent ${name}` : name;
   }
   switch (e.actorKind) {
@@ -163,8 +171,9 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export function describeAuditEntry(e: AuditEntryLike): string {
   const words: Words = {
     actor: actorOf(e),
-    subject: personName(e.subject, e.subjectUserId),
-    self: Boolean(e.actorUserId) && e.actorUserId === e.subjectUserId,
+    subject: personName(e.subject, e.subjectUserId ?? e.subjectPseudonym),
+    self:
+      (Boolean(e.actorUserId) && e.actorUserId === e.subjectUserId) || (Boolean(e.actorPseudonym) && e.actorPseudonym === e.subjectPseudonym),
     meta: e.metadata ?? {},
   };
   const say = AUDIT_WORDS[e.action];

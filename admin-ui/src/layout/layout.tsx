@@ -3,6 +3,7 @@ import { ReactNode, useEffect, useState } from 'react';
 import { AppBar, Layout, Menu, TitlePortal, useCanAccess, useGetIdentity, useTheme } from 'react-admin';
 
 import { Membership, currentMembership, memberships, switchAccount } from '../account';
+import { DeletionBanner } from '../me/deletion-banner';
 import { CompactFromPreferences, Density } from './density';
 import { InboxBell } from './inbox-bell';
 
@@ -94,6 +95,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
       >
         <ThemeFromPreferences />
         <CompactFromPreferences />
+        <DeletionBanner />
         {children}
       </Layout>
     </Density>

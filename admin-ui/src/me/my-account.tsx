@@ -6,6 +6,7 @@ import { DataExport } from './data-export';
 import { ChangeEmail } from './email-password';
 import { InboxTab } from './inbox';
 import { NotificationsTab } from './notifications';
+import { ConsentSection } from './consent';
 import { DeleteAccount } from './privacy';
 import { Profile, ProfileSection } from './profile';
 import { SecurityTab } from './security';
@@ -48,6 +49,7 @@ export function MyAccount() {
       {tab === 'notifications' && <NotificationsTab />}
       {tab === 'inbox' && <InboxTab />}
       {tab === 'privacy' && <DataExport />}
+      {tab === 'privacy' && <ConsentSection />}
       {tab === 'privacy' && <DeleteAccount />}
     </Box>
   );

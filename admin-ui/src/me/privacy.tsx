@@ -6,6 +6,7 @@ import { Membership, memberships, switchAccount } from '../account';
 import { problem } from '../accounts/settings';
 import { ApiError, api } from '../api';
 import { ProofFields, Section, proofBody, useHasTwoFactor } from './common';
+import { deletionDate } from './deletion-banner';
 
 interface Blocking {
   accountId: string;
@@ -13,7 +14,11 @@ interface Blocking {
   members: number;
 }
 
-/** Deleting yourself: the sole-owner rule first, then the password (and a code with 2FA). */
+/**
+ * Deleting yourself: the sole-owner rule first, then the password (and a code with 2FA). The API
+ * schedules the erasure after a grace period and ends every session, so the console signs out
+ * and says until when the emailed link (or signing in) can still cancel it.
+ */
 export function DeleteAccount() {
   const notify = useNotify();
   const logout = useLogout();
@@ -40,8 +45,11 @@ export function DeleteAccount() {
     e.preventDefault();
     setBusy(true);
     try {
-      await api('/me', { method: 'DELETE', body: proofBody(password, code) });
-      notify('Your account was deleted.', { type: 'info' });
+      const { deletionScheduledFor } = await api<{ deletionScheduledFor: string }>('/me', { method: 'DELETE', body: proofBody(password, code) });
+      notify(
+        `Your account will be deleted on ${deletionDate(deletionScheduledFor)}. You are signed out everywhere; until then, the link in the email or signing in cancels it.`,
+        { type: 'info', autoHideDuration: 10_000 },
+      );
       await logout({}, '/login', false);
     } catch (err) {
       if (err instanceof ApiError && err.body.code === 'SOLE_OWNER') {
@@ -58,7 +66,9 @@ export function DeleteAccount() {
   return (
     <Section title="Delete my account" id="delete-account">
       <Typography gutterBottom>
-        Deleting your account is permanent. Your sign-in, sessions, two-factor settings and memberships are removed at once, and you cannot undo it.
+        You are signed out everywhere at once, and your account is deleted for good after a grace period (14 days unless your organisation set
+        another). Until then, the link in the email we send, or signing in again, cancels it. After that your profile, sign-in, two-factor settings,
+        memberships and notifications are erased and cannot be recovered; the security log keeps what happened under an anonymous name.
       </Typography>
       <Typography variant="body2" color="text.secondary" gutterBottom>
         An account you are the only member of is deleted with you. If you are the <strong>only owner</strong> of an account that has other members, you
@@ -94,7 +104,7 @@ export function DeleteAccount() {
         <ProofFields password={password} code={code} onPassword={setPassword} onCode={setCode} withCode={twoFactor === true} />
         <FormControlLabel
           control={<Checkbox checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />}
-          label="I understand that this cannot be undone"
+          label="I understand that after the grace period this cannot be undone"
         />
         <Box>
           <Button type="submit" color="error" variant="contained" disabled={busy || !understood || !password}>

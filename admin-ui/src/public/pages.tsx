@@ -2,6 +2,7 @@ import { ComponentType } from 'react';
 import { Route } from 'react-router-dom';
 
 import { AcceptInvitationPage } from './accept-invitation';
+import { CancelDeletionPage } from './cancel-deletion';
 import { ConfirmEmailPage } from './confirm-email';
 import { ForgotPasswordPage } from './forgot-password';
 import { ResetPasswordPage } from './reset-password';
@@ -23,6 +24,7 @@ const PAGES: Record<Exclude<PublicPage, 'signIn'>, ComponentType> = {
   supportRequest: SupportRequestPage,
   supportConfirm: SupportConfirmPage,
   supportCancel: SupportCancelPage,
+  cancelDeletion: CancelDeletionPage,
 };
 
 /** For `<CustomRoutes noLayout>`: reachable without a session. */

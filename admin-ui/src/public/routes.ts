@@ -17,6 +17,7 @@ export const PUBLIC_ROUTES = {
   supportRequest: '/support/new',
   supportConfirm: '/support/confirm',
   supportCancel: '/support/cancel',
+  cancelDeletion: '/cancel-deletion',
 } as const;
 
 /** Pages behind the sign-in that mails link to: without a session the sign-in comes first, then the page. */

@@ -1,11 +1,13 @@
+import { DeletionSweep } from '@latchkey/accounts';
 import { QueueDriver } from '@latchkey/core';
 import { ExportRunner } from '@latchkey/exports';
 import { OutboxRelay } from '@latchkey/notifications';
 import { INestApplicationContext } from '@nestjs/common';
 
-/** Starts the job processors, the outbox relay and the export sweep in this process (the worker, or `npm start`). */
+/** Starts the job processors, the outbox relay, the export sweep and the deletion sweep in this process (the worker, or `npm start`). */
 export async function startWorkers(app: INestApplicationContext): Promise<void> {
   await app.get(QueueDriver).startProcessing();
   app.get(OutboxRelay).start();
   app.get(ExportRunner).start();
+  app.get(DeletionSweep).startSweeping();
 }

@@ -1,4 +1,5 @@
 import { AccountsModule } from '@latchkey/accounts';
+import { DeletionSweepModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions } from '@latchkey/core';
@@ -7,7 +8,7 @@ import { MfaModule } from '@latchkey/mfa';
 import { NotificationsModule } from '@latchkey/notifications';
 import { ServiceAccessModule } from '@latchkey/service-access';
 import { SessionsModule } from '@latchkey/sessions';
-import { SupportModule } from '@latchkey/support';
+import { SupportErasureModule, SupportModule } from '@latchkey/support';
 import { UsersModule } from '@latchkey/users';
 import { WebhooksModule } from '@latchkey/webhooks';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -35,6 +36,8 @@ export class WorkerModule {
         SupportModule,
         ExportsModule,
         WebhooksModule,
+        DeletionSweepModule,
+        SupportErasureModule,
       ],
     };
   }

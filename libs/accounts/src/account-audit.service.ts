@@ -54,6 +54,8 @@ export class AccountAuditService {
         actor: (r.actorUserId && people.get(r.actorUserId)) || null,
         subjectUserId: r.subjectUserId,
         subject: (r.subjectUserId && people.get(r.subjectUserId)) || null,
+        actorPseudonym: r.actorPseudonym,
+        subjectPseudonym: r.subjectPseudonym,
         ip: r.ip,
         metadata: r.metadata,
       }),

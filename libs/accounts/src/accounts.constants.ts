@@ -16,6 +16,9 @@ export const AccountAuditAction = {
   UserDeleted: 'user.deleted',
   BillingUpdated: 'account.billing_updated',
   BillingCleared: 'account.billing_cleared',
+  DeletionScheduled: 'user.deletion_scheduled',
+  DeletionCancelled: 'user.deletion_cancelled',
+  DeletionPostponed: 'user.deletion_postponed',
 } as const;
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;

@@ -21,6 +21,9 @@ export const AccountsErrorCode = {
   NOT_A_MEMBER: 'BAD_INPUT',
   MFA_SETUP_REQUIRED: 'FORBIDDEN',
   OWN_MFA_REQUIRED: 'BAD_INPUT',
+  DELETION_NOT_SCHEDULED: 'CONFLICT',
+  DELETION_LINK_INVALID: 'GONE',
+  DELETION_LINK_THROTTLED: 'RATE_LIMITED',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AccountsErrorCode = keyof typeof AccountsErrorCode;

@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
+import { AccountDeletionService } from './account-deletion.service';
 import { AccountAuditService } from './account-audit.service';
 import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
 import { AccountsController } from './accounts.controller';
@@ -12,6 +13,7 @@ import { AccountBillingController, ServiceBillingController } from './billing.co
 import { BillingService } from './billing.service';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
+import { DeletionSweepModule } from './deletion-sweep.module';
 import { Account, AccountBilling, Invitation, Membership } from './entities';
 import { AccountRoleGuard } from './guards/account-role.guard';
 import { InvitationsService } from './invitations.service';
@@ -20,11 +22,17 @@ import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
-  imports: [AuthModule, MfaModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation, AuditEntry])],
+  imports: [
+    AuthModule,
+    MfaModule,
+    DeletionSweepModule,
+    TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation, AuditEntry]),
+  ],
   controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
+    AccountDeletionService,
     AccountRoleGuard,
     AccountsRepository,
     AccountsService,
@@ -35,6 +43,6 @@ import { Require2faSignInStep } from './require-2fa.step';
     InvitationsExportPart,
     Require2faSignInStep,
   ],
-  exports: [AccountsService, AccountsRepository, AccountRoleGuard],
+  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService, DeletionSweepModule],
 })
 export class AccountsModule {}

@@ -4,7 +4,7 @@ import { Clock, Principal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersRepository } from '@latchkey/users';
+import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -191,45 +191,6 @@ export class AccountsService {
    * Deleting your own user: refused while you are the only owner of an account that has other
    * members (transfer ownership first). Accounts where you are the only member go with you.
    */
-  async deleteMe(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
-    // Irreversible: the password (and a code with 2FA) every time, even on a fresh session.
-    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
-    const propagated = this.sessions.watch(principal.userId);
-    const mine = await this.accounts.listForUser(principal.userId);
-    const blocking = mine.filter((a) => a.role === AccountRole.Owner && a.owners === 1 && a.members > 1);
-    if (blocking.length) {
-      throw accountsError('SOLE_OWNER', 'You are the only owner of an account with other members: transfer ownership first.', {
-        data: {
-          accountIds: blocking.map((a) => a.account_id),
-          accounts: blocking.map((a) => ({ accountId: a.account_id, name: a.name, members: a.members })),
-        },
-      });
-    }
-    await this.dataSource.transaction(async (m) => {
-      await reauthenticated.spend(m);
-      for (const a of mine.filter((x) => x.members === 1)) {
-        await this.audit.record(
-          {
-            action: AccountAuditAction.AccountDeleted,
-            actorUserId: principal.userId,
-            accountId: a.account_id,
-            metadata: { name: a.name, reason: 'owner_deleted' },
-          },
-          m,
-        );
-        await this.accounts.deleteAccount(a.account_id, m);
-      }
-      await this.audit.record(
-        { action: AccountAuditAction.UserDeleted, actorUserId: principal.userId, subjectUserId: principal.userId },
-        m,
-      );
-      // Sessions, factors, tokens and memberships cascade with the user row.
-      await m.getRepository(User).delete({ id: principal.userId });
-    });
-    this.sessions.invalidate(principal.userId);
-    await propagated;
-  }
-
   requiredBy(userId: string): Promise<string[]> {
     return this.accounts.namesRequiring2fa(userId);
   }

@@ -1,4 +1,7 @@
+export * from './account-deletion.service';
 export * from './account-role';
+export * from './deletion-sweep';
+export * from './deletion-sweep.module';
 export * from './accounts.constants';
 export * from './accounts.exception';
 export * from './accounts.module';

@@ -1,13 +1,21 @@
 import { SessionCookies } from '@latchkey/auth';
 import { ApiOptionalSession, ApiProblem, ApiProblems, CurrentUser, Principal, Public, describeClient } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
+import { TokenDto, UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
+import { AccountDeletionService } from './account-deletion.service';
 import { AccountsService } from './accounts.service';
-import { AcceptInvitationDto, AcceptedInvitationDto, DeleteMeDto, InvitationPreviewDto, MyAccountListDto } from './dto/accounts.dto';
+import {
+  AcceptInvitationDto,
+  AcceptedInvitationDto,
+  DeleteMeDto,
+  DeletionScheduledDto,
+  InvitationPreviewDto,
+  MyAccountListDto,
+} from './dto/accounts.dto';
 
 @ApiTags('accounts')
 @Controller()
@@ -15,6 +23,7 @@ export class MeAccountsController {
   constructor(
     private readonly accounts: AccountsService,
     private readonly accept: AcceptInvitationUseCase,
+    private readonly deletion: AccountDeletionService,
     private readonly users: UsersService,
     private readonly cookies: SessionCookies,
   ) {}
@@ -27,18 +36,43 @@ export class MeAccountsController {
   }
 
   @Delete('me')
-  @HttpCode(204)
+  @HttpCode(202)
   @ApiOperation({
     summary:
-      'Delete your user: always needs your password, and a current code when 2FA is on. Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you',
+      'Schedule the deletion of your user after the grace period (DELETION_GRACE_DAYS, default 14): always needs your password, and a current code when 2FA is on. ' +
+      'Every session ends and a mail carries a cancel link; signing in during the grace period works and offers to cancel. ' +
+      'Refused (409 SOLE_OWNER, with accountIds and accounts) while you are the sole owner of an account with other members; accounts where you are the only member go with you',
   })
-  @ApiNoContentResponse()
+  @ApiAcceptedResponse({ type: DeletionScheduledDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
   @ApiProblems(400, 401)
-  async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<void> {
-    await this.accounts.deleteMe(p, body ?? {});
+  deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<DeletionScheduledDto> {
+    return this.deletion.schedule(p, body ?? {});
+  }
+
+  @Post('me/deletion/cancel')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel the scheduled deletion of your user (signed in during the grace period); audited and mailed' })
+  @ApiNoContentResponse()
+  @ApiProblem(409, 'Your user is not scheduled for deletion (DELETION_NOT_SCHEDULED)')
+  @ApiProblems(401)
+  async cancelDeletion(@CurrentUser() p: Principal): Promise<void> {
+    await this.deletion.cancel(p);
+  }
+
+  @Public()
+  @Post('deletion/cancel')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Cancel a scheduled deletion by the emailed link alone (token, single use, throttled per IP); audited and mailed',
+  })
+  @ApiNoContentResponse()
+  @ApiProblem(410, 'The link was used, expired, or the deletion was already cancelled (DELETION_LINK_INVALID)')
+  @ApiProblems(400, 429)
+  async cancelDeletionByLink(@Body() body: TokenDto, @Req() req: FastifyRequest): Promise<void> {
+    await this.deletion.cancelByToken(body.token, req.ip);
   }
 
   @Public()

@@ -21,5 +21,6 @@ export const AuditAction = {
   SessionsRevoked: 'session.revoked_many',
   StaffGranted: 'staff.granted',
   StaffRevoked: 'staff.revoked',
+  ConsentChanged: 'user.consent_changed',
 } as const;
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];

@@ -8,6 +8,9 @@ export class AuditEntry {
   @Column({ name: 'actor_user_id', type: 'uuid', nullable: true }) actorUserId: string | null;
   @Column({ name: 'actor_kind', type: 'text' }) actorKind: 'user' | 'staff' | 'system' | 'service' | 'anonymous';
   @Column({ name: 'subject_user_id', type: 'uuid', nullable: true }) subjectUserId: string | null;
+  /** Once a user is erased: `deleted-user-<hash>` in place of their id. */
+  @Column({ name: 'actor_pseudonym', type: 'text', nullable: true }) actorPseudonym: string | null;
+  @Column({ name: 'subject_pseudonym', type: 'text', nullable: true }) subjectPseudonym: string | null;
   @Column({ name: 'account_id', type: 'uuid', nullable: true }) accountId: string | null;
   @Column({ type: 'text', nullable: true }) ip: string | null;
   @Column({ name: 'user_agent', type: 'text', nullable: true }) userAgent: string | null;

@@ -12,6 +12,7 @@ import { BackgroundTasks } from './lifecycle/background-tasks';
 import { Lifecycle } from './lifecycle/lifecycle';
 import { Metrics } from './metrics/metrics';
 import { Links } from './links/links';
+import { PersonalDataErasure } from './privacy/personal-data-erasure';
 import { QueueModule } from './queue/queue.module';
 import { MailCaps } from './rate-limit/mail-caps';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -40,9 +41,22 @@ export class CoreModule {
         BackgroundTasks,
         MailCaps,
         DataExportParts,
+        PersonalDataErasure,
         { provide: Metrics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Metrics(config.env !== 'test') },
       ],
-      exports: [Clock, PasswordHasher, SecretBox, SmsGateway, Links, Lifecycle, Metrics, BackgroundTasks, MailCaps, DataExportParts],
+      exports: [
+        Clock,
+        PasswordHasher,
+        SecretBox,
+        SmsGateway,
+        Links,
+        Lifecycle,
+        Metrics,
+        BackgroundTasks,
+        MailCaps,
+        DataExportParts,
+        PersonalDataErasure,
+      ],
     };
   }
 }

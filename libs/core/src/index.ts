@@ -15,3 +15,4 @@ export * from './queue';
 export * from './rate-limit';
 export * from './sms';
 export * from './openapi';
+export * from './privacy';

@@ -35,6 +35,7 @@ export const REQUIRED_EXPORT_AREAS = [
   'notification-preferences',
   'support-tickets',
   'audit-log',
+  'consent-records',
 ] as const;
 
 export const ExportsAuditAction = {

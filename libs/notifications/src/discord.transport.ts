@@ -6,7 +6,13 @@ import { EventCategory } from './event-catalogue';
 export const DISCORD_WEBHOOK_PATTERN =
   /^https:\/\/(?:(?:ptb|canary)\.)?(?:discord\.com|discordapp\.com)\/api\/webhooks\/\d{5,30}\/[A-Za-z0-9_-]{20,200}$/;
 
-const COLOURS: Record<EventCategory, number> = { security: 0xd64545, transactional: 0x3e7bfa, team: 0x7c5cff, product: 0x2f9e6e };
+const COLOURS: Record<EventCategory, number> = {
+  security: 0xd64545,
+  transactional: 0x3e7bfa,
+  team: 0x7c5cff,
+  product: 0x2f9e6e,
+  marketing: 0xe8a33d,
+};
 
 export interface DiscordAlert {
   title: string;

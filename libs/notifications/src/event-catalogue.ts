@@ -14,12 +14,13 @@ import type { TokenLinkKind } from '@latchkey/core';
  *   their `data` (required unless `optional`), checked before anything is written.
  * - Templates: `templates/<template>.html.hbs` and `.text.hbs`, optionally overridden per
  *   language in `templates/<lang>/` (with `<template>.subject.hbs` for the subject).
+ * - `marketing`: never sent without the user's marketing consent (category `marketing`).
  * - `links`: the `data` fields that hold a token link, each built by the link table
  *   (`Links.build(kind, token)`); links without a token are `{{links.<kind>}}` in any template.
  */
 export type Channel = 'email' | 'sms' | 'in_app' | 'discord';
 export const CHANNELS: readonly Channel[] = ['email', 'sms', 'in_app', 'discord'];
-export type EventCategory = 'transactional' | 'security' | 'team' | 'product';
+export type EventCategory = 'transactional' | 'security' | 'team' | 'product' | 'marketing';
 
 export interface EventDataField {
   type: 'string' | 'number' | 'url';
@@ -38,6 +39,8 @@ export interface EventDefinition {
   /** Channels on by default; all of `channels` when omitted. */
   defaults?: readonly Channel[];
   mandatoryEmail: boolean;
+  /** Marketing: delivered only to users who agreed to marketing mail (GET /me/privacy); dropped, and counted as skipped, for the others. */
+  marketing?: boolean;
   /** The host application may publish this event through POST /api/v1/events. */
   hostPublishable?: boolean;
   data?: Readonly<Record<string, EventDataField>>;
@@ -268,6 +271,22 @@ export const EVENT_CATALOGUE = {
       url: { type: 'url', optional: true },
     },
   },
+  'marketing.newsletter': {
+    category: 'marketing',
+    template: 'marketing-newsletter',
+    subject: '{{title}}',
+    description: 'Tips, offers and news from the host application; only for users who agreed to marketing mail',
+    channels: ['email', 'in_app'],
+    defaults: ['email'],
+    marketing: true,
+    hostPublishable: true,
+    mandatoryEmail: false,
+    data: {
+      title: { type: 'string' },
+      summary: { type: 'string' },
+      url: { type: 'url', optional: true },
+    },
+  },
   'team.invited': {
     category: 'transactional',
     template: 'team-invited',
@@ -324,6 +343,31 @@ export const EVENT_CATALOGUE = {
     subject: 'Your data export is ready',
     description: 'The export of your data you asked for can be downloaded (for 7 days)',
     channels: ['email', 'in_app'],
+    mandatoryEmail: true,
+  },
+  'security.deletion_scheduled': {
+    category: 'security',
+    template: 'deletion-scheduled',
+    subject: 'Your account will be deleted on {{deleteOn}}',
+    description: 'You asked to delete your account; it is erased after the grace period unless you cancel',
+    channels: ['email'],
+    mandatoryEmail: true,
+    links: { cancelLink: 'cancel_deletion' },
+  },
+  'security.deletion_cancelled': {
+    category: 'security',
+    template: 'deletion-cancelled',
+    subject: 'The deletion of your account was cancelled',
+    description: 'A scheduled deletion of your account was cancelled',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
+  'security.deletion_postponed': {
+    category: 'security',
+    template: 'deletion-postponed',
+    subject: 'The deletion of your account is postponed to {{deleteOn}}',
+    description: 'Your account could not be deleted: you are the only owner of an account with other members',
+    channels: ['email'],
     mandatoryEmail: true,
   },
   'staff.sms_spike': {

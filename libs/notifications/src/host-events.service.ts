@@ -20,6 +20,8 @@ export interface HostEventResult {
   id: string;
   type: string;
   recipients: number;
+  /** Recipients left out on purpose: a marketing event for users without marketing consent. */
+  skipped: number;
   /** True when this id was received before: nothing was sent again. */
   duplicate: boolean;
 }
@@ -44,11 +46,12 @@ export class HostEventsService {
       if (inserted.length === 0) {
         const [prior] = await m.query(`SELECT result FROM notification_host_events WHERE id = $1`, [event.id]);
         const result = (typeof prior.result === 'string' ? JSON.parse(prior.result) : prior.result) as HostEventResult;
-        return { ...result, duplicate: true };
+        return { ...result, skipped: result.skipped ?? 0, duplicate: true };
       }
       const recipients = await this.recipients(event, m);
+      let skipped = 0;
       for (const user of recipients) {
-        await this.notifications.notify(
+        const sent = await this.notifications.notify(
           {
             event: event.type as EventType,
             to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
@@ -57,8 +60,15 @@ export class HostEventsService {
           },
           m,
         );
+        skipped += sent.skipped ? 1 : 0;
       }
-      const result: HostEventResult = { id: event.id, type: event.type, recipients: recipients.length, duplicate: false };
+      const result: HostEventResult = {
+        id: event.id,
+        type: event.type,
+        recipients: recipients.length - skipped,
+        skipped,
+        duplicate: false,
+      };
       await m.query(`UPDATE notification_host_events SET result = $2 WHERE id = $1`, [event.id, JSON.stringify(result)]);
       return result;
     });

@@ -1,5 +1,6 @@
 export * from './delivery.processor';
 export * from './event-catalogue';
+export * from './host-events.service';
 export * from './notification-outbox.entity';
 export * from './notifications.constants';
 export * from './notifications.exception';

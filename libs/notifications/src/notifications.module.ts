@@ -12,6 +12,7 @@ import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { NotificationPreferencesExportPart, NotificationsExportPart } from './notifications-export.part';
 import { MyNotificationsController } from './notifications.controller';
+import { NotificationsErasure } from './notifications-erasure';
 import { NotificationsService } from './notifications.service';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
@@ -39,8 +40,17 @@ import { WebhooksService } from './webhooks.service';
     OutboxMetrics,
     NotificationsExportPart,
     NotificationPreferencesExportPart,
+    NotificationsErasure,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
-  exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],
+  exports: [
+    NotificationsService,
+    OutboxRelay,
+    DeliveryProcessor,
+    TemplateRenderer,
+    PreferencesService,
+    RecipientDirectory,
+    HostEventsService,
+  ],
 })
 export class NotificationsModule {}

@@ -28,6 +28,8 @@ export interface NotifyInput {
 
 export interface NotifyResult {
   channels: Channel[];
+  /** Set when nothing was sent on purpose: a marketing event for a user without marketing consent. */
+  skipped?: 'no_marketing_consent';
 }
 
 /**
@@ -56,10 +58,14 @@ export class NotificationsService {
       throw new Error(`Unknown notification event ${String(input.event)}`);
     }
     const userId = input.to.userId ?? null;
+    const key = input.idempotencyKey ?? crypto.randomUUID();
+    if (def.marketing && !(userId && (await this.marketingConsent(userId, manager)))) {
+      await this.recordSkipped(input.event, userId, key, manager);
+      return { channels: [], skipped: 'no_marketing_consent' };
+    }
     const known = userId ? await this.recipientState(userId, input.event, manager) : undefined;
     const wanted = resolveChannels(def, known?.overrides ?? {});
     const phone = input.to.phone ?? known?.phone ?? null;
-    const key = input.idempotencyKey ?? crypto.randomUUID();
     const requestId = requestContext.get()?.requestId ?? null;
     const now = this.clock.now();
     const payload = { name: input.to.name, locale: input.to.locale, data: (input.data ?? {}) as NotificationOutbox['payload']['data'] };
@@ -107,6 +113,43 @@ export class NotificationsService {
       await manager.getRepository(NotificationOutbox).createQueryBuilder().insert().values(rows).orIgnore().execute();
     }
     return { channels: sent };
+  }
+
+  /** The newest consent record decides; without one there is no consent (marketing is opt-in). */
+  private async marketingConsent(userId: string, m: EntityManager): Promise<boolean> {
+    const rows: Array<{ granted: boolean }> = await m.query(
+      `SELECT granted FROM consent_records WHERE user_id = $1 AND purpose = 'marketing_email' ORDER BY seq DESC LIMIT 1`,
+      [userId],
+    );
+    return rows[0]?.granted === true;
+  }
+
+  /**
+   * A dropped marketing event leaves one 'skipped' outbox row (no address, no content), so the
+   * outbox metrics count it and support can see why nothing arrived.
+   */
+  private async recordSkipped(event: string, userId: string | null, key: string, m: EntityManager): Promise<void> {
+    const now = this.clock.now();
+    await m
+      .getRepository(NotificationOutbox)
+      .createQueryBuilder()
+      .insert()
+      .values({
+        createdAt: now,
+        availableAt: now,
+        event,
+        channel: 'email',
+        userId,
+        recipient: userId ? `user:${userId}` : 'unknown',
+        payload: { data: {} } as NotificationOutbox['payload'],
+        idempotencyKey: `${key}:skipped`,
+        status: 'skipped',
+        attempts: 0,
+        lastError: 'no_marketing_consent',
+        requestId: requestContext.get()?.requestId ?? null,
+      })
+      .orIgnore()
+      .execute();
   }
 
   /**

@@ -6,6 +6,7 @@ export const SERVICE_SCOPES = {
   'events:publish': 'Publish catalogue events to users and accounts (POST /events)',
   'credentials:manage': 'Create, list, rotate and revoke service credentials',
   'webhooks:manage': 'Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs',
+  'consent:read': "Read a user's privacy choices and the feed of consent changes",
   'billing:write': "Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits)",
 } as const;
 

@@ -8,3 +8,4 @@ export * from './support.module';
 export * from './support-tickets.repository';
 export * from './support-tickets.service';
 export * from './ticket-state';
+export * from './support-erasure.module';

@@ -9,6 +9,7 @@ import {
   hashToken,
   Links,
   Page,
+  PersonalDataErasure,
   Principal,
   randomToken,
   RateLimitStore,
@@ -87,6 +88,7 @@ export class SupportTicketsService {
     private readonly links: Links,
     private readonly reauth: ReauthService,
     private readonly background: BackgroundTasks,
+    private readonly erasure: PersonalDataErasure,
   ) {}
 
   // --- The requester ------------------------------------------------------------------------
@@ -343,9 +345,15 @@ export class SupportTicketsService {
       if (user && ticket.type === 'mfa_reset') {
         await this.resetMfa(p, ticket, user, m);
       } else if (user && ticket.type === 'account_deletion') {
-        await this.deleteUser(p, ticket, user, m);
+        await this.beginUserDeletion(p, ticket, user, m);
       }
       await this.transition(ticket, 'executed', staff(p), `executed ${ticket.type}`, m, { executedAt: this.clock.now() });
+      if (user && ticket.type === 'account_deletion') {
+        // Last, so the trail entry just written is pseudonymised with the rest: the same erasure as a
+        // self-service deletion at the end of its grace period (the cool-down was this path's).
+        await this.erasure.eraseAll(this.erasure.subjectOf(user), m);
+        await m.getRepository(User).delete({ id: user.id });
+      }
     });
     if (peek?.userId) {
       this.sessions.invalidate(peek.userId);
@@ -383,7 +391,8 @@ export class SupportTicketsService {
     await this.notify(user, 'security.mfa_reset_executed', ticket, m, {});
   }
 
-  private async deleteUser(p: Principal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
+  /** The sole-owner rule, accounts where they are the only member, the audit entry; the erasure follows the trail entry. */
+  private async beginUserDeletion(p: Principal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
     const mine = await this.accounts.listForUser(user.id, m);
     const blocking = mine.filter((a) => a.role === 'owner' && a.owners === 1 && a.members > 1);
     if (blocking.length) {
@@ -404,8 +413,6 @@ export class SupportTicketsService {
       },
       m,
     );
-    // Sessions, factors, tokens and memberships cascade with the user row; the ticket keeps the email.
-    await m.getRepository(User).delete({ id: user.id });
   }
 
   /** Four eyes: whoever recorded a check on a ticket cannot decide it. */

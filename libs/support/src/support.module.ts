@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AdminUsersController } from './admin-users.controller';
+import { SupportErasureModule } from './support-erasure.module';
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
 import { StaffGuard } from './guards/staff.guard';
 import { StaffUsersService } from './staff-users.service';
@@ -16,7 +17,12 @@ import { SupportMetrics } from './support-metrics';
 import { SupportTicketsService } from './support-tickets.service';
 
 @Module({
-  imports: [MfaModule, AccountsModule, TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent])],
+  imports: [
+    SupportErasureModule,
+    MfaModule,
+    AccountsModule,
+    TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent]),
+  ],
   controllers: [SupportController, AdminUsersController],
   providers: [
     { provide: SUPPORT_OPTIONS, useValue: DEFAULT_SUPPORT_OPTIONS },

@@ -8,3 +8,5 @@ export * from './users.module';
 export * from './users.repository';
 export * from './users.service';
 export * from './password-gate';
+export * from './privacy/consent.service';
+export * from './privacy/privacy.dto';

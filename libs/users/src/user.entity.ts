@@ -23,6 +23,8 @@ export class User {
   @Column({ name: 'staff_role', type: 'text', nullable: true }) staffRole: 'support' | 'support_lead' | null;
   @Column({ name: 'avatar_version', type: 'int', nullable: true }) avatarVersion: number | null;
   @Column({ name: 'password_changed_at', type: 'timestamptz', nullable: true }) passwordChangedAt: Date | null;
+  /** Set while a self-service deletion waits out its grace period. */
+  @Column({ name: 'deletion_scheduled_for', type: 'timestamptz', nullable: true }) deletionScheduledFor: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { ConsentRecord } from './privacy/consent-record.entity';
+import { ConsentService } from './privacy/consent.service';
+import { ConsentExportPart } from './privacy/consent-export.part';
+import { PrivacyController, ServiceConsentController } from './privacy/privacy.controller';
 import { UserAvatar } from './user-avatar.entity';
 import { UserToken } from './user-token.entity';
 import { User } from './user.entity';
@@ -11,9 +15,17 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar])],
-  controllers: [UsersController],
-  providers: [UsersService, UsersRepository, UserTokensService, ProfileExportPart, PreferencesExportPart],
-  exports: [UsersService, UsersRepository, UserTokensService],
+  imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
+  controllers: [UsersController, PrivacyController, ServiceConsentController],
+  providers: [
+    UsersService,
+    UsersRepository,
+    UserTokensService,
+    ConsentService,
+    ProfileExportPart,
+    PreferencesExportPart,
+    ConsentExportPart,
+  ],
+  exports: [UsersService, UsersRepository, UserTokensService, ConsentService],
 })
 export class UsersModule {}

@@ -90,6 +90,7 @@ export class UsersService {
       avatarUrl: user.avatarVersion ? `/api/v1/users/${user.id}/avatar?v=${user.avatarVersion}` : null,
       staffRole: user.staffRole,
       createdAt: user.createdAt.toISOString(),
+      deletionScheduledFor: user.deletionScheduledFor?.toISOString() ?? null,
     };
   }
 

@@ -59,6 +59,20 @@ export class MyAccountPage {
     return this.c.page.locator(`header img[alt="${displayName}"]`);
   }
 
+  /** The two privacy switches, by their labels. */
+  consentSwitch(which: 'analytics' | 'marketing'): Locator {
+    return this.section('privacy-choices').getByLabel(which === 'analytics' ? 'Anonymous usage analytics' : 'Marketing emails');
+  }
+
+  consentHistoryRows(): Locator {
+    return this.section('privacy-choices').getByTestId('consent-history').locator('tbody tr');
+  }
+
+  /** The banner every page shows while the account waits out its deletion grace period. */
+  deletionBanner(): Locator {
+    return this.c.page.getByTestId('deletion-banner');
+  }
+
   trustedDevices(): Locator {
     return this.c.page.getByTestId('trusted-device');
   }
@@ -69,7 +83,7 @@ export class MyAccountPage {
     if (code) {
       await form.getByLabel(/Code from your authenticator/).fill(code);
     }
-    await form.getByLabel('I understand that this cannot be undone').check();
+    await form.getByLabel('I understand that after the grace period this cannot be undone').check();
     await form.getByRole('button', { name: 'Delete my account' }).click();
   }
 }

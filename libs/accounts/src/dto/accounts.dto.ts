@@ -284,6 +284,10 @@ export class AuditEntryDto {
   @ApiProperty({ type: UserRefDto, nullable: true, description: 'Who acted, while that user exists' }) actor: UserRefDto | null;
   @ApiProperty({ type: String, nullable: true }) subjectUserId: string | null;
   @ApiProperty({ type: UserRefDto, nullable: true, description: 'Who it was done to, while that user exists' }) subject: UserRefDto | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Once the actor was erased: `deleted-user-<hash>`, the same in every entry' })
+  actorPseudonym: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Once the subject was erased: `deleted-user-<hash>`' })
+  subjectPseudonym: string | null;
   @ApiProperty({ type: String, nullable: true }) ip: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
 }
@@ -294,3 +298,8 @@ export class AuditPageDto {
 }
 
 export class DeleteMeDto extends ReauthProofDto {}
+
+export class DeletionScheduledDto {
+  @ApiProperty({ format: 'date-time', description: 'When the account is erased unless the deletion is cancelled' })
+  deletionScheduledFor: string;
+}

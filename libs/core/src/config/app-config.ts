@@ -47,6 +47,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() DATA_ENCRYPTION_KEY?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32) SERVICE_TOKEN?: string;
   @IsOptional() @Transform(toNum) @IsNumber() @Min(0) MFA_RESET_COOLDOWN_HOURS?: number;
+  @IsOptional() @Transform(toNum) @IsNumber() @Min(0) @Max(365) DELETION_GRACE_DAYS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(50) NOTIFICATION_MAX_ATTEMPTS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) NOTIFICATION_BACKOFF_MS?: number;
   @IsOptional()
@@ -125,6 +126,8 @@ export interface AppConfig {
   crypto: { dataEncryptionKey?: string };
   serviceToken?: string;
   support: { mfaResetCooldownHours: number };
+  /** DELETION_GRACE_DAYS: days between DELETE /me and the erasure, during which the user can cancel (fractions allowed, for tests). */
+  privacy: { deletionGraceDays: number };
   /** Delivery retries; discordApiBase re-targets Discord webhooks and is honoured only when NODE_ENV=test. */
   notifications: { maxAttempts: number; backoffMs: number; discordApiBase?: string };
   /** Security webhooks: allowPrivate (WEBHOOKS_ALLOW_PRIVATE) lets endpoints resolve to private, loopback or link-local addresses. */
@@ -245,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     crypto: { dataEncryptionKey: key },
     serviceToken: parsed.SERVICE_TOKEN,
     support: { mfaResetCooldownHours: parsed.MFA_RESET_COOLDOWN_HOURS ?? 72 },
+    privacy: { deletionGraceDays: parsed.DELETION_GRACE_DAYS ?? 14 },
     notifications: {
       maxAttempts: parsed.NOTIFICATION_MAX_ATTEMPTS ?? 5,
       backoffMs: parsed.NOTIFICATION_BACKOFF_MS ?? 2000,

@@ -9,7 +9,7 @@ import { WebhookLink } from '../webhooks.service';
 
 // Response shapes for the OpenAPI document; `implements` keeps each in step with the service type it documents.
 
-const CATEGORIES: EventCategory[] = ['transactional', 'security', 'team', 'product'];
+const CATEGORIES: EventCategory[] = ['transactional', 'security', 'team', 'product', 'marketing'];
 
 export class InboxItemDto implements InboxItem {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -65,6 +65,8 @@ export class HostEventResultDto implements HostEventResult {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'invoice.issued' }) type: string;
   @ApiProperty({ minimum: 0, description: 'How many users the event was queued for' }) recipients: number;
+  @ApiProperty({ minimum: 0, description: 'Users left out on purpose: a marketing event for users without marketing consent' })
+  skipped: number;
   @ApiProperty({ description: 'This id was received before: nothing was sent again' }) duplicate: boolean;
 }
 

@@ -39,6 +39,13 @@ export class UserDto {
   @ApiProperty({ nullable: true, type: String }) avatarUrl: string | null;
   @ApiProperty({ nullable: true, enum: ['support', 'support_lead'] }) staffRole: 'support' | 'support_lead' | null;
   @ApiProperty() createdAt: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Set while the account waits out its deletion grace period (cancel with POST /me/deletion/cancel)',
+  })
+  deletionScheduledFor: string | null;
 }
 
 export const TIMEZONES = new Set<string>([...Intl.supportedValuesOf('timeZone'), 'UTC']);
