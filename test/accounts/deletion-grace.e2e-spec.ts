@@ -55,7 +55,7 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
   let deletion: DeletionSweep;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1', LOGIN_MAX_FAILURES: '3' } });
+    t = await createTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1', LOGIN_MAX_FAILURES: '3', WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     deletion = t.app.get(DeletionSweep);
   });
 
@@ -202,6 +202,14 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
       .set(team.owner.session.auth)
       .send({ role: 'viewer' })
       .expect(200);
+    // As a co-owner they add a security webhook the account keeps after they are gone.
+    await t.http().patch(`/api/v1/accounts/${team.accountId}/members/${user.id}`).set(team.owner.session.auth).send({ role: 'owner' }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/accounts/${team.accountId}/webhooks`)
+      .set(auth)
+      .send({ url: 'http://127.0.0.1:9/hooks', events: ['webhook.test'], description: `Added by ${name}` })
+      .expect(201);
     const wrong = await t.http().post('/api/v1/auth/login').set(from).send({ email: user.email, password: 'not-the-password-1' });
     expect(wrong.status).toBe(401);
     t.clock.advance(30_000);

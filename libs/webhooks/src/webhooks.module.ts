@@ -10,6 +10,7 @@ import { SecurityEventSink } from './security-event-sink';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookHttpSender } from './webhook-http.sender';
+import { WebhooksErasure } from './webhooks-erasure';
 import { AccountWebhooksController, ServiceWebhooksController } from './webhooks.controller';
 
 /**
@@ -21,6 +22,7 @@ import { AccountWebhooksController, ServiceWebhooksController } from './webhooks
   imports: [TypeOrmModule.forFeature([WebhookEndpoint])],
   providers: [
     WebhookEndpointsService,
+    WebhooksErasure,
     { provide: AuditSink, useClass: SecurityEventSink },
     { provide: WebhookSender, useClass: WebhookHttpSender },
   ],
