@@ -20,6 +20,8 @@ const KNOWN_CROSSINGS = new Set<string>([
   // The recipient directory and a notification's recipient state read users and memberships.
   'notifications -> memberships',
   'notifications -> users',
+  // The marketing gate reads the newest consent record (users); a port would need notifications below users.
+  'notifications -> consent_records',
   // Sessions are listed with their user's email.
   'sessions -> users',
   // Tickets: the ticket's audit trail and the requester.

@@ -13,6 +13,7 @@ export const TABLE_OWNERS = {
   users: 'users',
   user_tokens: 'users',
   user_avatars: 'users',
+  consent_records: 'users',
   // sessions
   sessions: 'sessions',
   // auth
