@@ -4,6 +4,8 @@ import { AddressInfo } from 'node:net';
 export interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** Path and query the request was sent to. */
+  path: string;
   json: { type: string; timestamp: string; data: Record<string, unknown> };
 }
 
@@ -15,7 +17,7 @@ export class WebhookReceiver {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
+      this.received.push({ headers: req.headers, body, path: req.url ?? '', json: JSON.parse(body) });
       res.statusCode = this.answers.shift() ?? 200;
       res.end();
     });

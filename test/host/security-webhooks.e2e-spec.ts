@@ -186,6 +186,28 @@ describe('Security webhooks: signed, retried, per account and per deployment (is
       to: 'member',
     });
   });
+
+  it("a user's consent change reaches the deployment's endpoints as consent.changed, never an account's", async () => {
+    const cred = await t
+      .http()
+      .post('/api/v1/service/credentials')
+      .set({ Authorization: `Bearer ${SERVICE_TOKEN}` })
+      .send({ name: 'crm-sync', scopes: ['webhooks:manage'] })
+      .expect(201);
+    await t
+      .http()
+      .post('/api/v1/service/webhooks')
+      .set({ Authorization: `Bearer ${cred.body.secret}` })
+      .send({ url: `${receiver.url}?crm`, events: ['consent.changed'] })
+      .expect(201);
+    const team = await createAccountWithTeam(t, 'Consent Watched');
+    await addEndpoint(team, { url: `${receiver.url}?account` });
+    await t.http().put('/api/v1/me/privacy').set(team.member.session.auth).send({ marketingEmail: true }).expect(200);
+    await t.settle();
+    const got = receiver.ofType('consent.changed').filter((r) => r.json.data.userId === team.member.id);
+    expect(got.map((r) => r.path)).toEqual(['/hooks?crm']);
+    expect(got[0]!.json.data).toMatchObject({ purpose: 'marketing_email', granted: true, source: 'api' });
+  });
 });
 
 describe('Security webhooks refuse private addresses (SSRF)', () => {

@@ -32,7 +32,9 @@ export class SecurityEventSink extends AuditSink {
     }
     const m = manager ?? this.dataSource.manager;
     const accountIds = new Set<string>();
-    if (entry.accountId) {
+    if (event.deploymentOnly) {
+      // Only the deployment's endpoints (account_id IS NULL) hear it.
+    } else if (entry.accountId) {
       accountIds.add(entry.accountId);
     } else if (event.data.userId) {
       // Read here rather than through AccountsModule so the worker (which writes audit entries

@@ -12,6 +12,7 @@ export const WEBHOOK_EVENTS = {
   'member.role_changed': "A member's role in an account changed",
   'account.require_2fa_changed': 'An account turned require-2FA on or off',
   'api_key.created': 'An API key was created (emitted once API keys exist)',
+  'consent.changed': 'A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only',
   'webhook.test': 'A test event sent from the endpoint settings',
 } as const;
 
@@ -31,8 +32,13 @@ export interface AuditFacts {
   metadata: Record<string, unknown>;
 }
 
-/** The webhook event an audit entry stands for, with the data the receiver gets; undefined for the rest. */
-export function webhookEventOf(a: AuditFacts): { type: WebhookEventType; data: Record<string, unknown> } | undefined {
+/**
+ * The webhook event an audit entry stands for, with the data the receiver gets; undefined for the
+ * rest. `deploymentOnly`: a user's own privacy choice is the host's business, not the accounts'.
+ */
+export function webhookEventOf(
+  a: AuditFacts,
+): { type: WebhookEventType; data: Record<string, unknown>; deploymentOnly?: boolean } | undefined {
   const base = { userId: a.subjectUserId ?? a.actorUserId, actorKind: a.actorKind, actorUserId: a.actorUserId };
   switch (a.action) {
     case 'auth.login_succeeded':
@@ -70,6 +76,12 @@ export function webhookEventOf(a: AuditFacts): { type: WebhookEventType; data: R
       return { type: 'account.require_2fa_changed', data: { accountId: a.accountId, actorUserId: a.actorUserId, required: true } };
     case 'account.require_2fa_disabled':
       return { type: 'account.require_2fa_changed', data: { accountId: a.accountId, actorUserId: a.actorUserId, required: false } };
+    case 'user.consent_changed':
+      return {
+        type: 'consent.changed',
+        data: { userId: a.subjectUserId, purpose: a.metadata.purpose, granted: a.metadata.granted, source: a.metadata.source },
+        deploymentOnly: true,
+      };
     default:
       return undefined;
   }
