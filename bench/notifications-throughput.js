@@ -27,6 +27,10 @@ const REPS = Number(process.env.BENCH_NOTIFY_REPS || 1);
 const WORKERS = Number(process.env.BENCH_NOTIFY_WORKERS || 2);
 const WORKER_MAIN = path.resolve(__dirname, '../dist/apps/worker/src/main.js');
 const CONCURRENCY = 8;
+// Workers of every Latchkey on this Redis database share the queue `latchkey:notifications`: a
+// bench (or test) of another checkout on database 13 would take these jobs and claim nothing in
+// its own PostgreSQL database. The delivery benches get a database of their own.
+const REDIS_URL = process.env.BENCH_NOTIFY_REDIS_URL || 'redis://127.0.0.1:6379/11';
 
 function startSink() {
   const { SMTPServer } = require('smtp-server');
@@ -69,7 +73,8 @@ function startSink() {
 
 function startWorker(db, sinkUrl, i) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `latchkey-bench-worker-`));
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS || '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN], {
     cwd: path.resolve(__dirname, '..'),
     env: {
       PATH: process.env.PATH,
@@ -77,7 +82,7 @@ function startWorker(db, sinkUrl, i) {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       DATABASE_URL: db.url,
-      REDIS_URL: L.REDIS_URL,
+      REDIS_URL: REDIS_URL,
       SMTP_URL: process.env.BENCH_SMTP_QUERY ? `${sinkUrl}?${process.env.BENCH_SMTP_QUERY}` : sinkUrl,
       DATA_DIR: dataDir,
       PUBLIC_URL: 'http://localhost:3000',
@@ -129,8 +134,9 @@ async function commitBurst(dbUrl, tag) {
   }
 }
 
-async function deliveryRep(db, sink, rep) {
+async function deliveryRep(db, sink, rep, workerPids) {
   sink.seen.clear();
+  const cpu0 = L.cpuSnapshot(workerPids);
   const done = new Promise((resolve) => {
     sink.onMessage(() => {
       if (sink.seen.size >= COUNT) resolve(Date.now());
@@ -140,16 +146,17 @@ async function deliveryRep(db, sink, rep) {
   const timeout = L.sleep(120_000).then(() => null);
   const finished = await Promise.race([done, timeout]);
   if (!finished) throw new Error(`only ${sink.seen.size}/${COUNT} delivered after 120 s`);
+  const cpu = L.cpuDelta(cpu0, L.cpuSnapshot(workerPids));
   await L.sleep(500); // late duplicates would show up here
   const dupes = [...sink.seen.values()].filter((n) => n > 1).length;
-  return { perSecond: COUNT / ((finished - committed) / 1000), ms: finished - committed, dupes, unique: sink.seen.size };
+  return { perSecond: COUNT / ((finished - committed) / 1000), ms: finished - committed, dupes, unique: sink.seen.size, cpu };
 }
 
 async function bullBaseline(rep) {
   const Bull = require('bull');
   const name = `bench-noop-${L.runId()}-${rep}`;
-  const producer = new Bull(name, L.REDIS_URL, { prefix: 'latchkey-bench' });
-  const consumers = Array.from({ length: WORKERS }, () => new Bull(name, L.REDIS_URL, { prefix: 'latchkey-bench' }));
+  const producer = new Bull(name, REDIS_URL, { prefix: 'latchkey-bench' });
+  const consumers = Array.from({ length: WORKERS }, () => new Bull(name, REDIS_URL, { prefix: 'latchkey-bench' }));
   let completed = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
@@ -201,11 +208,13 @@ L.runMain(async (onCleanup) => {
   await bullBaseline('warm');
   for (let rep = 0; rep < REPS; rep++) {
     baselines.push(await bullBaseline(rep));
-    deliveries.push(await deliveryRep(db, sink, rep));
+    deliveries.push(await deliveryRep(db, sink, rep, workers.map((w) => w.pid)));
     const b = baselines[rep];
     const d = deliveries[rep];
+    const per = (k) => L.round((d.cpu[k] * 1000) / COUNT, 3);
     console.log(
-      `rep ${rep + 1}: bull no-op ${Math.round(b.perSecond)} jobs/s (${b.ms} ms) | notifications ${Math.round(d.perSecond)} deliveries/s (${d.ms} ms, ${d.unique} unique, ${d.dupes} duplicated)`,
+      `rep ${rep + 1}: bull no-op ${Math.round(b.perSecond)} jobs/s (${b.ms} ms) | notifications ${Math.round(d.perSecond)} deliveries/s (${d.ms} ms, ${d.unique} unique, ${d.dupes} duplicated)` +
+        ` | CPU ms per delivery: workers ${per('app')}, postgres ${per('postgres')}, redis ${per('redis')}, bench+sink ${per('bench')} (postgres and redis: every process on the machine)`,
     );
   }
   void warm;

@@ -9,3 +9,4 @@ export * from './outbox-relay';
 export * from './preferences.service';
 export * from './recipient-directory';
 export * from './template-renderer';
+export * from './worker-lease';

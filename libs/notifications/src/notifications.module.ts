@@ -18,6 +18,7 @@ import { PreferencesService } from './preferences.service';
 import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
+import { WorkerLease } from './worker-lease';
 
 @Global()
 @Module({
@@ -36,6 +37,7 @@ import { WebhooksService } from './webhooks.service';
     HostEventsService,
     DeadLettersService,
     OutboxMetrics,
+    WorkerLease,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
   exports: [NotificationsService, OutboxRelay, DeliveryProcessor, TemplateRenderer, PreferencesService, RecipientDirectory],

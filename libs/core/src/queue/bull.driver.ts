@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Bull, { Queue } from 'bull';
 
-import { JobOptions, JobRegistry, QueueDriver } from './queue.types';
+import { BulkJob, JobOptions, JobRegistry, QueueDriver } from './queue.types';
 
 const ADD_TIMEOUT_MS = 3000;
 
@@ -13,6 +13,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
     }),
   ]);
+}
+
+function bullOptions(opts: JobOptions): Bull.JobOptions {
+  return {
+    jobId: opts.jobId,
+    attempts: opts.attempts ?? 1,
+    backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
+    removeOnComplete: 1000,
+    removeOnFail: 5000,
+  };
 }
 
 /** bull on Redis: shared by every API and worker instance. */
@@ -35,7 +45,9 @@ export class BullQueueDriver extends QueueDriver {
     if (!q) {
       q = new Bull(name, this.redisUrl, {
         prefix: this.prefix,
-        settings: { stalledInterval: 5000, maxStalledCount: 3 },
+        // A job whose worker died is retried once its lock is 8 s old (checked every 4 s), not 30 s:
+        // handlers must tolerate a second run anyway (the outbox claim does).
+        settings: { lockDuration: 8000, stalledInterval: 4000, maxStalledCount: 3 },
       });
       q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
       let lost = false;
@@ -53,16 +65,17 @@ export class BullQueueDriver extends QueueDriver {
   }
 
   async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {
+    await withTimeout(this.queue(queue).add(name, data, bullOptions(opts)), ADD_TIMEOUT_MS, `Adding ${queue}:${name}`);
+  }
+
+  async addBulk(queue: string, jobs: BulkJob[]): Promise<void> {
+    if (jobs.length === 0) {
+      return;
+    }
     await withTimeout(
-      this.queue(queue).add(name, data, {
-        jobId: opts.jobId,
-        attempts: opts.attempts ?? 1,
-        backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-      }),
+      this.queue(queue).addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: bullOptions(j.opts ?? {}) }))),
       ADD_TIMEOUT_MS,
-      `Adding ${queue}:${name}`,
+      `Adding ${jobs.length} job(s) to ${queue}`,
     );
   }
 

@@ -6,6 +6,12 @@ export interface JobOptions {
   backoffMs?: number;
 }
 
+export interface BulkJob {
+  name: string;
+  data: unknown;
+  opts?: JobOptions;
+}
+
 export interface JobContext {
   attempt: number;
   maxAttempts: number;
@@ -42,6 +48,8 @@ export class JobRegistry {
 export abstract class QueueDriver {
   abstract readonly kind: 'bull' | 'in-process';
   abstract add(queue: string, name: string, data: unknown, opts?: JobOptions): Promise<void>;
+  /** Many jobs in one round trip (bull: one MULTI); all or none are added. */
+  abstract addBulk(queue: string, jobs: BulkJob[]): Promise<void>;
   /** Starts consuming the registered jobs in this process (the worker, or `npm start`). */
   abstract startProcessing(): Promise<void>;
   /** Resolves once nothing is waiting or running (tests; graceful shutdown). */

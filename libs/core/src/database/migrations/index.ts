@@ -8,6 +8,7 @@ import { Support1763900000500 } from './1763900000500-Support';
 import { SupportTicketReference1763900000610 } from './1763900000610-SupportTicketReference';
 import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
+import { OutboxWorkers1764000300000 } from './1764000300000-OutboxWorkers';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   SupportTicketReference1763900000610,
   OutboxRequestId1763900002000,
   OutboxWipeLinks1763900002300,
+  OutboxWorkers1764000300000,
 ];
