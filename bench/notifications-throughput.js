@@ -15,103 +15,15 @@
  * processed by a no-op handler with the worker's concurrency (8) per worker, WORKERS
  * consumers, from add to the last completion. Ratio = deliveries/s / no-op jobs/s.
  */
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 
 const L = require('./lib');
 
 const COUNT = Number(process.env.BENCH_NOTIFY_COUNT || 10_000);
 const REPS = Number(process.env.BENCH_NOTIFY_REPS || 1);
 const WORKERS = Number(process.env.BENCH_NOTIFY_WORKERS || 2);
-const WORKER_MAIN = path.resolve(__dirname, '../dist/apps/worker/src/main.js');
 const CONCURRENCY = 8;
-// Workers of every Latchkey on this Redis database share the queue `latchkey:notifications`: a
-// bench (or test) of another checkout on database 13 would take these jobs and claim nothing in
-// its own PostgreSQL database. The delivery benches get a database of their own.
-const REDIS_URL = process.env.BENCH_NOTIFY_REDIS_URL || 'redis://127.0.0.1:6379/11';
-
-function startSink() {
-  const { SMTPServer } = require('smtp-server');
-  const seen = new Map();
-  let waiter = null;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    size: 1024 * 1024,
-    onData(stream, _session, callback) {
-      let head = '';
-      stream.on('data', (d) => {
-        if (head.length < 8192) head += d.toString('latin1');
-      });
-      stream.on('end', () => {
-        const id = /^Message-ID:\s*<([^>]+)>/im.exec(head)?.[1] ?? '?';
-        seen.set(id, (seen.get(id) ?? 0) + 1);
-        if (waiter) waiter();
-        callback();
-      });
-    },
-  });
-  // Answer each SMTP command at once (no Nagle delay on the sink's replies).
-  server.server.on('connection', (socket) => socket.setNoDelay(true));
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        url: `smtp://127.0.0.1:${server.server.address().port}`,
-        seen,
-        total: () => [...seen.values()].reduce((a, b) => a + b, 0),
-        onMessage(fn) {
-          waiter = fn;
-        },
-        close: () => new Promise((r) => server.close(r)),
-      });
-    });
-  });
-}
-
-function startWorker(db, sinkUrl, i) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `latchkey-bench-worker-`));
-  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS || '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN], {
-    cwd: path.resolve(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL: REDIS_URL,
-      SMTP_URL: process.env.BENCH_SMTP_QUERY ? `${sinkUrl}?${process.env.BENCH_SMTP_QUERY}` : sinkUrl,
-      DATA_DIR: dataDir,
-      PUBLIC_URL: 'http://localhost:3000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise((resolve, reject) => {
-    const onData = (d) => {
-      output += d.toString();
-      if (/worker running/.test(output)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker ${i} exited (${code}):\n${output}`)));
-  });
-  return {
-    pid: child.pid,
-    ready,
-    async stop() {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(t);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const { REDIS_URL, WORKER_MAIN, startSink, startWorker } = require('./mail-lib');
 
 async function commitBurst(dbUrl, tag) {
   const { Client } = require('pg');
@@ -197,7 +109,7 @@ L.runMain(async (onCleanup) => {
   await api.stop();
   const sink = await startSink();
   onCleanup(() => sink.close());
-  const workers = Array.from({ length: WORKERS }, (_, i) => startWorker(db, sink.url, i));
+  const workers = Array.from({ length: WORKERS }, (_, i) => startWorker(db, sink.url, i, REDIS_URL));
   for (const w of workers) onCleanup(() => w.stop());
   await Promise.all(workers.map((w) => w.ready));
 
