@@ -41,6 +41,8 @@ function startSink() {
       });
     },
   });
+  // A client killed mid-conversation (outbox-crash) resets its connection: not the sink's failure.
+  server.on('error', () => undefined);
   // Answer each SMTP command at once (no Nagle delay on the sink's replies).
   server.server.on('connection', (socket) => socket.setNoDelay(true));
   return new Promise((resolve) => {
@@ -93,11 +95,13 @@ function startWorker(db, sinkUrl, i, redisUrl) {
     ready,
     output: () => output,
     async stop() {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(t);
+      if (child.exitCode === null && child.signalCode === null) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await done;
+        clearTimeout(t);
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

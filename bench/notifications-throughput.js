@@ -113,8 +113,7 @@ L.runMain(async (onCleanup) => {
   for (const w of workers) onCleanup(() => w.stop());
   await Promise.all(workers.map((w) => w.ready));
 
-  // Warm-up: templates compiled, SMTP pools open, bull scripts loaded.
-  const warm = COUNT;
+  // Warm-up: bull scripts loaded; the first delivery rep compiles the templates and opens the SMTP pools.
   const deliveries = [];
   const baselines = [];
   await bullBaseline('warm');
@@ -129,12 +128,18 @@ L.runMain(async (onCleanup) => {
         ` | CPU ms per delivery: workers ${per('app')}, postgres ${per('postgres')}, redis ${per('redis')}, bench+sink ${per('bench')} (postgres and redis: every process on the machine)`,
     );
   }
-  void warm;
   const dupes = deliveries.reduce((a, d) => a + d.dupes, 0);
   const measured = L.median(deliveries.map((d) => d.perSecond));
   const baseline = L.median(baselines.map((b) => b.perSecond));
   const ratio = L.round(measured / baseline, 3);
-  const pass = dupes === 0 && deliveries.every((d) => d.unique === COUNT);
+  // Peak sign-ins: signin-throughput's figure when bench/run.js ran it first, else this 2-core machine's (about 45/s).
+  const peakSignins = Number(process.env.BENCH_PEAK_SIGNINS || 45);
+  const perSignin = L.round(measured / peakSignins, 1);
+  console.log(
+    `deliveries/s ${Math.round(measured)} = ${ratio} x bull no-op jobs/s (goal >= 0.5), ${perSignin} x peak sign-ins/s ${peakSignins}` +
+      ` (${process.env.BENCH_PEAK_SIGNINS ? 'measured in this run' : 'BENCH_PEAK_SIGNINS unset: 45/s, this machine'}; goal >= 20)`,
+  );
+  const exactlyOnce = dupes === 0 && deliveries.every((d) => d.unique === COUNT);
   L.emit({
     bench: 'notifications-throughput',
     count: COUNT,
@@ -142,9 +147,12 @@ L.runMain(async (onCleanup) => {
     baseline: { name: 'bull no-op jobs/s', median: Math.round(baseline) },
     measured: { name: 'deliveries/s (commit -> SMTP)', median: Math.round(measured) },
     ratio,
-    goal: 'report; every message exactly once (hard)',
+    perPeakSignin: perSignin,
+    peakSignins,
+    goal: 'ratio >= 0.5 and >= 20x peak sign-ins; every message exactly once (hard)',
     duplicates: dupes,
-    pass,
+    exactlyOnce,
+    pass: exactlyOnce && ratio >= 0.5 && perSignin >= 20,
   });
-  return pass ? 0 : 1;
+  return exactlyOnce ? 0 : 1;
 });

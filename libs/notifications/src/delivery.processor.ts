@@ -112,8 +112,10 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     const workerId = await this.lease.ensure();
     const rows = rowsOf<Record<string, unknown>>(
       await this.dataSource.query(
+        // Fenced: a worker presumed dead (its row deleted) claims nothing until its heartbeat registers it again.
         `UPDATE notification_outbox SET status = 'sending', worker_id = $2, lease_until = NULL, attempts = attempts + 1
           WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'queued')
+            AND EXISTS (SELECT 1 FROM notification_workers WHERE id = $2)
           RETURNING *`,
         [outboxIds, workerId],
       ),

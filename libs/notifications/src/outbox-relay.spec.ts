@@ -39,10 +39,10 @@ describe('OutboxRelay', () => {
     expect(jobs.flatMap((j) => j.data.outboxIds)).toEqual(Array.from({ length: 120 }, (_, i) => `row-${i}`));
   });
 
-  it('leaves bull-queued rows to no worker, and names this worker on rows of its in-process queue', async () => {
+  it('names this worker on the rows it relays, so they move on if it dies before or after the add', async () => {
     const bull = setup('bull', 1);
     await bull.sut.relayOnce();
-    expect(bull.queries.find((q) => q.sql.includes(`SET status = 'queued'`))?.params?.[2]).toBeNull();
+    expect(bull.queries.find((q) => q.sql.includes(`SET status = 'queued'`))?.params?.[2]).toBe('worker-1');
     const local = setup('in-process', 1);
     await local.sut.relayOnce();
     expect(local.queries.find((q) => q.sql.includes(`SET status = 'queued'`))?.params?.[2]).toBe('worker-1');

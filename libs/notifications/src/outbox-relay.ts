@@ -124,8 +124,10 @@ export class OutboxRelay implements BeforeApplicationShutdown {
       this.lastReclaim = Date.now();
       await this.reclaim();
     }
-    // Jobs of the in-process queue live and die with this process: its rows name it.
-    const holder = this.queue.kind === 'in-process' ? await this.lease.ensure() : null;
+    // Rows name the worker that relayed them: an in-process job lives and dies with it, and a
+    // relay killed between its claim and the bulk add would leave rows no job carries. Should it
+    // die after the add, its rows are relayed again and the claim lets one of the two jobs send.
+    const holder = await this.lease.ensure();
     const now = this.clock.now();
     const claimed = rowsOf<{ id: string; generation: number }>(
       await this.dataSource.query(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 
 import { WORKER_HEARTBEAT_MS } from './notifications.constants';
 
@@ -23,6 +23,8 @@ export class WorkerLease implements OnApplicationShutdown {
   private registered?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private released = false;
+  /** The heartbeat's own connection: a pool busy with claims and marks must not delay it into a false death. */
+  private runner?: QueryRunner;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -49,9 +51,11 @@ export class WorkerLease implements OnApplicationShutdown {
 
   private async beat(): Promise<void> {
     try {
-      const rows = rowsOf(
-        await this.dataSource.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`, [this.id]),
-      );
+      if (!this.runner || this.runner.isReleased) {
+        this.runner = this.dataSource.createQueryRunner();
+        await this.runner.connect();
+      }
+      const rows = rowsOf(await this.runner.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`, [this.id]));
       if (rows.length === 0 && !this.released) {
         // Declared dead (a pause longer than the timeout): what it held went back to the outbox.
         this.logger.warn(`Worker ${this.id} was presumed dead and its deliveries were taken over; registering again`);
@@ -59,6 +63,9 @@ export class WorkerLease implements OnApplicationShutdown {
       }
     } catch (err) {
       this.logger.warn(`Worker heartbeat failed: ${(err as Error).message}`);
+      // A connection lost with a database restart: the next beat opens a new one.
+      await this.runner?.release().catch(() => undefined);
+      this.runner = undefined;
     }
   }
 
@@ -69,6 +76,7 @@ export class WorkerLease implements OnApplicationShutdown {
     }
     this.released = true;
     clearInterval(this.timer);
+    await this.runner?.release().catch(() => undefined);
     if (this.registered) {
       await this.registered.catch(() => undefined);
       await this.dataSource
@@ -78,8 +86,9 @@ export class WorkerLease implements OnApplicationShutdown {
   }
 
   /** After every hook that could still send (DeliveryProcessor releases the lease itself once its sends settle). */
-  onApplicationShutdown() {
+  async onApplicationShutdown() {
     this.released = true;
     clearInterval(this.timer);
+    await this.runner?.release().catch(() => undefined);
   }
 }
