@@ -119,7 +119,14 @@ L.runMain(async (onCleanup) => {
   await bullBaseline('warm');
   for (let rep = 0; rep < REPS; rep++) {
     baselines.push(await bullBaseline(rep));
-    deliveries.push(await deliveryRep(db, sink, rep, workers.map((w) => w.pid)));
+    deliveries.push(
+      await deliveryRep(
+        db,
+        sink,
+        rep,
+        workers.map((w) => w.pid),
+      ),
+    );
     const b = baselines[rep];
     const d = deliveries[rep];
     const per = (k) => L.round((d.cpu[k] * 1000) / COUNT, 3);

@@ -5,10 +5,14 @@ import { DeliveryProcessor, NotificationsService, OutboxRelay, WORKER_TIMEOUT_MS
 import { uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 
-async function rowsOf(t: TestApp, recipient: string): Promise<Array<{ id: string; status: string; attempts: number; worker_id: string | null }>> {
-  return t.dataSource.query(`SELECT id, status, attempts, worker_id FROM notification_outbox WHERE recipient = $1 ORDER BY created_at, id`, [
-    recipient,
-  ]);
+async function rowsOf(
+  t: TestApp,
+  recipient: string,
+): Promise<Array<{ id: string; status: string; attempts: number; worker_id: string | null }>> {
+  return t.dataSource.query(
+    `SELECT id, status, attempts, worker_id FROM notification_outbox WHERE recipient = $1 ORDER BY created_at, id`,
+    [recipient],
+  );
 }
 
 async function commit(t: TestApp, email: string, count: number): Promise<void> {
@@ -105,7 +109,10 @@ describe('Outbox batches and worker heartbeats', () => {
     // Another worker claimed the rows (sent nothing yet) and keeps beating.
     const ghost = randomUUID();
     await t.dataSource.query(`INSERT INTO notification_workers (id, host, pid) VALUES ($1, 'elsewhere', 1)`, [ghost]);
-    await t.dataSource.query(`UPDATE notification_outbox SET status = 'sending', worker_id = $2, attempts = 1 WHERE recipient = $1`, [email, ghost]);
+    await t.dataSource.query(`UPDATE notification_outbox SET status = 'sending', worker_id = $2, attempts = 1 WHERE recipient = $1`, [
+      email,
+      ghost,
+    ]);
     const ids = (await rowsOf(t, email)).map((r) => r.id);
 
     const relay = t.app.get(OutboxRelay);

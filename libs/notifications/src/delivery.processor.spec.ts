@@ -107,6 +107,11 @@ describe('DeliveryProcessor', () => {
     const giveBack = queries.filter((q) => q.sql.includes(`SET status = 'queued'`));
     expect(giveBack.map((q) => q.params[0])).toEqual(['b']);
     expect(giveBack[0].params[3]).toBeNull();
-    expect(events.filter((e) => e.startsWith('mark')).flatMap((e) => e.slice(5).split(',')).sort()).toEqual(['a', 'c']);
+    expect(
+      events
+        .filter((e) => e.startsWith('mark'))
+        .flatMap((e) => e.slice(5).split(','))
+        .sort(),
+    ).toEqual(['a', 'c']);
   });
 });

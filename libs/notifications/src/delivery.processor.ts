@@ -1,4 +1,15 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, Metrics, QueueDriver, SecretBox, SmsGateway, requestContext } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Clock,
+  JobRegistry,
+  Links,
+  Metrics,
+  QueueDriver,
+  SecretBox,
+  SmsGateway,
+  requestContext,
+} from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 

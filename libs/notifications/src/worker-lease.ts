@@ -55,7 +55,9 @@ export class WorkerLease implements OnApplicationShutdown {
         this.runner = this.dataSource.createQueryRunner();
         await this.runner.connect();
       }
-      const rows = rowsOf(await this.runner.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`, [this.id]));
+      const rows = rowsOf(
+        await this.runner.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`, [this.id]),
+      );
       if (rows.length === 0 && !this.released) {
         // Declared dead (a pause longer than the timeout): what it held went back to the outbox.
         this.logger.warn(`Worker ${this.id} was presumed dead and its deliveries were taken over; registering again`);
