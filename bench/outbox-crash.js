@@ -110,7 +110,7 @@ L.runMain(async (onCleanup) => {
           (r) => r.id,
         )
       : [];
-    const kill = { k, worker: i, killedAt, held, up, takenOverAt: null };
+    const kill = { k, worker: i, killedAt, held, up, registered: Boolean(me), takenOverAt: null };
     retired.push(victim);
     kills.push(kill);
     // Taken over: no row names the dead worker any more (back in the outbox, relayed, claimed by another).
@@ -157,7 +157,9 @@ L.runMain(async (onCleanup) => {
     console.log(
       `kill ${kill.k + 1} (worker ${kill.worker}${kill.up ? '' : ', killed before it was up: restarts are slow on this machine'}): held ${kill.held.length} row(s)` +
         (kill.held.length === 0
-          ? ''
+          ? kill.registered
+            ? ''
+            : ' (not in notification_workers yet)'
           : `, taken over ${takenOver === Infinity ? 'NEVER' : `${L.round(takenOver / 1000, 1)} s`} after the kill,` +
             ` all delivered ${delivered === Infinity ? 'NEVER' : `${L.round(delivered / 1000, 1)} s`} after it`),
     );
@@ -173,6 +175,12 @@ L.runMain(async (onCleanup) => {
   console.log(`live workers presumed dead (heartbeat late by 8 s): ${falseDeaths}`);
   const hard = lost === 0 && undelivered === 0 && duplicated <= 1;
   const pass = hard && maxPickup <= PICKUP_GOAL_MS;
+  if (!hard) {
+    for (const [n, w] of [...retired, ...workers].entries()) {
+      const lines = w.output().trim().split('\n').filter(Boolean);
+      console.log(`-- worker process ${n} (pid ${w.pid}), last lines:\n${lines.slice(-6).join('\n')}`);
+    }
+  }
   L.emit({
     bench: 'outbox-crash',
     count: COUNT,

@@ -51,13 +51,14 @@ export class WorkerLease implements OnApplicationShutdown {
 
   private async beat(): Promise<void> {
     try {
-      if (!this.runner || this.runner.isReleased) {
+      // The embedded PGlite has one connection, which a held runner would keep from everyone else.
+      const server = Boolean((this.dataSource.options as { url?: string }).url);
+      if (server && (!this.runner || this.runner.isReleased)) {
         this.runner = this.dataSource.createQueryRunner();
         await this.runner.connect();
       }
-      const rows = rowsOf(
-        await this.runner.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`, [this.id]),
-      );
+      const sql = `UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1 RETURNING id`;
+      const rows = rowsOf(await (this.runner ? this.runner.query(sql, [this.id]) : this.dataSource.query(sql, [this.id])));
       if (rows.length === 0 && !this.released) {
         // Declared dead (a pause longer than the timeout): what it held went back to the outbox.
         this.logger.warn(`Worker ${this.id} was presumed dead and its deliveries were taken over; registering again`);
