@@ -84,6 +84,8 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       queue: NOTIFICATIONS_QUEUE,
       name: DELIVER_JOB,
       concurrency: 8,
+      // A dead worker's batch runs again after 8 s: what it had claimed is the heartbeat's, the rest the new run's.
+      lockMs: 8000,
       handler: async (data) => {
         await this.deliverBatch(data.outboxIds ?? (data.outboxId ? [data.outboxId] : []));
       },

@@ -45,9 +45,9 @@ export class BullQueueDriver extends QueueDriver {
     if (!q) {
       q = new Bull(name, this.redisUrl, {
         prefix: this.prefix,
-        // A job whose worker died is retried once its lock is 8 s old (checked every 4 s), not 30 s:
-        // handlers must tolerate a second run anyway (the outbox claim does).
-        settings: { lockDuration: 8000, stalledInterval: 4000, maxStalledCount: 3 },
+        // A job whose worker died runs again once its lock expired: after 30 s, or sooner where
+        // every job of the queue asks for it (the outbox claim tolerates a second run).
+        settings: { lockDuration: this.lockMs(name), stalledInterval: 4000, maxStalledCount: 3 },
       });
       q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
       let lost = false;
@@ -62,6 +62,11 @@ export class BullQueueDriver extends QueueDriver {
       this.queues.set(name, q);
     }
     return q;
+  }
+
+  private lockMs(queue: string): number {
+    const defs = this.registry.all().filter((d) => d.queue === queue);
+    return defs.length > 0 && defs.every((d) => d.lockMs) ? Math.min(...defs.map((d) => d.lockMs as number)) : 30_000;
   }
 
   async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {

@@ -24,6 +24,11 @@ export interface JobDefinition<T = unknown> {
   name: string;
   handler: JobHandler<T>;
   concurrency: number;
+  /**
+   * bull: how long a job's lock outlives its worker before another runs it again (default 30 s).
+   * Shorter only for handlers that tolerate a second run while the first is still going.
+   */
+  lockMs?: number;
   /** Called once when the last attempt failed (dead letter). */
   onExhausted?: (data: T, error: Error) => Promise<void>;
 }
