@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 /**
  * Members report and members.csv for accounts of 10,000 and 100,000 members (issue 5, item 10).
  * Seeds straight into PostgreSQL with INSERT ... SELECT generate_series (users, memberships,
@@ -9,23 +9,23 @@
  * About 20 s (5 s of it seeding). In bench/run.js; alone: node bench/accounts-report.js after npm run build:server.
  * Knobs: BENCH_ACCOUNT_SIZES (10000,100000), BENCH_REPS (3), BENCH_APP_NODE_OPTIONS (--max-old-space-size=128; '' for none).
  */
-const fs = require("node:fs");
-const http = require("node:http");
-const path = require("node:path");
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
 
-const L = require("./lib");
+const L = require('./lib');
 
-const SIZES = (process.env.BENCH_ACCOUNT_SIZES || "10000,100000").split(",").map(Number);
+const SIZES = (process.env.BENCH_ACCOUNT_SIZES || '10000,100000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_REPS || 3);
 
 function pgClient(url) {
-  const { Client } = require(path.join(__dirname, "..", "node_modules/pg"));
+  const { Client } = require(path.join(__dirname, '..', 'node_modules/pg'));
   return new Client({ connectionString: url });
 }
 
 function memKb(pid, field) {
   try {
-    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : NaN;
   } catch {
     return NaN;
@@ -35,28 +35,35 @@ function memKb(pid, field) {
 /** One GET, streamed: TTFB = first body byte, total = end; RSS sampled while it runs. */
 function timedGet(url, headers, pid) {
   return new Promise((resolve, reject) => {
-    let peakRss = memKb(pid, "VmRSS");
+    let peakRss = memKb(pid, 'VmRSS');
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, memKb(pid, "VmRSS"));
+      peakRss = Math.max(peakRss, memKb(pid, 'VmRSS'));
     }, 10);
     const t0 = process.hrtime.bigint();
     let ttfb = null;
     let bytes = 0;
     let newlines = 0;
     const req = http.get(url, { headers }, (res) => {
-      res.on("data", (chunk) => {
+      res.on('data', (chunk) => {
         if (ttfb === null) ttfb = Number(process.hrtime.bigint() - t0) / 1e6;
         bytes += chunk.length;
         for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
       });
-      res.on("end", () => {
+      res.on('end', () => {
         clearInterval(sampler);
-        peakRss = Math.max(peakRss, memKb(pid, "VmRSS"));
-        resolve({ status: res.statusCode, ttfbMs: ttfb, totalMs: Number(process.hrtime.bigint() - t0) / 1e6, bytes, lines: newlines, peakRssMb: peakRss / 1024 });
+        peakRss = Math.max(peakRss, memKb(pid, 'VmRSS'));
+        resolve({
+          status: res.statusCode,
+          ttfbMs: ttfb,
+          totalMs: Number(process.hrtime.bigint() - t0) / 1e6,
+          bytes,
+          lines: newlines,
+          peakRssMb: peakRss / 1024,
+        });
       });
-      res.on("error", reject);
+      res.on('error', reject);
     });
-    req.on("error", (e) => {
+    req.on('error', (e) => {
       clearInterval(sampler);
       reject(e);
     });
@@ -91,7 +98,7 @@ async function seedAccount(c, accountId, size, tag) {
        FROM memberships WHERE account_id = $1 AND random() < 0.5`,
     [accountId],
   );
-  await c.query("ANALYZE");
+  await c.query('ANALYZE');
   return Date.now() - t0;
 }
 
@@ -102,9 +109,9 @@ L.runMain(async (onCleanup) => {
   else onCleanup(() => L.dropDatabase(db));
   // The app's heap is capped so peak RSS shows what the CSV holds, not garbage V8 has not yet
   // collected (uncapped, V8 lets ~120 MB of dead batches pile up at 100k rows before a major GC).
-  const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS ?? "--max-old-space-size=128";
-  console.log(`app NODE_OPTIONS: ${nodeOptions || "(none)"}`);
-  const app = await L.startApp({ db, name: "accounts", extraEnv: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} });
+  const nodeOptions = process.env.BENCH_APP_NODE_OPTIONS ?? '--max-old-space-size=128';
+  console.log(`app NODE_OPTIONS: ${nodeOptions || '(none)'}`);
+  const app = await L.startApp({ db, name: 'accounts', extraEnv: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} });
   onCleanup(() => app.stop());
   const [ownerEmail] = await L.insertUsers(db.url, `acc-${L.runId()}`, 1);
   const login = await L.login(app.url, ownerEmail, L.PASSWORD);
@@ -116,7 +123,7 @@ L.runMain(async (onCleanup) => {
   const rows = [];
   const results = {};
   for (const size of SIZES) {
-    const created = await L.request("POST", `${app.url}/api/v1/accounts`, { body: { name: `Bench ${size}` }, headers: auth });
+    const created = await L.request('POST', `${app.url}/api/v1/accounts`, { body: { name: `Bench ${size}` }, headers: auth });
     const accountId = created.body.id;
     const seedMs = await seedAccount(c, accountId, size, `s${size}`);
     const base = `${app.url}/api/v1/accounts/${accountId}`;
@@ -142,12 +149,12 @@ L.runMain(async (onCleanup) => {
       const row = {
         members: size,
         request: label,
-        "TTFB ms (median)": L.round(L.median(runs.map((x) => x.ttfbMs)), 1),
-        "total ms (median)": L.round(L.median(runs.map((x) => x.totalMs)), 1),
-        "peak RSS MB": L.round(Math.max(...runs.map((x) => x.peakRssMb)), 1),
-        "KB": L.round(runs[0].bytes / 1024, 0),
+        'TTFB ms (median)': L.round(L.median(runs.map((x) => x.ttfbMs)), 1),
+        'total ms (median)': L.round(L.median(runs.map((x) => x.totalMs)), 1),
+        'peak RSS MB': L.round(Math.max(...runs.map((x) => x.peakRssMb)), 1),
+        KB: L.round(runs[0].bytes / 1024, 0),
       };
-      if (label.startsWith("members.csv")) {
+      if (label.startsWith('members.csv')) {
         row.rows = runs[0].lines - 1;
         if (row.rows !== size + 1) throw new Error(`CSV has ${row.rows} rows, expected ${size + 1} (the owner too)`);
       }
@@ -157,22 +164,27 @@ L.runMain(async (onCleanup) => {
     console.log(`(seeded ${size} members in ${seedMs} ms)`);
   }
   console.log(L.table(rows));
-  const hwm = memKb(app.pid, "VmHWM") / 1024;
+  const hwm = memKb(app.pid, 'VmHWM') / 1024;
   console.log(`app process peak RSS since start (VmHWM): ${L.round(hwm, 1)} MB`);
   const csvSmall = results[`${SIZES[0]}:members.csv (all rows)`];
   const csvLarge = results[`${SIZES[SIZES.length - 1]}:members.csv (all rows)`];
-  const growth = csvLarge["peak RSS MB"] - csvSmall["peak RSS MB"];
-  console.log(`CSV peak RSS grows by ${L.round(growth, 1)} MB from ${SIZES[0]} to ${SIZES[SIZES.length - 1]} members (constant memory: < 50 MB growth)`);
+  const growth = csvLarge['peak RSS MB'] - csvSmall['peak RSS MB'];
+  console.log(
+    `CSV peak RSS grows by ${L.round(growth, 1)} MB from ${SIZES[0]} to ${SIZES[SIZES.length - 1]} members (constant memory: < 50 MB growth)`,
+  );
   L.emit({
-    bench: "accounts-report",
+    bench: 'accounts-report',
     sizes: SIZES,
     reps: REPS,
     rows,
     vmHwmMb: L.round(hwm, 1),
-    baseline: { name: `MB CSV peak RSS at ${SIZES[0]}`, median: csvSmall["peak RSS MB"] },
-    measured: { name: `MB CSV peak RSS at ${SIZES[SIZES.length - 1]} (TTFB ${csvLarge["TTFB ms (median)"]} ms, total ${csvLarge["total ms (median)"]} ms)`, median: csvLarge["peak RSS MB"] },
-    ratio: L.round(csvLarge["peak RSS MB"] / csvSmall["peak RSS MB"], 3),
-    goal: "CSV memory flat across sizes (< 50 MB growth)",
+    baseline: { name: `MB CSV peak RSS at ${SIZES[0]}`, median: csvSmall['peak RSS MB'] },
+    measured: {
+      name: `MB CSV peak RSS at ${SIZES[SIZES.length - 1]} (TTFB ${csvLarge['TTFB ms (median)']} ms, total ${csvLarge['total ms (median)']} ms)`,
+      median: csvLarge['peak RSS MB'],
+    },
+    ratio: L.round(csvLarge['peak RSS MB'] / csvSmall['peak RSS MB'], 3),
+    goal: 'CSV memory flat across sizes (< 50 MB growth)',
     pass: growth < 50,
   });
   return 0;

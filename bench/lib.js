@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 /**
  * Shared helpers for the benchmarks: a throw-away PostgreSQL database, app processes started
  * from dist/, users inserted straight into the `users` table, a keep-alive HTTP client, medians,
@@ -6,27 +6,23 @@
  *
  * Everything talks to 127.0.0.1 only.
  */
-const { spawn } = require("node:child_process");
-const fs = require("node:fs");
-const http = require("node:http");
-const net = require("node:net");
-const os = require("node:os");
-const path = require("node:path");
-const crypto = require("node:crypto");
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
 
-const ROOT = path.resolve(__dirname, "..");
-const MAIN = path.join(ROOT, "dist/apps/api/src/main.js");
-const PG_ADMIN_URL =
-  process.env.BENCH_PG_ADMIN_URL ||
-  "postgres://postgres@127.0.0.1:5432/postgres";
-const PG_BASE = PG_ADMIN_URL.replace(/\/[^/]*$/, "");
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_BASE = PG_ADMIN_URL.replace(/\/[^/]*$/, '');
 // A Redis database of its own (same server), so the benchmark's rate-limit counters and queues
 // never touch keys that e2e suites running on this machine use in db 0.
-const REDIS_URL = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379/13";
-const PASSWORD = "Bench-correct-horse-42!";
-const CORES = os.availableParallelism
-  ? os.availableParallelism()
-  : os.cpus().length;
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/13';
+const PASSWORD = 'Bench-correct-horse-42!';
+const CORES = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 // Same parameters as libs/core/src/crypto/password-hasher.ts (OWASP argon2id baseline).
 const ARGON2_OPTIONS = {
   algorithm: 2,
@@ -36,11 +32,11 @@ const ARGON2_OPTIONS = {
 };
 
 function argon2() {
-  return require(path.join(ROOT, "node_modules/@node-rs/argon2"));
+  return require(path.join(ROOT, 'node_modules/@node-rs/argon2'));
 }
 
 function pg() {
-  return require(path.join(ROOT, "node_modules/pg"));
+  return require(path.join(ROOT, 'node_modules/pg'));
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -55,24 +51,21 @@ function median(xs) {
 function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
-  return s[
-    Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))
-  ];
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-const round = (x, d = 2) =>
-  Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x;
+const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
 
 function runId() {
-  return `${Date.now().toString(36)}${crypto.randomBytes(3).toString("hex")}`;
+  return `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 }
 
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address();
       srv.close(() => resolve(port));
     });
@@ -91,16 +84,16 @@ async function withPg(url, fn) {
 }
 
 async function createDatabase(tag) {
-  const name = `latchkey_bench_${tag}_${runId()}`.replace(/[^a-z0-9_]/g, "_");
+  const name = `latchkey_bench_${tag}_${runId()}`.replace(/[^a-z0-9_]/g, '_');
   await withPg(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
   return { name, url: `${PG_BASE}/${name}` };
 }
 
 async function dropDatabase(db) {
   if (!db) return;
-  await withPg(PG_ADMIN_URL, (c) =>
-    c.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`),
-  ).catch((e) => console.error(`(could not drop ${db.name}: ${e.message})`));
+  await withPg(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`)).catch((e) =>
+    console.error(`(could not drop ${db.name}: ${e.message})`),
+  );
 }
 
 /** One argon2id hash shared by every bench user: the verify cost is the same for each. */
@@ -113,10 +106,7 @@ async function passwordHash() {
 /** Inserts `count` users named bench-<prefix>-<i>@example.com, all with PASSWORD. Returns their emails. */
 async function insertUsers(dbUrl, prefix, count) {
   const hash = await passwordHash();
-  const emails = Array.from(
-    { length: count },
-    (_, i) => `bench-${prefix}-${i}@example.com`,
-  );
+  const emails = Array.from({ length: count }, (_, i) => `bench-${prefix}-${i}@example.com`);
   await withPg(dbUrl, async (c) => {
     for (let i = 0; i < emails.length; i += 500) {
       const chunk = emails.slice(i, i + 500);
@@ -131,16 +121,12 @@ async function insertUsers(dbUrl, prefix, count) {
 }
 
 /** Starts `node dist/apps/api/src/main.js` and waits for GET /ready = 200. */
-async function startApp({ db, name = "app", extraEnv = {} }) {
+async function startApp({ db, name = 'app', extraEnv = {} }) {
   if (!fs.existsSync(MAIN)) {
-    throw new Error(
-      `${MAIN} is missing: run npm run build:server first (npm run bench does).`,
-    );
+    throw new Error(`${MAIN} is missing: run npm run build:server first (npm run bench does).`);
   }
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(
-    path.join(os.tmpdir(), `latchkey-bench-${name}-`),
-  );
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `latchkey-bench-${name}-`));
   const url = `http://127.0.0.1:${port}`;
   const env = {
     PATH: process.env.PATH,
@@ -148,10 +134,10 @@ async function startApp({ db, name = "app", extraEnv = {} }) {
     PORT: String(port),
     DATABASE_URL: db.url,
     REDIS_URL,
-    NODE_ENV: "development",
-    LOG_LEVEL: "warn",
-    LOGIN_IP_LIMIT: "100000000",
-    LOGIN_MAX_FAILURES: "5",
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    LOGIN_IP_LIMIT: '100000000',
+    LOGIN_MAX_FAILURES: '5',
     PUBLIC_URL: url,
     DATA_DIR: dataDir,
     ...extraEnv,
@@ -161,16 +147,16 @@ async function startApp({ db, name = "app", extraEnv = {} }) {
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = "";
+  let output = '';
   const keep = (d) => {
     output = (output + d.toString()).slice(-20000);
   };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let exited = null;
-  child.on("exit", (code, signal) => {
+  child.on('exit', (code, signal) => {
     exited = { code, signal };
   });
   const app = {
@@ -181,9 +167,9 @@ async function startApp({ db, name = "app", extraEnv = {} }) {
     output: () => output,
     async stop() {
       if (exited) return;
-      const done = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => !exited && child.kill("SIGKILL"), 5000);
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => !exited && child.kill('SIGKILL'), 5000);
       await done;
       clearTimeout(t);
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -192,13 +178,9 @@ async function startApp({ db, name = "app", extraEnv = {} }) {
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (exited) {
-      throw new Error(
-        `${name} exited during start (${JSON.stringify(exited)}):\n${output}`,
-      );
+      throw new Error(`${name} exited during start (${JSON.stringify(exited)}):\n${output}`);
     }
-    const r = await request("GET", `${url}/ready`, { timeoutMs: 2000 }).catch(
-      () => null,
-    );
+    const r = await request('GET', `${url}/ready`, { timeoutMs: 2000 }).catch(() => null);
     if (r && r.status === 200) break;
     if (Date.now() > deadline) {
       await app.stop();
@@ -218,56 +200,45 @@ function agentFor(maxSockets) {
 }
 
 /** A keep-alive HTTP request; resolves {status, headers, body (parsed JSON when possible), ms}. */
-function request(
-  method,
-  url,
-  { body, headers = {}, agent, timeoutMs = 30_000 } = {},
-) {
+function request(method, url, { body, headers = {}, agent, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const payload =
-      body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const h = { accept: "application/json", ...headers };
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const h = { accept: 'application/json', ...headers };
     if (payload) {
-      h["content-type"] = "application/json";
-      h["content-length"] = payload.length;
+      h['content-type'] = 'application/json';
+      h['content-length'] = payload.length;
     }
     const t0 = process.hrtime.bigint();
-    const req = http.request(
-      url,
-      { method, headers: h, agent: agent || agentFor(64) },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-          const text = Buffer.concat(chunks).toString();
-          let parsed = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: parsed,
-            ms,
-          });
+    const req = http.request(url, { method, headers: h, agent: agent || agentFor(64) }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const text = Buffer.concat(chunks).toString();
+        let parsed = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: parsed,
+          ms,
         });
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () =>
-      req.destroy(new Error(`timeout ${method} ${url}`)),
-    );
-    req.on("error", reject);
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout ${method} ${url}`)));
+    req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
   });
 }
 
 function login(baseUrl, email, password, opts = {}) {
-  return request("POST", `${baseUrl}/api/v1/auth/login`, {
+  return request('POST', `${baseUrl}/api/v1/auth/login`, {
     body: { email, password },
     ...opts,
   });
@@ -276,8 +247,8 @@ function login(baseUrl, email, password, opts = {}) {
 /** utime+stime in seconds of a process and its threads, from /proc (Linux only; 0 elsewhere). */
 function cpuSeconds(pid) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const hz = 100;
     return (Number(f[11]) + Number(f[12])) / hz;
   } catch {
@@ -290,14 +261,13 @@ function cpuOfComm(comm) {
   let total = 0;
   let dirs = [];
   try {
-    dirs = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+    dirs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
     return 0;
   }
   for (const d of dirs) {
     try {
-      if (fs.readFileSync(`/proc/${d}/comm`, "utf8").trim().startsWith(comm))
-        total += cpuSeconds(d);
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim().startsWith(comm)) total += cpuSeconds(d);
     } catch {
       /* gone */
     }
@@ -310,8 +280,8 @@ function cpuSnapshot(appPids = []) {
   return {
     t: Date.now(),
     app: appPids.reduce((s, p) => s + cpuSeconds(p), 0),
-    postgres: cpuOfComm("postgres"),
-    redis: cpuOfComm("redis-server"),
+    postgres: cpuOfComm('postgres'),
+    redis: cpuOfComm('redis-server'),
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
 }
@@ -319,24 +289,16 @@ function cpuSnapshot(appPids = []) {
 function cpuDelta(a, b) {
   const wall = (b.t - a.t) / 1000;
   const out = { wallSeconds: round(wall, 2) };
-  for (const k of ["app", "postgres", "redis", "bench"])
-    out[k] = round(b[k] - a[k], 2);
+  for (const k of ['app', 'postgres', 'redis', 'bench']) out[k] = round(b[k] - a[k], 2);
   return out;
 }
 
 function table(rows, columns) {
   const cols = columns || [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v) => (v === undefined || v === null ? "" : String(v));
-  const widths = cols.map((c) =>
-    Math.max(c.length, ...rows.map((r) => cell(r[c]).length)),
-  );
-  const line = (vals) =>
-    vals.map((v, i) => cell(v).padEnd(widths[i])).join("  ");
-  return [
-    line(cols),
-    widths.map((w) => "-".repeat(w)).join("  "),
-    ...rows.map((r) => line(cols.map((c) => r[c]))),
-  ].join("\n");
+  const cell = (v) => (v === undefined || v === null ? '' : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals) => vals.map((v, i) => cell(v).padEnd(widths[i])).join('  ');
+  return [line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(cols.map((c) => r[c])))].join('\n');
 }
 
 /** The machine-readable last line every bench prints; bench/run.js parses it. */
@@ -354,7 +316,7 @@ function runMain(main) {
         .catch((e) => console.error(`cleanup: ${e.message}`));
     }
   };
-  for (const sig of ["SIGINT", "SIGTERM"]) {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => cleanup().finally(() => process.exit(130)));
   }
   main((fn) => cleanups.push(fn))

@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 /**
  * Second-step verifications per second: POST /api/v1/auth/login/mfa with a right TOTP code
  * (decrypt the secret, verify, claim the time step, finish the challenge, issue a session),
@@ -6,25 +6,25 @@
  * Each user's code is good once per 30-second step, so every request uses its own user and
  * challenge, prepared straight in the database. Run: node bench/mfa-totp-verify.js (after a build).
  */
-const crypto = require("node:crypto");
-const path = require("node:path");
+const crypto = require('node:crypto');
+const path = require('node:path');
 
-const L = require("./lib");
+const L = require('./lib');
 
 const USERS = Number(process.env.BENCH_MFA_USERS || 3000);
 const CONCURRENCY = 50;
 
 function otplib() {
-  return require(path.join(__dirname, "..", "node_modules/otplib"));
+  return require(path.join(__dirname, '..', 'node_modules/otplib'));
 }
 
 /** Same format as libs/core/src/crypto/secret-box.ts: v1.<iv>.<tag>.<ciphertext>, AAD = user id. */
 function seal(key, plaintext, context) {
   const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(Buffer.from(context, "utf8"));
-  const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
 }
 
 async function pool(items, fn) {
@@ -45,25 +45,27 @@ async function pool(items, fn) {
 L.runMain(async (onCleanup) => {
   console.log(`\n== mfa-totp-verify: POST /api/v1/auth/login/mfa (TOTP) vs GET /health, ${CONCURRENCY} in flight ==`);
   const key = crypto.randomBytes(32);
-  const db = await L.createDatabase("mfa");
+  const db = await L.createDatabase('mfa');
   onCleanup(() => L.dropDatabase(db));
-  const app = await L.startApp({ db, name: "mfa", extraEnv: { DATA_ENCRYPTION_KEY: key.toString("base64") } });
+  const app = await L.startApp({ db, name: 'mfa', extraEnv: { DATA_ENCRYPTION_KEY: key.toString('base64') } });
   onCleanup(() => app.stop());
   const emails = await L.insertUsers(db.url, `mfa-${L.runId()}`, USERS);
   const { generateSecret, generateSync } = otplib();
   const pairs = [];
-  const { Client } = require(path.join(__dirname, "..", "node_modules/pg"));
+  const { Client } = require(path.join(__dirname, '..', 'node_modules/pg'));
   const c = new Client({ connectionString: db.url });
   await c.connect();
   try {
     const users = (await c.query(`SELECT id FROM users WHERE email = ANY($1::text[])`, [emails])).rows;
     for (const u of users) {
       const secret = generateSecret({ length: 20 });
-      await c.query(
-        `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at) VALUES ($1, 'totp', $2, now())`,
-        [u.id, seal(key, secret, u.id)],
-      );
-      const ch = await c.query(`INSERT INTO mfa_challenges (user_id, expires_at) VALUES ($1, now() + interval '1 hour') RETURNING id`, [u.id]);
+      await c.query(`INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at) VALUES ($1, 'totp', $2, now())`, [
+        u.id,
+        seal(key, secret, u.id),
+      ]);
+      const ch = await c.query(`INSERT INTO mfa_challenges (user_id, expires_at) VALUES ($1, now() + interval '1 hour') RETURNING id`, [
+        u.id,
+      ]);
       pairs.push({ challengeId: ch.rows[0].id, secret });
     }
   } finally {
@@ -72,11 +74,14 @@ L.runMain(async (onCleanup) => {
 
   const warm = pairs.splice(0, Math.min(200, Math.floor(USERS / 10)));
   const verify = (p) =>
-    L.request("POST", `${app.url}/api/v1/auth/login/mfa`, {
-      body: { challengeId: p.challengeId, method: "totp", code: generateSync({ secret: p.secret }) },
+    L.request('POST', `${app.url}/api/v1/auth/login/mfa`, {
+      body: { challengeId: p.challengeId, method: 'totp', code: generateSync({ secret: p.secret }) },
     }).then((r) => r.status);
   await pool(warm, verify);
-  await pool(warm.map(() => 0), () => L.request("GET", `${app.url}/health`).then((r) => r.status));
+  await pool(
+    warm.map(() => 0),
+    () => L.request('GET', `${app.url}/health`).then((r) => r.status),
+  );
 
   const health = await pool(pairs.map(() => 0), () => L.request("GET", `${app.url}/health`).then((r) => r.status));
   const cpu0 = L.cpuSnapshot([app.pid]);
@@ -87,8 +92,8 @@ L.runMain(async (onCleanup) => {
   const mRps = ok / mfa.seconds;
   console.log(
     L.table([
-      { endpoint: "GET /health", requests: health.results.length, "rps": L.round(hRps, 0) },
-      { endpoint: "POST /auth/login/mfa (TOTP)", requests: mfa.results.length, "2xx": ok, "rps (2xx)": L.round(mRps, 0) },
+      { endpoint: 'GET /health', requests: health.results.length, rps: L.round(hRps, 0) },
+      { endpoint: 'POST /auth/login/mfa (TOTP)', requests: mfa.results.length, '2xx': ok, 'rps (2xx)': L.round(mRps, 0) },
     ]),
   );
   // One argon2id verify's CPU at the app's parameters, in this process (its threads count too).

@@ -15,98 +15,15 @@
  * processed by a no-op handler with the worker's concurrency (8) per worker, WORKERS
  * consumers, from add to the last completion. Ratio = deliveries/s / no-op jobs/s.
  */
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 
 const L = require('./lib');
 
 const COUNT = Number(process.env.BENCH_NOTIFY_COUNT || 10_000);
 const REPS = Number(process.env.BENCH_NOTIFY_REPS || 1);
 const WORKERS = Number(process.env.BENCH_NOTIFY_WORKERS || 2);
-const WORKER_MAIN = path.resolve(__dirname, '../dist/apps/worker/src/main.js');
 const CONCURRENCY = 8;
-
-function startSink() {
-  const { SMTPServer } = require('smtp-server');
-  const seen = new Map();
-  let waiter = null;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    size: 1024 * 1024,
-    onData(stream, _session, callback) {
-      let head = '';
-      stream.on('data', (d) => {
-        if (head.length < 8192) head += d.toString('latin1');
-      });
-      stream.on('end', () => {
-        const id = /^Message-ID:\s*<([^>]+)>/im.exec(head)?.[1] ?? '?';
-        seen.set(id, (seen.get(id) ?? 0) + 1);
-        if (waiter) waiter();
-        callback();
-      });
-    },
-  });
-  // Answer each SMTP command at once (no Nagle delay on the sink's replies).
-  server.server.on('connection', (socket) => socket.setNoDelay(true));
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        url: `smtp://127.0.0.1:${server.server.address().port}`,
-        seen,
-        total: () => [...seen.values()].reduce((a, b) => a + b, 0),
-        onMessage(fn) {
-          waiter = fn;
-        },
-        close: () => new Promise((r) => server.close(r)),
-      });
-    });
-  });
-}
-
-function startWorker(db, sinkUrl, i) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `latchkey-bench-worker-`));
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    cwd: path.resolve(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL: L.REDIS_URL,
-      SMTP_URL: process.env.BENCH_SMTP_QUERY ? `${sinkUrl}?${process.env.BENCH_SMTP_QUERY}` : sinkUrl,
-      DATA_DIR: dataDir,
-      PUBLIC_URL: 'http://localhost:3000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise((resolve, reject) => {
-    const onData = (d) => {
-      output += d.toString();
-      if (/worker running/.test(output)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker ${i} exited (${code}):\n${output}`)));
-  });
-  return {
-    pid: child.pid,
-    ready,
-    async stop() {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(t);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const { REDIS_URL, WORKER_MAIN, startSink, startWorker } = require('./mail-lib');
 
 async function commitBurst(dbUrl, tag) {
   const { Client } = require('pg');
@@ -129,8 +46,9 @@ async function commitBurst(dbUrl, tag) {
   }
 }
 
-async function deliveryRep(db, sink, rep) {
+async function deliveryRep(db, sink, rep, workerPids) {
   sink.seen.clear();
+  const cpu0 = L.cpuSnapshot(workerPids);
   const done = new Promise((resolve) => {
     sink.onMessage(() => {
       if (sink.seen.size >= COUNT) resolve(Date.now());
@@ -140,16 +58,17 @@ async function deliveryRep(db, sink, rep) {
   const timeout = L.sleep(120_000).then(() => null);
   const finished = await Promise.race([done, timeout]);
   if (!finished) throw new Error(`only ${sink.seen.size}/${COUNT} delivered after 120 s`);
+  const cpu = L.cpuDelta(cpu0, L.cpuSnapshot(workerPids));
   await L.sleep(500); // late duplicates would show up here
   const dupes = [...sink.seen.values()].filter((n) => n > 1).length;
-  return { perSecond: COUNT / ((finished - committed) / 1000), ms: finished - committed, dupes, unique: sink.seen.size };
+  return { perSecond: COUNT / ((finished - committed) / 1000), ms: finished - committed, dupes, unique: sink.seen.size, cpu };
 }
 
 async function bullBaseline(rep) {
   const Bull = require('bull');
   const name = `bench-noop-${L.runId()}-${rep}`;
-  const producer = new Bull(name, L.REDIS_URL, { prefix: 'latchkey-bench' });
-  const consumers = Array.from({ length: WORKERS }, () => new Bull(name, L.REDIS_URL, { prefix: 'latchkey-bench' }));
+  const producer = new Bull(name, REDIS_URL, { prefix: 'latchkey-bench' });
+  const consumers = Array.from({ length: WORKERS }, () => new Bull(name, REDIS_URL, { prefix: 'latchkey-bench' }));
   let completed = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
@@ -190,30 +109,44 @@ L.runMain(async (onCleanup) => {
   await api.stop();
   const sink = await startSink();
   onCleanup(() => sink.close());
-  const workers = Array.from({ length: WORKERS }, (_, i) => startWorker(db, sink.url, i));
+  const workers = Array.from({ length: WORKERS }, (_, i) => startWorker(db, sink.url, i, REDIS_URL));
   for (const w of workers) onCleanup(() => w.stop());
   await Promise.all(workers.map((w) => w.ready));
 
-  // Warm-up: templates compiled, SMTP pools open, bull scripts loaded.
-  const warm = COUNT;
+  // Warm-up: bull scripts loaded; the first delivery rep compiles the templates and opens the SMTP pools.
   const deliveries = [];
   const baselines = [];
   await bullBaseline('warm');
   for (let rep = 0; rep < REPS; rep++) {
     baselines.push(await bullBaseline(rep));
-    deliveries.push(await deliveryRep(db, sink, rep));
+    deliveries.push(
+      await deliveryRep(
+        db,
+        sink,
+        rep,
+        workers.map((w) => w.pid),
+      ),
+    );
     const b = baselines[rep];
     const d = deliveries[rep];
+    const per = (k) => L.round((d.cpu[k] * 1000) / COUNT, 3);
     console.log(
-      `rep ${rep + 1}: bull no-op ${Math.round(b.perSecond)} jobs/s (${b.ms} ms) | notifications ${Math.round(d.perSecond)} deliveries/s (${d.ms} ms, ${d.unique} unique, ${d.dupes} duplicated)`,
+      `rep ${rep + 1}: bull no-op ${Math.round(b.perSecond)} jobs/s (${b.ms} ms) | notifications ${Math.round(d.perSecond)} deliveries/s (${d.ms} ms, ${d.unique} unique, ${d.dupes} duplicated)` +
+        ` | CPU ms per delivery: workers ${per('app')}, postgres ${per('postgres')}, redis ${per('redis')}, bench+sink ${per('bench')} (postgres and redis: every process on the machine)`,
     );
   }
-  void warm;
   const dupes = deliveries.reduce((a, d) => a + d.dupes, 0);
   const measured = L.median(deliveries.map((d) => d.perSecond));
   const baseline = L.median(baselines.map((b) => b.perSecond));
   const ratio = L.round(measured / baseline, 3);
-  const pass = dupes === 0 && deliveries.every((d) => d.unique === COUNT);
+  // Peak sign-ins: signin-throughput's figure when bench/run.js ran it first, else this 2-core machine's (about 45/s).
+  const peakSignins = Number(process.env.BENCH_PEAK_SIGNINS || 45);
+  const perSignin = L.round(measured / peakSignins, 1);
+  console.log(
+    `deliveries/s ${Math.round(measured)} = ${ratio} x bull no-op jobs/s (goal >= 0.5), ${perSignin} x peak sign-ins/s ${peakSignins}` +
+      ` (${process.env.BENCH_PEAK_SIGNINS ? 'measured in this run' : 'BENCH_PEAK_SIGNINS unset: 45/s, this machine'}; goal >= 20)`,
+  );
+  const exactlyOnce = dupes === 0 && deliveries.every((d) => d.unique === COUNT);
   L.emit({
     bench: 'notifications-throughput',
     count: COUNT,
@@ -221,9 +154,12 @@ L.runMain(async (onCleanup) => {
     baseline: { name: 'bull no-op jobs/s', median: Math.round(baseline) },
     measured: { name: 'deliveries/s (commit -> SMTP)', median: Math.round(measured) },
     ratio,
-    goal: 'report; every message exactly once (hard)',
+    perPeakSignin: perSignin,
+    peakSignins,
+    goal: 'ratio >= 0.5 and >= 20x peak sign-ins; every message exactly once (hard)',
     duplicates: dupes,
-    pass,
+    exactlyOnce,
+    pass: exactlyOnce && ratio >= 0.5 && perSignin >= 20,
   });
-  return pass ? 0 : 1;
+  return exactlyOnce ? 0 : 1;
 });

@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 /**
  * Sign-ins per second over HTTP against raw argon2id verifications per second on all cores.
  *
@@ -11,7 +11,7 @@
  * stays honest when a shared machine slows down one rep.
  * Goal: ratio >= 0.85.
  */
-const L = require("./lib");
+const L = require('./lib');
 
 const REPS = Number(process.env.BENCH_REPS || 5);
 const SECONDS = Number(process.env.BENCH_SIGNIN_SECONDS || 5);
@@ -30,8 +30,7 @@ async function rawVerifyRate(hash, seconds, inFlight) {
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (Date.now() < end) {
-        if (!(await verify(hash, L.PASSWORD)))
-          throw new Error("verify returned false");
+        if (!(await verify(hash, L.PASSWORD))) throw new Error('verify returned false');
         done++;
       }
     }),
@@ -58,7 +57,7 @@ async function httpSigninRate(app, emails, seconds, concurrency, cursor) {
       while (Date.now() < end) {
         const email = emails[cursor.i++ % emails.length];
         const r = await L.login(app.url, email, L.PASSWORD, { agent });
-        if (r.status === 200 && r.body && r.body.status === "authenticated") {
+        if (r.status === 200 && r.body && r.body.status === 'authenticated') {
           ok++;
           lat.push(r.ms);
         } else {
@@ -78,12 +77,10 @@ async function httpSigninRate(app, emails, seconds, concurrency, cursor) {
 }
 
 L.runMain(async (onCleanup) => {
-  console.log(
-    `\n== signin-throughput: HTTP sign-ins/s vs raw argon2id verify/s (${L.CORES} cores) ==`,
-  );
-  const db = await L.createDatabase("signin");
+  console.log(`\n== signin-throughput: HTTP sign-ins/s vs raw argon2id verify/s (${L.CORES} cores) ==`);
+  const db = await L.createDatabase('signin');
   onCleanup(() => L.dropDatabase(db));
-  const app = await L.startApp({ db, name: "signin" });
+  const app = await L.startApp({ db, name: 'signin' });
   onCleanup(() => app.stop());
   const id = L.runId();
   const emails = await L.insertUsers(db.url, `tp-${id}`, USERS);
@@ -91,19 +88,16 @@ L.runMain(async (onCleanup) => {
   const cursor = { i: 0 };
 
   // Warm-up: JIT, connection pools, the first new-device notification of most users.
-  process.stdout.write("warming up... ");
+  process.stdout.write('warming up... ');
   await httpSigninRate(app, emails, 3, CONCURRENCY, cursor);
   await rawVerifyRate(userHash, 1, L.CORES);
-  console.log("done");
+  console.log('done');
 
   // Serial latency: one request at a time, to show the non-hash work per sign-in.
   const serialLogin = [];
   const serialVerify = [];
   for (let i = 0; i < 15; i++) {
-    serialLogin.push(
-      (await L.login(app.url, emails[cursor.i++ % emails.length], L.PASSWORD))
-        .ms,
-    );
+    serialLogin.push((await L.login(app.url, emails[cursor.i++ % emails.length], L.PASSWORD)).ms);
     const t = process.hrtime.bigint();
     await L.argon2().verify(userHash, L.PASSWORD);
     serialVerify.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -125,42 +119,38 @@ L.runMain(async (onCleanup) => {
     cpu.push(d);
     http.push(h.rate);
     ratios.push(h.rate / b.rate);
-    if (Object.keys(h.errors).length)
-      console.log(
-        `  rep ${rep}: unexpected statuses ${JSON.stringify(h.errors)}`,
-      );
+    if (Object.keys(h.errors).length) console.log(`  rep ${rep}: unexpected statuses ${JSON.stringify(h.errors)}`);
     rows.push({
       rep,
-      "raw verify/s": L.round(b.rate, 1),
-      "sign-ins/s": L.round(h.rate, 1),
+      'raw verify/s': L.round(b.rate, 1),
+      'sign-ins/s': L.round(h.rate, 1),
       ratio: L.round(h.rate / b.rate, 3),
-      "p50 ms": L.round(h.p50, 1),
-      "p99 ms": L.round(h.p99, 1),
-      "cpu app/pg/redis/bench s": `${d.app}/${d.postgres}/${d.redis}/${d.bench} of ${L.round(d.wallSeconds * L.CORES, 1)}`,
+      'p50 ms': L.round(h.p50, 1),
+      'p99 ms': L.round(h.p99, 1),
+      'cpu app/pg/redis/bench s': `${d.app}/${d.postgres}/${d.redis}/${d.bench} of ${L.round(d.wallSeconds * L.CORES, 1)}`,
     });
   }
   const baseMed = L.median(base);
   const httpMed = L.median(http);
   const ratio = L.median(ratios); // median of the paired (back-to-back) ratios
   rows.push({
-    rep: "median",
-    "raw verify/s": L.round(baseMed, 1),
-    "sign-ins/s": L.round(httpMed, 1),
+    rep: 'median',
+    'raw verify/s': L.round(baseMed, 1),
+    'sign-ins/s': L.round(httpMed, 1),
     ratio: L.round(ratio, 3),
   });
   console.log(L.table(rows));
 
   // Where the time goes: CPU seconds per sign-in, split by process, against one raw verify.
   const verifyCpuMs = L.median(verifyCpu); // CPU of this process (argon2 threads) per verify
-  const per = (k) =>
-    L.median(cpu.map((c, i) => (1000 * c[k]) / (http[i] * c.wallSeconds)));
+  const per = (k) => L.median(cpu.map((c, i) => (1000 * c[k]) / (http[i] * c.wallSeconds)));
   const breakdown = {
     rawVerifyCpuMs: L.round(verifyCpuMs, 2),
-    appCpuMsPerSignin: L.round(per("app"), 2),
-    appNonHashCpuMsPerSignin: L.round(per("app") - verifyCpuMs, 2),
-    postgresCpuMsPerSignin: L.round(per("postgres"), 2),
-    redisCpuMsPerSignin: L.round(per("redis"), 2),
-    benchClientCpuMsPerSignin: L.round(per("bench"), 2),
+    appCpuMsPerSignin: L.round(per('app'), 2),
+    appNonHashCpuMsPerSignin: L.round(per('app') - verifyCpuMs, 2),
+    postgresCpuMsPerSignin: L.round(per('postgres'), 2),
+    redisCpuMsPerSignin: L.round(per('redis'), 2),
+    benchClientCpuMsPerSignin: L.round(per('bench'), 2),
     serialSigninMs: L.round(L.median(serialLogin), 2),
     serialVerifyMs: L.round(L.median(serialVerify), 2),
   };
@@ -173,21 +163,19 @@ L.runMain(async (onCleanup) => {
       ` postgres ${breakdown.postgresCpuMsPerSignin} ms, redis ${breakdown.redisCpuMsPerSignin} ms, load client ${breakdown.benchClientCpuMsPerSignin} ms`,
   );
   const pass = ratio >= GOAL;
-  console.log(
-    `ratio ${L.round(ratio, 3)} (goal >= ${GOAL}): ${pass ? "PASS" : "MISS"}`,
-  );
+  console.log(`ratio ${L.round(ratio, 3)} (goal >= ${GOAL}): ${pass ? 'PASS' : 'MISS'}`);
   L.emit({
-    bench: "signin-throughput",
+    bench: 'signin-throughput',
     cores: L.CORES,
     concurrency: CONCURRENCY,
     reps: REPS,
     baseline: {
-      name: "raw argon2id verify/s",
+      name: 'raw argon2id verify/s',
       median: L.round(baseMed, 2),
       runs: base.map((x) => L.round(x, 2)),
     },
     measured: {
-      name: "HTTP sign-ins/s",
+      name: 'HTTP sign-ins/s',
       median: L.round(httpMed, 2),
       runs: http.map((x) => L.round(x, 2)),
     },

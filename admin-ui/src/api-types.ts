@@ -2762,7 +2762,7 @@ export interface components {
             url: string;
             description: string;
             /** @description Empty: every type */
-            events: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "webhook.test")[];
+            events: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             enabled: boolean;
             /**
              * Format: date-time
@@ -2786,8 +2786,8 @@ export interface components {
              */
             url: string;
             description?: string;
-            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: An API key was created (emitted once API keys exist); `webhook.test`: A test event sent from the endpoint settings */
-            events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "webhook.test")[];
+            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: An API key was created (emitted once API keys exist); `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
+            events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             /** @default true */
             enabled: boolean;
         };
@@ -2802,7 +2802,7 @@ export interface components {
         UpdateWebhookEndpointDto: {
             url?: string;
             description?: string;
-            events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "webhook.test")[];
+            events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             enabled?: boolean;
         };
         RotateWebhookSecretDto: {

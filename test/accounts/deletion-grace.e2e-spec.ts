@@ -55,7 +55,9 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
   let deletion: DeletionSweep;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1', LOGIN_MAX_FAILURES: '3', WEBHOOKS_ALLOW_PRIVATE: 'true' } });
+    t = await createTestApp({
+      env: { TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1', LOGIN_MAX_FAILURES: '3', WEBHOOKS_ALLOW_PRIVATE: 'true' },
+    });
     deletion = t.app.get(DeletionSweep);
   });
 
@@ -203,7 +205,12 @@ describe('Self-service deletion: a grace period that can be cancelled, then an e
       .send({ role: 'viewer' })
       .expect(200);
     // As a co-owner they add a security webhook the account keeps after they are gone.
-    await t.http().patch(`/api/v1/accounts/${team.accountId}/members/${user.id}`).set(team.owner.session.auth).send({ role: 'owner' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/accounts/${team.accountId}/members/${user.id}`)
+      .set(team.owner.session.auth)
+      .send({ role: 'owner' })
+      .expect(200);
     await t
       .http()
       .post(`/api/v1/accounts/${team.accountId}/webhooks`)

@@ -13,11 +13,13 @@ export interface CapturedMail {
 
 /**
  * A real SMTP server on loopback: the app's nodemailer talks SMTP to it, and tests read what
- * arrived. `refuse` makes it answer every message with a 451, for retry tests.
+ * arrived. `refuse` makes it answer every message with a 451, for retry tests; `hold` keeps a
+ * message unanswered until the promise it returns settles.
  */
 export class SmtpSink {
   readonly messages: CapturedMail[] = [];
   refuse = false;
+  hold?: (to: string[]) => Promise<void> | undefined;
   private server?: SMTPServer;
   port = 0;
 
@@ -28,13 +30,14 @@ export class SmtpSink {
       logger: false,
       onData: (stream, _session, callback) => {
         simpleParser(stream)
-          .then((mail: ParsedMail) => {
+          .then(async (mail: ParsedMail) => {
             if (this.refuse) {
               const err = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
               callback(err);
               return;
             }
             const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+            await this.hold?.(to);
             this.messages.push({
               to,
               subject: mail.subject ?? '',

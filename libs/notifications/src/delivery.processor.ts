@@ -1,27 +1,35 @@
-import { APP_CONFIG, AppConfig, Clock, JobRegistry, Links, Metrics, SecretBox, SmsGateway, requestContext } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Clock,
+  JobRegistry,
+  Links,
+  Metrics,
+  QueueDriver,
+  SecretBox,
+  SmsGateway,
+  requestContext,
+} from '@latchkey/core';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { DeliveredMarks, Outcome } from './delivered-marks';
 import { DiscordTransport } from './discord.transport';
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import {
-  DELIVER_JOB,
-  DELIVERY_HEARTBEAT_MS,
-  DELIVERY_LEASE_MS,
-  DELIVERY_RECLAIM_GRACE_MS,
-  NOTIFICATIONS_QUEUE,
-  queueLeaseMs,
-} from './notifications.constants';
+import { DELIVER_JOB, NOTIFICATIONS_QUEUE, SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
 import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
 import { WebhookSender } from './webhook-sender';
 import { WebhooksService } from './webhooks.service';
+import { WorkerLease } from './worker-lease';
 
+/** A batch of outbox rows (the relay's jobs); `outboxId` is the one-row form of earlier releases. */
 export interface DeliverJob {
-  outboxId: string;
+  outboxIds?: string[];
+  outboxId?: string;
 }
 
 class WorkerStopping extends Error {
@@ -30,19 +38,27 @@ class WorkerStopping extends Error {
   }
 }
 
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
+
 /**
- * Delivers one outbox row. The row is claimed with a lease before sending and marked
- * delivered after, so a duplicated or retried job finds nothing to claim and sends nothing.
- * The row id is the idempotency key downstream: it is the email's Message-ID, the SMS outbox
- * file name and the Discord `x-latchkey-delivery` header.
+ * Delivers batches of outbox rows. A batch is claimed in one statement (status 'sending', the
+ * row naming this worker, whose heartbeat keeps it: WorkerLease) and each row is marked
+ * delivered as soon as the SMTP server (or Twilio, Discord) accepted it, so a duplicated or
+ * retried job finds nothing to claim and sends nothing. The row id is the idempotency key
+ * downstream: it is the email's Message-ID, the SMS outbox file name and the Discord
+ * `x-latchkey-delivery` header, so a receiver can drop the rare duplicate of a worker killed
+ * between the server's reply and the mark (DeliveredMarks).
  */
 @Injectable()
 export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Outbox rows this process is sending right now: their leases are renewed by the heartbeat. */
-  private readonly leased = new Set<string>();
-  private heartbeat?: NodeJS.Timeout;
+  private readonly marks: DeliveredMarks;
+  /** Renders and sends in progress in this process, and the rows waiting for a free one. */
+  private sending = 0;
+  private readonly waiting: Array<() => void> = [];
   private stopping = false;
 
   constructor(
@@ -59,39 +75,42 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly metrics: Metrics,
     private readonly links: Links,
     private readonly secrets: SecretBox,
-  ) {}
+    private readonly queue: QueueDriver,
+    private readonly lease: WorkerLease,
+  ) {
+    this.marks = new DeliveredMarks(dataSource, clock);
+  }
 
   onModuleInit() {
     this.registry.define<DeliverJob>({
       queue: NOTIFICATIONS_QUEUE,
       name: DELIVER_JOB,
       concurrency: 8,
+      // A dead worker's batch runs again after 8 s: what it had claimed is the heartbeat's, the rest the new run's.
+      lockMs: 8000,
       handler: async (data) => {
-        await this.deliver(data.outboxId);
+        await this.deliverBatch(data.outboxIds ?? (data.outboxId ? [data.outboxId] : []));
       },
-      onExhausted: (data, error) => this.deadLetter(data.outboxId, error),
+      onExhausted: (data, error) => this.deadLetter(data.outboxIds ?? (data.outboxId ? [data.outboxId] : []), error),
     });
-    this.heartbeat = setInterval(() => void this.renewLeases(), DELIVERY_HEARTBEAT_MS);
-    this.heartbeat.unref();
   }
 
-  private async renewLeases(): Promise<void> {
-    if (this.leased.size === 0) {
-      return;
-    }
-    await this.dataSource
-      .query(`UPDATE notification_outbox SET lease_until = $2 WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [
-        [...this.leased],
-        new Date(this.clock.nowMs() + DELIVERY_LEASE_MS),
-      ])
-      .catch((err: Error) => this.logger.warn(`Could not renew delivery leases: ${err.message}`));
+  /** One row (a replayed job, tests): 'skipped' when it is not there to claim or needed no sending. */
+  async deliver(outboxId: string): Promise<Outcome> {
+    const outcomes = await this.deliverBatch([outboxId]);
+    return outcomes.get(outboxId) ?? 'skipped';
   }
 
-  async deliver(outboxId: string): Promise<'delivered' | 'skipped'> {
+  /**
+   * Claims what is still to send among the ids, sends each and marks it. Throws when any row
+   * failed, after the others are recorded: the queue retries the batch and only the failed rows
+   * are claimed again.
+   */
+  async deliverBatch(outboxIds: string[]): Promise<Map<string, Outcome>> {
     if (this.stopping) {
       throw new WorkerStopping();
     }
-    const p = this.claimAndSend(outboxId);
+    const p = this.claimAndSend(outboxIds);
     this.inFlight.add(p);
     try {
       return await p;
@@ -100,72 +119,83 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     }
   }
 
-  private async claimAndSend(outboxId: string): Promise<'delivered' | 'skipped'> {
-    const now = this.clock.now();
-    const claimed: NotificationOutbox[] = await this.dataSource
-      .createQueryBuilder()
-      .update(NotificationOutbox)
-      .set({ status: 'sending', leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), attempts: () => 'attempts + 1' })
-      .where('id = :id', { id: outboxId })
-      .andWhere(`(status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < :reclaimBefore))`, {
-        reclaimBefore: new Date(now.getTime() - DELIVERY_RECLAIM_GRACE_MS),
-      })
-      .returning('*')
-      .execute()
-      .then((r) => (r.raw as Array<Record<string, unknown>>).map((raw) => this.fromRaw(raw)));
-    const row = claimed[0];
-    if (!row) {
-      return 'skipped';
+  private async claimAndSend(outboxIds: string[]): Promise<Map<string, Outcome>> {
+    const outcomes = new Map<string, Outcome>();
+    if (outboxIds.length === 0) {
+      return outcomes;
     }
-    let outcome: 'delivered' | 'skipped';
-    this.leased.add(outboxId);
+    const workerId = await this.lease.ensure();
+    const rows = rowsOf<Record<string, unknown>>(
+      await this.dataSource.query(
+        // Fenced: a worker presumed dead (its row deleted) claims nothing until its heartbeat registers it again.
+        `UPDATE notification_outbox SET status = 'sending', worker_id = $2, lease_until = NULL, attempts = attempts + 1
+          WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'queued')
+            AND EXISTS (SELECT 1 FROM notification_workers WHERE id = $2)
+          RETURNING *`,
+        [outboxIds, workerId],
+      ),
+    ).map((raw) => this.fromRaw(raw));
+    const failures: Array<{ id: string; error: Error }> = [];
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          outcomes.set(row.id, await this.sendOne(row));
+        } catch (err) {
+          failures.push({ id: row.id, error: err as Error });
+        }
+      }),
+    );
+    if (failures.length > 0) {
+      await this.giveBack(failures);
+      const first = failures[0].error;
+      throw failures.length === rows.length && rows.length === 1
+        ? first
+        : new Error(`${failures.length} of ${rows.length} notification(s) failed: ${first.message}`);
+    }
+    return outcomes;
+  }
+
+  /** Render, send and mark one row, a limited number at a time so the event loop stays responsive. */
+  private async sendOne(row: NotificationOutbox): Promise<Outcome> {
+    if (this.sending >= SEND_CONCURRENCY) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.sending++;
+    let outcome: Outcome;
     try {
+      if (this.stopping) {
+        throw new WorkerStopping();
+      }
       // Logs of the delivery carry the id of the request that caused it.
       outcome = await requestContext.run({ requestId: row.requestId ?? `outbox:${row.id}` }, () => this.send(row));
     } catch (err) {
-      this.leased.delete(outboxId);
       this.metrics.deliveries.inc({ channel: row.channel, outcome: 'failed' });
-      // Back in the queue's hands for the retry; the lease lets the relay recover it if the queue loses the job.
-      const { maxAttempts, backoffMs } = this.config.notifications;
-      await this.dataSource.query(
-        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2 WHERE id = $1 AND status = 'sending'`,
-        [outboxId, String((err as Error).message).slice(0, 1000), new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs))],
-      );
       throw err;
-    }
-    try {
-      await this.markDone(outboxId, outcome);
     } finally {
-      this.leased.delete(outboxId);
+      this.sending--;
+      this.waiting.shift()?.();
     }
+    // Recorded right after the server's reply; the job completes only once the mark is in.
+    await this.marks.mark(row.id, outcome);
     this.metrics.deliveries.inc({ channel: row.channel, outcome });
     return outcome;
   }
 
-  /**
-   * The message is out: record it, retrying while the database is away (a restart), for as long as
-   * the lease is ours. Giving up early would let another worker send the message a second time.
-   */
-  private async markDone(outboxId: string, outcome: 'delivered' | 'skipped'): Promise<void> {
-    const deadline = Date.now() + DELIVERY_LEASE_MS * 4;
-    for (;;) {
-      try {
-        await this.dataSource.query(
-          `UPDATE notification_outbox SET status = $3, delivered_at = $2, lease_until = NULL, last_error = NULL, payload = ${WIPED_PAYLOAD_SQL} WHERE id = $1`,
-          [outboxId, this.clock.now(), outcome],
-        );
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          throw err;
-        }
-        this.logger.warn(`Could not mark notification ${outboxId} ${outcome} yet: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+  /** Failed rows go back to the queue's hands for its retry; the lease lets the relay recover them if the queue loses the job. */
+  private async giveBack(failures: Array<{ id: string; error: Error }>): Promise<void> {
+    const { maxAttempts, backoffMs } = this.config.notifications;
+    // The retry of an in-process job lives in this process: the row stays ours until it runs.
+    const holder = this.queue.kind === 'in-process' ? this.lease.id : null;
+    const until = new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs));
+    for (const f of failures) {
+      await this.dataSource.query(
+        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4 WHERE id = $1 AND status = 'sending'`,
+        [f.id, String(f.error.message).slice(0, 1000), until, holder],
+      );
     }
   }
 
-  private async send(row: NotificationOutbox): Promise<'delivered' | 'skipped'> {
+  private async send(row: NotificationOutbox): Promise<Outcome> {
     if (row.channel === 'webhook') {
       return this.securityWebhooks.send(row);
     }
@@ -218,26 +248,33 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     }
   }
 
-  private async deadLetter(outboxId: string, error: Error) {
+  private async deadLetter(outboxIds: string[], error: Error) {
     if (this.stopping || error instanceof WorkerStopping) {
       return;
     }
-    this.logger.error(`Notification ${outboxId} moved to the dead-letter list: ${error.message}`);
-    this.metrics.deliveries.inc({ channel: 'any', outcome: 'dead' });
-    await this.dataSource.query(
-      `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, last_error = $2, payload = ${WIPED_PAYLOAD_SQL}
-        WHERE id = $1 AND status NOT IN ('delivered', 'skipped')`,
-      [outboxId, String(error.message).slice(0, 1000)],
+    // Only the rows this batch gave back; delivered ones and rows another worker holds stay as they are.
+    const dead = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE notification_outbox SET status = 'dead', lease_until = NULL, worker_id = NULL, last_error = COALESCE(last_error, $2), payload = ${WIPED_PAYLOAD_SQL}
+          WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'queued') RETURNING id`,
+        [outboxIds, String(error.message).slice(0, 1000)],
+      ),
     );
+    for (const row of dead) {
+      this.logger.error(`Notification ${row.id} moved to the dead-letter list: ${error.message}`);
+      this.metrics.deliveries.inc({ channel: 'any', outcome: 'dead' });
+    }
   }
 
-  /** Lets sends in progress finish and record their outcome while the database is still open. */
+  /** Lets sends in progress finish and record their outcome while the database is still open, then leaves the worker list. */
   async beforeApplicationShutdown() {
     this.stopping = true;
+    for (const resolve of this.waiting.splice(0)) {
+      resolve();
+    }
     await Promise.allSettled([...this.inFlight]);
-    clearInterval(this.heartbeat);
+    await this.lease.release();
   }
-
   private fromRaw(raw: Record<string, unknown>): NotificationOutbox {
     return Object.assign(new NotificationOutbox(), {
       id: raw.id,

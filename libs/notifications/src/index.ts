@@ -11,3 +11,4 @@ export * from './preferences.service';
 export * from './recipient-directory';
 export * from './template-renderer';
 export * from './webhook-sender';
+export * from './worker-lease';

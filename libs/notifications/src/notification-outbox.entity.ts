@@ -18,6 +18,8 @@ export class NotificationOutbox {
   @Column({ type: 'int' }) attempts: number;
   @Column({ name: 'available_at', type: 'timestamptz' }) availableAt: Date;
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
+  /** The worker (notification_workers) holding the row while it is 'sending', or 'queued' in its in-process queue. */
+  @Column({ name: 'worker_id', type: 'uuid', nullable: true }) workerId: string | null;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
   @Column({ name: 'request_id', type: 'text', nullable: true }) requestId: string | null;

@@ -4,20 +4,27 @@ export const DELIVER_JOB = 'deliver';
 export const DELIVERY_ATTEMPTS = 5;
 export const DELIVERY_BACKOFF_MS = 2000;
 /**
- * How long a worker owns a delivery before another may take it over. The owner renews the lease
- * every DELIVERY_HEARTBEAT_MS while it sends, so a slow send keeps it and a dead worker's mail
- * is picked up by another within about this long.
+ * Liveness of a delivery worker (notification_workers, judged by the database's clock so skew
+ * between hosts cannot make a live worker look dead). Every worker beats every
+ * WORKER_HEARTBEAT_MS; rows it holds ('sending', or 'queued' in its in-process queue) go back to
+ * the outbox once its beat is WORKER_TIMEOUT_MS old, so a killed worker's mail moves on within
+ * about WORKER_TIMEOUT_MS + RECLAIM_INTERVAL_MS + RELAY_INTERVAL_MS (under 10 s).
  */
-export const DELIVERY_LEASE_MS = 15_000;
-export const DELIVERY_HEARTBEAT_MS = 5_000;
-/**
- * A 'sending' row is taken over only this long after its lease ran out: a worker cut off from
- * the database (a restart) gets this much time, once it is back, to record what it sent.
- */
-export const DELIVERY_RECLAIM_GRACE_MS = 5_000;
+export const WORKER_HEARTBEAT_MS = 2_000;
+export const WORKER_TIMEOUT_MS = 8_000;
+export const RECLAIM_INTERVAL_MS = 1_000;
 /** A queued row not finished by then is presumed lost with its queue (a killed in-process worker) and relayed again. */
 export const QUEUE_LEASE_MIN_MS = 60_000;
-export const RELAY_BATCH = 200;
+/** Rows claimed per relay poll (one statement), handed to the queue in jobs of DELIVERY_BATCH ids (one bulk add). */
+export const RELAY_BATCH = 1000;
+export const DELIVERY_BATCH = 50;
+/** Messages one worker renders and sends at once (the SMTP pool queues what exceeds its connections). */
+export const SEND_CONCURRENCY = 32;
+/** Delivered marks: at most this many ids per UPDATE, and this many UPDATEs in flight. */
+export const MARK_BATCH_MAX = 500;
+export const MARK_FLUSHES = 2;
+/** A mark the database refused (a restart) is retried this long before the job fails. */
+export const MARK_RETRY_MS = 60_000;
 export const RELAY_INTERVAL_MS = 250;
 /** After the queue refused a batch (Redis down), wait before trying again. */
 export const RELAY_FAILURE_PAUSE_MS = 2000;
@@ -26,7 +33,10 @@ export function queueLeaseMs(maxAttempts: number, backoffMs: number): number {
   return Math.max(QUEUE_LEASE_MIN_MS, 2 * backoffMs * 2 ** maxAttempts);
 }
 
-/** The queue's job id of one outbox row in one relay generation (a replay or a re-relay starts a new one). */
+/**
+ * The queue's job id of a batch: its first row in that row's relay generation. A row belongs to
+ * one batch per generation (a replay or a re-relay starts a new one), so the id is unique.
+ */
 export function deliveryJobId(outboxId: string, generation: number): string {
   return `${outboxId}.${generation}`;
 }

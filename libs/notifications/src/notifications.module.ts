@@ -20,6 +20,7 @@ import { PreferencesService } from './preferences.service';
 import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
+import { WorkerLease } from './worker-lease';
 
 @Global()
 @Module({
@@ -41,6 +42,7 @@ import { WebhooksService } from './webhooks.service';
     NotificationsExportPart,
     NotificationPreferencesExportPart,
     NotificationsErasure,
+    WorkerLease,
     { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
   exports: [

@@ -4,14 +4,21 @@ import { DataSource } from 'typeorm';
 
 import {
   DELIVER_JOB,
-  DELIVERY_RECLAIM_GRACE_MS,
+  DELIVERY_BATCH,
   NOTIFICATIONS_QUEUE,
+  RECLAIM_INTERVAL_MS,
   RELAY_BATCH,
   RELAY_FAILURE_PAUSE_MS,
   RELAY_INTERVAL_MS,
+  WORKER_TIMEOUT_MS,
   deliveryJobId,
   queueLeaseMs,
 } from './notifications.constants';
+import { WorkerLease } from './worker-lease';
+
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
 
 /**
  * Moves committed outbox rows onto the queue.
@@ -20,11 +27,13 @@ import {
  * PostgreSQL and PGlite, needs no dedicated connection, and any number of relays (one per
  * worker) share the rows without taking the same one; LISTEN would only shave the 250 ms poll.
  *
- * A batch is claimed in one short statement (status 'queued' plus a queue lease), then handed to
- * the queue outside any transaction, so a slow or absent Redis never holds a database
- * connection. Rows the queue refused go back to 'pending'. A row whose lease ran out while still
- * queued or sending (its worker died with the job) is relayed again under a new generation, so
- * its job id is new; the delivery claim makes sure it is still sent once.
+ * Up to RELAY_BATCH rows are claimed in one short statement (status 'queued' plus a queue lease),
+ * then handed to the queue outside any transaction in one bulk add, as jobs of DELIVERY_BATCH ids,
+ * so a slow or absent Redis never holds a database connection. Rows the queue refused go back to
+ * 'pending'. Rows held by a worker that stopped beating (WorkerLease) go back to 'pending' about
+ * once a second; a 'queued' row whose lease ran out (Redis lost its job) is relayed again too.
+ * Either way the row gets a new generation, so its job id is new; the delivery claim makes sure
+ * it is still sent once.
  */
 @Injectable()
 export class OutboxRelay implements BeforeApplicationShutdown {
@@ -33,12 +42,14 @@ export class OutboxRelay implements BeforeApplicationShutdown {
   private running?: Promise<number>;
   private stopped = true;
   private readonly leaseMs: number;
+  private lastReclaim = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: QueueDriver,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly lease: WorkerLease,
   ) {
     this.leaseMs = queueLeaseMs(config.notifications.maxAttempts, config.notifications.backoffMs);
     // A Redis that restarted without its data lost the jobs of 'queued' rows: relay them again at
@@ -46,7 +57,7 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     // delivery claim lets only one of the two send.
     this.queue.onReconnect(() => {
       this.dataSource
-        .query(`UPDATE notification_outbox SET status = 'pending', lease_until = NULL WHERE status = 'queued'`)
+        .query(`UPDATE notification_outbox SET status = 'pending', lease_until = NULL, worker_id = NULL WHERE status = 'queued'`)
         .catch((err: Error) => this.logger.warn(`Outbox relay: could not requeue after a queue outage: ${err.message}`));
     });
   }
@@ -81,49 +92,78 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     return this.running;
   }
 
+  /**
+   * Puts the rows of dead workers back in the outbox: held by a worker whose heartbeat is older
+   * than WORKER_TIMEOUT_MS (or that deregistered). Not while the database itself has been up
+   * for less than that: after a restart every heartbeat looks old, and live workers first get the
+   * time to beat and record what they sent. Resolves to the number of rows taken over.
+   */
+  async reclaim(): Promise<number> {
+    const timeout = `make_interval(secs => ${WORKER_TIMEOUT_MS / 1000})`;
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE notification_outbox o SET status = 'pending', worker_id = NULL, lease_until = NULL
+          WHERE o.status IN ('queued', 'sending') AND o.worker_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM notification_workers w WHERE w.id = o.worker_id AND w.heartbeat_at > now() - ${timeout})
+            AND now() - pg_postmaster_start_time() > ${timeout}
+          RETURNING o.id`,
+      ),
+    );
+    await this.dataSource.query(
+      `DELETE FROM notification_workers w WHERE w.heartbeat_at < now() - ${timeout}
+          AND NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.worker_id = w.id AND o.status IN ('queued', 'sending'))`,
+    );
+    if (rows.length > 0) {
+      this.logger.warn(`Outbox relay: took over ${rows.length} notification(s) from a worker that stopped`);
+    }
+    return rows.length;
+  }
+
   private async relayBatch(): Promise<number> {
+    if (Date.now() - this.lastReclaim >= RECLAIM_INTERVAL_MS) {
+      this.lastReclaim = Date.now();
+      await this.reclaim();
+    }
+    // Rows name the worker that relayed them: an in-process job lives and dies with it, and a
+    // relay killed between its claim and the bulk add would leave rows no job carries. Should it
+    // die after the add, its rows are relayed again and the claim lets one of the two jobs send.
+    const holder = await this.lease.ensure();
     const now = this.clock.now();
-    const claimed: Array<{ id: string; generation: number }> = await this.dataSource
-      .query(
-        `UPDATE notification_outbox o SET status = 'queued', lease_until = $2, generation = o.generation + 1
+    const claimed = rowsOf<{ id: string; generation: number }>(
+      await this.dataSource.query(
+        `UPDATE notification_outbox o SET status = 'queued', lease_until = $2, generation = o.generation + 1, worker_id = $3
           WHERE o.id IN (
             SELECT id FROM notification_outbox
              WHERE (status = 'pending' AND available_at <= $1)
-                OR (status = 'queued' AND lease_until < $1)
-                OR (status = 'sending' AND lease_until < $1::timestamptz - make_interval(secs => ${DELIVERY_RECLAIM_GRACE_MS / 1000}))
+                OR (status IN ('queued', 'sending') AND lease_until < $1)
              ORDER BY available_at
              LIMIT ${RELAY_BATCH}
              FOR UPDATE SKIP LOCKED)
           RETURNING o.id, o.generation`,
-        [now, new Date(now.getTime() + this.leaseMs)],
-      )
-      .then((r: unknown) => (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as Array<{ id: string; generation: number }>);
+        [now, new Date(now.getTime() + this.leaseMs), holder],
+      ),
+    );
     if (claimed.length === 0) {
       return 0;
     }
     const { maxAttempts, backoffMs } = this.config.notifications;
-    const results = await Promise.allSettled(
-      claimed.map((row) =>
-        this.queue.add(
-          NOTIFICATIONS_QUEUE,
-          DELIVER_JOB,
-          { outboxId: row.id },
-          {
-            jobId: deliveryJobId(row.id, row.generation),
-            attempts: maxAttempts,
-            backoffMs,
-          },
-        ),
-      ),
-    );
-    const refused = claimed.filter((_, i) => results[i].status === 'rejected').map((r) => r.id);
-    if (refused.length > 0) {
+    const jobs = [];
+    for (let i = 0; i < claimed.length; i += DELIVERY_BATCH) {
+      const batch = claimed.slice(i, i + DELIVERY_BATCH);
+      jobs.push({
+        name: DELIVER_JOB,
+        data: { outboxIds: batch.map((r) => r.id) },
+        opts: { jobId: deliveryJobId(batch[0].id, batch[0].generation), attempts: maxAttempts, backoffMs },
+      });
+    }
+    try {
+      await this.queue.addBulk(NOTIFICATIONS_QUEUE, jobs);
+    } catch (err) {
       await this.dataSource.query(
-        `UPDATE notification_outbox SET status = 'pending', lease_until = NULL WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
-        [refused],
+        `UPDATE notification_outbox SET status = 'pending', lease_until = NULL, worker_id = NULL WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
+        [claimed.map((r) => r.id)],
       );
-      const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
-      throw new Error(`queue refused ${refused.length} of ${claimed.length} notification(s), kept in the outbox: ${reason.message}`);
+      throw new Error(`queue refused ${claimed.length} notification(s), kept in the outbox: ${(err as Error).message}`);
     }
     return claimed.length;
   }

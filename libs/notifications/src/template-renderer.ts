@@ -34,6 +34,7 @@ function localeChain(locale: string | undefined): string[] {
 export class TemplateRenderer {
   private readonly hbs = Handlebars.create();
   private readonly cache = new Map<string, Handlebars.TemplateDelegate | null>();
+  private readonly subjects = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(private readonly links: Links) {}
 
@@ -58,12 +59,22 @@ export class TemplateRenderer {
     return tpl;
   }
 
+  /** The catalogue's subjects are a fixed set: compiled once each, like the files. */
+  private subject(source: string): Handlebars.TemplateDelegate {
+    let tpl = this.subjects.get(source);
+    if (!tpl) {
+      tpl = this.hbs.compile(source, { noEscape: true });
+      this.subjects.set(source, tpl);
+    }
+    return tpl;
+  }
+
   /** Every template also gets `links`, the link table's links without a token (`{{links.security_settings}}`). */
   render(template: string, subject: string, data: Record<string, unknown>): RenderedMessage {
     const context: Record<string, unknown> = { ...data, links: this.links.plain() };
     const locales = localeChain(typeof context.locale === 'string' ? context.locale : undefined);
     const localizedSubject = locales.map((l) => this.load(path.join(l, `${template}.subject.hbs`), true)).find(Boolean);
-    const renderedSubject = (localizedSubject ?? this.hbs.compile(subject, { noEscape: true }))(context)
+    const renderedSubject = (localizedSubject ?? this.subject(subject))(context)
       .trim()
       .replace(/[\r\n]+/g, ' ');
     const body = this.compile(`${template}.html.hbs`, locales)(context);

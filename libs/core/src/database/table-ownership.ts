@@ -36,6 +36,7 @@ export const TABLE_OWNERS = {
   notification_preferences: 'notifications',
   notification_webhooks: 'notifications',
   notification_host_events: 'notifications',
+  notification_workers: 'notifications',
   // support
   support_tickets: 'support',
   support_ticket_checks: 'support',

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Bull, { Queue } from 'bull';
 
-import { JobOptions, JobRegistry, QueueDriver } from './queue.types';
+import { BulkJob, JobOptions, JobRegistry, QueueDriver } from './queue.types';
 
 const ADD_TIMEOUT_MS = 3000;
 
@@ -13,6 +13,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
     }),
   ]);
+}
+
+function bullOptions(opts: JobOptions): Bull.JobOptions {
+  return {
+    jobId: opts.jobId,
+    attempts: opts.attempts ?? 1,
+    backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
+    removeOnComplete: 1000,
+    removeOnFail: 5000,
+  };
 }
 
 /** bull on Redis: shared by every API and worker instance. */
@@ -35,7 +45,9 @@ export class BullQueueDriver extends QueueDriver {
     if (!q) {
       q = new Bull(name, this.redisUrl, {
         prefix: this.prefix,
-        settings: { stalledInterval: 5000, maxStalledCount: 3 },
+        // A job whose worker died runs again once its lock expired: after 30 s, or sooner where
+        // every job of the queue asks for it (the outbox claim tolerates a second run).
+        settings: { lockDuration: this.lockMs(name), stalledInterval: 4000, maxStalledCount: 3 },
       });
       q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
       let lost = false;
@@ -52,17 +64,23 @@ export class BullQueueDriver extends QueueDriver {
     return q;
   }
 
+  private lockMs(queue: string): number {
+    const defs = this.registry.all().filter((d) => d.queue === queue);
+    return defs.length > 0 && defs.every((d) => d.lockMs) ? Math.min(...defs.map((d) => d.lockMs as number)) : 30_000;
+  }
+
   async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {
+    await withTimeout(this.queue(queue).add(name, data, bullOptions(opts)), ADD_TIMEOUT_MS, `Adding ${queue}:${name}`);
+  }
+
+  async addBulk(queue: string, jobs: BulkJob[]): Promise<void> {
+    if (jobs.length === 0) {
+      return;
+    }
     await withTimeout(
-      this.queue(queue).add(name, data, {
-        jobId: opts.jobId,
-        attempts: opts.attempts ?? 1,
-        backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-      }),
+      this.queue(queue).addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: bullOptions(j.opts ?? {}) }))),
       ADD_TIMEOUT_MS,
-      `Adding ${queue}:${name}`,
+      `Adding ${jobs.length} job(s) to ${queue}`,
     );
   }
 

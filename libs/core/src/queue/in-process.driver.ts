@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 
-import { JobOptions, JobRegistry, QueueDriver } from './queue.types';
+import { BulkJob, JobOptions, JobRegistry, QueueDriver } from './queue.types';
 
 /**
  * The "sync" driver for the embedded default: jobs run in this process right after they are
@@ -52,6 +52,15 @@ export class InProcessQueueDriver extends QueueDriver {
     };
     const p = run().finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
+  }
+
+  async addBulk(queue: string, jobs: BulkJob[]): Promise<void> {
+    if (jobs.some((j) => !this.registry.get(queue, j.name))) {
+      throw new Error(`No handler for a job of ${queue}`);
+    }
+    for (const j of jobs) {
+      await this.add(queue, j.name, j.data, j.opts);
+    }
   }
 
   async startProcessing(): Promise<void> {

@@ -6,6 +6,12 @@ export interface JobOptions {
   backoffMs?: number;
 }
 
+export interface BulkJob {
+  name: string;
+  data: unknown;
+  opts?: JobOptions;
+}
+
 export interface JobContext {
   attempt: number;
   maxAttempts: number;
@@ -18,6 +24,11 @@ export interface JobDefinition<T = unknown> {
   name: string;
   handler: JobHandler<T>;
   concurrency: number;
+  /**
+   * bull: how long a job's lock outlives its worker before another runs it again (default 30 s).
+   * Shorter only for handlers that tolerate a second run while the first is still going.
+   */
+  lockMs?: number;
   /** Called once when the last attempt failed (dead letter). */
   onExhausted?: (data: T, error: Error) => Promise<void>;
 }
@@ -42,6 +53,8 @@ export class JobRegistry {
 export abstract class QueueDriver {
   abstract readonly kind: 'bull' | 'in-process';
   abstract add(queue: string, name: string, data: unknown, opts?: JobOptions): Promise<void>;
+  /** Many jobs in one round trip (bull: one MULTI); all or none are added. */
+  abstract addBulk(queue: string, jobs: BulkJob[]): Promise<void>;
   /** Starts consuming the registered jobs in this process (the worker, or `npm start`). */
   abstract startProcessing(): Promise<void>;
   /** Resolves once nothing is waiting or running (tests; graceful shutdown). */

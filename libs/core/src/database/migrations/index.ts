@@ -10,6 +10,7 @@ import { OutboxRequestId1763900002000 } from './1763900002000-OutboxRequestId';
 import { OutboxWipeLinks1763900002300 } from './1763900002300-OutboxWipeLinks';
 import { DataExports1764000100000 } from './1764000100000-DataExports';
 import { DeletionGraceAndConsent1764000200000 } from './1764000200000-DeletionGraceAndConsent';
+import { OutboxWorkers1764000300000 } from './1764000300000-OutboxWorkers';
 import { MfaUserSummary1764000400000 } from './1764000400000-MfaUserSummary';
 import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredentials';
 import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
@@ -29,6 +30,7 @@ export const migrations = [
   OutboxWipeLinks1763900002300,
   DataExports1764000100000,
   DeletionGraceAndConsent1764000200000,
+  OutboxWorkers1764000300000,
   MfaUserSummary1764000400000,
   ServiceCredentials1764000500000,
   AccountBilling1764000500100,

@@ -1,0 +1,119 @@
+import { AppConfig, FakeClock, JobRegistry, Links, Metrics, QueueDriver, SecretBox, SmsGateway } from '@latchkey/core';
+import { DataSource } from 'typeorm';
+
+import { DeliveryProcessor } from './delivery.processor';
+import { DiscordTransport } from './discord.transport';
+import { MailTransport } from './mail.transport';
+import { TemplateRenderer } from './template-renderer';
+import { WebhookSender } from './webhook-sender';
+import { WebhooksService } from './webhooks.service';
+import { WorkerLease } from './worker-lease';
+
+const config = { notifications: { maxAttempts: 5, backoffMs: 2000 }, http: { publicUrl: 'http://latchkey.test' } } as AppConfig;
+
+function row(id: string) {
+  return {
+    id,
+    event: 'security.backup_codes_low',
+    channel: 'email',
+    recipient: `${id}@example.com`,
+    idempotency_key: `k-${id}`,
+    payload: { data: { remaining: 2 } },
+    status: 'sending',
+    attempts: 1,
+  };
+}
+
+function setup(claimable: string[]) {
+  const events: string[] = [];
+  const queries: Array<{ sql: string; params: unknown[] }> = [];
+  const dataSource = {
+    query: jest.fn(async (sql: string, params: unknown[]) => {
+      queries.push({ sql, params });
+      if (sql.includes(`SET status = 'sending'`)) {
+        const ids = params[0] as string[];
+        const rows = ids.filter((id) => claimable.includes(id)).map(row);
+        return [rows, rows.length];
+      }
+      if (sql.includes('delivered_at')) {
+        events.push(`mark ${(params[0] as string[]).join(',')}`);
+      }
+      return [[], 0];
+    }),
+  } as unknown as DataSource;
+  // The server answers a, b, c in that order, some milliseconds apart.
+  const mail = {
+    send: jest.fn(async (m: { messageId: string }) => {
+      await new Promise((r) => setTimeout(r, { a: 5, b: 60, c: 120 }[m.messageId] ?? 0));
+      events.push(`smtp ${m.messageId}`);
+    }),
+  };
+  const renderer = { render: () => ({ subject: 'Few backup codes left', html: '<p>x</p>', text: 'x', summary: 'x' }) };
+  const metrics = { deliveries: { inc: jest.fn() } };
+  const lease = { ensure: jest.fn(async () => 'worker-1'), id: 'worker-1' } as unknown as WorkerLease;
+  const queue = { kind: 'bull' } as QueueDriver;
+  const sut = new DeliveryProcessor(
+    new JobRegistry(),
+    dataSource,
+    renderer as unknown as TemplateRenderer,
+    mail as unknown as MailTransport,
+    {} as SmsGateway,
+    {} as DiscordTransport,
+    {} as WebhooksService,
+    {} as WebhookSender,
+    new FakeClock(),
+    config,
+    metrics as unknown as Metrics,
+    {} as Links,
+    {} as SecretBox,
+    queue,
+    lease,
+  );
+  return { sut, mail, queries, events };
+}
+
+describe('DeliveryProcessor', () => {
+  it('claims a batch in one statement for this worker, sends each row once and marks each right after the server accepted it', async () => {
+    const { sut, mail, queries, events } = setup(['a', 'b', 'c']);
+    const outcomes = await sut.deliverBatch(['a', 'b', 'c']);
+    expect([...outcomes.entries()]).toEqual([
+      ['a', 'delivered'],
+      ['b', 'delivered'],
+      ['c', 'delivered'],
+    ]);
+    const claims = queries.filter((q) => q.sql.includes(`SET status = 'sending'`));
+    expect(claims).toHaveLength(1);
+    expect(claims[0].params).toEqual([['a', 'b', 'c'], 'worker-1']);
+    expect(mail.send.mock.calls.map(([m]) => m.messageId)).toEqual(['a', 'b', 'c']);
+    // The first mark leaves as soon as the first message is accepted, before the batch is done.
+    expect(events).toEqual(['smtp a', 'mark a', 'smtp b', 'mark b', 'smtp c', 'mark c']);
+  });
+
+  it('sends nothing for rows it could not claim (delivered, or held by a live worker)', async () => {
+    const { sut, mail } = setup(['b']);
+    const outcomes = await sut.deliverBatch(['a', 'b']);
+    expect([...outcomes.keys()]).toEqual(['b']);
+    expect(mail.send).toHaveBeenCalledTimes(1);
+    await expect(sut.deliver('a')).resolves.toBe('skipped');
+  });
+
+  it('records the others, gives a failed row back to the queue and fails the job so the queue retries it', async () => {
+    const { sut, mail, queries, events } = setup(['a', 'b', 'c']);
+    mail.send.mockImplementation(async (m: { messageId: string }) => {
+      if (m.messageId === 'b') {
+        throw new Error('451 Mailbox temporarily unavailable');
+      }
+      events.push(`smtp ${m.messageId}`);
+    });
+    await expect(sut.deliverBatch(['a', 'b', 'c'])).rejects.toThrow(/1 of 3 notification\(s\) failed: 451/);
+    const giveBack = queries.filter((q) => q.sql.includes(`SET status = 'queued'`));
+    expect(giveBack.map((q) => q.params[0])).toEqual(['b']);
+    expect(giveBack[0].params[3]).toBeNull();
+    expect(
+      events
+        .filter((e) => e.startsWith('mark'))
+        .flatMap((e) => e.slice(5).split(','))
+        .sort(),
+    ).toEqual(['a', 'c']);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+
+import { DeliveryProcessor, NotificationsService, OutboxRelay, WORKER_TIMEOUT_MS } from '@latchkey/notifications';
+
+import { uniqueEmail } from '../factories/users.factory';
+import { TestApp, createTestApp } from '../setup/test-app';
+
+async function rowsOf(
+  t: TestApp,
+  recipient: string,
+): Promise<Array<{ id: string; status: string; attempts: number; worker_id: string | null }>> {
+  return t.dataSource.query(
+    `SELECT id, status, attempts, worker_id FROM notification_outbox WHERE recipient = $1 ORDER BY created_at, id`,
+    [recipient],
+  );
+}
+
+async function commit(t: TestApp, email: string, count: number): Promise<void> {
+  const svc = t.app.get(NotificationsService);
+  await t.dataSource.transaction(async (m) => {
+    for (let i = 0; i < count; i++) {
+      await svc.notify({ event: 'security.backup_codes_low', to: { email, name: `n${i}` }, data: { remaining: i } }, m);
+    }
+  });
+}
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function countIds(t: TestApp, email: string): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const m of t.mail.to(email)) {
+    seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+  }
+  return seen;
+}
+
+describe('Outbox batches and worker heartbeats', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    // The tests drive the relay themselves.
+    await t.app.get(OutboxRelay).stop();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('delivers a batch of 120 rows claimed by one relay poll exactly once, and a second run of the batch sends nothing', async () => {
+    const email = uniqueEmail('batch');
+    await commit(t, email, 120);
+    expect(await t.app.get(OutboxRelay).relayOnce()).toBeGreaterThanOrEqual(120);
+    await t.settle(60_000);
+
+    const rows = await rowsOf(t, email);
+    expect(rows).toHaveLength(120);
+    expect(rows.every((r) => r.status === 'delivered' && r.attempts === 1 && r.worker_id === null)).toBe(true);
+    const seen = countIds(t, email);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(seen.keys())).toEqual(new Set(rows.map((r) => `<${r.id}@latchkey>`)));
+
+    const again = await t.app.get(DeliveryProcessor).deliverBatch(rows.map((r) => r.id));
+    expect(again.size).toBe(0);
+    expect(t.mail.to(email)).toHaveLength(120);
+  });
+
+  it('marks each message delivered as soon as the SMTP server accepts it, not when its whole batch is done', async () => {
+    const email = uniqueEmail('mark');
+    const slow = uniqueEmail('mark-slow');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.mail.hold = (to) => (to.includes(slow) ? gate : undefined);
+    try {
+      const svc = t.app.get(NotificationsService);
+      await t.dataSource.transaction(async (m) => {
+        await svc.notify({ event: 'security.backup_codes_low', to: { email: slow }, data: { remaining: 1 } }, m);
+        for (let i = 0; i < 5; i++) {
+          await svc.notify({ event: 'security.backup_codes_low', to: { email }, data: { remaining: i } }, m);
+        }
+      });
+      const [held] = await rowsOf(t, slow);
+      const fast = await rowsOf(t, email);
+      // One batch: the held message and the five others.
+      const batch = t.app.get(DeliveryProcessor).deliverBatch([held.id, ...fast.map((r) => r.id)]);
+      await waitUntil(async () => (await rowsOf(t, email)).every((r) => r.status === 'delivered'), 15_000);
+      expect(t.mail.to(email)).toHaveLength(5);
+      expect((await rowsOf(t, slow))[0].status).toBe('sending');
+      release();
+      await expect(batch).resolves.toBeInstanceOf(Map);
+      expect((await rowsOf(t, slow))[0].status).toBe('delivered');
+    } finally {
+      t.mail.hold = undefined;
+      release();
+    }
+  });
+
+  it("leaves a live worker's rows alone, and takes them over within the heartbeat window once its heartbeat stops", async () => {
+    const email = uniqueEmail('dead-worker');
+    await commit(t, email, 30);
+    // Another worker claimed the rows (sent nothing yet) and keeps beating.
+    const ghost = randomUUID();
+    await t.dataSource.query(`INSERT INTO notification_workers (id, host, pid) VALUES ($1, 'elsewhere', 1)`, [ghost]);
+    await t.dataSource.query(`UPDATE notification_outbox SET status = 'sending', worker_id = $2, attempts = 1 WHERE recipient = $1`, [
+      email,
+      ghost,
+    ]);
+    const ids = (await rowsOf(t, email)).map((r) => r.id);
+
+    const relay = t.app.get(OutboxRelay);
+    expect(await relay.reclaim()).toBe(0);
+    await expect(t.app.get(DeliveryProcessor).deliver(ids[0])).resolves.toBe('skipped');
+    expect(t.mail.to(email)).toEqual([]);
+
+    // Its last beat: from now on it is silent, as a SIGKILLed process is.
+    await t.dataSource.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1`, [ghost]);
+    const lastBeat = Date.now();
+    relay.start(50);
+    try {
+      await waitUntil(async () => (await rowsOf(t, email)).every((r) => r.status === 'delivered'), 20_000);
+    } finally {
+      await relay.stop();
+    }
+    const pickup = Date.now() - lastBeat;
+    expect(pickup).toBeGreaterThanOrEqual(WORKER_TIMEOUT_MS - 500);
+    expect(pickup).toBeLessThanOrEqual(15_000);
+    const seen = countIds(t, email);
+    expect(seen.size).toBe(30);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM notification_workers WHERE id = $1`, [ghost]);
+    expect(n).toBe(0);
+  }, 60_000);
+});
