@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -198,15 +199,19 @@ describe('Ports that enforce security are required at start', () => {
     expect(err?.message).toMatch(/requiredBySource is not set|account-require-2fa not registered/);
   });
 
-  it('the worker (no HTTP, no sign-in) still boots with its own refuse-all staff gate', async () => {
+  it('the worker (no HTTP, no sign-in) boots with every security port, and its staff gate refuses non-staff and staff without 2FA', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-worker-'));
     const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://latchkey.test', DATA_DIR: dataDir });
     const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, database: await createTestDatabase() }), {
       logger: false,
     });
     try {
-      await expect(worker.get(StaffGate).assertStaff({ staffRole: 'support' } as Principal)).rejects.toMatchObject({
+      const gate = worker.get(StaffGate);
+      await expect(gate.assertStaff({ userId: randomUUID(), staffRole: null } as unknown as Principal)).rejects.toMatchObject({
         category: 'NOT_FOUND',
+      });
+      await expect(gate.assertStaff({ userId: randomUUID(), staffRole: 'support' } as Principal)).rejects.toMatchObject({
+        code: 'STAFF_2FA_REQUIRED',
       });
     } finally {
       await worker.close();

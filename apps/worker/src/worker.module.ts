@@ -1,5 +1,4 @@
-import { AccountsModule } from '@latchkey/accounts';
-import { DeletionSweepModule } from '@latchkey/accounts';
+import { AccountsModule, DeletionSweepModule } from '@latchkey/accounts';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions } from '@latchkey/core';
@@ -17,6 +16,7 @@ import { DynamicModule, Module } from '@nestjs/common';
  * The queue side only: no HTTP. Several workers share the queues and the outbox. It loads every
  * lib, as the API does, because data exports write each lib's part (and a lib left out here would
  * silently drop its part from every export: the export module refuses to start without them).
+ * With the auth lib comes its staff gate (the worker serves no staff routes; the gate is the same).
  */
 @Module({})
 export class WorkerModule {
