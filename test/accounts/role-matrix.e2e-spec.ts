@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { accountRouteTable } from '@latchkey/accounts';
+import { AccountWebhooksController } from '@latchkey/webhooks';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
@@ -21,6 +22,14 @@ const EXPECTED: Record<string, 'owner' | 'admin' | 'member' | 'viewer'> = {
   'GET /api/v1/accounts/{accountId}/invitations': 'admin',
   'DELETE /api/v1/accounts/{accountId}/invitations/{invitationId}': 'admin',
   'POST /api/v1/accounts/{accountId}/invitations/{invitationId}/resend': 'admin',
+  'GET /api/v1/accounts/{accountId}/billing': 'admin',
+  'GET /api/v1/accounts/{accountId}/webhooks': 'owner',
+  'POST /api/v1/accounts/{accountId}/webhooks': 'owner',
+  'PATCH /api/v1/accounts/{accountId}/webhooks/{id}': 'owner',
+  'DELETE /api/v1/accounts/{accountId}/webhooks/{id}': 'owner',
+  'POST /api/v1/accounts/{accountId}/webhooks/{id}/rotate-secret': 'owner',
+  'POST /api/v1/accounts/{accountId}/webhooks/{id}/test': 'owner',
+  'GET /api/v1/accounts/{accountId}/webhooks/{id}/deliveries': 'owner',
 };
 
 const CALLERS = ['outsider', 'viewer', 'member', 'admin', 'owner'] as const;
@@ -55,8 +64,8 @@ describe('Account roles: every account-scoped route in the OpenAPI document agai
     }
     expect(documented.sort()).toEqual(Object.keys(EXPECTED).sort());
     const fromDecorators = Object.fromEntries(
-      Object.entries(accountRouteTable())
-        .filter(([k]) => k.includes('/accounts/:accountId'))
+      Object.entries({ ...accountRouteTable(), ...accountRouteTable([AccountWebhooksController]) })
+        .filter(([k]) => k.includes(' /accounts/:accountId'))
         .map(([k, v]) => [k.replace(' /', ' /api/v1/').replace(/:(\w+)/g, '{$1}'), v]),
     );
     expect(fromDecorators).toEqual(EXPECTED);
