@@ -95,7 +95,7 @@ export class AccountDeletionService {
   }
 
   /** By the mailed link alone: the token is single-use and lives until the deletion date. */
-  async cancelByToken(token: string, ip: string | undefined): Promise<void> {
+  async cancelByToken(token: string, ip: string | undefined): Promise<string> {
     const now = this.clock.nowMs();
     const hit = await this.rateLimits.hit(`deletion:link:ip:${ip ?? 'unknown'}`, CANCEL_LINK_WINDOW_MS, now);
     if (hit.count > CANCEL_LINK_PER_IP) {
@@ -103,7 +103,7 @@ export class AccountDeletionService {
         retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)),
       });
     }
-    await this.dataSource.transaction(async (m) => {
+    return this.dataSource.transaction(async (m) => {
       const used = await this.tokens.consume('deletion_cancel', token, m);
       const user = used ? await this.lockUser(used.userId, m).catch(() => undefined) : undefined;
       if (!user?.deletionScheduledFor) {
@@ -113,6 +113,7 @@ export class AccountDeletionService {
         );
       }
       await this.cancelLocked(user, 'link', m);
+      return user.id;
     });
   }
 

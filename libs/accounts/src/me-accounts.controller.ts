@@ -48,8 +48,10 @@ export class MeAccountsController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
   @ApiProblems(400, 401)
-  deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<DeletionScheduledDto> {
-    return this.deletion.schedule(p, body ?? {});
+  async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<DeletionScheduledDto> {
+    const scheduled = await this.deletion.schedule(p, body ?? {});
+    this.users.forgetProfile(p.userId);
+    return scheduled;
   }
 
   @Post('me/deletion/cancel')
@@ -60,6 +62,7 @@ export class MeAccountsController {
   @ApiProblems(401)
   async cancelDeletion(@CurrentUser() p: Principal): Promise<void> {
     await this.deletion.cancel(p);
+    this.users.forgetProfile(p.userId);
   }
 
   @Public()
@@ -72,7 +75,8 @@ export class MeAccountsController {
   @ApiProblem(410, 'The link was used, expired, or the deletion was already cancelled (DELETION_LINK_INVALID)')
   @ApiProblems(400, 429)
   async cancelDeletionByLink(@Body() body: TokenDto, @Req() req: FastifyRequest): Promise<void> {
-    await this.deletion.cancelByToken(body.token, req.ip);
+    const userId = await this.deletion.cancelByToken(body.token, req.ip);
+    this.users.forgetProfile(userId);
   }
 
   @Public()

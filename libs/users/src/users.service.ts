@@ -58,6 +58,11 @@ export class UsersService {
     this.profileCache.delete(userId);
   }
 
+  /** For changes to the user row made outside this service (e.g. a scheduled deletion): this instance reads it afresh at once; others hear it from the change feed. */
+  forgetProfile(userId: string): void {
+    this.evict(userId);
+  }
+
   /** For reads only (never read-modify-write): served from memory when the feed is live. */
   async getForDisplay(userId: string): Promise<User> {
     const cached = this.feed.live ? this.profileCache.get(userId) : undefined;
