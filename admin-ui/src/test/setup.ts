@@ -1,5 +1,9 @@
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// findBy*/waitFor give up after 1 s by default; on a machine whose every core is busy a render can
+// take longer than that, so they wait as long as the browser journeys do (20 s).
+configure({ asyncUtilTimeout: 20_000 });
 
 afterEach(() => {
   cleanup();
