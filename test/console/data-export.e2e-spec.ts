@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
-import { AddressInfo } from 'node:net';
 
 import { DataExportParts, DataExportSink } from '@latchkey/core';
 
 import { TEST_PASSWORD, createUser } from '../factories/users.factory';
 import { unzip } from '../privacy/export-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
+import { MailView, linksIn } from './pages/public-pages.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
 // once more, and its first failure is printed either way. One that fails twice fails the run.
@@ -22,9 +22,10 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
   beforeAll(async () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
-    t = await createTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    t = await createTestApp({ env: { PUBLIC_URL: baseUrl } });
+    await t.app.listen(port, '127.0.0.1');
   }, 120_000);
 
   afterEach(async () => {
@@ -38,7 +39,7 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     await t?.close();
   });
 
-  it('exports with a live progress bar, then downloads a zip that opens and holds the profile', async () => {
+  it('exports with a live progress bar, downloads a zip that opens and holds the profile, and the ready mail leads back to it', async () => {
     const user = await createUser(t, { displayName: 'Pia Privacy' });
     // Holds the export mid-way until the bar has been seen moving, so the journey does not race a fast machine.
     let release!: () => void;
@@ -98,5 +99,28 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     // A second export the same day is refused with the reason.
     await section.getByRole('button', { name: 'Export my data' }).click();
     await section.getByText('You can export your data once every 24 hours.').waitFor();
+
+    // The mail that says it is ready leads, on a browser that is not signed in, through the
+    // sign-in page back to the Privacy tab, where the same file downloads.
+    await t.settle();
+    const ready = await t.mail.waitFor((m) => m.to.includes(user.email.toLowerCase()) && m.subject === 'Your data export is ready');
+    for (const link of linksIn(ready)) {
+      expect(link.startsWith(`${baseUrl}/admin/#/`)).toBe(true);
+    }
+    const elsewhere = await ConsolePage.open(chrome.browser, baseUrl);
+    open.push(elsewhere);
+    const href = await new MailView(elsewhere).click(ready, 'your privacy settings');
+    expect(href).toBe(`${baseUrl}/admin/#/me/privacy`);
+    await elsewhere.page.getByLabel('Email').waitFor();
+    await elsewhere.page.getByLabel('Email').fill(user.email);
+    await elsewhere.page.getByLabel('Password').fill(TEST_PASSWORD);
+    await elsewhere.page.getByRole('button', { name: 'Sign in' }).click();
+    const again = new MyAccountPage(elsewhere).section('data-export');
+    const link = again.getByRole('link', { name: 'Download' });
+    await link.waitFor();
+    expect(elsewhere.page.url()).toBe(`${baseUrl}/admin/#/me/privacy`);
+    const [second] = await Promise.all([elsewhere.page.waitForEvent('download'), link.click()]);
+    const refetched = await unzip(fs.readFileSync(await second.path()));
+    expect(JSON.parse(refetched['profile.json']!)).toMatchObject({ email: user.email });
   });
 });

@@ -1,5 +1,3 @@
-import { AddressInfo, createServer } from 'node:net';
-
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { CapturedMail } from '../fakes/smtp-sink';
@@ -7,7 +5,7 @@ import { TwilioFake } from '../fakes/twilio-fake';
 import { enrolTotp, insertConfirmedPhone, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { TICKETS, createStaff } from '../support/support-helpers';
-import { ConsoleBrowser, ConsolePage, SecurityPage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, SecurityPage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MailView, PublicPages, linksIn } from './pages/public-pages.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
@@ -16,14 +14,6 @@ jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const NEW_PASSWORD = 'copper-meadow-lantern-58';
 const HOUR = 3600_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Every flow that starts in a mailbox, in Chromium against the real API: each journey opens the

@@ -1,19 +1,9 @@
-import { AddressInfo, createServer } from 'node:net';
-
 import { createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
 import { MailView, PublicPages } from './pages/public-pages.page';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
 // once more, and its first failure is printed either way. One that fails twice fails the run.

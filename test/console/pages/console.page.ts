@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -13,6 +14,18 @@ export const SHOTS = path.join(ROOT, 'test-output/console');
  * the journeys; a run it could not tell (a path filter naming one journey file only) builds here.
  */
 export { ensureConsoleBuilt } from '../../setup/console-build';
+
+/**
+ * A free loopback port, for journeys whose app must know its own address before it listens
+ * (PUBLIC_URL is that address, so the links in its mails are followed exactly as mailed).
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export interface ConsoleBrowser {
   browser: Browser;
