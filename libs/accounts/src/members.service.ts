@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
 import { PasswordService, ReauthService } from '@latchkey/auth';
-import { Clock, DomainException, Principal } from '@latchkey/core';
+import { Clock, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
@@ -259,7 +259,7 @@ export class MembersService {
           FROM (${pick(conditions, window, depth)}) p JOIN users u ON u.id = p.user_id
       ) r ${order}`;
     const map = (r: ReportRow) => this.toDto(r, seesMfa);
-    const after = q.offset ? undefined : this.decodeCursor(q.cursor);
+    const after = q.offset ? undefined : decodeKeysetCursor(q.cursor);
     if (q.offset) {
       const [{ total }]: Array<{ total: number }> = await this.dataSource.query(
         `SELECT count(*)::int AS total FROM memberships r WHERE r.account_id = $1 ${where.length ? `AND ${where.join(' AND ')}` : ''}`,
@@ -294,22 +294,7 @@ export class MembersService {
               : sort === 'email'
                 ? r.email.toLowerCase()
                 : r.display_name.toLowerCase();
-    return Buffer.from(JSON.stringify({ k, id: r.user_id }), 'utf8').toString('base64url');
-  }
-
-  private decodeCursor(cursor?: string): { k: string | number; id: string } | undefined {
-    if (!cursor) {
-      return undefined;
-    }
-    try {
-      const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k: unknown; id: unknown };
-      if ((typeof c.k === 'string' || typeof c.k === 'number') && typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id)) {
-        return { k: c.k, id: c.id };
-      }
-    } catch {
-      // fall through
-    }
-    throw badInput('cursor', 'is not a cursor this API issued');
+    return encodeCursor(k, r.user_id);
   }
 
   toDto(r: ReportRow, seesMfa: boolean): MemberDto {

@@ -1,4 +1,4 @@
-import { Clock, coreError } from '@latchkey/core';
+import { Clock, decodeCursor, encodeCursor } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -38,14 +38,9 @@ export class DeadLettersService {
   async list(limit = 50, cursor?: string): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
     const params: unknown[] = [limit + 1];
     let where = `status = 'dead'`;
-    if (cursor) {
-      const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-      if (!id || Number.isNaN(new Date(at).getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-        throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
-          errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
-        });
-      }
-      params.push(new Date(at), id);
+    const after = decodeCursor(cursor);
+    if (after) {
+      params.push(new Date(after.at), after.id);
       where += ' AND (created_at, id) < ($2, $3::uuid)';
     }
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
@@ -66,10 +61,7 @@ export class DeadLettersService {
         lastError: (r.last_error as string) ?? null,
         createdAt: new Date(r.created_at as string),
       })),
-      nextCursor:
-        rows.length > limit && last
-          ? Buffer.from(`${new Date(last.created_at as string).toISOString()}|${String(last.id)}`).toString('base64url')
-          : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.created_at as string), String(last.id)) : null,
     };
   }
 

@@ -1,4 +1,4 @@
-import { Clock, coreError } from '@latchkey/core';
+import { Clock, decodeCursor, encodeCursor } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -32,16 +32,6 @@ interface InboxRow {
   read_at: Date | string | null;
 }
 
-function encodeCursor(row: InboxRow): string {
-  return Buffer.from(`${new Date(row.created_at).toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [Date, string] | null {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at ?? '');
-  return id && !Number.isNaN(date.getTime()) && /^[0-9a-f-]{36}$/.test(id) ? [date, id] : null;
-}
-
 /** The in-app inbox: entries are written by NotificationsService.notify in the event's own transaction. */
 @Injectable()
 export class InboxService {
@@ -51,19 +41,14 @@ export class InboxService {
   ) {}
 
   async list(userId: string, limit = 20, cursor?: string, unreadOnly = false): Promise<InboxPage> {
-    const after = cursor ? decodeCursor(cursor) : null;
-    if (cursor && !after) {
-      throw coreError('VALIDATION_FAILED', 'Invalid field(s): cursor.', {
-        errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
-      });
-    }
+    const after = decodeCursor(cursor);
     const params: unknown[] = [userId, limit + 1];
     let where = 'user_id = $1';
     if (unreadOnly) {
       where += ' AND read_at IS NULL';
     }
     if (after) {
-      params.push(after[0], after[1]);
+      params.push(new Date(after.at), after.id);
       where += ' AND (created_at, id) < ($3, $4::uuid)';
     }
     const rows: InboxRow[] = await this.dataSource.query(
@@ -87,7 +72,7 @@ export class InboxService {
         createdAt: new Date(r.created_at),
         readAt: r.read_at ? new Date(r.read_at) : null,
       })),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+      nextCursor: rows.length > limit ? encodeCursor(new Date(page[page.length - 1]!.created_at), page[page.length - 1]!.id) : null,
       unreadCount: n,
     };
   }

@@ -25,36 +25,63 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * One cursor format for every list: base64url of `{"k": key, "id": id}`, the sort key of the last
+ * row of the page (a time as ISO text, a string or a number) and its id, so the next page starts
+ * strictly after it (keyset paging: stable under inserts, no OFFSET scans). Opaque to clients.
+ */
 export interface KeysetCursor {
+  k: string | number;
+  id: string;
+}
+
+/** The common case: lists newest first by a timestamp. */
+export interface TimeCursor {
   at: string;
   id: string;
 }
 
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify({ at: at.toISOString(), id }), 'utf8').toString('base64url');
+const UUID = /^[0-9a-f-]{36}$/;
+
+function notOurs(): DomainException {
+  return new DomainException('VALIDATION_FAILED', 'BAD_INPUT', 'Invalid field(s): cursor.', {
+    errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+  });
 }
 
-/** Keyset cursors: stable under inserts, no OFFSET scans. */
-export function decodeCursor(cursor?: string): KeysetCursor | undefined {
+export function encodeCursor(key: Date | string | number, id: string): string {
+  const k = key instanceof Date ? key.toISOString() : key;
+  return Buffer.from(JSON.stringify({ k, id }), 'utf8').toString('base64url');
+}
+
+/** Any keyset cursor this API issued; a 400 naming `cursor` for anything else. */
+export function decodeKeysetCursor(cursor?: string): KeysetCursor | undefined {
   if (!cursor) {
     return undefined;
   }
+  let parsed: { k?: unknown; id?: unknown };
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as KeysetCursor;
-    if (
-      typeof parsed.at !== 'string' ||
-      Number.isNaN(Date.parse(parsed.at)) ||
-      typeof parsed.id !== 'string' ||
-      !/^[0-9a-f-]{36}$/.test(parsed.id)
-    ) {
-      throw new Error('shape');
-    }
-    return parsed;
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; id?: unknown };
   } catch {
-    throw new DomainException('VALIDATION_FAILED', 'BAD_INPUT', 'Invalid field(s): cursor.', {
-      errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
-    });
+    throw notOurs();
   }
+  const { k, id } = parsed ?? {};
+  if ((typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) || typeof id !== 'string' || !UUID.test(id)) {
+    throw notOurs();
+  }
+  return { k, id };
+}
+
+/** A cursor of a list ordered by time (`encodeCursor(date, id)`). */
+export function decodeCursor(cursor?: string): TimeCursor | undefined {
+  const c = decodeKeysetCursor(cursor);
+  if (!c) {
+    return undefined;
+  }
+  if (typeof c.k !== 'string' || Number.isNaN(Date.parse(c.k))) {
+    throw notOurs();
+  }
+  return { at: c.k, id: c.id };
 }
 
 /** Given limit+1 rows newest first, cuts the page and builds the next cursor. */

@@ -1,0 +1,67 @@
+import { DomainException } from '../errors/domain.exception';
+import { decodeCursor, decodeKeysetCursor, encodeCursor, toPage } from './pagination';
+
+const ID = '3f2a9c10-0000-4000-8000-000000000001';
+
+function refusal(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainException);
+    return (err as DomainException).extra;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('keyset cursors: one format for every list', () => {
+  it('round-trips a time, a string and a number key with the row id', () => {
+    const at = new Date('2026-11-30T12:00:00.123Z');
+    expect(decodeCursor(encodeCursor(at, ID))).toEqual({ at: at.toISOString(), id: ID });
+    expect(decodeKeysetCursor(encodeCursor('ada@example.com', ID))).toEqual({ k: 'ada@example.com', id: ID });
+    expect(decodeKeysetCursor(encodeCursor(3, ID))).toEqual({ k: 3, id: ID });
+    // PostgreSQL's text of a timestamp keeps microseconds that a JS Date would drop.
+    expect(decodeKeysetCursor(encodeCursor('2026-11-30 12:00:00.123456+00', ID))?.k).toBe('2026-11-30 12:00:00.123456+00');
+  });
+
+  it('no cursor means the first page', () => {
+    expect(decodeCursor(undefined)).toBeUndefined();
+    expect(decodeKeysetCursor('')).toBeUndefined();
+  });
+
+  it.each([
+    ['not base64 JSON', 'bm90IGpzb24'],
+    ['the old "time|id" text', Buffer.from(`2026-11-30T12:00:00.000Z|${ID}`).toString('base64url')],
+    ['an id that is not a uuid', encodeCursor(new Date(), "1' OR '1'='1")],
+    ['a key that is an object', Buffer.from(JSON.stringify({ k: { $gt: '' }, id: ID })).toString('base64url')],
+    ['null', Buffer.from('null').toString('base64url')],
+  ])('refuses %s with a 400 naming the cursor', (_what, cursor) => {
+    expect(refusal(() => decodeKeysetCursor(cursor))).toMatchObject({
+      errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+    });
+  });
+
+  it('a time-ordered list refuses a cursor whose key is not a time', () => {
+    expect(refusal(() => decodeCursor(encodeCursor(7, ID)))).toMatchObject({ errors: [{ field: 'cursor' }] });
+    expect(refusal(() => decodeCursor(encodeCursor('yesterday', ID)))).toMatchObject({ errors: [{ field: 'cursor' }] });
+  });
+
+  it('toPage cuts limit+1 rows and points the next cursor at the last row kept', () => {
+    const rows = [3, 2, 1].map((n) => ({ id: `3f2a9c10-0000-4000-8000-00000000000${n}`, at: new Date(Date.UTC(2026, 10, n)) }));
+    const page = toPage(
+      rows,
+      2,
+      (r) => r.at,
+      (r) => r.id,
+    );
+    expect(page.items).toEqual([rows[0]!.id, rows[1]!.id]);
+    expect(decodeCursor(page.nextCursor!)).toEqual({ at: rows[1]!.at.toISOString(), id: rows[1]!.id });
+    expect(
+      toPage(
+        rows.slice(0, 2),
+        2,
+        (r) => r.at,
+        (r) => r.id,
+      ).nextCursor,
+    ).toBeNull();
+  });
+});
