@@ -1,4 +1,4 @@
-import { SessionCookies } from '@latchkey/auth';
+import { SignInAnswer } from '@latchkey/auth';
 import { ApiOptionalSession, ApiProblem, ApiProblems, CurrentUser, Principal, Public, describeClient } from '@latchkey/core';
 import { TokenDto, UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
@@ -25,7 +25,7 @@ export class MeAccountsController {
     private readonly accept: AcceptInvitationUseCase,
     private readonly deletion: AccountDeletionService,
     private readonly users: UsersService,
-    private readonly cookies: SessionCookies,
+    private readonly answer: SignInAnswer,
   ) {}
 
   @Get('me/accounts')
@@ -119,13 +119,6 @@ export class MeAccountsController {
     if (!signedIn || signedIn.status === 'mfa_required') {
       return base;
     }
-    this.cookies.set(reply, signedIn.token, signedIn.csrfToken, signedIn.expiresAt);
-    return {
-      ...base,
-      status: signedIn.status,
-      session: { id: signedIn.sessionId, token: signedIn.token, expiresAt: signedIn.expiresAt.toISOString() },
-      csrfToken: signedIn.csrfToken,
-      user: this.users.toDto(signedIn.user),
-    };
+    return { ...base, ...this.answer.respond(signedIn, reply) };
   }
 }

@@ -1,6 +1,6 @@
 import { AllowRestricted, ApiProblem, CurrentUser, PageQueryDto, Principal, Public, describeClient } from '@latchkey/core';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersService } from '@latchkey/users';
+import { User } from '@latchkey/users';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,9 +16,10 @@ import {
 } from './dto/auth.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { LoginActivityService } from './login-activity.service';
-import { LoginResult, LoginUseCase } from './login.use-case';
+import { LoginUseCase } from './login.use-case';
 import { PasswordService } from './password.service';
 import { DEVICE_COOKIE, SessionCookies } from './session-cookies';
+import { SignInAnswer } from './sign-in-answer';
 
 @ApiTags('auth')
 @Controller()
@@ -27,24 +28,10 @@ export class AuthController {
     private readonly login: LoginUseCase,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
-    private readonly users: UsersService,
     private readonly activity: LoginActivityService,
     private readonly cookies: SessionCookies,
+    private readonly answer: SignInAnswer,
   ) {}
-
-  /** Shapes a sign-in result for the client and sets the cookies. Shared with the MFA step. */
-  respond(result: LoginResult, reply: FastifyReply): LoginResponseDto {
-    if (result.status === 'mfa_required') {
-      return { status: 'mfa_required', ...result.challenge };
-    }
-    this.cookies.set(reply, result.token, result.csrfToken, result.expiresAt);
-    return {
-      status: result.status,
-      session: { id: result.sessionId, token: result.token, expiresAt: result.expiresAt.toISOString() },
-      user: this.users.toDto(result.user),
-      csrfToken: result.csrfToken,
-    };
-  }
 
   @Public()
   @Post('auth/login')
@@ -61,7 +48,7 @@ export class AuthController {
     const body = req.body as LoginDto;
     const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[this.cookies.name(DEVICE_COOKIE)];
     const result = await this.login.decide(req.user, describeClient(req.ip, req.headers['user-agent']), deviceToken);
-    return this.respond(result, reply);
+    return this.answer.respond(result, reply);
   }
 
   @Post('auth/logout')

@@ -18,6 +18,7 @@ import { PasswordCheck } from './password-check.service';
 import { PasswordService } from './password.service';
 import { ReauthService } from './reauth.service';
 import { SessionCookies } from './session-cookies';
+import { SignInAnswer } from './sign-in-answer';
 import { SignInSteps } from './sign-in-steps';
 import { StaffTwoFactorGate } from './staff-gate.service';
 
@@ -37,6 +38,7 @@ import { StaffTwoFactorGate } from './staff-gate.service';
     PasswordService,
     ReauthService,
     SessionCookies,
+    SignInAnswer,
     SignInSteps,
     { provide: StaffGate, useClass: StaffTwoFactorGate },
   ],
@@ -50,6 +52,7 @@ import { StaffTwoFactorGate } from './staff-gate.service';
     PasswordService,
     ReauthService,
     SessionCookies,
+    SignInAnswer,
     SignInSteps,
     UsersModule,
     SessionsModule,

@@ -11,6 +11,7 @@ export * from './login.use-case';
 export * from './password.service';
 export * from './reauth.service';
 export * from './session-cookies';
+export * from './sign-in-answer';
 export * from './sign-in-steps';
 export * from './password-check.service';
 export * from './staff-gate.service';

@@ -1,6 +1,5 @@
-import { LoginResponseDto, SessionCookies } from '@latchkey/auth';
+import { LoginResponseDto, SignInAnswer } from '@latchkey/auth';
 import { ApiProblem, Public, describeClient } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,8 +12,7 @@ import { ChallengeRefDto, LoginMfaDto, ResetTokenDto, SmsSentDto } from './dto/m
 export class MfaSignInController {
   constructor(
     private readonly complete: CompleteMfaSignInUseCase,
-    private readonly cookies: SessionCookies,
-    private readonly users: UsersService,
+    private readonly answer: SignInAnswer,
   ) {}
 
   @Public()
@@ -30,20 +28,7 @@ export class MfaSignInController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const result = await this.complete.execute({ ...body, client: describeClient(req.ip, req.headers['user-agent']) });
-    if (result.status === 'mfa_required') {
-      return { status: 'mfa_required', ...result.challenge };
-    }
-    this.cookies.set(reply, result.token, result.csrfToken, result.expiresAt);
-    if (result.device) {
-      this.cookies.setDevice(reply, result.device.token, result.device.expiresAt);
-    }
-    return {
-      status: result.status,
-      session: { id: result.sessionId, token: result.token, expiresAt: result.expiresAt.toISOString() },
-      user: this.users.toDto(result.user),
-      csrfToken: result.csrfToken,
-      ...(result.device ? { deviceToken: result.device.token } : {}),
-    };
+    return this.answer.respond(result, reply);
   }
 
   @Public()

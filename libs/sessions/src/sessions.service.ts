@@ -46,8 +46,11 @@ export function csrfTokenFor(sessionToken: string): string {
 }
 
 /**
- * Opaque 256-bit tokens, stored as SHA-256. Every request looks its session up in the database,
- * so a revocation is seen by every instance on the very next request.
+ * Opaque 256-bit tokens, stored as SHA-256. A revocation is seen by every instance on the very
+ * next request: on PostgreSQL a session is looked up in the database once and then served from
+ * this instance's cache only while the change feed is live (every committed change to a user's
+ * sessions evicts them everywhere before the revoking request answers; see `heard`); without a
+ * live feed (PGlite, or the listening connection lost) every request reads the database.
  */
 @Injectable()
 export class SessionsService {
