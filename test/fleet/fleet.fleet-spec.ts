@@ -13,7 +13,7 @@ import { FLEET_HOST, Fleet, Load, metricValue, randomIp, SERVICE_TOKEN } from '.
 import { ROOT, sleep, waitFor } from './infra';
 
 const MEMBER_TOTP = 'JBSWY3DPEHPK3PXPMFQWS3DMN5XXE43U';
-/** The demo staff's authenticators, as apps/api/src/seed/demo-seed.ts seeds them. */
+/** The demo staff's authenticators, as libs/platform/src/demo-seed.ts seeds them. */
 const DEMO_STAFF_TOTP_SECRETS: Record<string, string> = {
   'support@demo.latchkey.dev': 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BA',
   'lead@demo.latchkey.dev': 'NNSWK4DTMVRXE2LUONQWMZLMN5XGOZLS',

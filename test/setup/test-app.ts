@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 
 import { configureApp, fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
-import { startWorkers } from '../../apps/api/src/workers';
+import { startWorkers } from '@latchkey/platform';
 import { SmtpSink } from '../fakes/smtp-sink';
 import { checkResponsesAgainst, takeViolation } from './openapi-check';
 import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, TEST_REDIS_URL, runPrefix, serverUrlFor, templateDb } from './test-env';

@@ -1,41 +1,19 @@
-import { AccountsModule } from '@latchkey/accounts';
-import { AuditModule } from '@latchkey/audit';
-import { AuthModule } from '@latchkey/auth';
-import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
-import { ExportsModule } from '@latchkey/exports';
-import { MfaModule } from '@latchkey/mfa';
-import { NotificationsModule } from '@latchkey/notifications';
-import { ServiceAccessModule } from '@latchkey/service-access';
-import { SessionsModule } from '@latchkey/sessions';
-import { SupportModule } from '@latchkey/support';
-import { UsersModule } from '@latchkey/users';
-import { WebhooksApiModule, WebhooksModule } from '@latchkey/webhooks';
+import { CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { PlatformModule } from '@latchkey/platform';
+import { WebhooksApiModule } from '@latchkey/webhooks';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 
 import { HealthController } from './health.controller';
 
+/** The API: the shared platform (settings, database, queue, every domain lib) and its HTTP-only parts. */
 @Module({})
 export class AppModule {
   /** Options let tests point one app at its own database and settings. */
   static forRoot(options: CoreOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        CoreModule.forRoot(options),
-        AuditModule,
-        ServiceAccessModule,
-        NotificationsModule,
-        UsersModule,
-        SessionsModule,
-        AuthModule,
-        MfaModule,
-        AccountsModule,
-        SupportModule,
-        ExportsModule,
-        WebhooksModule,
-        WebhooksApiModule,
-      ],
+      imports: [PlatformModule.forRoot(options), WebhooksApiModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

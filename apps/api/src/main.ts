@@ -1,25 +1,15 @@
 import 'reflect-metadata';
 
-import { ConfigValidationError, Lifecycle, Metrics, loadConfig, serveMetrics } from '@latchkey/core';
+import { Lifecycle, Metrics, serveMetrics } from '@latchkey/core';
+import { DEMO_PASSWORD, loadConfigOrExit, seedDemo, startWorkers } from '@latchkey/platform';
 import { Logger } from '@nestjs/common';
 
 import { createApp } from './app.factory';
 import { AppModule } from './app.module';
-import { DEMO_PASSWORD, seedDemo } from './seed/demo-seed';
-import { startWorkers } from './workers';
 
 async function main() {
   const args = new Set(process.argv.slice(2));
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigValidationError) {
-      console.error(`Latchkey cannot start.\n${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('Latchkey');
   const app = await createApp(AppModule.forRoot({ config }), config);
   await app.listen({ port: config.http.port, host: config.http.host });
   const metricsServer = config.metrics.port ? await serveMetrics(app.get(Metrics), config.metrics.port, config.http.host) : undefined;

@@ -6,12 +6,10 @@ import * as path from 'node:path';
 import { LoginThrottle } from '@latchkey/auth';
 import { AuditAction, AuditService } from '@latchkey/audit';
 import { ConfigValidationError, dataSourceOptions, databaseTarget, loadConfig, runMigrations } from '@latchkey/core';
+import { DEMO_PASSWORD, PlatformModule, seedDemo } from '@latchkey/platform';
 import { UsersRepository } from '@latchkey/users';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-
-import { AppModule } from '../../api/src/app.module';
-import { DEMO_PASSWORD, seedDemo } from '../../api/src/seed/demo-seed';
 
 const USAGE = `Usage: npm run cli -- <command>
   migration:run                      apply pending migrations to DATABASE_URL (advisory-locked)
@@ -22,7 +20,7 @@ const USAGE = `Usage: npm run cli -- <command>
   seed:demo                          the idempotent demo data`;
 
 async function withApp<T>(fn: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>): Promise<T> {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config: loadConfig() }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(PlatformModule.forRoot({ config: loadConfig() }), { logger: ['error', 'warn'] });
   try {
     return await fn(app);
   } finally {

@@ -1,22 +1,13 @@
 import 'reflect-metadata';
 
-import { ConfigValidationError, Metrics, PinoLoggerService, createPino, loadConfig, serveMetrics } from '@latchkey/core';
+import { Metrics, PinoLoggerService, createPino, serveMetrics } from '@latchkey/core';
+import { loadConfigOrExit, startWorkers } from '@latchkey/platform';
 import { NestFactory } from '@nestjs/core';
 
-import { startWorkers } from '../../api/src/workers';
 import { WorkerModule } from './worker.module';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigValidationError) {
-      console.error(`Latchkey worker cannot start.\n${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('Latchkey worker');
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
     logger: new PinoLoggerService(createPino(config.logLevel)),
   });
