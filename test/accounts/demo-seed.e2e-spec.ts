@@ -1,4 +1,5 @@
 import { DEMO_ACCOUNT_NAME, DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRETS, seedDemo } from '@latchkey/platform';
+
 import { TestApp, createTestApp } from '../setup/test-app';
 
 describe('Demo seed: a mixed account', () => {

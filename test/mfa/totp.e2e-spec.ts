@@ -1,8 +1,8 @@
 import { Totp } from '@latchkey/mfa';
+import { DEMO_MEMBER_TOTP_SECRET, DEMO_PASSWORD, seedDemo } from '@latchkey/platform';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-import { DEMO_MEMBER_TOTP_SECRET, DEMO_PASSWORD, seedDemo } from '@latchkey/platform';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { STEP_MS, bearer, enrolTotp, startChallenge, totpNow } from './mfa-helpers';

@@ -1,6 +1,6 @@
 import { BackgroundTasks } from '@latchkey/core';
-
 import { startWorkers } from '@latchkey/platform';
+
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { CapturedMail, tokenFrom } from '../fakes/smtp-sink';

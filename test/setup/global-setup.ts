@@ -36,9 +36,19 @@ export default async function globalSetup(globalConfig: Parameters<typeof runInc
   await ds.initialize();
   await runMigrations(ds);
   const { getInstance } = (
-    ds.options as unknown as { driver: { getInstance: () => Promise<{ dumpDataDir: (c?: string) => Promise<Blob> }> } }
+    ds.options as unknown as {
+      driver: { getInstance: () => Promise<{ exec: (sql: string) => Promise<unknown>; dumpDataDir: (c?: string) => Promise<Blob> }> };
+    }
   ).driver;
-  const dump = await (await getInstance()).dumpDataDir('none');
+  const pglite = await getInstance();
+  // Every e2e file loads this dump into a fresh PGlite: without the two template databases (which
+  // nothing here uses: PGlite never runs CREATE DATABASE) it is 27 MB instead of 42 MB, and a
+  // load took 1.3 s instead of 2.0 s (measured in this session on a busy machine).
+  await pglite.exec(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
+  await pglite.exec('DROP DATABASE template0');
+  await pglite.exec('DROP DATABASE template1');
+  await pglite.exec('CHECKPOINT');
+  const dump = await pglite.dumpDataDir('none');
   const file = path.join(os.tmpdir(), `latchkey-pglite-template-${process.pid}.tar`);
   fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
   await ds.destroy();

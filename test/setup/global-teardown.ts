@@ -2,13 +2,14 @@ import * as fs from 'node:fs';
 
 import { Client } from 'pg';
 
-import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, runPrefix } from './test-env';
+import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, openApiDocumentFile, runPrefix } from './test-env';
 
-/** Drops this run's databases (never another run's) and the PGlite template file. */
+/** Drops this run's databases (never another run's), the PGlite template file and the run's OpenAPI document. */
 export default async function globalTeardown() {
-  const file = process.env[PGLITE_TEMPLATE_ENV];
-  if (file && fs.existsSync(file)) {
-    fs.unlinkSync(file);
+  for (const file of [process.env[PGLITE_TEMPLATE_ENV], openApiDocumentFile()]) {
+    if (file && fs.existsSync(file)) {
+      fs.unlinkSync(file);
+    }
   }
   if (TEST_DATABASE_URL) {
     const admin = new Client({ connectionString: TEST_DATABASE_URL });

@@ -3,9 +3,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { AppConfig, BackgroundTasks, Clock, DatabaseTarget, FakeClock, QueueDriver, loadConfig } from '@latchkey/core';
+import {
+  AppConfig,
+  BackgroundTasks,
+  Clock,
+  DatabaseTarget,
+  FakeClock,
+  QueueDriver,
+  buildOpenApiDocument,
+  loadConfig,
+} from '@latchkey/core';
 import { OutboxRelay } from '@latchkey/notifications';
+import { startWorkers } from '@latchkey/platform';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { OpenAPIObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -14,10 +25,17 @@ import { DataSource } from 'typeorm';
 
 import { configureApp, fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
-import { startWorkers } from '@latchkey/platform';
 import { SmtpSink } from '../fakes/smtp-sink';
 import { checkResponsesAgainst, takeViolation } from './openapi-check';
-import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL, TEST_REDIS_URL, runPrefix, serverUrlFor, templateDb } from './test-env';
+import {
+  PGLITE_TEMPLATE_ENV,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  openApiDocumentFile,
+  runPrefix,
+  serverUrlFor,
+  templateDb,
+} from './test-env';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -65,6 +83,26 @@ export async function createTestDatabase(): Promise<DatabaseTarget> {
   return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]) };
 }
 
+/**
+ * The OpenAPI document of this run's code: the first app of the run builds it (about half a
+ * second of CPU) and leaves it in a file; every later app, in any worker, serves that file. Built
+ * from the same code in the same run, it is the document each app would build
+ * (test/platform/openapi compares what an app serves with docs/openapi.json).
+ */
+function runDocument(app: NestFastifyApplication): () => OpenAPIObject {
+  return () => {
+    const file = openApiDocumentFile();
+    if (fs.existsSync(file)) {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as OpenAPIObject;
+    }
+    const document = buildOpenApiDocument(app);
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(partial, JSON.stringify(document));
+    fs.renameSync(partial, file);
+    return document;
+  };
+}
+
 export interface TestAppOptions {
   env?: Record<string, string>;
   /** Run a second instance on the same database (and Redis), as a load balancer would. */
@@ -107,7 +145,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = moduleRef.createNestApplication<NestFastifyApplication>(fastifyAdapter(config), {
     logger: process.env.E2E_LOG ? ['error', 'warn'] : false,
   });
-  const document = await configureApp(app, config);
+  const document = await configureApp(app, config, runDocument(app));
   checkResponsesAgainst(app.getHttpAdapter().getInstance(), document);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

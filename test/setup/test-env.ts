@@ -1,3 +1,6 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 /** What the e2e harness reads from the environment: the real servers when CI gives them. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined;
@@ -10,6 +13,11 @@ export function templateDb(): string {
   return `${runPrefix()}_template`;
 }
 export const PGLITE_TEMPLATE_ENV = 'LATCHKEY_PGLITE_TEMPLATE';
+
+/** This run's OpenAPI document, built by the first app of the run and read by the others. */
+export function openApiDocumentFile(): string {
+  return path.join(os.tmpdir(), `${runPrefix()}_openapi.json`);
+}
 
 export function serverUrlFor(database: string): string {
   const url = new URL(TEST_DATABASE_URL as string);

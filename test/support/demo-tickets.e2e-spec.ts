@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRETS, seedDemo } from '@latchkey/platform';
+
 import { startChallenge, totpNow } from '../mfa/mfa-helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { TICKETS } from './support-helpers';

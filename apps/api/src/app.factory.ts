@@ -79,7 +79,12 @@ export async function createApp(module: Type | DynamicModule, config: AppConfig)
  * console, cookies, body limits, the /api/v1 prefix, OpenAPI, and the console at /admin. Answers
  * the OpenAPI document it serves.
  */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<OpenAPIObject> {
+export async function configureApp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  /** The document, when the caller already has it for this code (the e2e harness builds it once per run). */
+  prebuilt?: () => OpenAPIObject,
+): Promise<OpenAPIObject> {
   const pino = createPino(config.logLevel);
   const fastify = app.getHttpAdapter().getInstance();
 
@@ -159,7 +164,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   }
 
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'ready'] });
-  const document = buildOpenApiDocument(app);
+  const document = prebuilt ? prebuilt() : buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return document;
 }
