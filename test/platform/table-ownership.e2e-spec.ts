@@ -1,35 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { TABLE_OWNERS } from '../../libs/core/src/database/table-ownership';
+import { CROSSINGS_TO_REMOVE, TABLE_OWNERS } from '../../libs/core/src/database/table-ownership';
 
 const LIBS = path.resolve(__dirname, '../../libs');
 const MIGRATIONS = path.join(LIBS, 'core/src/database/migrations');
 const owners: Record<string, string> = TABLE_OWNERS;
 
-/**
- * Cross-lib SQL and entity registrations that exist today, each to be replaced by a port of the
- * owner (issue 14). The list only shrinks: a new crossing fails, and so does a crossing that is
- * gone but still listed. Format: `<lib> -> <table>`.
- */
-const KNOWN_CROSSINGS = new Set<string>([
-  // The members report joins sign-in facts (auth) and the users' names (users); 2FA comes through mfa's MemberSecurityView.
-  'accounts -> audit_log',
-  'accounts -> login_activity',
-  'accounts -> users',
-  // The recipient directory and a notification's recipient state read users and memberships.
-  'notifications -> memberships',
-  'notifications -> users',
-  // The marketing gate reads the newest consent record (users); a port would need notifications below users.
-  'notifications -> consent_records',
-  // Sessions are listed with their user's email.
-  'sessions -> users',
-  // Tickets: the ticket's audit trail and the requester.
-  'support -> audit_log',
-  'support -> users',
-  // A user's security events go to every account they belong to; read here so the worker needs no accounts module.
-  'webhooks -> memberships',
-]);
+const KNOWN_CROSSINGS = new Set(Object.keys(CROSSINGS_TO_REMOVE));
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

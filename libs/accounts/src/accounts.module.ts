@@ -1,4 +1,3 @@
-import { AuditEntry } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { MfaModule } from '@latchkey/mfa';
 import { Module } from '@nestjs/common';
@@ -22,12 +21,7 @@ import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
-  imports: [
-    AuthModule,
-    MfaModule,
-    DeletionSweepModule,
-    TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation, AuditEntry]),
-  ],
+  imports: [AuthModule, MfaModule, DeletionSweepModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation])],
   controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
   providers: [
     AcceptInvitationUseCase,

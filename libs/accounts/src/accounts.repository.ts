@@ -47,6 +47,16 @@ export class AccountsRepository {
     return (rows as unknown[]).length ? this.findAccount(accountId, m) : null;
   }
 
+  /** The oldest account of this name the user owns (the demo seed finds its account by it). */
+  async findOwnedByName(name: string, ownerId: string, m: EntityManager): Promise<string | undefined> {
+    const [row]: Array<{ id: string }> = await m.query(
+      `SELECT a.id FROM accounts a JOIN memberships ms ON ms.account_id = a.id
+        WHERE a.name = $1 AND ms.user_id = $2 AND ms.role = 'owner' ORDER BY a.created_at LIMIT 1`,
+      [name, ownerId],
+    );
+    return row?.id;
+  }
+
   async insertAccount(values: Partial<Account>, m: EntityManager): Promise<Account> {
     return this.accounts(m).save(this.accounts(m).create(values));
   }

@@ -75,6 +75,46 @@ export class AuditService {
     };
   }
 
+  /** Whether any of these actions was recorded about the user after `since` (e.g. a new factor after a support reset). */
+  async happenedSince(subjectUserId: string, actions: readonly string[], since: Date): Promise<boolean> {
+    const rows: unknown[] = await this.repo.query(
+      `SELECT 1 FROM audit_log WHERE subject_user_id = $1 AND action = ANY($2::text[]) AND occurred_at > $3 LIMIT 1`,
+      [subjectUserId, [...actions], since],
+    );
+    return rows.length > 0;
+  }
+
+  /** An account's slice of the log, newest first, filtered by account first; keyset pagination on (occurred_at, id). */
+  async listForAccount(
+    accountId: string,
+    filter: { action?: string; actorUserId?: string; from?: Date; to?: Date },
+    limit: number,
+    before?: { at: string; id: string },
+  ): Promise<AuditEntry[]> {
+    const qb = this.repo
+      .createQueryBuilder('a')
+      .where('a.account_id = :accountId', { accountId })
+      .orderBy('a.occurred_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(limit + 1);
+    if (filter.action) {
+      qb.andWhere('a.action = :action', { action: filter.action });
+    }
+    if (filter.actorUserId) {
+      qb.andWhere('a.actor_user_id = :actor', { actor: filter.actorUserId });
+    }
+    if (filter.from) {
+      qb.andWhere('a.occurred_at >= :from', { from: filter.from });
+    }
+    if (filter.to) {
+      qb.andWhere('a.occurred_at < :to', { to: filter.to });
+    }
+    if (before) {
+      qb.andWhere('(a.occurred_at, a.id) < (:at, :id)', { at: before.at, id: before.id });
+    }
+    return qb.getMany();
+  }
+
   /** Newest first; keyset pagination on (occurred_at, id). */
   async listForUser(userId: string, limit: number, before?: { at: string; id: string }): Promise<AuditEntry[]> {
     const qb = this.repo

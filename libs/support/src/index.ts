@@ -9,3 +9,4 @@ export * from './support-tickets.repository';
 export * from './support-tickets.service';
 export * from './ticket-state';
 export * from './support-erasure.module';
+export * from './support-demo';

@@ -1,5 +1,6 @@
+import { AuditService } from '@latchkey/audit';
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
-import { MfaService } from '@latchkey/mfa';
+import { MfaAuditAction, MfaService } from '@latchkey/mfa';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { SupportTicketsRepository } from './support-tickets.repository';
@@ -17,6 +18,7 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
     private readonly steps: SignInSteps,
     private readonly tickets: SupportTicketsRepository,
     private readonly mfa: MfaService,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -27,6 +29,11 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
     if (await this.mfa.hasSecondFactor(ctx.user.id)) {
       return undefined;
     }
-    return (await this.tickets.resetAwaitingSetup(ctx.user.id)) ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
+    // Only the latest reset matters: a factor enrolled after it followed every earlier one too.
+    const reset = await this.tickets.lastExecutedReset(ctx.user.id);
+    if (!reset || (await this.audit.happenedSince(ctx.user.id, [MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled], reset))) {
+      return undefined;
+    }
+    return { kind: 'restrict', restriction: 'mfa_setup_required' };
   }
 }

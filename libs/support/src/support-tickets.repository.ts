@@ -1,5 +1,4 @@
 import { decodeCursor } from '@latchkey/core';
-import { MfaAuditAction } from '@latchkey/mfa';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, EntityManager, WhereExpressionBuilder } from 'typeorm';
@@ -126,17 +125,12 @@ export class SupportTicketsRepository {
     return this.dataSource.getRepository(SupportTicketEvent).find({ where: { ticketId }, order: { at: 'ASC' } });
   }
 
-  /** An executed support reset the user has not followed with a new factor yet. */
-  async resetAwaitingSetup(userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM support_tickets t
-        WHERE t.user_id = $1 AND t.type = 'mfa_reset' AND t.state = 'executed'
-          AND NOT EXISTS (SELECT 1 FROM audit_log a
-                           WHERE a.subject_user_id = $1 AND a.action IN ($2, $3)
-                             AND a.occurred_at > t.executed_at)
-        LIMIT 1`,
-      [userId, MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled],
+  /** When support last executed an MFA reset for the user (null when never). */
+  async lastExecutedReset(userId: string): Promise<Date | null> {
+    const [row]: Array<{ at: Date | string | null }> = await this.dataSource.query(
+      `SELECT max(executed_at) AS at FROM support_tickets WHERE user_id = $1 AND type = 'mfa_reset' AND state = 'executed'`,
+      [userId],
     );
-    return rows.length > 0;
+    return row?.at ? new Date(row.at) : null;
   }
 }
