@@ -98,7 +98,12 @@ describe('Console: an event type the host registered shows in My account > Notif
       .send({ id: `evt-${randomBytes(6).toString('hex')}`, type: name, userId: user.id, data: { campaign } })
       .expect(202);
     await t.settle();
-    expect(t.mail.to(user.email).map((m) => m.subject)).toEqual([`Campaign ${campaign} changed`]);
+    expect(
+      t.mail
+        .to(user.email)
+        .map((m) => m.subject)
+        .filter((subject) => subject.startsWith('Campaign')),
+    ).toEqual([`Campaign ${campaign} changed`]);
     const inbox = await t.http().get('/api/v1/me/notifications').set(s.auth).expect(200);
     expect(inbox.body.items.filter((i: { event: string }) => i.event === name)).toEqual([]);
   });
