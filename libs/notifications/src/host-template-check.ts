@@ -147,9 +147,14 @@ export function checkTemplate(field: string, source: string, rootSchema: SchemaN
       }
       const next = props[part];
       if (!next) {
-        const where = i === 0 && atRoot ? 'dataSchema.properties' : `the schema of ${parts.slice(0, i).join('.') || 'this'}`;
-        const standard = atRoot && i === 0 ? ` (nor a standard variable: ${STANDARD_VARIABLES.join(', ')})` : '';
-        fail(path, `{{${path.original}}}: ${part} is not declared in ${where}${standard}`);
+        if (i === 0 && atRoot) {
+          fail(
+            path,
+            `{{${path.original}}} is not declared in dataSchema.properties (nor a standard variable: ${STANDARD_VARIABLES.join(', ')})`,
+          );
+        } else {
+          fail(path, `{{${path.original}}}: ${part} is not declared in the schema of ${parts.slice(0, i).join('.') || 'this'}`);
+        }
         return undefined;
       }
       scope = next;
