@@ -328,4 +328,25 @@ describe('Host-defined event types: registered and versioned through the service
     const s = await signIn(t, user.email);
     expect((await t.http().get('/api/v1/service/event-types').set(s.auth)).status).toBe(401);
   });
+
+  it('is documented in the Service API section with its scope', async () => {
+    const doc = (await t.http().get('/api/docs-json').expect(200)).body;
+    const groups = doc['x-tagGroups'] as Array<{ name: string; tags: string[] }>;
+    expect(groups.find((g) => g.name === 'Service API')?.tags).toContain('service: event types');
+    for (const [path, method] of [
+      ['/api/v1/service/event-types', 'post'],
+      ['/api/v1/service/event-types', 'get'],
+      ['/api/v1/service/event-types/{name}', 'get'],
+      ['/api/v1/service/event-types/{name}', 'delete'],
+      ['/api/v1/service/event-types/{name}/versions', 'post'],
+      ['/api/v1/service/event-types/{name}/versions/{version}', 'get'],
+    ]) {
+      expect({ path, method, scopes: doc.paths[path][method]['x-service-scopes'], security: doc.paths[path][method].security }).toEqual({
+        path,
+        method,
+        scopes: ['event-types:manage'],
+        security: [{ serviceToken: [] }],
+      });
+    }
+  });
 });
