@@ -223,6 +223,15 @@ describe('Host-defined event types: registered and versioned through the service
       fields(await publish({ type: name, version: 9, userId: user.id, data: { callerName: 'B', calledAt: 'x' } }).expect(400)),
     ).toEqual([{ field: 'version', message: expect.stringMatching(/no version 9/) }]);
     await t.http().delete(`/api/v1/service/event-types/${name}`).set(manager).expect(204);
+    const listed = async (query: string) =>
+      (
+        (await t.http().get(`/api/v1/service/event-types?limit=100${query}`).set(manager).expect(200)).body.items as Array<{
+          name: string;
+          retiredAt: string | null;
+        }>
+      ).find((i) => i.name === name);
+    expect(await listed('')).toBeUndefined();
+    expect(await listed('&includeRetired=true')).toMatchObject({ name, retiredAt: expect.any(String) });
     const retired = await publish({ type: name, userId: user.id, data: { callerName: 'B', calledAt: 'x' } }).expect(400);
     expect(retired.body.code).toBe('UNKNOWN_EVENT_TYPE');
     const s = await signIn(t, user.email);
@@ -309,6 +318,11 @@ describe('Host-defined event types: registered and versioned through the service
     await t.http().get(`/api/v1/service/event-types/${name}/versions/7`).set(manager).expect(404);
     const list = await t.http().get('/api/v1/service/event-types?limit=100').set(manager).expect(200);
     expect(list.body.items.find((i: { name: string }) => i.name === name)).toMatchObject({ version: 2 });
+    const page1 = await t.http().get('/api/v1/service/event-types?limit=1').set(manager).expect(200);
+    const page2 = await t.http().get(`/api/v1/service/event-types?limit=1&cursor=${page1.body.nextCursor}`).set(manager).expect(200);
+    expect(page2.body.items[0].name > page1.body.items[0].name).toBe(true);
+    const badCursor = await t.http().get('/api/v1/service/event-types?cursor=bm9wZQ').set(manager).expect(400);
+    expect(fields(badCursor).map((e) => e.field)).toEqual(['cursor']);
     const [audit] = await t.dataSource.query(
       `SELECT metadata FROM audit_log WHERE action = 'notifications.event_type_versioned' AND metadata->>'name' = $1`,
       [name],
