@@ -1,3 +1,5 @@
+import { EVENT_CATALOGUE } from './event-catalogue';
+import { HOST_EVENT_NAME } from './host-event-types.service';
 import { SchemaNode, checkTemplate } from './host-template-check';
 
 const schema: SchemaNode = {
@@ -62,5 +64,15 @@ describe('checkTemplate', () => {
   it('checks only the syntax when the schema itself is invalid (its own errors are reported)', () => {
     expect(sut('{{anything}}', null)).toEqual([]);
     expect(sut('{{#if}}', null)).toHaveLength(1);
+  });
+});
+
+describe('the host. namespace', () => {
+  it('holds no built-in event, so a registered type can never shadow one', () => {
+    expect(Object.keys(EVENT_CATALOGUE).filter((name) => HOST_EVENT_NAME.test(name) || name.startsWith('host.'))).toEqual([]);
+    expect(['host.call.missed', 'host.a.b.c.d'].every((n) => HOST_EVENT_NAME.test(n))).toBe(true);
+    expect(['host', 'host.', 'host.Call', 'calls.missed', 'host.a.b.c.d.e', 'host.call..x'].some((n) => HOST_EVENT_NAME.test(n))).toBe(
+      false,
+    );
   });
 });
