@@ -366,6 +366,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered event types by name, each in its latest version */
+        get: operations["HostEventTypesController_list"];
+        put?: never;
+        /** Register an event type (version 1): name in the host. namespace, category, channels and defaults, a JSON Schema of its data, Handlebars templates per channel and language; templates are checked (syntax, and every variable declared) */
+        post: operations["HostEventTypesController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/event-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event type in its latest version, with the list of its versions */
+        get: operations["HostEventTypesController_get"];
+        put?: never;
+        post?: never;
+        /** Retire an event type: it can no longer be published and leaves the preferences grid; events already queued are still delivered. The name stays taken. */
+        delete: operations["HostEventTypesController_retire"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/event-types/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of an event type */
+        get: operations["HostEventTypesController_getVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/event-types/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new version of an event type (the whole definition, checked like a registration); new events use it, events already queued keep theirs */
+        post: operations["HostEventTypesController_addVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/catalogue": {
         parameters: {
             query?: never;
@@ -373,7 +443,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every event type with its channels and defaults */
+        /** Every event type with its channels and defaults: the built-in catalogue, then the types the host registered */
         get: operations["EventsController_catalogue"];
         put?: never;
         post?: never;
@@ -1839,14 +1909,14 @@ export interface components {
              * @example billing-sync
              */
             name: string;
-            /** @description What the credential may do. `events:publish`: Publish catalogue events to users and accounts (POST /events); `credentials:manage`: Create, list, rotate and revoke service credentials; `webhooks:manage`: Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs; `consent:read`: Read a user's privacy choices and the feed of consent changes; `billing:write`: Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits) */
-            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
+            /** @description What the credential may do. `events:publish`: Publish catalogue events to users and accounts (POST /events); `event-types:manage`: Register, version, list and retire the host application’s own event types and their templates; `credentials:manage`: Create, list, rotate and revoke service credentials; `webhooks:manage`: Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs; `consent:read`: Read a user's privacy choices and the feed of consent changes; `billing:write`: Push an account's billing summary (plan, seats, renewal, payment method brand and last four digits) */
+            scopes: ("events:publish" | "event-types:manage" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
         };
         ServiceCredentialDto: {
             /** Format: uuid */
             id: string;
             name: string;
-            scopes: ("events:publish" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
+            scopes: ("events:publish" | "event-types:manage" | "credentials:manage" | "webhooks:manage" | "consent:read" | "billing:write")[];
             /**
              * @description The first characters of the current secret, to tell credentials apart
              * @example lksv_AbC1
@@ -1975,20 +2045,248 @@ export interface components {
             accountId?: string;
             /** @description With accountId: only members with these roles */
             roles?: ("owner" | "admin" | "member" | "viewer")[];
+            /** @description The fields of the event type: checked against its data fields (catalogue) or its JSON Schema (registered host types) */
             data?: {
                 [key: string]: unknown;
             };
+            /** @description A registered host type only: the version to render with; the latest when omitted */
+            version?: number;
         };
         HostEventResultDto: {
             id: string;
             /** @example invoice.issued */
             type: string;
+            /** @description The version of a registered host type it was rendered with; null for catalogue events */
+            version: number | null;
             /** @description How many users the event was queued for */
             recipients: number;
             /** @description Users left out on purpose: a marketing event for users without marketing consent */
             skipped: number;
             /** @description This id was received before: nothing was sent again */
             duplicate: boolean;
+        };
+        EmailTemplateDto: {
+            /** @example Missed call from {{callerName}} */
+            subject: string;
+            /** @example <p>{{callerName}} called at {{calledAt}}.</p> */
+            html: string;
+            /** @example {{callerName}} called at {{calledAt}}. */
+            text: string;
+        };
+        InAppTemplateDto: {
+            /** @example Missed call */
+            title: string;
+            /** @example {{callerName}} called at {{calledAt}} */
+            body: string;
+        };
+        TextTemplateDto: {
+            /** @example Missed call from {{callerName}} */
+            text: string;
+        };
+        HostTemplateSetDto: {
+            email?: components["schemas"]["EmailTemplateDto"];
+            /** @description The in-app inbox entry */
+            inApp?: components["schemas"]["InAppTemplateDto"];
+            sms?: components["schemas"]["TextTemplateDto"];
+            /** @description The Discord message (its title is the type’s description) */
+            discord?: components["schemas"]["TextTemplateDto"];
+        };
+        RegisterHostEventTypeDto: {
+            /**
+             * @description transactional always reaches email; marketing only users who agreed to it
+             * @enum {string}
+             */
+            category: "product" | "transactional" | "marketing";
+            /**
+             * @description Shown in the preferences grid
+             * @example A call to your line was not answered
+             */
+            description: string;
+            /** @description Where the event may go */
+            channels: ("email" | "sms" | "in_app" | "discord")[];
+            /** @description On until the user says otherwise; all of channels when omitted */
+            defaults?: ("email" | "sms" | "in_app" | "discord")[];
+            /**
+             * @description JSON Schema (draft-07) of the event’s data: type object, its properties are the template variables
+             * @example {
+             *       "type": "object",
+             *       "properties": {
+             *         "callerName": {
+             *           "type": "string"
+             *         }
+             *       },
+             *       "required": [
+             *         "callerName"
+             *       ],
+             *       "additionalProperties": false
+             *     }
+             */
+            dataSchema: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Handlebars templates by language tag (`en` required: the fallback of every other language), with a part for each channel of the type. Variables: the fields of dataSchema and name, locale, publicUrl, links.<kind>.
+             * @example {
+             *       "en": {
+             *         "email": {
+             *           "subject": "Missed call from {{callerName}}",
+             *           "html": "<p>{{callerName}} called.</p>",
+             *           "text": "{{callerName}} called."
+             *         },
+             *         "inApp": {
+             *           "title": "Missed call",
+             *           "body": "{{callerName}} called"
+             *         }
+             *       }
+             *     }
+             */
+            templates: {
+                [key: string]: components["schemas"]["HostTemplateSetDto"];
+            };
+            /**
+             * @description host.<segment>[.<segment>…] (up to 4 segments of a-z, 0-9, _)
+             * @example host.call.missed
+             */
+            name: string;
+        };
+        HostEventTypeDto: {
+            /** @example host.call.missed */
+            name: string;
+            version: number;
+            /** @enum {string} */
+            category: "product" | "transactional" | "marketing";
+            description: string;
+            channels: ("email" | "sms" | "in_app" | "discord")[];
+            defaults: ("email" | "sms" | "in_app" | "discord")[];
+            dataSchema: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Handlebars templates by language tag (`en` required: the fallback of every other language), with a part for each channel of the type. Variables: the fields of dataSchema and name, locale, publicUrl, links.<kind>.
+             * @example {
+             *       "en": {
+             *         "email": {
+             *           "subject": "Missed call from {{callerName}}",
+             *           "html": "<p>{{callerName}} called.</p>",
+             *           "text": "{{callerName}} called."
+             *         },
+             *         "inApp": {
+             *           "title": "Missed call",
+             *           "body": "{{callerName}} called"
+             *         }
+             *       }
+             *     }
+             */
+            templates: {
+                [key: string]: components["schemas"]["HostTemplateSetDto"];
+            };
+            createdAt: string;
+            /** @description The service credential that wrote this version */
+            createdBy: string;
+            /** @description Set once the type is retired */
+            retiredAt: string | null;
+        };
+        HostEventTypePageDto: {
+            /** @description The latest version of each type, by name */
+            items: components["schemas"]["HostEventTypeDto"][];
+            nextCursor: string | null;
+        };
+        HostEventTypeVersionSummaryDto: {
+            version: number;
+            createdAt: string;
+            createdBy: string;
+        };
+        HostEventTypeDetailDto: {
+            /** @example host.call.missed */
+            name: string;
+            version: number;
+            /** @enum {string} */
+            category: "product" | "transactional" | "marketing";
+            description: string;
+            channels: ("email" | "sms" | "in_app" | "discord")[];
+            defaults: ("email" | "sms" | "in_app" | "discord")[];
+            dataSchema: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Handlebars templates by language tag (`en` required: the fallback of every other language), with a part for each channel of the type. Variables: the fields of dataSchema and name, locale, publicUrl, links.<kind>.
+             * @example {
+             *       "en": {
+             *         "email": {
+             *           "subject": "Missed call from {{callerName}}",
+             *           "html": "<p>{{callerName}} called.</p>",
+             *           "text": "{{callerName}} called."
+             *         },
+             *         "inApp": {
+             *           "title": "Missed call",
+             *           "body": "{{callerName}} called"
+             *         }
+             *       }
+             *     }
+             */
+            templates: {
+                [key: string]: components["schemas"]["HostTemplateSetDto"];
+            };
+            createdAt: string;
+            /** @description The service credential that wrote this version */
+            createdBy: string;
+            /** @description Set once the type is retired */
+            retiredAt: string | null;
+            /** @description Every version, newest first */
+            versions: components["schemas"]["HostEventTypeVersionSummaryDto"][];
+        };
+        HostEventTypeBodyDto: {
+            /**
+             * @description transactional always reaches email; marketing only users who agreed to it
+             * @enum {string}
+             */
+            category: "product" | "transactional" | "marketing";
+            /**
+             * @description Shown in the preferences grid
+             * @example A call to your line was not answered
+             */
+            description: string;
+            /** @description Where the event may go */
+            channels: ("email" | "sms" | "in_app" | "discord")[];
+            /** @description On until the user says otherwise; all of channels when omitted */
+            defaults?: ("email" | "sms" | "in_app" | "discord")[];
+            /**
+             * @description JSON Schema (draft-07) of the event’s data: type object, its properties are the template variables
+             * @example {
+             *       "type": "object",
+             *       "properties": {
+             *         "callerName": {
+             *           "type": "string"
+             *         }
+             *       },
+             *       "required": [
+             *         "callerName"
+             *       ],
+             *       "additionalProperties": false
+             *     }
+             */
+            dataSchema: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Handlebars templates by language tag (`en` required: the fallback of every other language), with a part for each channel of the type. Variables: the fields of dataSchema and name, locale, publicUrl, links.<kind>.
+             * @example {
+             *       "en": {
+             *         "email": {
+             *           "subject": "Missed call from {{callerName}}",
+             *           "html": "<p>{{callerName}} called.</p>",
+             *           "text": "{{callerName}} called."
+             *         },
+             *         "inApp": {
+             *           "title": "Missed call",
+             *           "body": "{{callerName}} called"
+             *         }
+             *       }
+             *     }
+             */
+            templates: {
+                [key: string]: components["schemas"]["HostTemplateSetDto"];
+            };
         };
         EventDataFieldDto: {
             /** @enum {string} */
@@ -2010,10 +2308,21 @@ export interface components {
             mandatoryEmail: boolean;
             /** @description The host application may publish it through POST /api/v1/events */
             hostPublishable: boolean;
-            /** @description The fields of data a host event carries (required unless optional) */
+            /** @description The fields of data a host event carries (required unless optional); for a registered type, its top-level fields (dataSchema is exact) */
             data: {
                 [key: string]: components["schemas"]["EventDataFieldDto"];
             };
+            /**
+             * @description builtin: the catalogue in code; host: a type the host application registered
+             * @enum {string}
+             */
+            source: "builtin" | "host";
+            /** @description A registered type: its latest version */
+            version: number | null;
+            /** @description A registered type: the JSON Schema of its data */
+            dataSchema: {
+                [key: string]: unknown;
+            } | null;
         };
         EventCatalogueDto: {
             channels: ("email" | "sms" | "in_app" | "discord")[];
@@ -4809,6 +5118,469 @@ export interface operations {
             };
             /** @description The credential lacks the scope events:publish (Publish catalogue events to users and accounts (POST /events)), or the service API is turned off */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+                /** @description Include retired types */
+                includeRetired?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostEventTypePageDto"];
+                };
+            };
+            /** @description Invalid query; Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterHostEventTypeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostEventTypeDto"];
+                };
+            };
+            /** @description Invalid definition: a broken template (field and line), an undeclared variable, an invalid JSON Schema, a bad name; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A type of this name is registered already (add a version instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostEventTypeDetailDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No type of this name was registered */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_retire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retired */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such type, or it is retired already */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_getVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostEventTypeDto"];
+                };
+            };
+            /** @description version is not a number; Invalid parameters; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such type or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    HostEventTypesController_addVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostEventTypeBodyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostEventTypeDto"];
+                };
+            };
+            /** @description Invalid definition: a broken template (field and line), an undeclared variable, an invalid JSON Schema; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or wrong service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential lacks the scope event-types:manage (Register, version, list and retire the host application’s own event types and their templates), or the service API is turned off */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No type of this name was registered */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The type is retired */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -42,6 +42,7 @@ describe('Audit entries read in words in the console', () => {
         'accounts/AccountAuditAction',
         'audit/AuditAction',
         'mfa/MfaAuditAction',
+        'notifications/NotificationsAuditAction',
         'service-access/ServiceAccessAuditAction',
         'support/SupportAuditAction',
       ]),

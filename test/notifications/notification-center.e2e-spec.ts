@@ -122,7 +122,7 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       const user = await createUser(t);
       const body = invoice(user.id);
       const first = await t.http().post('/api/v1/events').set(host()).send(body).expect(202);
-      expect(first.body).toEqual({ id: body.id, type: 'invoice.issued', recipients: 1, skipped: 0, duplicate: false });
+      expect(first.body).toEqual({ id: body.id, type: 'invoice.issued', version: null, recipients: 1, skipped: 0, duplicate: false });
       const again = await t.http().post('/api/v1/events').set(host()).send(body).expect(202);
       expect(again.body).toEqual({ ...first.body, duplicate: true });
       await t.settle();

@@ -146,6 +146,12 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,
   'service.credential_rotated': (w) => `${w.actor} rotated the secret of the service credential ${quoted(w.meta.name)}`,
   'service.credential_revoked': (w) => `${w.actor} revoked the service credential ${quoted(w.meta.name)}`,
+
+  // Host event types (libs/notifications NotificationsAuditAction): deployment-wide, written by a service credential
+  'notifications.event_type_registered': (w) => `${w.actor} registered the event type ${quoted(w.meta.name)} (${list(w.meta.channels)})`,
+  'notifications.event_type_versioned': (w) =>
+    `${w.actor} published version ${String(w.meta.version ?? '?')} of the event type ${quoted(w.meta.name)}`,
+  'notifications.event_type_retired': (w) => `${w.actor} retired the event type ${quoted(w.meta.name)}`,
 };
 
 function actorOf(e: AuditEntryLike): string {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
+import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
 import { TemplateRenderer } from './template-renderer';
 import { WebhookSender } from './webhook-sender';
@@ -68,6 +69,7 @@ function setup(claimable: string[]) {
     {} as SecretBox,
     queue,
     lease,
+    {} as HostEventTypesService,
   );
   return { sut, mail, queries, events };
 }

@@ -16,6 +16,7 @@ import { DataSource } from 'typeorm';
 import { DeliveredMarks, Outcome } from './delivered-marks';
 import { DiscordTransport } from './discord.transport';
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
+import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { DELIVER_JOB, NOTIFICATIONS_QUEUE, SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
@@ -77,6 +78,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly secrets: SecretBox,
     private readonly queue: QueueDriver,
     private readonly lease: WorkerLease,
+    private readonly hostTypes: HostEventTypesService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
   }
@@ -199,9 +201,10 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     if (row.channel === 'webhook') {
       return this.securityWebhooks.send(row);
     }
-    const def: EventDefinition | undefined = EVENT_CATALOGUE[row.event as EventType];
+    const host = row.payload.hostVersion ? await this.hostTypes.version(row.event, row.payload.hostVersion) : undefined;
+    const def: EventDefinition | undefined = host ? this.hostTypes.definition(host) : EVENT_CATALOGUE[row.event as EventType];
     if (!def) {
-      throw new Error(`Unknown event ${row.event}`);
+      throw new Error(`Unknown event ${row.event}${row.payload.hostVersion ? ` version ${row.payload.hostVersion}` : ''}`);
     }
     if (row.payload.wiped) {
       // A replayed dead letter whose token links were wiped: a mail without its link helps nobody.
@@ -215,7 +218,9 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       locale: row.payload.locale ?? 'en',
       publicUrl: this.config.http.publicUrl,
     };
-    const message = this.renderer.render(def.template, def.subject, context);
+    const message = host
+      ? this.hostTypes.render(host, row.channel as 'email' | 'sms' | 'discord', context)
+      : this.renderer.render(def.template, def.subject, context);
     switch (row.channel) {
       case 'email':
         await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
@@ -224,7 +229,13 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
         if (!this.sms.enabled) {
           return 'skipped';
         }
-        await this.sms.send(row.recipient, `Latchkey: ${message.subject}. ${this.links.build('notification_preferences')}`, row.id);
+        await this.sms.send(
+          row.recipient,
+          host
+            ? `${message.summary} ${this.links.build('notification_preferences')}`
+            : `Latchkey: ${message.subject}. ${this.links.build('notification_preferences')}`,
+          row.id,
+        );
         return 'delivered';
       case 'discord': {
         const url = row.userId ? await this.webhooks.openUrl(row.userId) : null;

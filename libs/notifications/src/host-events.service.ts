@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { EVENT_CATALOGUE, EventDefinition, EventType, isEventType } from './event-catalogue';
+import { HostEventTypeVersion, HostEventTypesService } from './host-event-types.service';
 import { notificationsError } from './notifications.exception';
 import { NotificationsService } from './notifications.service';
 import { DirectoryUser, RecipientDirectory } from './recipient-directory';
@@ -14,17 +15,24 @@ export interface HostEvent {
   accountId?: string;
   roles?: string[];
   data?: Record<string, unknown>;
+  /** A registered host type only: the version to render with (the latest when omitted). */
+  version?: number;
 }
 
 export interface HostEventResult {
   id: string;
   type: string;
+  /** The version of a registered host type the event was rendered with; null for catalogue events. */
+  version: number | null;
   recipients: number;
   /** Recipients left out on purpose: a marketing event for users without marketing consent. */
   skipped: number;
   /** True when this id was received before: nothing was sent again. */
   duplicate: boolean;
 }
+
+const bad = (errors: FieldError[], code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA' = 'INVALID_EVENT_DATA') =>
+  notificationsError(code, `Invalid field(s): ${[...new Set(errors.map((e) => e.field))].join(', ')}.`, { errors });
 
 /** Events the host application publishes: checked against the catalogue, fanned out, idempotent by id. */
 @Injectable()
@@ -34,10 +42,17 @@ export class HostEventsService {
     private readonly notifications: NotificationsService,
     private readonly directory: RecipientDirectory,
     private readonly clock: Clock,
+    private readonly hostTypes: HostEventTypesService,
   ) {}
 
   async publish(event: HostEvent): Promise<HostEventResult> {
-    this.validate(event);
+    // The built-in catalogue wins; a registered type lives in the host. namespace, which it never uses.
+    let hostType: HostEventTypeVersion | undefined;
+    if (isEventType(event.type)) {
+      this.validate(event);
+    } else {
+      hostType = await this.validateHost(event);
+    }
     return this.dataSource.transaction(async (m) => {
       const inserted: Array<{ id: string }> = await m.query(
         `INSERT INTO notification_host_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -46,18 +61,18 @@ export class HostEventsService {
       if (inserted.length === 0) {
         const [prior] = await m.query(`SELECT result FROM notification_host_events WHERE id = $1`, [event.id]);
         const result = (typeof prior.result === 'string' ? JSON.parse(prior.result) : prior.result) as HostEventResult;
-        return { ...result, skipped: result.skipped ?? 0, duplicate: true };
+        return { ...result, version: result.version ?? null, skipped: result.skipped ?? 0, duplicate: true };
       }
       const recipients = await this.recipients(event, m);
       let skipped = 0;
       for (const user of recipients) {
+        const common = {
+          to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
+          data: event.data,
+          idempotencyKey: `host:${event.id}:${user.id}`,
+        };
         const sent = await this.notifications.notify(
-          {
-            event: event.type as EventType,
-            to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
-            data: event.data,
-            idempotencyKey: `host:${event.id}:${user.id}`,
-          },
+          hostType ? { ...common, event: event.type, hostType } : { ...common, event: event.type as EventType },
           m,
         );
         skipped += sent.skipped ? 1 : 0;
@@ -65,6 +80,7 @@ export class HostEventsService {
       const result: HostEventResult = {
         id: event.id,
         type: event.type,
+        version: hostType?.version ?? null,
         recipients: recipients.length - skipped,
         skipped,
         duplicate: false,
@@ -74,18 +90,34 @@ export class HostEventsService {
     });
   }
 
-  private validate(event: HostEvent): EventDefinition {
-    const bad = (errors: FieldError[], code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_DATA' = 'INVALID_EVENT_DATA') =>
-      notificationsError(code, `Invalid field(s): ${[...new Set(errors.map((e) => e.field))].join(', ')}.`, { errors });
-    if (!isEventType(event.type) || !(EVENT_CATALOGUE[event.type] as EventDefinition).hostPublishable) {
-      throw bad([{ field: 'type', message: `is not an event the host may publish (GET /api/v1/events/catalogue)` }], 'UNKNOWN_EVENT_TYPE');
+  /** A type the host registered: the version it names (or the latest), and data checked against that version's JSON Schema. */
+  private async validateHost(event: HostEvent): Promise<HostEventTypeVersion> {
+    const type = await this.hostTypes.forPublish(event.type, event.version);
+    this.validateAddressing(event);
+    const errors = this.hostTypes.validateData(type, event.data ?? {});
+    if (errors.length > 0) {
+      throw bad(errors);
     }
+    return type;
+  }
+
+  private validateAddressing(event: HostEvent): void {
     if (Boolean(event.userId) === Boolean(event.accountId)) {
       throw bad([{ field: 'userId', message: 'give exactly one of userId and accountId' }]);
     }
     if (event.roles && !event.accountId) {
       throw bad([{ field: 'roles', message: 'only applies with accountId' }]);
     }
+  }
+
+  private validate(event: HostEvent): EventDefinition {
+    if (!isEventType(event.type) || !(EVENT_CATALOGUE[event.type] as EventDefinition).hostPublishable) {
+      throw bad([{ field: 'type', message: `is not an event the host may publish (GET /api/v1/events/catalogue)` }], 'UNKNOWN_EVENT_TYPE');
+    }
+    if (event.version !== undefined) {
+      throw bad([{ field: 'version', message: 'only applies to a type the host registered (host.…)' }]);
+    }
+    this.validateAddressing(event);
     const def: EventDefinition = EVENT_CATALOGUE[event.type];
     const data = event.data ?? {};
     const fields = def.data ?? {};

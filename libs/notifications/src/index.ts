@@ -1,5 +1,6 @@
 export * from './delivery.processor';
 export * from './event-catalogue';
+export * from './host-event-types.service';
 export * from './host-events.service';
 export * from './notification-outbox.entity';
 export * from './notifications.constants';

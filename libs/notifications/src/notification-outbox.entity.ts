@@ -30,6 +30,8 @@ export interface OutboxPayload {
   locale?: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON column
   data: Record<string, any>;
+  /** A host event type's version (notification_event_types): the templates the row renders with. */
+  hostVersion?: number;
   /** The token links of `data`, sealed (outbox-secrets.ts); removed once the row is done. */
   sealed?: string;
   /** Set when the sealed links were wiped (delivered, skipped or dead). */

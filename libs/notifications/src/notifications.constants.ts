@@ -40,3 +40,10 @@ export function queueLeaseMs(maxAttempts: number, backoffMs: number): number {
 export function deliveryJobId(outboxId: string, generation: number): string {
   return `${outboxId}.${generation}`;
 }
+
+/** What the service API's event-type routes write to the audit log (actor kind `service`, the credential's name in `by`). */
+export const NotificationsAuditAction = {
+  EventTypeRegistered: 'notifications.event_type_registered',
+  EventTypeVersioned: 'notifications.event_type_versioned',
+  EventTypeRetired: 'notifications.event_type_retired',
+} as const;

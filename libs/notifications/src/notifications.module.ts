@@ -6,6 +6,9 @@ import { DeadLettersService } from './dead-letters.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
 import { EventsController, ServiceEventsController } from './events.controller';
+import { HostEventTypesController } from './host-event-types.controller';
+import { HostEventTypesManager } from './host-event-types.manager';
+import { HostEventTypesService } from './host-event-types.service';
 import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
@@ -25,7 +28,7 @@ import { WorkerLease } from './worker-lease';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationOutbox])],
-  controllers: [MyNotificationsController, ServiceEventsController, EventsController, DeadLettersController],
+  controllers: [MyNotificationsController, ServiceEventsController, HostEventTypesController, EventsController, DeadLettersController],
   providers: [
     NotificationsService,
     OutboxRelay,
@@ -37,6 +40,8 @@ import { WorkerLease } from './worker-lease';
     PreferencesService,
     InboxService,
     HostEventsService,
+    HostEventTypesService,
+    HostEventTypesManager,
     DeadLettersService,
     OutboxMetrics,
     NotificationsExportPart,

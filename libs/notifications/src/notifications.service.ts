@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { Channel, EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
+import { HostEventTypeVersion, HostEventTypesService } from './host-event-types.service';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { sealPayload, withoutSecrets } from './outbox-secrets';
 import { resolveChannels } from './preferences.service';
@@ -24,6 +25,12 @@ export interface NotifyInput {
   data?: Record<string, unknown>;
   /** Defaults to a fresh key per call; give one to make a retried request notify once. */
   idempotencyKey?: string;
+}
+
+/** An event of a type the host registered: `event` is its name, rendered with the version given. */
+export interface HostNotifyInput extends Omit<NotifyInput, 'event'> {
+  event: string;
+  hostType: HostEventTypeVersion;
 }
 
 export interface NotifyResult {
@@ -47,13 +54,15 @@ export class NotificationsService {
     private readonly dataSource: DataSource,
     private readonly renderer: TemplateRenderer,
     private readonly secrets: SecretBox,
+    private readonly hostTypes: HostEventTypesService,
   ) {}
 
-  async notify(input: NotifyInput, manager?: EntityManager): Promise<NotifyResult> {
+  async notify(input: NotifyInput | HostNotifyInput, manager?: EntityManager): Promise<NotifyResult> {
     if (!manager) {
       return this.dataSource.transaction((m) => this.notify(input, m));
     }
-    const def: EventDefinition | undefined = EVENT_CATALOGUE[input.event];
+    const host = 'hostType' in input ? input.hostType : undefined;
+    const def: EventDefinition | undefined = host ? this.hostTypes.definition(host) : EVENT_CATALOGUE[input.event as EventType];
     if (!def) {
       throw new Error(`Unknown notification event ${String(input.event)}`);
     }
@@ -68,7 +77,12 @@ export class NotificationsService {
     const phone = input.to.phone ?? known?.phone ?? null;
     const requestId = requestContext.get()?.requestId ?? null;
     const now = this.clock.now();
-    const payload = { name: input.to.name, locale: input.to.locale, data: (input.data ?? {}) as NotificationOutbox['payload']['data'] };
+    const payload = {
+      name: input.to.name,
+      locale: input.to.locale,
+      data: (input.data ?? {}) as NotificationOutbox['payload']['data'],
+      ...(host ? { hostVersion: host.version } : {}),
+    };
 
     const rows: Array<Partial<NotificationOutbox>> = [];
     const sent: Channel[] = [];
@@ -223,14 +237,18 @@ export class NotificationsService {
     return { phone: row.phone, discord: row.discord, overrides: overrides as Partial<Record<Channel, boolean>> };
   }
 
-  private async addToInbox(def: EventDefinition, input: NotifyInput, userId: string, key: string, m: EntityManager) {
+  private async addToInbox(def: EventDefinition, input: NotifyInput | HostNotifyInput, userId: string, key: string, m: EntityManager) {
     // The inbox keeps the message: token links stay in the email only.
-    const message = this.renderer.render(def.template, def.subject, {
+    const context = {
       ...withoutSecrets(input.data ?? {}),
       name: input.to.name ?? input.to.email,
       locale: input.to.locale ?? 'en',
       publicUrl: this.config.http.publicUrl,
-    });
+    };
+    const message =
+      'hostType' in input
+        ? this.hostTypes.render(input.hostType, 'in_app', context)
+        : this.renderer.render(def.template, def.subject, context);
     // Only a plain link the host gave; emailed token links never land in the inbox.
     const link = typeof input.data?.url === 'string' ? input.data.url : null;
     await m.query(

@@ -2,7 +2,8 @@ import { Clock } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { Channel, EVENT_CATALOGUE, EventDefinition, EventType, defaultChannels, isEventType } from './event-catalogue';
+import { Channel, EVENT_CATALOGUE, EventDefinition, EventType, defaultChannels } from './event-catalogue';
+import { HostEventTypesService } from './host-event-types.service';
 import { notificationsError } from './notifications.exception';
 
 export type PreferenceOverrides = Partial<Record<Channel, boolean>>;
@@ -16,7 +17,8 @@ export interface ChannelPreference {
 }
 
 export interface EventPreferences {
-  event: EventType;
+  /** A catalogue event, or a type the host registered (host.…). */
+  event: EventType | string;
   category: EventDefinition['category'];
   description: string;
   channels: ChannelPreference[];
@@ -38,7 +40,15 @@ export class PreferencesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly hostTypes: HostEventTypesService,
   ) {}
+
+  /** The built-in catalogue, then the host's registered types that are not retired (their latest version). */
+  private async definitions(): Promise<Array<[string, EventDefinition]>> {
+    const builtIn = (Object.keys(EVENT_CATALOGUE) as EventType[]).map((e): [string, EventDefinition] => [e, EVENT_CATALOGUE[e]]);
+    const host = (await this.hostTypes.active()).map((t): [string, EventDefinition] => [t.name, this.hostTypes.definition(t)]);
+    return [...builtIn, ...host];
+  }
 
   async list(userId: string): Promise<EventPreferences[]> {
     const rows: Array<{ event: string; channel: Channel; enabled: boolean }> = await this.dataSource.query(
@@ -49,8 +59,7 @@ export class PreferencesService {
     for (const r of rows) {
       byEvent.set(r.event, { ...byEvent.get(r.event), [r.channel]: r.enabled });
     }
-    return (Object.keys(EVENT_CATALOGUE) as EventType[]).map((event) => {
-      const def: EventDefinition = EVENT_CATALOGUE[event];
+    return (await this.definitions()).map(([event, def]) => {
       const enabled = resolveChannels(def, byEvent.get(event) ?? {});
       return {
         event,
@@ -67,11 +76,12 @@ export class PreferencesService {
   }
 
   async update(userId: string, changes: PreferenceChange[]): Promise<EventPreferences[]> {
+    const definitions = new Map(await this.definitions());
     const errors = changes.flatMap((c, i) => {
-      if (!isEventType(c.event)) {
+      const def = definitions.get(c.event);
+      if (!def) {
         return [{ field: `items.${i}.event`, message: 'is not an event of the catalogue' }];
       }
-      const def: EventDefinition = EVENT_CATALOGUE[c.event];
       if (!def.channels.includes(c.channel as Channel)) {
         return [{ field: `items.${i}.channel`, message: `is not a channel of ${c.event} (${def.channels.join(', ')})` }];
       }

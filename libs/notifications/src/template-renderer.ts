@@ -16,7 +16,7 @@ export interface RenderedMessage {
 const TEMPLATE_DIR = path.resolve(__dirname, 'templates');
 
 /** 'es-MX' → ['es-mx', 'es']; English is the fallback for anything missing. */
-function localeChain(locale: string | undefined): string[] {
+export function localeChain(locale: string | undefined): string[] {
   const l = (locale ?? '').toLowerCase().replace('_', '-');
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(l) || l === 'en') {
     return [];
@@ -82,6 +82,20 @@ export class TemplateRenderer {
     const summary = this.compile(`${template}.text.hbs`, locales, true)(context).trim();
     const text = `${summary}\n\n${this.compile('layout.text.hbs', locales, true)(context).trim()}\n`;
     return { subject: renderedSubject, html, text, summary };
+  }
+
+  /**
+   * A message whose own parts are rendered already (a host event type's templates), put in the
+   * shared layout like the catalogue's mails.
+   */
+  inLayout(parts: { subject: string; html: string; text: string }, data: Record<string, unknown>): RenderedMessage {
+    const context: Record<string, unknown> = { ...data, links: this.links.plain() };
+    const locales = localeChain(typeof context.locale === 'string' ? context.locale : undefined);
+    const subject = parts.subject.trim().replace(/[\r\n]+/g, ' ');
+    const html = this.compile('layout.html.hbs', locales)({ ...context, subject, body: parts.html });
+    const summary = parts.text.trim();
+    const text = `${summary}\n\n${this.compile('layout.text.hbs', locales, true)(context).trim()}\n`;
+    return { subject, html, text, summary };
   }
 
   templateNames(): string[] {

@@ -4,6 +4,7 @@
  */
 export const SERVICE_SCOPES = {
   'events:publish': 'Publish catalogue events to users and accounts (POST /events)',
+  'event-types:manage': 'Register, version, list and retire the host application’s own event types and their templates',
   'credentials:manage': 'Create, list, rotate and revoke service credentials',
   'webhooks:manage': 'Create, change, rotate and remove deployment-wide security webhook endpoints, and read their delivery logs',
   'consent:read': "Read a user's privacy choices and the feed of consent changes",

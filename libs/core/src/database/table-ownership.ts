@@ -37,6 +37,7 @@ export const TABLE_OWNERS = {
   notification_webhooks: 'notifications',
   notification_host_events: 'notifications',
   notification_workers: 'notifications',
+  notification_event_types: 'notifications',
   // support
   support_tickets: 'support',
   support_ticket_checks: 'support',

@@ -104,9 +104,20 @@ export class HostEventDto {
   @IsIn(ACCOUNT_ROLES, { each: true })
   roles?: string[];
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The fields of the event type: checked against its data fields (catalogue) or its JSON Schema (registered host types)',
+  })
   @IsOptional()
   @IsObject()
   @MultiLine()
   data?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'A registered host type only: the version to render with; the latest when omitted' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  version?: number;
 }

@@ -64,6 +64,12 @@ export class NotificationChannelsDto {
 export class HostEventResultDto implements HostEventResult {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'invoice.issued' }) type: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The version of a registered host type it was rendered with; null for catalogue events',
+  })
+  version: number | null;
   @ApiProperty({ minimum: 0, description: 'How many users the event was queued for' }) recipients: number;
   @ApiProperty({ minimum: 0, description: 'Users left out on purpose: a marketing event for users without marketing consent' })
   skipped: number;
@@ -87,9 +93,20 @@ export class CatalogueEventDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: getSchemaPath(EventDataFieldDto) },
-    description: 'The fields of data a host event carries (required unless optional)',
+    description:
+      'The fields of data a host event carries (required unless optional); for a registered type, its top-level fields (dataSchema is exact)',
   })
   data: Record<string, EventDataFieldDto>;
+  @ApiProperty({ enum: ['builtin', 'host'], description: 'builtin: the catalogue in code; host: a type the host application registered' })
+  source: 'builtin' | 'host';
+  @ApiProperty({ type: Number, nullable: true, description: 'A registered type: its latest version' }) version: number | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'A registered type: the JSON Schema of its data',
+  })
+  dataSchema: Record<string, unknown> | null;
 }
 
 export class EventCatalogueDto {
