@@ -1,6 +1,7 @@
 import { AppConfig, FakeClock, JobRegistry, Links, Metrics, QueueDriver, SecretBox, SmsGateway } from '@latchkey/core';
 import { DataSource } from 'typeorm';
 
+import { AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
 import { MailTransport } from './mail.transport';
@@ -68,6 +69,7 @@ function setup(claimable: string[]) {
     {} as SecretBox,
     queue,
     lease,
+    {} as AccountNotificationSettingsService,
   );
   return { sut, mail, queries, events };
 }

@@ -56,6 +56,8 @@ export class HostEventsService {
             event: event.type as EventType,
             to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
             data: event.data,
+            // Sent to an account's members: that account's notification defaults apply.
+            accountId: event.accountId,
             idempotencyKey: `host:${event.id}:${user.id}`,
           },
           m,

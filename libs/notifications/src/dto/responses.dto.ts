@@ -35,8 +35,15 @@ export class UnreadCountDto {
 export class ChannelPreferenceDto implements ChannelPreference {
   @ApiProperty({ enum: CHANNELS }) channel: Channel;
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ description: 'On unless the user says otherwise' }) default: boolean;
-  @ApiProperty({ description: 'Cannot be turned off: security and transactional events always reach email' }) locked: boolean;
+  @ApiProperty({ description: "What the channel is without the user's choice: an account's default, else the catalogue's" })
+  default: boolean;
+  @ApiProperty({ description: 'Cannot be changed: security and transactional events always reach email, or an account locked it' })
+  locked: boolean;
+  @ApiPropertyOptional({ enum: ['mandatory', 'account'], description: 'Why the channel is locked' }) lockedBy?: 'mandatory' | 'account';
+  @ApiProperty({ enum: ['mandatory', 'account', 'user', 'catalogue'], description: 'Where `enabled` comes from' })
+  source: ChannelPreference['source'];
+  @ApiPropertyOptional({ format: 'uuid', description: 'The account whose default or lock applies (the first by id when several agree)' })
+  accountId?: string;
 }
 
 export class EventPreferencesDto implements EventPreferences {
