@@ -63,7 +63,8 @@ export class AccountNotificationsController {
   @Put(':accountId/notification-channels/discord')
   @AccountRoles(AccountRole.Owner)
   @ApiOperation({
-    summary: 'Send account alerts (member joined, role changed, member removed, ownership, require 2FA) to a Discord webhook; stored encrypted',
+    summary:
+      'Send account alerts (member joined, role changed, member removed, ownership, require 2FA) to a Discord webhook; stored encrypted',
   })
   @ApiOkResponse({ type: AccountDiscordDto })
   @ApiProblem(400, 'Not a Discord webhook URL (field url)')

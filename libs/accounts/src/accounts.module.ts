@@ -30,7 +30,13 @@ import { Require2faSignInStep } from './require-2fa.step';
     DeletionSweepModule,
     TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation, AuditEntry]),
   ],
-  controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController, AccountNotificationsController],
+  controllers: [
+    AccountsController,
+    MeAccountsController,
+    AccountBillingController,
+    ServiceBillingController,
+    AccountNotificationsController,
+  ],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,

@@ -442,7 +442,13 @@ export class MembersService {
           accountId,
           accountName: actor.account.name,
           subjectUserId: userId,
-          alert: { kind: 'member_role_changed', member: await this.who(userId, m), from: target.role, to: role, by: await this.who(principal.userId, m) },
+          alert: {
+            kind: 'member_role_changed',
+            member: await this.who(userId, m),
+            from: target.role,
+            to: role,
+            by: await this.who(principal.userId, m),
+          },
         },
         m,
       );
@@ -482,7 +488,12 @@ export class MembersService {
           accountId,
           accountName: actor.account.name,
           subjectUserId: userId,
-          alert: { kind: 'member_removed', member: await this.who(userId, m), by: await this.who(principal.userId, m), self: userId === principal.userId },
+          alert: {
+            kind: 'member_removed',
+            member: await this.who(userId, m),
+            by: await this.who(principal.userId, m),
+            self: userId === principal.userId,
+          },
         },
         m,
       );

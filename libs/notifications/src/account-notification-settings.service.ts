@@ -72,7 +72,10 @@ export function accountAlertText(alert: AccountAlert, accountName: string): { ti
         ? { title: `${accountName} now requires two-factor authentication`, description: `${alert.by} required 2FA for every member.` }
         : { title: `${accountName} no longer requires two-factor authentication`, description: `${alert.by} stopped requiring 2FA.` };
     case 'test':
-      return { title: `Test alert from ${accountName}`, description: `${alert.by} sent a test message: account alerts reach this channel.` };
+      return {
+        title: `Test alert from ${accountName}`,
+        description: `${alert.by} sent a test message: account alerts reach this channel.`,
+      };
   }
 }
 
@@ -255,7 +258,10 @@ export class AccountNotificationSettingsService {
         userId: input.subjectUserId ?? null,
         recipient: recipientOf(input.accountId),
         payload: {
-          data: { accountId: input.accountId, ...accountAlertText(input.alert, input.accountName) } as NotificationOutbox['payload']['data'],
+          data: {
+            accountId: input.accountId,
+            ...accountAlertText(input.alert, input.accountName),
+          } as NotificationOutbox['payload']['data'],
         },
         idempotencyKey: key,
         status: 'pending',

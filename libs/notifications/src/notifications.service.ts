@@ -71,7 +71,9 @@ export class NotificationsService {
       return { channels: [], skipped: 'no_marketing_consent' };
     }
     const known = userId ? await this.recipientState(userId, input.event, manager) : undefined;
-    const rules = userId ? (await this.preferences.accountRulesByEvent(userId, input.accountId ?? null, manager, input.event)).get(input.event) : undefined;
+    const rules = userId
+      ? (await this.preferences.accountRulesByEvent(userId, input.accountId ?? null, manager, input.event)).get(input.event)
+      : undefined;
     const wanted = resolveChannels(def, known?.overrides ?? {}, rules);
     const phone = input.to.phone ?? known?.phone ?? null;
     const requestId = requestContext.get()?.requestId ?? null;

@@ -56,7 +56,12 @@ export interface ResolvedChannel {
  * transactional events; an account's locked setting; the user's own choice; the account's
  * default; the catalogue's default.
  */
-export function resolveChannel(def: EventDefinition, channel: Channel, overrides: PreferenceOverrides, rules: AccountRules = {}): ResolvedChannel {
+export function resolveChannel(
+  def: EventDefinition,
+  channel: Channel,
+  overrides: PreferenceOverrides,
+  rules: AccountRules = {},
+): ResolvedChannel {
   const rule = rules[channel];
   const fallback = rule ? rule.enabled : defaultChannels(def).includes(channel);
   if (channel === 'email' && def.mandatoryEmail) {
@@ -167,7 +172,9 @@ export class PreferencesService {
       const locked = errors.every((e) => e.field.endsWith('.enabled'));
       throw notificationsError(
         locked ? 'CHANNEL_LOCKED' : 'CHANNEL_NOT_AVAILABLE',
-        locked ? 'A channel you asked to change is locked: security messages always reach email, and an account can lock its defaults.' : 'Unknown event or channel.',
+        locked
+          ? 'A channel you asked to change is locked: security messages always reach email, and an account can lock its defaults.'
+          : 'Unknown event or channel.',
         { errors },
       );
     }
@@ -196,7 +203,12 @@ export class PreferencesService {
    * The account rules for one user, per event. With `accountId` (an account-scoped event) only
    * that account's; without, every account the user belongs to, merged (mergeAccountRules).
    */
-  async accountRulesByEvent(userId: string, accountId: string | null, m: EntityManager, event?: string): Promise<Map<string, AccountRules>> {
+  async accountRulesByEvent(
+    userId: string,
+    accountId: string | null,
+    m: EntityManager,
+    event?: string,
+  ): Promise<Map<string, AccountRules>> {
     const accountIds = accountId ? [accountId] : await this.directory.accountIdsOf(userId, m);
     const byEvent = new Map<string, AccountRules>();
     if (accountIds.length === 0) {

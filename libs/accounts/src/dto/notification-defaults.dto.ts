@@ -1,11 +1,4 @@
-import {
-  AccountDefaultCell,
-  AccountDefaultsEvent,
-  CHANNELS,
-  Channel,
-  EventCategory,
-  EventType,
-} from '@latchkey/notifications';
+import { AccountDefaultCell, AccountDefaultsEvent, CHANNELS, Channel, EventCategory, EventType } from '@latchkey/notifications';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, MaxLength, ValidateNested } from 'class-validator';
