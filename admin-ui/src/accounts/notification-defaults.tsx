@@ -88,7 +88,7 @@ export function NotificationDefaultsCard({ accountId, canEdit }: { accountId: st
 
   const channels = [...new Set((items ?? []).flatMap((e) => e.channels.map((c) => c.channel)))];
   return (
-    <Card sx={{ mt: 2 }} data-testid="notification-defaults">
+    <Card sx={{ mt: 2, maxWidth: 1000 }} data-testid="notification-defaults">
       <CardContent>
         <Typography variant="h6" component="h2">
           Notification defaults for members
@@ -104,7 +104,7 @@ export function NotificationDefaultsCard({ accountId, canEdit }: { accountId: st
           </Alert>
         )}
         {items && (
-          <Box sx={{ overflowX: 'auto' }}>
+          <Box sx={{ overflowX: 'auto', maxWidth: '100%' }}>
             <Table size="small" aria-label="Notification defaults">
               <TableHead>
                 <TableRow>
@@ -125,30 +125,38 @@ export function NotificationDefaultsCard({ accountId, canEdit }: { accountId: st
                       }
                       const name = `${e.event} by ${channel}`;
                       return (
-                        <TableCell key={channel} sx={{ whiteSpace: 'nowrap' }}>
-                          <Checkbox
-                            size="small"
-                            checked={cell.enabled}
-                            disabled={!canEdit || cell.mandatory}
-                            title={cell.mandatory ? 'Always sent: security and account emails cannot be turned off' : 'On by default'}
-                            slotProps={{ input: { 'aria-label': `${name}: on by default` } }}
-                            onChange={(ev) => update(e.event, channel, { enabled: ev.target.checked })}
-                          />
-                          {!cell.mandatory && (
+                        <TableCell key={channel}>
+                          <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start' }}>
                             <FormControlLabel
-                              sx={{ ml: 0 }}
-                              label={<Typography variant="caption">members may change</Typography>}
+                              sx={{ ml: 0, mr: 0 }}
+                              label={<Typography variant="caption">{cell.mandatory ? 'always' : 'on'}</Typography>}
                               control={
                                 <Checkbox
                                   size="small"
-                                  checked={!cell.locked}
-                                  disabled={!canEdit}
-                                  slotProps={{ input: { 'aria-label': `${name}: members may change` } }}
-                                  onChange={(ev) => update(e.event, channel, { locked: !ev.target.checked })}
+                                  checked={cell.enabled}
+                                  disabled={!canEdit || cell.mandatory}
+                                  title={cell.mandatory ? 'Always sent: security and account emails cannot be turned off' : 'On by default'}
+                                  slotProps={{ input: { 'aria-label': `${name}: on by default` } }}
+                                  onChange={(ev) => update(e.event, channel, { enabled: ev.target.checked })}
                                 />
                               }
                             />
-                          )}
+                            {!cell.mandatory && (
+                              <FormControlLabel
+                                sx={{ ml: 0, mr: 0 }}
+                                label={<Typography variant="caption">members may change</Typography>}
+                                control={
+                                  <Checkbox
+                                    size="small"
+                                    checked={!cell.locked}
+                                    disabled={!canEdit}
+                                    slotProps={{ input: { 'aria-label': `${name}: members may change` } }}
+                                    onChange={(ev) => update(e.event, channel, { locked: !ev.target.checked })}
+                                  />
+                                }
+                              />
+                            )}
+                          </Box>
                         </TableCell>
                       );
                     })}
