@@ -2022,8 +2022,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             event: string;
-            /** @enum {string} */
-            channel: "email" | "sms" | "in_app" | "discord";
+            /**
+             * @description A person's channel, a security webhook, or an account's Discord channel for account alerts
+             * @enum {string}
+             */
+            channel: "email" | "sms" | "in_app" | "discord" | "webhook" | "account_discord";
             /** Format: uuid */
             userId: string | null;
             /** @description Masked: enough to recognise, not to harvest */

@@ -107,7 +107,11 @@ export class EventCatalogueDto {
 export class DeadLetterDto implements DeadLetter {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() event: string;
-  @ApiProperty({ enum: CHANNELS }) channel: string;
+  @ApiProperty({
+    enum: [...CHANNELS, 'webhook', 'account_discord'],
+    description: "A person's channel, a security webhook, or an account's Discord channel for account alerts",
+  })
+  channel: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId: string | null;
   @ApiProperty({ description: 'Masked: enough to recognise, not to harvest' }) recipient: string;
   @ApiProperty({ minimum: 0 }) attempts: number;
