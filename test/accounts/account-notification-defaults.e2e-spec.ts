@@ -1,3 +1,5 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
 import { AccountRole } from '@latchkey/accounts';
 
 import { addMember, createAccountWithTeam } from '../factories/accounts.factory';
@@ -6,6 +8,7 @@ import { enrolTotp } from '../mfa/mfa-helpers';
 import { DiscordFake } from '../notifications/discord-fake';
 import { TestApp, createTestApp } from '../setup/test-app';
 
+const SERVICE_TOKEN = randomBytes(24).toString('hex');
 const WEBHOOK_TOKEN = 'AcCoUnTtOkEn_0123456789abcdefXYZ';
 const WEBHOOK = `https://discord.com/api/webhooks/987654321098765432/${WEBHOOK_TOKEN}`;
 
@@ -25,7 +28,7 @@ describe('Account notification defaults: owners set members’ defaults and lock
 
   beforeAll(async () => {
     discord = await new DiscordFake().start();
-    t = await createTestApp({ env: { DISCORD_API_BASE: discord.url } });
+    t = await createTestApp({ env: { DISCORD_API_BASE: discord.url, SERVICE_TOKEN } });
   });
 
   afterAll(async () => {
@@ -262,6 +265,42 @@ describe('Account notification defaults: owners set members’ defaults and lock
       locked: 1,
       changes: [{ event: 'team.role_changed', channel: 'email', enabled: false, locked: true }],
     });
+  });
+
+  it('a host event sent to an account mails its members by the account default, except a member who opted out', async () => {
+    const team = await createAccountWithTeam(t, 'Newsy Co');
+    await t
+      .http()
+      .put(defaultsPath(team.accountId))
+      .set(team.owner.session.auth)
+      .send({ items: [{ event: 'product.update', channel: 'email', enabled: true, locked: false }] })
+      .expect(200);
+    await t
+      .http()
+      .put('/api/v1/me/notification-preferences')
+      .set(team.viewer.session.auth)
+      .send({ items: [{ event: 'product.update', channel: 'email', enabled: false }] })
+      .expect(200);
+    const title = `Release ${randomUUID().slice(0, 8)}`;
+    await t
+      .http()
+      .post('/api/v1/events')
+      .set({ Authorization: `Bearer ${SERVICE_TOKEN}` })
+      .send({ id: randomUUID(), type: 'product.update', accountId: team.accountId, data: { title, summary: 'Dark mode is here' } })
+      .expect(202);
+    await t.settle();
+    await t.mail.waitFor((m) => m.to.includes(team.member.email) && m.subject === title);
+    const got = t.mail.messages.filter((m) => m.subject === title).flatMap((m) => m.to);
+    expect(got.sort()).toEqual([team.admin.email, team.member.email, team.owner.email].map((e) => e.toLowerCase()).sort());
+    // The outsider is in no account with a default: the catalogue keeps product news out of email.
+    await t
+      .http()
+      .post('/api/v1/events')
+      .set({ Authorization: `Bearer ${SERVICE_TOKEN}` })
+      .send({ id: randomUUID(), type: 'product.update', userId: team.outsider.id, data: { title: `${title} solo`, summary: 'x' } })
+      .expect(202);
+    await t.settle();
+    expect(t.mail.to(team.outsider.email).filter((m) => m.subject === `${title} solo`)).toHaveLength(0);
   });
 
   it('an owner links a Discord webhook (stored sealed, shown masked); account alerts and a test message reach it through the outbox', async () => {
