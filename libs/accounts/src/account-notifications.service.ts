@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 
 import { AccountAuditAction } from './accounts.constants';
 import { accountsError } from './accounts.exception';
+import { AccountsRepository } from './accounts.repository';
 import { AccountDiscordDto } from './dto/notification-defaults.dto';
 import { ActiveMembership } from './guards/account-role.guard';
 
@@ -24,6 +25,7 @@ export class AccountNotificationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: AccountNotificationSettingsService,
+    private readonly accounts: AccountsRepository,
     private readonly audit: AuditService,
     private readonly users: UsersRepository,
     private readonly rateLimits: RateLimitStore,
@@ -36,6 +38,8 @@ export class AccountNotificationsService {
 
   async replaceDefaults(principal: Principal, ms: ActiveMembership, items: AccountDefaultInput[]): Promise<AccountDefaultsEvent[]> {
     return this.dataSource.transaction(async (m) => {
+      // One replacement at a time per account: two owners saving at once apply in turn.
+      await this.accounts.lockAccount(ms.accountId, m);
       const { changed } = await this.settings.replaceDefaults(ms.accountId, items, m);
       if (changed.length > 0) {
         await this.audit.record(

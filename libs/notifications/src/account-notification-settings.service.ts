@@ -177,7 +177,8 @@ export class AccountNotificationSettingsService {
       await m.query(
         `INSERT INTO account_notification_defaults (account_id, event, channel, enabled, locked, updated_at)
          SELECT $1, x.event, x.channel, x.enabled, x.locked, $2
-           FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[]) AS x(event, channel, enabled, locked)`,
+           FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[]) AS x(event, channel, enabled, locked)
+         ON CONFLICT (account_id, event, channel) DO UPDATE SET enabled = EXCLUDED.enabled, locked = EXCLUDED.locked, updated_at = EXCLUDED.updated_at`,
         [accountId, now, items.map((c) => c.event), items.map((c) => c.channel), items.map((c) => c.enabled), items.map((c) => c.locked)],
       );
     }
