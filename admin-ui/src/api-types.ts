@@ -1469,6 +1469,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{accountId}/notification-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The members' notification defaults per event and channel, and which of them members may not change */
+        get: operations["AccountNotificationsController_getDefaults"];
+        /**
+         * Replace the members' notification defaults (cells not listed follow the catalogue); applies to the next event
+         * @description Resolution for a member: an account lock, then their own choice, then the account default, then the catalogue. Security and transactional events always reach email: turning that off is refused.
+         */
+        put: operations["AccountNotificationsController_putDefaults"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's channel for account alerts (Discord webhook, shown by its id only) */
+        get: operations["AccountNotificationsController_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/notification-channels/discord": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send account alerts (member joined, role changed, member removed, ownership, require 2FA) to a Discord webhook; stored encrypted */
+        put: operations["AccountNotificationsController_linkDiscord"];
+        post?: never;
+        /** Stop sending account alerts to Discord */
+        delete: operations["AccountNotificationsController_unlinkDiscord"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/notification-channels/discord/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a test alert to the Discord channel, through the outbox like a real one (5 an hour per account) */
+        post: operations["AccountNotificationsController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -1987,10 +2060,25 @@ export interface components {
             /** @enum {string} */
             channel: "email" | "sms" | "in_app" | "discord";
             enabled: boolean;
-            /** @description On unless the user says otherwise */
+            /** @description What the channel is without the user's choice: an account's default, else the catalogue's */
             default: boolean;
-            /** @description Cannot be turned off: security and transactional events always reach email */
+            /** @description Cannot be changed: security and transactional events always reach email, or an account locked it */
             locked: boolean;
+            /**
+             * @description Why the channel is locked
+             * @enum {string}
+             */
+            lockedBy?: "mandatory" | "account";
+            /**
+             * @description Where `enabled` comes from
+             * @enum {string}
+             */
+            source: "mandatory" | "account" | "user" | "catalogue";
+            /**
+             * Format: uuid
+             * @description The account whose default or lock applies (the first by id when several agree)
+             */
+            accountId?: string;
         };
         EventPreferencesDto: {
             /** @example security.new_sign_in */
@@ -2332,8 +2420,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             event: string;
-            /** @enum {string} */
-            channel: "email" | "sms" | "in_app" | "discord";
+            /**
+             * @description A person's channel, a security webhook, or an account's Discord channel for account alerts
+             * @enum {string}
+             */
+            channel: "email" | "sms" | "in_app" | "discord" | "webhook" | "account_discord";
             /** Format: uuid */
             userId: string | null;
             /** @description Masked: enough to recognise, not to harvest */
@@ -2923,6 +3014,64 @@ export interface components {
              */
             renewsOn?: string | null;
             paymentMethod?: components["schemas"]["PaymentMethodDto"] | null;
+        };
+        AccountDefaultCellDto: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "in_app" | "discord";
+            /** @description What members get unless they choose otherwise (always, when locked) */
+            enabled: boolean;
+            /** @description Members may not change it (their earlier choice no longer applies) */
+            locked: boolean;
+            /** @description The catalogue's default, which applies while the account sets nothing */
+            catalogueDefault: boolean;
+            /** @description The account set this cell; otherwise it follows the catalogue */
+            set: boolean;
+            /** @description Security and transactional events always reach email: on and locked whatever the account says */
+            mandatory: boolean;
+        };
+        AccountDefaultsEventDto: {
+            /** @example invoice.issued */
+            event: string;
+            /** @enum {string} */
+            category: "transactional" | "security" | "team" | "product" | "marketing";
+            description: string;
+            channels: components["schemas"]["AccountDefaultCellDto"][];
+        };
+        AccountDefaultsDto: {
+            items: components["schemas"]["AccountDefaultsEventDto"][];
+        };
+        AccountDefaultInputDto: {
+            /** @example invoice.issued */
+            event: string;
+            /** @enum {string} */
+            channel: "email" | "sms" | "in_app" | "discord";
+            /** @description The default of members */
+            enabled: boolean;
+            /** @description Members may not change it */
+            locked: boolean;
+        };
+        PutAccountDefaultsDto: {
+            /** @description The complete set of the account defaults: a cell not listed follows the catalogue again */
+            items: components["schemas"]["AccountDefaultInputDto"][];
+        };
+        AccountDiscordDto: {
+            /** @enum {string} */
+            kind: "discord";
+            /**
+             * @description The webhook id only; the token part of the URL is never shown again
+             * @example webhook 1234567890
+             */
+            hint: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AccountNotificationChannelsDto: {
+            /** @description The Discord webhook account alerts go to */
+            discord: components["schemas"]["AccountDiscordDto"] | null;
+        };
+        LinkAccountDiscordDto: {
+            /** @example https://discord.com/api/webhooks/123456789012345678/AbCdEf... */
+            url: string;
         };
         OpenTicketDto: {
             /** @enum {string} */
@@ -10543,6 +10692,435 @@ export interface operations {
                 };
             };
             /** @description Too many wrong service tokens from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_getDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDefaultsDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_putDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutAccountDefaultsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDefaultsDto"];
+                };
+            };
+            /** @description Unknown event or channel, a cell listed twice, or a mandatory email turned off (the field is named); Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountNotificationChannelsDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_linkDiscord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkAccountDiscordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDiscordDto"];
+                };
+            };
+            /** @description Not a Discord webhook URL (field url); Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_unlinkDiscord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountNotificationsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The account has no Discord channel */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many test messages this hour */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */

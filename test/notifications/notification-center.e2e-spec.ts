@@ -214,13 +214,13 @@ describe('Notification center: host events, channels, preferences, inbox', () =>
       const byEvent = Object.fromEntries(res.body.items.map((i: { event: string }) => [i.event, i]));
       expect(byEvent['security.password_changed'].channels).toEqual(
         expect.arrayContaining([
-          { channel: 'email', enabled: true, default: true, locked: true },
-          { channel: 'sms', enabled: false, default: false, locked: false },
+          { channel: 'email', enabled: true, default: true, locked: true, lockedBy: 'mandatory', source: 'mandatory' },
+          { channel: 'sms', enabled: false, default: false, locked: false, source: 'catalogue' },
         ]),
       );
       expect(byEvent['product.update'].channels).toEqual([
-        { channel: 'email', enabled: false, default: false, locked: false },
-        { channel: 'in_app', enabled: true, default: true, locked: false },
+        { channel: 'email', enabled: false, default: false, locked: false, source: 'catalogue' },
+        { channel: 'in_app', enabled: true, default: true, locked: false, source: 'catalogue' },
       ]);
       const refused = await t
         .http()

@@ -110,6 +110,10 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'user.deletion_scheduled': (w) => `${w.actor} asked to delete their user on ${text(w.meta.deletionScheduledFor).slice(0, 10)}`,
   'user.deletion_cancelled': (w) => `${w.actor} cancelled the deletion of their user`,
   'user.deletion_postponed': (w) => `The deletion of ${w.subject} was postponed: they are the only owner of an account with other members`,
+  'account.notification_defaults_changed': (w) =>
+    `${w.actor} changed the members' notification defaults (${text(w.meta.count, 'some')} setting(s); ${text(w.meta.locked, 'no')} locked)`,
+  'account.alert_channel_linked': (w) => `${w.actor} sent account alerts to the Discord ${text(w.meta.hint, 'webhook')}`,
+  'account.alert_channel_removed': (w) => `${w.actor} stopped sending account alerts to the Discord ${text(w.meta.hint, 'webhook')}`,
 
   // Two-factor authentication (libs/mfa MfaAuditAction)
   'mfa.totp_enabled': (w) => `${w.actor} set up an authenticator app`,

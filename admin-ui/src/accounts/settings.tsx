@@ -17,9 +17,10 @@ import {
 import { useEffect, useState } from 'react';
 import { Title, useNotify } from 'react-admin';
 
-import { currentAccountId, forgetMemberships } from '../account';
+import { currentAccountId, currentMembership, forgetMemberships } from '../account';
 import { ApiError, api } from '../api';
 import { BillingSummaryCard } from './billing';
+import { AccountDiscordCard, NotificationDefaultsCard } from './notification-defaults';
 
 interface Account {
   id: string;
@@ -46,10 +47,12 @@ export function AccountSettings() {
   const [allowlist, setAllowlist] = useState('');
   const [confirming, setConfirming] = useState<number>();
   const [saving, setSaving] = useState(false);
+  const [isOwner, setIsOwner] = useState(false);
 
   const load = async () => {
     try {
       const a = await api<Account>(`/accounts/${await currentAccountId()}`);
+      setIsOwner((await currentMembership())?.role === 'owner');
       setAccount(a);
       setName(a.name);
       setRequire2fa(a.require2fa);
@@ -162,6 +165,8 @@ export function AccountSettings() {
         </Dialog>
       </Card>
       <BillingSummaryCard accountId={account.id} />
+      <NotificationDefaultsCard accountId={account.id} canEdit={isOwner} />
+      <AccountDiscordCard accountId={account.id} canEdit={isOwner} />
     </>
   );
 }

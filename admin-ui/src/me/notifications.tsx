@@ -1,7 +1,8 @@
 import { Alert, Box, Button, Checkbox, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
-import { FormEvent, useState } from 'react';
+import { FormEvent, useEffect, useState } from 'react';
 import { useNotify } from 'react-admin';
 
+import { memberships } from '../account';
 import { problem } from '../accounts/settings';
 import { api } from '../api';
 import { ConfirmButton, Loading, Section, useLoad } from './common';
@@ -9,7 +10,7 @@ import { ConfirmButton, Loading, Section, useLoad } from './common';
 interface EventPrefs {
   event: string;
   description: string;
-  channels: Array<{ channel: string; enabled: boolean; locked: boolean }>;
+  channels: Array<{ channel: string; enabled: boolean; locked: boolean; lockedBy?: 'mandatory' | 'account'; accountId?: string }>;
 }
 
 const CHANNEL_NAMES: Record<string, string> = { email: 'Email', in_app: 'In-app', sms: 'SMS', discord: 'Discord' };
@@ -17,6 +18,12 @@ const CHANNEL_NAMES: Record<string, string> = { email: 'Email', in_app: 'In-app'
 function Preferences() {
   const notify = useNotify();
   const { data, error, reload } = useLoad<{ items: EventPrefs[] }>('/me/notification-preferences');
+  const [accountNames, setAccountNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    memberships()
+      .then((all) => setAccountNames(Object.fromEntries(all.map((m) => [m.accountId, m.name]))))
+      .catch(() => undefined);
+  }, []);
   if (!data) {
     return <Loading error={error} />;
   }
@@ -32,7 +39,8 @@ function Preferences() {
   return (
     <Section title="Notification preferences" id="notification-preferences">
       <Typography variant="body2" color="text.secondary" gutterBottom>
-        Changes apply to the next event. Security and account emails cannot be turned off.
+        Changes apply to the next event. Security and account emails cannot be turned off, and an account's owners may lock a channel for
+        their members.
       </Typography>
       <Box sx={{ overflowX: 'auto' }}>
         <Table size="small">
@@ -50,15 +58,27 @@ function Preferences() {
                 <TableCell>{e.description}</TableCell>
                 {channels.map((c) => {
                   const pref = e.channels.find((x) => x.channel === c);
+                  const reason =
+                    pref?.lockedBy === 'account'
+                      ? `Locked by ${(pref.accountId && accountNames[pref.accountId]) || 'your account'}`
+                      : pref?.lockedBy === 'mandatory'
+                        ? 'Always sent: security and account emails'
+                        : undefined;
                   return (
                     <TableCell key={c}>
                       {pref && (
                         <Checkbox
                           checked={pref.enabled}
                           disabled={pref.locked}
-                          slotProps={{ input: { 'aria-label': `${e.event} by ${c}` } }}
+                          title={reason}
+                          slotProps={{ input: { 'aria-label': `${e.event} by ${c}`, title: reason } }}
                           onChange={(ev) => void toggle(e.event, c, ev.target.checked)}
                         />
+                      )}
+                      {pref?.lockedBy === 'account' && (
+                        <Typography variant="caption" color="text.secondary" component="div" data-testid={`lock-${e.event}-${c}`}>
+                          {reason}
+                        </Typography>
                       )}
                     </TableCell>
                   );

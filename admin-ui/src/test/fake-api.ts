@@ -45,6 +45,7 @@ export function fakeApi() {
     get: (path: string | RegExp, route: Route | Answer) => on('GET', path, route),
     post: (path: string | RegExp, route: Route | Answer) => on('POST', path, route),
     patch: (path: string | RegExp, route: Route | Answer) => on('PATCH', path, route),
+    put: (path: string | RegExp, route: Route | Answer) => on('PUT', path, route),
     delete: (path: string | RegExp, route: Route | Answer) => on('DELETE', path, route),
     callsTo: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path),
   };

@@ -1,6 +1,7 @@
 import { AuditService } from '@latchkey/audit';
 import { LoginResult, LoginThrottle, LoginUseCase } from '@latchkey/auth';
 import { ClientInfo, Clock, PasswordHasher, Principal, hashToken } from '@latchkey/core';
+import { AccountNotificationSettingsService } from '@latchkey/notifications';
 import { User, UsersRepository, checkPassword } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -42,6 +43,7 @@ export class AcceptInvitationUseCase {
     private readonly login: LoginUseCase,
     private readonly throttle: LoginThrottle,
     private readonly clock: Clock,
+    private readonly accountAlerts: AccountNotificationSettingsService,
   ) {}
 
   private async find(token: string): Promise<Invitation> {
@@ -164,6 +166,16 @@ export class AcceptInvitationUseCase {
       m,
     );
     await this.audit.record({ ...base, action: AccountAuditAction.MemberJoined, metadata: { role: inv.role } }, m);
+    const account = await this.accounts.findAccount(inv.accountId, m);
+    await this.accountAlerts.alert(
+      {
+        accountId: inv.accountId,
+        accountName: account?.name ?? 'the account',
+        subjectUserId: user.id,
+        alert: { kind: 'member_joined', member: `${user.displayName} (${user.email})`, role: inv.role },
+      },
+      m,
+    );
   }
 }
 

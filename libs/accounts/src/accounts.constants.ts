@@ -19,6 +19,9 @@ export const AccountAuditAction = {
   DeletionScheduled: 'user.deletion_scheduled',
   DeletionCancelled: 'user.deletion_cancelled',
   DeletionPostponed: 'user.deletion_postponed',
+  NotificationDefaultsChanged: 'account.notification_defaults_changed',
+  AlertChannelLinked: 'account.alert_channel_linked',
+  AlertChannelRemoved: 'account.alert_channel_removed',
 } as const;
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;

@@ -24,6 +24,8 @@ export const AccountsErrorCode = {
   DELETION_NOT_SCHEDULED: 'CONFLICT',
   DELETION_LINK_INVALID: 'GONE',
   DELETION_LINK_THROTTLED: 'RATE_LIMITED',
+  ALERT_TEST_THROTTLED: 'RATE_LIMITED',
+  NO_ALERT_CHANNEL: 'CONFLICT',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AccountsErrorCode = keyof typeof AccountsErrorCode;

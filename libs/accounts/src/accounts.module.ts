@@ -4,6 +4,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
+import { AccountNotificationsController } from './account-notifications.controller';
+import { AccountNotificationsService } from './account-notifications.service';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountAuditService } from './account-audit.service';
 import { InvitationsExportPart, MembershipsExportPart } from './accounts-export.part';
@@ -22,10 +24,17 @@ import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
   imports: [AuthModule, MfaModule, DeletionSweepModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation])],
-  controllers: [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
+  controllers: [
+    AccountsController,
+    MeAccountsController,
+    AccountBillingController,
+    ServiceBillingController,
+    AccountNotificationsController,
+  ],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
+    AccountNotificationsService,
     AccountDeletionService,
     AccountRoleGuard,
     AccountsRepository,

@@ -2,7 +2,7 @@ import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
 import { Clock, Principal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
-import { NotificationsService } from '@latchkey/notifications';
+import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -31,6 +31,7 @@ export class AccountsService {
     private readonly mfa: MfaService,
     private readonly clock: Clock,
     private readonly securityView: MemberSecurityView,
+    private readonly accountAlerts: AccountNotificationSettingsService,
   ) {}
 
   toDto(account: Account, role: AccountRole, extra: { nonCompliantMembers?: number } = {}): AccountDto {
@@ -113,6 +114,15 @@ export class AccountsService {
           { ...base, action: patch.require2fa ? AccountAuditAction.Require2faEnabled : AccountAuditAction.Require2faDisabled },
           m,
         );
+        const by = await this.users.findById(principal.userId, m);
+        await this.accountAlerts.alert(
+          {
+            accountId,
+            accountName: changes.name ?? before.name,
+            alert: { kind: 'require_2fa_changed', enabled: patch.require2fa, by: by ? `${by.displayName} (${by.email})` : 'An admin' },
+          },
+          m,
+        );
         if (patch.require2fa) {
           const pending: Array<{ user_id: string; email: string; display_name: string; language: string }> = await m.query(
             `SELECT ms.user_id, u.email, u.display_name, u.language FROM memberships ms JOIN users u ON u.id = ms.user_id
@@ -125,6 +135,7 @@ export class AccountsService {
               {
                 event: 'team.require_2fa_enabled',
                 to: { userId: u.user_id, email: u.email, name: u.display_name, locale: u.language },
+                accountId,
                 data: { accountName: changes.name ?? before.name },
               },
               m,

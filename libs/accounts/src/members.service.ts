@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { AuditService } from '@latchkey/audit';
 import { PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
-import { NotificationsService } from '@latchkey/notifications';
+import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -131,6 +131,7 @@ export class MembersService {
     private readonly passwords: PasswordService,
     private readonly clock: Clock,
     private readonly securityView: MemberSecurityView,
+    private readonly accountAlerts: AccountNotificationSettingsService,
   ) {
     this.report = report(securityView);
   }
@@ -374,6 +375,12 @@ export class MembersService {
     return u ? { userId: u.id, email: u.email, name: u.displayName, locale: u.language } : undefined;
   }
 
+  /** How an account alert names a person: display name and email, which the account's owners see anyway. */
+  private async who(userId: string, m: EntityManager): Promise<string> {
+    const u = await this.users.findById(userId, m);
+    return u ? `${u.displayName} (${u.email})` : 'A deleted user';
+  }
+
   /** Only an owner touches owners or grants owner; the last owner is never demoted. */
   private assertMayManage(actor: ActiveMembership, targetRole: AccountRole, newRole?: AccountRole) {
     if ((targetRole === AccountRole.Owner || newRole === AccountRole.Owner) && actor.role !== AccountRole.Owner) {
@@ -411,10 +418,25 @@ export class MembersService {
       const to = await this.recipient(userId, m);
       if (to) {
         await this.notifications.notify(
-          { event: 'team.role_changed', to, data: { accountName: actor.account.name, from: target.role, role } },
+          { event: 'team.role_changed', to, accountId, data: { accountName: actor.account.name, from: target.role, role } },
           m,
         );
       }
+      await this.accountAlerts.alert(
+        {
+          accountId,
+          accountName: actor.account.name,
+          subjectUserId: userId,
+          alert: {
+            kind: 'member_role_changed',
+            member: await this.who(userId, m),
+            from: target.role,
+            to: role,
+            by: await this.who(principal.userId, m),
+          },
+        },
+        m,
+      );
     });
     return this.one(accountId, userId, true);
   }
@@ -444,8 +466,22 @@ export class MembersService {
       );
       const to = await this.recipient(userId, m);
       if (to && userId !== principal.userId) {
-        await this.notifications.notify({ event: 'team.removed', to, data: { accountName: actor.account.name } }, m);
+        await this.notifications.notify({ event: 'team.removed', to, accountId, data: { accountName: actor.account.name } }, m);
       }
+      await this.accountAlerts.alert(
+        {
+          accountId,
+          accountName: actor.account.name,
+          subjectUserId: userId,
+          alert: {
+            kind: 'member_removed',
+            member: await this.who(userId, m),
+            by: await this.who(principal.userId, m),
+            self: userId === principal.userId,
+          },
+        },
+        m,
+      );
     });
   }
 
@@ -498,8 +534,20 @@ export class MembersService {
       );
       const to = await this.recipient(userId, m);
       if (to) {
-        await this.notifications.notify({ event: 'team.ownership_transferred', to, data: { accountName: actor.account.name } }, m);
+        await this.notifications.notify(
+          { event: 'team.ownership_transferred', to, accountId, data: { accountName: actor.account.name } },
+          m,
+        );
       }
+      await this.accountAlerts.alert(
+        {
+          accountId,
+          accountName: actor.account.name,
+          subjectUserId: userId,
+          alert: { kind: 'ownership_transferred', member: await this.who(userId, m), by: await this.who(principal.userId, m) },
+        },
+        m,
+      );
     });
   }
 

@@ -1,5 +1,6 @@
 import { RequestMethod, Type } from '@nestjs/common';
 
+import { AccountNotificationsController } from './account-notifications.controller';
 import { AccountRole } from './account-role';
 import { AccountsController } from './accounts.controller';
 import { AccountBillingController, ServiceBillingController } from './billing.controller';
@@ -8,7 +9,13 @@ import { MeAccountsController } from './me-accounts.controller';
 
 /** Route → least account role, read from the decorators: the table a permission review looks at. */
 export function accountRouteTable(
-  controllers: Type[] = [AccountsController, MeAccountsController, AccountBillingController, ServiceBillingController],
+  controllers: Type[] = [
+    AccountsController,
+    MeAccountsController,
+    AccountBillingController,
+    ServiceBillingController,
+    AccountNotificationsController,
+  ],
 ): Record<string, AccountRole | 'session' | 'public' | 'service'> {
   const table: Record<string, AccountRole | 'session' | 'public' | 'service'> = {};
   for (const controller of controllers) {

@@ -1,6 +1,7 @@
 import { AppConfig, FakeClock, JobRegistry, Links, Metrics, QueueDriver, SecretBox, SmsGateway } from '@latchkey/core';
 import { DataSource } from 'typeorm';
 
+import { AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
 import { HostEventTypesService } from './host-event-types.service';
@@ -70,6 +71,7 @@ function setup(claimable: string[]) {
     queue,
     lease,
     {} as HostEventTypesService,
+    {} as AccountNotificationSettingsService,
   );
   return { sut, mail, queries, events };
 }

@@ -13,6 +13,7 @@ import {
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { ACCOUNT_DISCORD_CHANNEL, AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeliveredMarks, Outcome } from './delivered-marks';
 import { DiscordTransport } from './discord.transport';
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
@@ -79,6 +80,7 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly queue: QueueDriver,
     private readonly lease: WorkerLease,
     private readonly hostTypes: HostEventTypesService,
+    private readonly accountSettings: AccountNotificationSettingsService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
   }
@@ -201,6 +203,9 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     if (row.channel === 'webhook') {
       return this.securityWebhooks.send(row);
     }
+    if (row.channel === ACCOUNT_DISCORD_CHANNEL) {
+      return this.sendAccountAlert(row);
+    }
     const host = row.payload.hostVersion ? await this.hostTypes.version(row.event, row.payload.hostVersion) : undefined;
     const def: EventDefinition | undefined = host ? this.hostTypes.definition(host) : EVENT_CATALOGUE[row.event as EventType];
     if (!def) {
@@ -257,6 +262,23 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
       default:
         throw new Error(`Channel ${row.channel} is not delivered through the outbox`);
     }
+  }
+
+  /** An account alert: the text was written with the row; the URL is opened only now, so a removed channel gets nothing. */
+  private async sendAccountAlert(row: NotificationOutbox): Promise<Outcome> {
+    const accountId = typeof row.payload.data.accountId === 'string' ? row.payload.data.accountId : null;
+    const url = accountId ? await this.accountSettings.openDiscordUrl(accountId) : null;
+    if (!url) {
+      return 'skipped';
+    }
+    await this.discord.send(url, {
+      title: String(row.payload.data.title ?? row.event),
+      description: String(row.payload.data.description ?? ''),
+      category: 'team',
+      timestamp: row.createdAt ?? this.clock.now(),
+      deliveryId: row.id,
+    });
+    return 'delivered';
   }
 
   private async deadLetter(outboxIds: string[], error: Error) {

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import Handlebars from 'handlebars';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { CHANNELS, Channel, EVENT_CATALOGUE, EventDefinition } from './event-catalogue';
+import { CHANNELS, Channel, EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { STANDARD_VARIABLES, SchemaNode, checkTemplate } from './host-template-check';
 import { notificationsError } from './notifications.exception';
 import { RenderedMessage, TemplateRenderer, localeChain } from './template-renderer';
@@ -201,6 +201,17 @@ export class HostEventTypesService {
     // retiredAt is the one column that changes; nothing that renders reads it.
     this.versions.set(key, { ...found, retiredAt: null });
     return found;
+  }
+
+  /**
+   * Every event a person or an account can set channels for: the built-in catalogue, then the
+   * host's registered types that are not retired (their latest version). The preferences grid
+   * and the account defaults grid both list these.
+   */
+  async allDefinitions(m?: EntityManager): Promise<Array<[string, EventDefinition]>> {
+    const builtIn = (Object.keys(EVENT_CATALOGUE) as EventType[]).map((e): [string, EventDefinition] => [e, EVENT_CATALOGUE[e]]);
+    const host = (await this.active(m)).map((t): [string, EventDefinition] => [t.name, this.definition(t)]);
+    return [...builtIn, ...host];
   }
 
   /** The latest version of every type that is not retired: the preferences grid and the catalogue. */

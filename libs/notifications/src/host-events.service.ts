@@ -69,6 +69,8 @@ export class HostEventsService {
         const common = {
           to: { userId: user.id, email: user.email, name: user.name, locale: user.locale, phone: user.phone },
           data: event.data,
+          // Sent to an account's members: that account's notification defaults apply.
+          accountId: event.accountId,
           idempotencyKey: `host:${event.id}:${user.id}`,
         };
         const sent = await this.notifications.notify(

@@ -1,3 +1,4 @@
+export * from './account-notification-settings.service';
 export * from './delivery.processor';
 export * from './event-catalogue';
 export * from './host-event-types.service';

@@ -7,8 +7,11 @@ export class NotificationOutbox {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ type: 'text' }) event: string;
-  /** `webhook`: a security webhook (libs/webhooks), recipient `webhook:<endpoint id>`. */
-  @Column({ type: 'text' }) channel: 'email' | 'sms' | 'discord' | 'webhook';
+  /**
+   * `webhook`: a security webhook (libs/webhooks), recipient `webhook:<endpoint id>`.
+   * `account_discord`: an account alert to the account's Discord webhook, recipient `account:<account id>`.
+   */
+  @Column({ type: 'text' }) channel: 'email' | 'sms' | 'discord' | 'webhook' | 'account_discord';
   @Column({ type: 'int' }) generation: number;
   @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId: string | null;
   @Column({ type: 'text' }) recipient: string;

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
 import { DeliveryProcessor } from './delivery.processor';
@@ -31,6 +32,7 @@ import { WorkerLease } from './worker-lease';
   controllers: [MyNotificationsController, ServiceEventsController, HostEventTypesController, EventsController, DeadLettersController],
   providers: [
     NotificationsService,
+    AccountNotificationSettingsService,
     OutboxRelay,
     DeliveryProcessor,
     TemplateRenderer,
@@ -52,6 +54,7 @@ import { WorkerLease } from './worker-lease';
   ],
   exports: [
     NotificationsService,
+    AccountNotificationSettingsService,
     OutboxRelay,
     DeliveryProcessor,
     TemplateRenderer,

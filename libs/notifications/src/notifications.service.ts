@@ -7,7 +7,7 @@ import { Channel, EVENT_CATALOGUE, EventDefinition, EventType } from './event-ca
 import { HostEventTypeVersion, HostEventTypesService } from './host-event-types.service';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { sealPayload, withoutSecrets } from './outbox-secrets';
-import { resolveChannels } from './preferences.service';
+import { PreferencesService, resolveChannels } from './preferences.service';
 import { TemplateRenderer } from './template-renderer';
 
 export interface Recipient {
@@ -23,6 +23,12 @@ export interface NotifyInput {
   event: EventType;
   to: Recipient;
   data?: Record<string, unknown>;
+  /**
+   * The account an account-scoped event is about (a role change, a removal): that account's
+   * notification defaults apply. Without it the event is user-level and the defaults of every
+   * account the user belongs to apply, merged (mergeAccountRules).
+   */
+  accountId?: string;
   /** Defaults to a fresh key per call; give one to make a retried request notify once. */
   idempotencyKey?: string;
 }
@@ -55,6 +61,7 @@ export class NotificationsService {
     private readonly renderer: TemplateRenderer,
     private readonly secrets: SecretBox,
     private readonly hostTypes: HostEventTypesService,
+    private readonly preferences: PreferencesService,
   ) {}
 
   async notify(input: NotifyInput | HostNotifyInput, manager?: EntityManager): Promise<NotifyResult> {
@@ -73,7 +80,10 @@ export class NotificationsService {
       return { channels: [], skipped: 'no_marketing_consent' };
     }
     const known = userId ? await this.recipientState(userId, input.event, manager) : undefined;
-    const wanted = resolveChannels(def, known?.overrides ?? {});
+    const rules = userId
+      ? (await this.preferences.accountRulesByEvent(userId, input.accountId ?? null, manager, input.event)).get(input.event)
+      : undefined;
+    const wanted = resolveChannels(def, known?.overrides ?? {}, rules);
     const phone = input.to.phone ?? known?.phone ?? null;
     const requestId = requestContext.get()?.requestId ?? null;
     const now = this.clock.now();

@@ -18,6 +18,8 @@ export abstract class RecipientDirectory {
   abstract findUser(userId: string, m: EntityManager): Promise<DirectoryUser | null>;
   /** Members of an account, optionally only those holding one of `roles`. */
   abstract accountMembers(accountId: string, roles: string[] | undefined, m: EntityManager): Promise<DirectoryUser[]>;
+  /** The accounts a user belongs to (their defaults shape the user's notifications). */
+  abstract accountIdsOf(userId: string, m: EntityManager): Promise<string[]>;
 }
 
 const USER_COLUMNS = `u.id, u.email, u.display_name AS name, u.language AS locale, u.phone`;
@@ -42,5 +44,14 @@ export class SqlRecipientDirectory extends RecipientDirectory {
         ORDER BY u.id`,
       filter ? [accountId, roles] : [accountId],
     );
+  }
+
+  async accountIdsOf(userId: string, m: EntityManager): Promise<string[]> {
+    const [{ present }] = await m.query(`SELECT to_regclass('memberships') IS NOT NULL AS present`);
+    if (!present) {
+      return [];
+    }
+    const rows: Array<{ account_id: string }> = await m.query(`SELECT account_id FROM memberships WHERE user_id = $1`, [userId]);
+    return rows.map((r) => r.account_id);
   }
 }

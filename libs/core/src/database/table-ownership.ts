@@ -37,6 +37,8 @@ export const TABLE_OWNERS = {
   notification_webhooks: 'notifications',
   notification_host_events: 'notifications',
   notification_workers: 'notifications',
+  account_notification_defaults: 'notifications',
+  account_notification_webhooks: 'notifications',
   notification_event_types: 'notifications',
   // support
   support_tickets: 'support',

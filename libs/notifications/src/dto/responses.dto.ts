@@ -35,8 +35,15 @@ export class UnreadCountDto {
 export class ChannelPreferenceDto implements ChannelPreference {
   @ApiProperty({ enum: CHANNELS }) channel: Channel;
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ description: 'On unless the user says otherwise' }) default: boolean;
-  @ApiProperty({ description: 'Cannot be turned off: security and transactional events always reach email' }) locked: boolean;
+  @ApiProperty({ description: "What the channel is without the user's choice: an account's default, else the catalogue's" })
+  default: boolean;
+  @ApiProperty({ description: 'Cannot be changed: security and transactional events always reach email, or an account locked it' })
+  locked: boolean;
+  @ApiPropertyOptional({ enum: ['mandatory', 'account'], description: 'Why the channel is locked' }) lockedBy?: 'mandatory' | 'account';
+  @ApiProperty({ enum: ['mandatory', 'account', 'user', 'catalogue'], description: 'Where `enabled` comes from' })
+  source: ChannelPreference['source'];
+  @ApiPropertyOptional({ format: 'uuid', description: 'The account whose default or lock applies (the first by id when several agree)' })
+  accountId?: string;
 }
 
 export class EventPreferencesDto implements EventPreferences {
@@ -117,7 +124,11 @@ export class EventCatalogueDto {
 export class DeadLetterDto implements DeadLetter {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() event: string;
-  @ApiProperty({ enum: CHANNELS }) channel: string;
+  @ApiProperty({
+    enum: [...CHANNELS, 'webhook', 'account_discord'],
+    description: "A person's channel, a security webhook, or an account's Discord channel for account alerts",
+  })
+  channel: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) userId: string | null;
   @ApiProperty({ description: 'Masked: enough to recognise, not to harvest' }) recipient: string;
   @ApiProperty({ minimum: 0 }) attempts: number;
