@@ -3030,7 +3030,10 @@ export interface components {
             mandatory: boolean;
         };
         AccountDefaultsEventDto: {
-            /** @example invoice.issued */
+            /**
+             * @description A catalogue event, or a type the host registered (host.…)
+             * @example team.role_changed
+             */
             event: string;
             /** @enum {string} */
             category: "transactional" | "security" | "team" | "product" | "marketing";
