@@ -103,9 +103,9 @@ describe('Host-defined event types: registered and versioned through the service
     const row = grid.body.items.find((i: { event: string }) => i.event === name);
     expect(row).toMatchObject({ category: 'product', description: 'A call to your line was not answered' });
     expect(row.channels).toEqual([
-      { channel: 'email', enabled: true, default: true, locked: false },
-      { channel: 'sms', enabled: false, default: false, locked: false },
-      { channel: 'in_app', enabled: true, default: true, locked: false },
+      { channel: 'email', enabled: true, default: true, locked: false, source: 'catalogue' },
+      { channel: 'sms', enabled: false, default: false, locked: false, source: 'catalogue' },
+      { channel: 'in_app', enabled: true, default: true, locked: false, source: 'catalogue' },
     ]);
     await t
       .http()
@@ -151,6 +151,38 @@ describe('Host-defined event types: registered and versioned through the service
     }
     const outsider = await t.http().get('/api/v1/me/notifications').set(team.outsider.session.auth).expect(200);
     expect(outsider.body.items.some((i: { event: string }) => i.event === name)).toBe(false);
+  });
+
+  it("an account's owner sets defaults for a host type like any event: locked off by email, its members get it in-app only", async () => {
+    const name = `host.call.missed_${suffix()}`;
+    const marker = `d-${suffix()}`;
+    await register(definition(name, marker)).expect(201);
+    const team = await createAccountWithTeam(t, 'Night Shift');
+    const path = `/api/v1/accounts/${team.accountId}/notification-defaults`;
+    const grid = await t.http().get(path).set(team.owner.session.auth).expect(200);
+    expect(grid.body.items.find((i: { event: string }) => i.event === name)).toMatchObject({
+      category: 'product',
+      channels: expect.arrayContaining([expect.objectContaining({ channel: 'email', enabled: true, locked: false, set: false })]),
+    });
+    await t
+      .http()
+      .put(path)
+      .set(team.owner.session.auth)
+      .send({ items: [{ event: name, channel: 'email', enabled: false, locked: true }] })
+      .expect(200);
+    const refused = await t
+      .http()
+      .put('/api/v1/me/notification-preferences')
+      .set(team.member.session.auth)
+      .send({ items: [{ event: name, channel: 'email', enabled: true }] })
+      .expect(400);
+    expect(refused.body.code).toBe('CHANNEL_LOCKED');
+
+    await publish({ type: name, accountId: team.accountId, data: { callerName: 'Grace', calledAt: '23:10', marker } }).expect(202);
+    await t.settle();
+    expect(t.mail.messages.filter((m) => m.subject.includes(marker))).toEqual([]);
+    const inbox = await t.http().get('/api/v1/me/notifications').set(team.member.session.auth).expect(200);
+    expect(inbox.body.items.filter((i: { event: string }) => i.event === name)).toHaveLength(1);
   });
 
   it('refuses a broken template with a 400 naming the field and the line', async () => {
