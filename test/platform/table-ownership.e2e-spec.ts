@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -90,5 +91,11 @@ describe('Table ownership (issue 14): each table has one owning lib; no other li
     const added = [...found.keys()].filter((c) => !KNOWN_CROSSINGS.has(c)).map((c) => `${c} (${found.get(c)})`);
     const gone = [...KNOWN_CROSSINGS].filter((c) => !found.has(c));
     expect({ added: added.sort(), gone: gone.sort() }).toEqual({ added: [], gone: [] });
+  });
+
+  it('docs/architecture.md draws the libs, ports and table ownership as the code has them', () => {
+    const root = path.resolve(__dirname, '../..');
+    const run = spawnSync(process.execPath, [path.join(root, 'scripts/architecture.js'), '--check'], { cwd: root, encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 0, stderr: '' });
   });
 });
