@@ -85,9 +85,9 @@ describe('Console: an event type the host registered shows in My account > Notif
     const s = await signIn(t, user.email);
     const prefs = await t.http().get('/api/v1/me/notification-preferences').set(s.auth).expect(200);
     expect(prefs.body.items.find((i: { event: string }) => i.event === name).channels).toEqual([
-      { channel: 'email', enabled: true, default: false, locked: false },
-      { channel: 'in_app', enabled: false, default: true, locked: false },
-      { channel: 'discord', enabled: false, default: false, locked: false },
+      { channel: 'email', enabled: true, default: false, locked: false, source: 'user' },
+      { channel: 'in_app', enabled: false, default: true, locked: false, source: 'user' },
+      { channel: 'discord', enabled: false, default: false, locked: false, source: 'catalogue' },
     ]);
 
     const campaign = `Spring ${randomBytes(3).toString('hex')}`;
