@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DISCORD_WEBHOOK_PATTERN } from './discord.transport';
 import { Channel, EventDefinition, defaultChannels } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
+import { channelChoiceErrors } from './preferences.service';
 import { NotificationOutbox } from './notification-outbox.entity';
 import { notificationsError } from './notifications.exception';
 import { WebhookLink } from './webhooks.service';
@@ -133,15 +134,9 @@ export class AccountNotificationSettingsService {
     const seen = new Set<string>();
     const definitions = new Map(await this.hostTypes.allDefinitions(m));
     const errors = items.flatMap((c, i) => {
-      const def = definitions.get(c.event);
-      if (!def) {
-        return [{ field: `items.${i}.event`, message: 'is not an event of the catalogue' }];
-      }
-      if (!def.channels.includes(c.channel as Channel)) {
-        return [{ field: `items.${i}.channel`, message: `is not a channel of ${c.event} (${def.channels.join(', ')})` }];
-      }
-      if (c.channel === 'email' && def.mandatoryEmail && !c.enabled) {
-        return [{ field: `items.${i}.enabled`, message: `${c.event} always reaches email: it cannot be turned off` }];
+      const invalid = channelChoiceErrors(definitions, c, i);
+      if (invalid.length > 0) {
+        return invalid;
       }
       const key = `${c.event}|${c.channel}`;
       if (seen.has(key)) {

@@ -104,6 +104,29 @@ export function mergeAccountRules(rows: Array<{ account_id: string; channel: str
   return rules;
 }
 
+/**
+ * What is wrong with asking for `enabled` on one event and channel, checked the same way for a
+ * person's preferences and an account's defaults: an unknown event, a channel the event does not
+ * have, or a mandatory email turned off. Field names are those of item `i` of the request.
+ */
+export function channelChoiceErrors(
+  definitions: ReadonlyMap<string, EventDefinition>,
+  c: { event: string; channel: string; enabled: boolean },
+  i: number,
+): Array<{ field: string; message: string }> {
+  const def = definitions.get(c.event);
+  if (!def) {
+    return [{ field: `items.${i}.event`, message: 'is not an event of the catalogue' }];
+  }
+  if (!def.channels.includes(c.channel as Channel)) {
+    return [{ field: `items.${i}.channel`, message: `is not a channel of ${c.event} (${def.channels.join(', ')})` }];
+  }
+  if (c.channel === 'email' && def.mandatoryEmail && !c.enabled) {
+    return [{ field: `items.${i}.enabled`, message: `${c.event} always reaches email: it cannot be turned off` }];
+  }
+  return [];
+}
+
 @Injectable()
 export class PreferencesService {
   constructor(
@@ -150,15 +173,9 @@ export class PreferencesService {
     const definitions = new Map(await this.hostTypes.allDefinitions());
     const rules = await this.accountRulesByEvent(userId, null, this.dataSource.manager);
     const errors = changes.flatMap((c, i) => {
-      const def = definitions.get(c.event);
-      if (!def) {
-        return [{ field: `items.${i}.event`, message: 'is not an event of the catalogue' }];
-      }
-      if (!def.channels.includes(c.channel as Channel)) {
-        return [{ field: `items.${i}.channel`, message: `is not a channel of ${c.event} (${def.channels.join(', ')})` }];
-      }
-      if (c.channel === 'email' && def.mandatoryEmail && !c.enabled) {
-        return [{ field: `items.${i}.enabled`, message: `${c.event} always reaches email` }];
+      const invalid = channelChoiceErrors(definitions, c, i);
+      if (invalid.length > 0) {
+        return invalid;
       }
       const rule = rules.get(c.event)?.[c.channel as Channel];
       if (rule?.locked && rule.enabled !== c.enabled) {
