@@ -1242,6 +1242,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API keys, newest first (revoked and expired ones for 30 days); never their secrets */
+        get: operations["MyApiKeysController_list"];
+        put?: never;
+        /** Create a personal access token (password and, with 2FA, a code required every time); its secret is in this answer only. You are emailed */
+        post: operations["MyApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of your keys: it stops working at once, on every instance */
+        delete: operations["MyApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys bound to this account (owners), with each key's user */
+        get: operations["AccountApiKeysController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key bound to this account (owners): it stops working at once */
+        delete: operations["AccountApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -2526,6 +2595,84 @@ export interface components {
             renewsOn?: string | null;
             paymentMethod?: components["schemas"]["PaymentMethodDto"] | null;
         };
+        CreateApiKeyDto: {
+            /** @example CI deploys */
+            name: string;
+            /** @description `read`: GET and HEAD only; `write`: also POST, PUT, PATCH, DELETE (write includes read) */
+            scopes: ("read" | "write")[];
+            /**
+             * Format: uuid
+             * @description Bind the key to one account you belong to: it then reaches only that account's routes
+             */
+            accountId?: string;
+            /**
+             * @description With accountId: the most the key may do there, no higher than your role (default: your role now). The key acts with the lower of this cap and your role at the time of each request
+             * @enum {string}
+             */
+            roleCap?: "owner" | "admin" | "member" | "viewer";
+            /**
+             * @description Lifetime in days
+             * @default 90
+             */
+            expiresInDays: number;
+            /** @description A key that never expires: refused unless the deployment allows it (API_KEYS_ALLOW_NO_EXPIRY) */
+            neverExpires?: boolean;
+            /** @description Your current password: creating a key always needs it */
+            password: string;
+            /** @description With 2FA on: a current authenticator, SMS or backup code */
+            code?: string;
+        };
+        ApiKeyDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The first characters of the secret, to recognise it
+             * @example lk_pat_Ab3x
+             */
+            prefix: string;
+            scopes: ("read" | "write")[];
+            /** Format: uuid */
+            accountId: string | null;
+            accountName: string | null;
+            /** @enum {string|null} */
+            roleCap: "owner" | "admin" | "member" | "viewer" | null;
+            /**
+             * Format: uuid
+             * @description The user the key acts for
+             */
+            userId: string;
+            /** @description Account lists only: the key's user */
+            userEmail?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description To the minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+        };
+        IssuedApiKeyDto: {
+            key: components["schemas"]["ApiKeyDto"];
+            /**
+             * @description The secret: shown in this answer only, never again. Send it as Authorization: Bearer
+             * @example lk_pat_…
+             */
+            secret: string;
+        };
+        ApiKeyListDto: {
+            items: components["schemas"]["ApiKeyDto"][];
+        };
         OpenTicketDto: {
             /** @enum {string} */
             type: "mfa_reset" | "account_deletion" | "other";
@@ -2786,7 +2933,7 @@ export interface components {
              */
             url: string;
             description?: string;
-            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: An API key was created (emitted once API keys exist); `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
+            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: A user created an API key (personal access token): its id, name, prefix, scopes and account binding; `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
             events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             /** @default true */
             enabled: boolean;
@@ -3319,7 +3466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3328,9 +3475,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3365,7 +3523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3395,6 +3553,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3431,7 +3600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3440,7 +3609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3476,6 +3645,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     MyNotificationsController_getPreferences: {
@@ -3504,7 +3684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3554,7 +3734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3609,7 +3789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3659,7 +3839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +3901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,7 +4026,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventCatalogueDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3855,9 +4035,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3906,7 +4097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +4154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4018,9 +4209,29 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description an API key bound to one account calling a route outside that account's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4068,7 +4279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4147,7 +4358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4156,7 +4367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4177,6 +4388,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4227,7 +4449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4337,7 +4559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4403,7 +4625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4447,7 +4669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,7 +4742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4765,7 +4987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4815,7 +5037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4883,7 +5105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5049,7 +5271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5095,7 +5317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5168,7 +5390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5232,7 +5454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5386,7 +5608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5576,7 +5798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5655,7 +5877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5685,6 +5907,15 @@ export interface operations {
             };
             /** @description No valid session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5733,7 +5964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5821,7 +6052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5898,7 +6129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5986,7 +6217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6085,7 +6316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6158,7 +6389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6248,7 +6479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6336,7 +6567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6424,7 +6655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6490,7 +6721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6536,7 +6767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6602,7 +6833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6983,7 +7214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6992,7 +7223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7013,6 +7244,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7041,7 +7283,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7050,7 +7292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7062,6 +7304,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7113,7 +7366,7 @@ export interface operations {
             /**
              * @description Proof required: send the password (and a code when 2FA is on)
              *
-             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -7196,7 +7449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7205,7 +7458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7235,6 +7488,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7296,7 +7560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7308,7 +7572,7 @@ export interface operations {
             /**
              * @description Filtering or sorting by 2FA status or sign-ins needs the admin role
              *
-             *     Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication
+             *     Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7321,6 +7585,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7350,7 +7625,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7359,7 +7634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7371,6 +7646,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7407,7 +7693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7419,7 +7705,7 @@ export interface operations {
             /**
              * @description Only an owner removes owners
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7469,6 +7755,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_changeRole: {
@@ -7505,7 +7802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7517,7 +7814,7 @@ export interface operations {
             /**
              * @description Only an owner changes owners or grants owner
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7567,6 +7864,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_sendPasswordReset: {
@@ -7599,7 +7907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session (or credentials) */
+            /** @description No valid session (or credentials); No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7611,7 +7919,7 @@ export interface operations {
             /**
              * @description Not allowed (role, CSRF token, restricted session)
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7652,7 +7960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many attempts; see Retry-After */
+            /** @description Too many attempts; see Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -7708,7 +8016,7 @@ export interface operations {
             /**
              * @description Proof required: send the password (and a code when 2FA is on)
              *
-             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -7798,7 +8106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session (or credentials) */
+            /** @description No valid session (or credentials); No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7810,7 +8118,7 @@ export interface operations {
             /**
              * @description Not allowed (role, CSRF token, restricted session)
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7827,6 +8135,17 @@ export interface operations {
              */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7868,7 +8187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7877,7 +8196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7889,6 +8208,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7930,7 +8260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7942,7 +8272,7 @@ export interface operations {
             /**
              * @description Only an owner invites owners
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -7988,7 +8318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -8029,7 +8359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8041,7 +8371,7 @@ export interface operations {
             /**
              * @description Only an owner revokes owner invitations
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -8085,6 +8415,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8123,7 +8464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8135,7 +8476,7 @@ export interface operations {
             /**
              * @description Only an owner resends owner invitations
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -8185,7 +8526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -8215,7 +8556,7 @@ export interface operations {
                     "application/json": components["schemas"]["MyAccountListDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8224,9 +8565,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8268,7 +8620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8561,7 +8913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8570,7 +8922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8582,6 +8934,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8765,6 +9128,334 @@ export interface operations {
             };
         };
     };
+    MyApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedApiKeyDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description REAUTH_REQUIRED: the password is missing; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description API_KEY_LIMIT_REACHED: 50 active keys already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such key of yours, or it is already revoked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description No such key on this account, or it is already revoked
+             *
+             *     No such account, or the caller is not a member of it
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     SupportController_list: {
         parameters: {
             query?: {
@@ -8808,7 +9499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9138,7 +9829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9203,7 +9894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9298,7 +9989,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes); staff without 2FA; or REAUTH_REQUIRED: send password and code
              *
-             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -9405,7 +10096,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes)
              *
-             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -9501,7 +10192,7 @@ export interface operations {
             /**
              * @description Staff without 2FA (STAFF_2FA_REQUIRED), or REAUTH_REQUIRED: send the password and a current code
              *
-             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -9605,7 +10296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9662,7 +10353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9719,7 +10410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9794,7 +10485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9869,7 +10560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9919,7 +10610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9998,7 +10689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10075,7 +10766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10133,7 +10824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10209,7 +10900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10271,7 +10962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10356,7 +11047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10441,7 +11132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10526,7 +11217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10607,7 +11298,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10692,7 +11383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;

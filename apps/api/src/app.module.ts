@@ -1,4 +1,5 @@
 import { AccountsModule } from '@latchkey/accounts';
+import { ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
@@ -31,6 +32,7 @@ export class AppModule {
         AuthModule,
         MfaModule,
         AccountsModule,
+        ApiKeysModule,
         SupportModule,
         ExportsModule,
         WebhooksModule,

@@ -1,4 +1,5 @@
 import { AccountsModule, DeletionSweepModule } from '@latchkey/accounts';
+import { ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions } from '@latchkey/core';
@@ -33,6 +34,7 @@ export class WorkerModule {
         AuthModule,
         MfaModule,
         AccountsModule,
+        ApiKeysModule,
         SupportModule,
         ExportsModule,
         WebhooksModule,

@@ -1,3 +1,4 @@
+import { ApiKeyAccess } from '@latchkey/core';
 import { ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -32,6 +33,7 @@ export class EventsController {
   // The catalogue is read by the console and by host developers; publishing is on ServiceEventsController.
 
   @Get('catalogue')
+  @ApiKeyAccess()
   @ApiOperation({ summary: 'Every event type with its channels and defaults' })
   @ApiExtraModels(EventDataFieldDto)
   @ApiOkResponse({ type: EventCatalogueDto })
