@@ -47,13 +47,27 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
     it('needs the password every time, and the second factor when 2FA is on; the secret is shown once and the user is emailed', async () => {
       const user = await createUser(t);
       const s = await signIn(t, user.email);
-      const missing = await t.http().post('/api/v1/me/api-keys').set(s.auth).send({ name: 'ci', scopes: ['read'] }).expect(400);
+      const missing = await t
+        .http()
+        .post('/api/v1/me/api-keys')
+        .set(s.auth)
+        .send({ name: 'ci', scopes: ['read'] })
+        .expect(400);
       expect(missing.body.errors.map((e: { field: string }) => e.field)).toContain('password');
-      const wrong = await t.http().post('/api/v1/me/api-keys').set(s.auth).send({ name: 'ci', scopes: ['read'], password: 'not-my-password-1' });
+      const wrong = await t
+        .http()
+        .post('/api/v1/me/api-keys')
+        .set(s.auth)
+        .send({ name: 'ci', scopes: ['read'], password: 'not-my-password-1' });
       expect([400, 401]).toContain(wrong.status);
 
       const { secret: totp } = await enrolTotp(t, s.auth);
-      const noCode = await t.http().post('/api/v1/me/api-keys').set(s.auth).send({ name: 'ci', scopes: ['read'], password: TEST_PASSWORD }).expect(400);
+      const noCode = await t
+        .http()
+        .post('/api/v1/me/api-keys')
+        .set(s.auth)
+        .send({ name: 'ci', scopes: ['read'], password: TEST_PASSWORD })
+        .expect(400);
       expect(noCode.body.code).toBe('MFA_CODE_REQUIRED');
       const issued = await create(s.auth, { name: 'CI deploys', code: totpNow(t, totp) });
       expect(issued.secret).toMatch(/^lk_pat_[A-Za-z0-9_-]{43}$/);
@@ -67,15 +81,27 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
       expect(mail.text).not.toContain(issued.secret);
 
       const list = await t.http().get('/api/v1/me/api-keys').set(s.auth).expect(200);
-      expect(list.body.items).toEqual([expect.objectContaining({ id: issued.key.id, name: 'CI deploys', prefix: issued.key.prefix, status: 'active' })]);
+      expect(list.body.items).toEqual([
+        expect.objectContaining({ id: issued.key.id, name: 'CI deploys', prefix: issued.key.prefix, status: 'active' }),
+      ]);
       expect(JSON.stringify(list.body)).not.toContain(issued.secret);
     });
 
     it('refuses expiries past a year, "never" unless the deployment allows it, and a role cap above the user\'s role', async () => {
       const s = team.member.session;
-      const tooLong = await t.http().post('/api/v1/me/api-keys').set(s.auth).send({ name: 'x', scopes: ['read'], expiresInDays: 366, password: TEST_PASSWORD }).expect(400);
+      const tooLong = await t
+        .http()
+        .post('/api/v1/me/api-keys')
+        .set(s.auth)
+        .send({ name: 'x', scopes: ['read'], expiresInDays: 366, password: TEST_PASSWORD })
+        .expect(400);
       expect(tooLong.body.errors.map((e: { field: string }) => e.field)).toContain('expiresInDays');
-      const never = await t.http().post('/api/v1/me/api-keys').set(s.auth).send({ name: 'x', scopes: ['read'], neverExpires: true, password: TEST_PASSWORD }).expect(400);
+      const never = await t
+        .http()
+        .post('/api/v1/me/api-keys')
+        .set(s.auth)
+        .send({ name: 'x', scopes: ['read'], neverExpires: true, password: TEST_PASSWORD })
+        .expect(400);
       expect(never.body.errors.map((e: { field: string }) => e.field)).toContain('neverExpires');
       const capTooHigh = await t
         .http()
@@ -114,13 +140,18 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
       expect(entry.actor_user_id).toBe(team.admin.id);
     });
 
-    it('an owner\'s key capped at member cannot do what needs admin or owner', async () => {
+    it("an owner's key capped at member cannot do what needs admin or owner", async () => {
       const { secret } = await create(team.owner.session.auth, { scopes: ['read', 'write'], accountId: team.accountId, roleCap: 'member' });
       await t.http().get(`/api/v1/accounts/${team.accountId}`).set(bearer(secret)).expect(200);
       const patch = await t.http().patch(`/api/v1/accounts/${team.accountId}`).set(bearer(secret)).send({ name: 'Renamed' }).expect(403);
       expect(patch.body.code).toBe('ROLE_TOO_LOW');
       await t.http().get(`/api/v1/accounts/${team.accountId}/audit-log`).set(bearer(secret)).expect(403);
-      await t.http().post(`/api/v1/accounts/${team.accountId}/invitations`).set(bearer(secret)).send({ email: 'x@example.com', role: 'viewer' }).expect(403);
+      await t
+        .http()
+        .post(`/api/v1/accounts/${team.accountId}/invitations`)
+        .set(bearer(secret))
+        .send({ email: 'x@example.com', role: 'viewer' })
+        .expect(403);
     });
 
     it('a key bound to one account sees another account as a stranger does, and reaches no route outside its account', async () => {
@@ -201,7 +232,9 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
       const gone = await b.http().get('/api/v1/me').set(bearer(secret)).expect(401);
       expect(gone.body.code).toBe('API_KEY_INVALID');
       await t.http().delete(`/api/v1/me/api-keys/${key.id}`).set(s.auth).expect(404);
-      const audit = await t.dataSource.query(`SELECT 1 FROM audit_log WHERE action = 'api_key.revoked' AND metadata->>'keyId' = $1`, [key.id]);
+      const audit = await t.dataSource.query(`SELECT 1 FROM audit_log WHERE action = 'api_key.revoked' AND metadata->>'keyId' = $1`, [
+        key.id,
+      ]);
       expect(audit).toHaveLength(1);
     });
 
@@ -217,12 +250,14 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
       expect(res.body.code).toBe('API_KEY_INVALID');
     });
 
-    it('when an owner revokes it from the account\'s key list (admins cannot see that list)', async () => {
+    it("when an owner revokes it from the account's key list (admins cannot see that list)", async () => {
       const { key, secret } = await create(team.admin.session.auth, { accountId: team.accountId, roleCap: 'viewer' });
       await t.http().get(`/api/v1/accounts/${team.accountId}/api-keys`).set(team.admin.session.auth).expect(403);
       const list = await t.http().get(`/api/v1/accounts/${team.accountId}/api-keys`).set(team.owner.session.auth).expect(200);
       expect(list.body.items).toEqual(
-        expect.arrayContaining([expect.objectContaining({ id: key.id, userId: team.admin.id, userEmail: team.admin.email, roleCap: 'viewer' })]),
+        expect.arrayContaining([
+          expect.objectContaining({ id: key.id, userId: team.admin.id, userEmail: team.admin.email, roleCap: 'viewer' }),
+        ]),
       );
       await t.http().delete(`/api/v1/accounts/${team.accountId}/api-keys/${key.id}`).set(team.owner.session.auth).expect(204);
       await t.http().get(`/api/v1/accounts/${team.accountId}`).set(bearer(secret)).expect(401);

@@ -1,5 +1,15 @@
 import { SessionCookies } from '@latchkey/auth';
-import { ApiKeyAccess, ApiOptionalSession, ApiProblem, ApiProblems, CurrentUser, Principal, Public, SessionOnly, describeClient } from '@latchkey/core';
+import {
+  ApiKeyAccess,
+  ApiOptionalSession,
+  ApiProblem,
+  ApiProblems,
+  CurrentUser,
+  Principal,
+  Public,
+  SessionOnly,
+  describeClient,
+} from '@latchkey/core';
 import { TokenDto, UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';

@@ -20,7 +20,13 @@ import { ApiKeysService } from './api-keys.service';
 @Module({
   imports: [AuthModule, MfaModule, AccountsModule, TypeOrmModule.forFeature([ApiKey])],
   controllers: [MyApiKeysController, AccountApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, ApiKeysExportPart, ApiKeysErasure, { provide: ApiKeyVerifier, useExisting: ApiKeysService }],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    ApiKeysExportPart,
+    ApiKeysErasure,
+    { provide: ApiKeyVerifier, useExisting: ApiKeysService },
+  ],
   exports: [ApiKeysService, ApiKeyVerifier],
 })
 export class ApiKeysModule {}

@@ -80,7 +80,13 @@ export class ApiKeysRepository {
   }
 
   /** Revokes one active key of the user (or of the account); the row, or undefined when there is none. */
-  async revoke(scope: { userId: string } | { accountId: string }, id: string, at: Date, by: string, m: EntityManager): Promise<ApiKey | undefined> {
+  async revoke(
+    scope: { userId: string } | { accountId: string },
+    id: string,
+    at: Date,
+    by: string,
+    m: EntityManager,
+  ): Promise<ApiKey | undefined> {
     const [column, value] = 'userId' in scope ? ['user_id', scope.userId] : ['account_id', scope.accountId];
     const [row] = await returningRows<{ id: string }>(
       m,

@@ -159,7 +159,14 @@ export class ApiKeysService implements ApiKeyVerifier {
           actorUserId: principal.userId,
           subjectUserId: principal.userId,
           accountId: created.accountId,
-          metadata: { keyId: created.id, name, prefix: created.prefix, scopes, roleCap: created.roleCap, expiresAt: expiresAt?.toISOString() ?? null },
+          metadata: {
+            keyId: created.id,
+            name,
+            prefix: created.prefix,
+            scopes,
+            roleCap: created.roleCap,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          },
         },
         m,
       );
@@ -202,7 +209,10 @@ export class ApiKeysService implements ApiKeyVerifier {
 
   /** The account the key is bound to: one the user belongs to, with a cap no higher than their role. */
   private async binding(userId: string, accountId: string, roleCap: AccountRole | undefined) {
-    const [account, membership] = await Promise.all([this.accounts.findAccount(accountId), this.accounts.findMembership(accountId, userId)]);
+    const [account, membership] = await Promise.all([
+      this.accounts.findAccount(accountId),
+      this.accounts.findMembership(accountId, userId),
+    ]);
     if (!account || !membership) {
       throw coreError('VALIDATION_FAILED', 'You can bind a key only to an account you belong to.', {
         errors: [{ field: 'accountId', message: 'is not an account you belong to' }],

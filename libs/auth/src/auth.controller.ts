@@ -1,4 +1,14 @@
-import { AllowRestricted, ApiProblem, CurrentUser, PageQueryDto, Principal, Public, SessionOnly, describeClient, sessionIdOf } from '@latchkey/core';
+import {
+  AllowRestricted,
+  ApiProblem,
+  CurrentUser,
+  PageQueryDto,
+  Principal,
+  Public,
+  SessionOnly,
+  describeClient,
+  sessionIdOf,
+} from '@latchkey/core';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';

@@ -1,4 +1,14 @@
-import { AllowRestricted, ApiKeyAccess, ApiProblem, ApiProblems, CurrentUser, Principal, Public, SessionOnly, UuidPipe } from '@latchkey/core';
+import {
+  AllowRestricted,
+  ApiKeyAccess,
+  ApiProblem,
+  ApiProblems,
+  CurrentUser,
+  Principal,
+  Public,
+  SessionOnly,
+  UuidPipe,
+} from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -67,7 +67,7 @@ export class AccountRoleGuard implements CanActivate {
     }
     if (account.require2fa && !(await this.mfa.hasSecondFactor(principal.userId))) {
       // A session that predates the policy (or outlived a removed factor) is restricted from now on.
-      if (principal.kind === 'session') {
+      if (principal.kind !== 'api_key') {
         await this.sessions.setRestriction(principal.userId, principal.sessionId, 'mfa_setup_required');
       }
       throw accountsError('MFA_SETUP_REQUIRED', 'This account requires two-factor authentication: set it up first.');

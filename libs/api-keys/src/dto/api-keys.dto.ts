@@ -53,7 +53,8 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({
     enum: AccountRole,
-    description: "With accountId: the most the key may do there, no higher than your role (default: your role now). The key acts with the lower of this cap and your role at the time of each request",
+    description:
+      'With accountId: the most the key may do there, no higher than your role (default: your role now). The key acts with the lower of this cap and your role at the time of each request',
   })
   @IsOptional()
   @IsEnum(AccountRole)
