@@ -2835,6 +2835,12 @@ export interface components {
             items: components["schemas"]["StaffUserDto"][];
             nextCursor: string | null;
         };
+        StaffApiKeyCountsDto: {
+            /** @description Keys that work now (neither revoked nor expired) */
+            active: number;
+            /** @description Every key the user ever created and still on record */
+            total: number;
+        };
         StaffMembershipDto: {
             /** Format: uuid */
             accountId: string;
@@ -2850,6 +2856,8 @@ export interface components {
             staffRole: string | null;
             emailVerified: boolean;
             createdAt: string;
+            /** @description The user's API keys, counted (staff never see the keys) */
+            apiKeys: components["schemas"]["StaffApiKeyCountsDto"];
             mfa: components["schemas"]["MfaStatusDto"];
             sessions: components["schemas"]["SessionDto"][];
             memberships: components["schemas"]["StaffMembershipDto"][];

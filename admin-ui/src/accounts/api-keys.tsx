@@ -30,7 +30,8 @@ export function AccountApiKeysPage() {
     <Box sx={{ mt: 2, maxWidth: 1100 }}>
       <Title title="API keys" />
       <Typography variant="body2" color="text.secondary" gutterBottom>
-        Keys your members created for this account. Each acts with the lower of its cap and its user&apos;s role; revoking one stops it at once.
+        Keys your members created for this account. Each acts with the lower of its cap and its user&apos;s role; revoking one stops it at
+        once.
       </Typography>
       {error && <Alert severity="error">{error}</Alert>}
       {items ? (

@@ -59,7 +59,10 @@ function SecretDialog({ secret, onClose }: { secret?: string; onClose: () => voi
       <DialogActions>
         <Button
           onClick={() => {
-            void navigator.clipboard?.writeText(secret ?? '').then(() => setCopied(true), () => setCopied(false));
+            void navigator.clipboard?.writeText(secret ?? '').then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
           }}
         >
           {copied ? 'Copied' : 'Copy'}
@@ -194,6 +197,7 @@ function CreateKey({ onCreated }: { onCreated: (secret: string) => void }) {
         fullWidth
         margin="dense"
         helperText="A key bound to one account can reach only that account"
+        slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
       >
         <MenuItem value="">All my accounts (acts as me)</MenuItem>
         {(mine ?? []).map((m) => (
@@ -211,6 +215,7 @@ function CreateKey({ onCreated }: { onCreated: (secret: string) => void }) {
           fullWidth
           margin="dense"
           helperText="The most the key may do in this account"
+          slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
         >
           <MenuItem value="">My role ({myRole})</MenuItem>
           {ROLES.filter((r) => RANK[r] <= RANK[myRole]).map((r) => (
