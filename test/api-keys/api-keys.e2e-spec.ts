@@ -4,6 +4,7 @@ import { AccountWithTeam, addMember, createAccountWithTeam } from '../factories/
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
+import { makeStaff } from '../support/support-helpers';
 
 const PER_MINUTE = 25;
 const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
@@ -271,6 +272,18 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
       t.clock.advance(24 * 60 * 60_000 + 1000);
       await t.http().get('/api/v1/me').set(bearer(secret)).expect(401);
     });
+  });
+
+  it('support staff see how many keys a user holds, never the keys', async () => {
+    const staff = await makeStaff(t, 'support');
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const first = await create(s.auth, { name: 'one' });
+    await create(s.auth, { name: 'two' });
+    await t.http().delete(`/api/v1/me/api-keys/${first.key.id}`).set(s.auth).expect(204);
+    const detail = await t.http().get(`/api/v1/admin/users/${user.id}`).set(staff.auth).expect(200);
+    expect(detail.body.apiKeys).toEqual({ active: 1, total: 2 });
+    expect(JSON.stringify(detail.body)).not.toContain(first.key.prefix);
   });
 
   it('the database never holds a secret in clear: only its SHA-256 and a short prefix', async () => {
