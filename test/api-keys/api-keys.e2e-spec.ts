@@ -274,6 +274,50 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
     });
   });
 
+  it("over every account-scoped route in the OpenAPI document, an owner's key capped at a role does what that role may, within its scope", async () => {
+    const matrix = await createAccountWithTeam(t, 'Key Matrix');
+    const doc = await t.http().get('/api/docs-json').expect(200);
+    const routes: Array<{ method: string; path: string; keys: boolean; least?: string }> = [];
+    for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, Record<string, unknown>>>)) {
+      if (!path.startsWith('/api/v1/accounts/{accountId}')) {
+        continue;
+      }
+      for (const [method, op] of Object.entries(ops).filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
+        routes.push({ method, path, keys: op['x-api-key-access'] === true });
+      }
+    }
+    expect(routes.filter((r) => r.keys).length).toBeGreaterThan(10);
+    expect(routes.filter((r) => !r.keys).map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['delete /api/v1/accounts/{accountId}', 'post /api/v1/accounts/{accountId}/transfer-ownership']),
+    );
+    const outcome = (res: { status: number; body: { code?: string } }) =>
+      res.status === 403 ? String(res.body.code) : res.status === 404 && res.body.code === 'ACCOUNT_NOT_FOUND' ? 'hidden' : 'passed';
+    const call = (method: string, path: string, auth: Record<string, string>) => {
+      const url = path.replace('{accountId}', matrix.accountId).replace(/\{[^}]+\}/g, () => '00000000-0000-4000-8000-000000000000');
+      return t.http()[method as 'get'](url).set(auth).send({});
+    };
+    const actual: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const cap of ['viewer', 'member', 'admin', 'owner'] as const) {
+      for (const scopes of [['read'], ['read', 'write']]) {
+        t.clock.advance(61_000);
+        const { secret } = await create(matrix.owner.session.auth, { scopes, accountId: matrix.accountId, roleCap: cap });
+        for (const { method, path, keys } of routes) {
+          const name = `${cap} ${scopes.join('+')} ${method.toUpperCase()} ${path}`;
+          const asRole = outcome(await call(method, path, matrix[cap].session.auth));
+          expected[name] = !keys
+            ? 'API_KEY_SESSION_REQUIRED'
+            : method !== 'get' && !scopes.includes('write')
+              ? 'API_KEY_SCOPE_MISSING'
+              : asRole;
+          actual[name] = outcome(await call(method, path, bearer(secret)));
+        }
+      }
+    }
+    expect(actual).toEqual(expected);
+    expect(Object.values(actual)).toEqual(expect.arrayContaining(['passed', 'ROLE_TOO_LOW']));
+  });
+
   it('support staff see how many keys a user holds, never the keys', async () => {
     const staff = await makeStaff(t, 'support');
     const user = await createUser(t);
