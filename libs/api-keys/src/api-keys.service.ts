@@ -8,6 +8,7 @@ import {
   ApiKeyScope,
   ApiKeyVerifier,
   AppConfig,
+  ChangeFeed,
   Clock,
   Principal,
   RateLimitStore,
@@ -30,13 +31,22 @@ import {
   ApiKeysAuditAction,
 } from './api-keys.constants';
 import { apiKeysError } from './api-keys.exception';
-import { ApiKeysRepository, KeyForAuth } from './api-keys.repository';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyDto, CreateApiKeyDto } from './dto/api-keys.dto';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Revoked and expired keys stay in the lists this long, then only the data export shows them. */
 const LIST_HISTORY_MS = 30 * DAY_MS;
 const RATE_WINDOW_MS = 60_000;
+const CACHE_MAX_ENTRIES = 50_000;
+const CACHE_MAX_AGE_MS = 10 * 60_000;
+
+interface CachedKey {
+  principal: ApiKeyPrincipal;
+  expiresMs: number | null;
+  lastUsedMs: number | null;
+  cachedAtMs: number;
+}
 
 function scopesOf(requested: readonly string[]): ApiKeyScope[] {
   // write includes read: a key that may change things may also look at them.
@@ -45,12 +55,20 @@ function scopesOf(requested: readonly string[]): ApiKeyScope[] {
 
 /**
  * Personal access tokens: create (after a fresh password + second-factor check), list, revoke,
- * and the verifier the global guard calls on every `Bearer lk_pat_…` request. Nothing about a
- * key is cached: each request reads the key row (revocation and expiry hold at once on every
- * instance) and, for an account-bound key, the user's membership (losing it ends the key).
+ * and the verifier the global guard calls on every `Bearer lk_pat_…` request.
+ *
+ * A key and its user are cached by secret hash only while the change feed is live, as sessions
+ * are: a revocation, an expiry change or any change to the user (deletion scheduled) is pushed by
+ * PostgreSQL at commit to every instance, which drops that user's keys before the next request;
+ * a revocation answers only once every instance has heard it. The membership of an
+ * account-bound key is never cached: it is read on every request, so losing it ends the key at once.
  */
 @Injectable()
 export class ApiKeysService implements ApiKeyVerifier {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly cachedByUser = new Map<string, Set<string>>();
+  private generation = 0;
+
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly accounts: AccountsRepository,
@@ -62,16 +80,66 @@ export class ApiKeysService implements ApiKeyVerifier {
     private readonly clock: Clock,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly feed: ChangeFeed,
+  ) {
+    this.feed.subscribe((event) => {
+      this.generation++;
+      if (event.kind === 'reset') {
+        this.cache.clear();
+        this.cachedByUser.clear();
+      } else {
+        this.forgetUser(event.id);
+      }
+    });
+  }
+
+  private forgetUser(userId: string) {
+    for (const hash of this.cachedByUser.get(userId) ?? []) {
+      this.cache.delete(hash);
+    }
+    this.cachedByUser.delete(userId);
+  }
+
+  private remember(hash: string, entry: CachedKey) {
+    if (this.cache.size >= CACHE_MAX_ENTRIES) {
+      this.cache.clear();
+      this.cachedByUser.clear();
+    }
+    this.cache.set(hash, entry);
+    const userId = entry.principal.userId;
+    let set = this.cachedByUser.get(userId);
+    if (!set) {
+      set = new Set();
+      this.cachedByUser.set(userId, set);
+    }
+    set.add(hash);
+  }
 
   async authenticate(token: string, ip: string | undefined): Promise<ApiKeyPrincipal | undefined> {
     if (!token.startsWith(API_KEY_PREFIX) || token.length > 100) {
       return undefined;
     }
     const hash = hashToken(token);
+    const now = this.clock.nowMs();
+    const cached = this.feed.live ? this.cache.get(hash) : undefined;
+    if (cached && now - cached.cachedAtMs < CACHE_MAX_AGE_MS) {
+      if (cached.expiresMs !== null && cached.expiresMs <= now) {
+        return undefined;
+      }
+      const grant = cached.principal.apiKey;
+      if (grant.accountId && !(await this.accounts.findMembership(grant.accountId, cached.principal.userId))) {
+        return undefined;
+      }
+      if (cached.lastUsedMs === null || now - cached.lastUsedMs >= API_KEY_TOUCH_EVERY_MS) {
+        cached.lastUsedMs = now;
+        await this.keys.touch(grant.keyId, new Date(now), ip ?? null, API_KEY_TOUCH_EVERY_MS);
+      }
+      return cached.principal;
+    }
+    const generation = this.generation;
     const key = await this.keys.findForSecretHash(hash);
-    const now = this.clock.now();
-    if (!key || !constantTimeEqual(key.secret_hash, hash) || key.revoked_at || (key.expires_at && new Date(key.expires_at) <= now)) {
+    const expiresMs = key?.expires_at ? new Date(key.expires_at).getTime() : null;
+    if (!key || !constantTimeEqual(key.secret_hash, hash) || key.revoked_at || (expiresMs !== null && expiresMs <= now)) {
       return undefined;
     }
     const [user, membership] = await Promise.all([
@@ -81,8 +149,12 @@ export class ApiKeysService implements ApiKeyVerifier {
     if (!user || user.deletionScheduledFor || (key.account_id && !membership)) {
       return undefined;
     }
-    await this.touchIfDue(key, now, ip);
-    return {
+    let lastUsedMs = key.last_used_at ? new Date(key.last_used_at).getTime() : null;
+    if (lastUsedMs === null || now - lastUsedMs >= API_KEY_TOUCH_EVERY_MS) {
+      await this.keys.touch(key.id, new Date(now), ip ?? null, API_KEY_TOUCH_EVERY_MS);
+      lastUsedMs = now;
+    }
+    const principal: ApiKeyPrincipal = {
       kind: 'api_key',
       userId: key.user_id,
       email: user.email,
@@ -93,6 +165,10 @@ export class ApiKeysService implements ApiKeyVerifier {
       reauthenticatedAt: null,
       apiKey: { keyId: key.id, accountId: key.account_id, roleCap: key.role_cap, scopes: scopesOf(key.scopes) },
     };
+    if (this.feed.live && generation === this.generation) {
+      this.remember(hash, { principal, expiresMs, lastUsedMs, cachedAtMs: now });
+    }
+    return principal;
   }
 
   async consume(principal: ApiKeyPrincipal): Promise<void> {
@@ -102,12 +178,6 @@ export class ApiKeysService implements ApiKeyVerifier {
       throw apiKeysError('API_KEY_RATE_LIMITED', 'Too many requests with this API key: slow down.', {
         retryAfterSeconds: Math.max(1, Math.ceil((counter.resetAt - now) / 1000)),
       });
-    }
-  }
-
-  private async touchIfDue(key: KeyForAuth, now: Date, ip: string | undefined) {
-    if (!key.last_used_at || now.getTime() - new Date(key.last_used_at).getTime() >= API_KEY_TOUCH_EVERY_MS) {
-      await this.keys.touch(key.id, now, ip ?? null, API_KEY_TOUCH_EVERY_MS);
     }
   }
 
@@ -252,11 +322,16 @@ export class ApiKeysService implements ApiKeyVerifier {
   }
 
   private async revoke(scope: { userId: string } | { accountId: string }, id: string, actorUserId: string): Promise<void> {
+    let heard: Promise<void> | undefined;
     await this.dataSource.transaction(async (m) => {
       const key = await this.keys.revoke(scope, id, this.clock.now(), actorUserId, m);
       if (!key) {
         throw apiKeysError('API_KEY_NOT_FOUND', 'No such API key, or it is already revoked.');
       }
+      // Answer only once every instance has dropped the key (the trigger announces it at commit).
+      this.generation++;
+      this.forgetUser(key.userId);
+      heard = this.feed.heard(key.userId);
       await this.audit.record(
         {
           action: ApiKeysAuditAction.Revoked,
@@ -268,6 +343,8 @@ export class ApiKeysService implements ApiKeyVerifier {
         m,
       );
     });
+    this.generation++;
+    await heard;
   }
 
   /** For support's user lookup: how many keys the user holds (never the keys themselves). */

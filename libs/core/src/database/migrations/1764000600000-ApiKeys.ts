@@ -30,6 +30,10 @@ export class ApiKeys1764000600000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX api_keys_secret ON api_keys (secret_hash)`);
     await q.query(`CREATE INDEX api_keys_user ON api_keys (user_id, created_at DESC)`);
     await q.query(`CREATE INDEX api_keys_account ON api_keys (account_id, created_at DESC) WHERE account_id IS NOT NULL`);
+    // Instances that cache keys (behind the change feed) drop the user's keys at commit of a revocation.
+    await q.query(`
+      CREATE TRIGGER api_keys_changed AFTER UPDATE OF revoked_at, expires_at, user_id, account_id, role_cap, scopes OR DELETE
+      ON api_keys FOR EACH ROW EXECUTE FUNCTION latchkey_notify_user_change()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
