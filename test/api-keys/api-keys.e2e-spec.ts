@@ -69,7 +69,7 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
         .post('/api/v1/me/api-keys')
         .set(s.auth)
         .send({ name: 'ci', scopes: ['read'], password: 'not-my-password-1' });
-      expect([400, 401]).toContain(wrong.status);
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'WRONG_PASSWORD']);
 
       const { secret: totp } = await enrolTotp(t, s.auth);
       const noCode = await t
