@@ -15,6 +15,7 @@ const BENCHES = [
   "signin-throughput",
   "mfa-totp-verify",
   "authenticated-get",
+  "api-key-get",
   "login-flood",
   "unknown-vs-wrong",
   "forgot-timing",
@@ -92,6 +93,9 @@ async function main() {
       };
     const base = r.baseline ? `${r.baseline.median} ${r.baseline.name}` : '';
     let measured = r.measured ? `${r.measured.median} ${r.measured.name}` : '';
+    if (r.bench === 'api-key-get') {
+      measured += ` (p50/p99 ${r.measured.p50ms}/${r.measured.p99ms} ms; revocation instant ${r.revocation.instant}/${r.revocation.trials})`;
+    }
     if (r.bench === 'authenticated-get') {
       measured += ` (p50/p99 ${r.measured.p50ms}/${r.measured.p99ms} ms vs /health ${r.baseline.p50ms}/${r.baseline.p99ms} ms; revocation instant ${r.revocation.instant}/${r.revocation.trials})`;
     }

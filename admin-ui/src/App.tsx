@@ -1,6 +1,7 @@
 import { Route } from 'react-router-dom';
 import { Admin, CustomRoutes, Resource, defaultDarkTheme, defaultLightTheme } from 'react-admin';
 
+import { AccountApiKeysPage } from './accounts/api-keys';
 import { AuditLogList } from './accounts/audit';
 import { Dashboard } from './accounts/dashboard';
 import { InvitationCreate } from './accounts/invitations';
@@ -40,6 +41,7 @@ export function App() {
       <CustomRoutes>
         <Route path="/settings" element={<AccountSettings />} />
         <Route path="/webhooks" element={<WebhooksPage />} />
+        <Route path="/api-keys" element={<AccountApiKeysPage />} />
         <Route path="/me" element={<MyAccount />} />
         {/* /me/notifications and /me/security: the pages mails link to (public/routes.ts). */}
         <Route path="/me/:tab" element={<MyAccount />} />

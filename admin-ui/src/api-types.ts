@@ -1542,6 +1542,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API keys, newest first (revoked and expired ones for 30 days); never their secrets */
+        get: operations["MyApiKeysController_list"];
+        put?: never;
+        /** Create a personal access token (password and, with 2FA, a code required every time); its secret is in this answer only. You are emailed */
+        post: operations["MyApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of your keys: it stops working at once, on every instance */
+        delete: operations["MyApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys bound to this account (owners), with each key's user */
+        get: operations["AccountApiKeysController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{accountId}/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key bound to this account (owners): it stops working at once */
+        delete: operations["AccountApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -1922,7 +1991,7 @@ export interface components {
              */
             url: string;
             description?: string;
-            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: An API key was created (emitted once API keys exist); `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
+            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: A user created an API key (personal access token): its id, name, prefix, scopes and account binding; `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
             events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             /** @default true */
             enabled: boolean;
@@ -3076,6 +3145,84 @@ export interface components {
             /** @example https://discord.com/api/webhooks/123456789012345678/AbCdEf... */
             url: string;
         };
+        CreateApiKeyDto: {
+            /** @example CI deploys */
+            name: string;
+            /** @description `read`: GET and HEAD only; `write`: also POST, PUT, PATCH, DELETE (write includes read) */
+            scopes: ("read" | "write")[];
+            /**
+             * Format: uuid
+             * @description Bind the key to one account you belong to: it then reaches only that account's routes
+             */
+            accountId?: string;
+            /**
+             * @description With accountId: the most the key may do there, no higher than your role (default: your role now). The key acts with the lower of this cap and your role at the time of each request
+             * @enum {string}
+             */
+            roleCap?: "owner" | "admin" | "member" | "viewer";
+            /**
+             * @description Lifetime in days
+             * @default 90
+             */
+            expiresInDays: number;
+            /** @description A key that never expires: refused unless the deployment allows it (API_KEYS_ALLOW_NO_EXPIRY) */
+            neverExpires?: boolean;
+            /** @description Your current password: creating a key always needs it */
+            password: string;
+            /** @description With 2FA on: a current authenticator, SMS or backup code */
+            code?: string;
+        };
+        ApiKeyDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The first characters of the secret, to recognise it
+             * @example lk_pat_Ab3x
+             */
+            prefix: string;
+            scopes: ("read" | "write")[];
+            /** Format: uuid */
+            accountId: string | null;
+            accountName: string | null;
+            /** @enum {string|null} */
+            roleCap: "owner" | "admin" | "member" | "viewer" | null;
+            /**
+             * Format: uuid
+             * @description The user the key acts for
+             */
+            userId: string;
+            /** @description Account lists only: the key's user */
+            userEmail?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description To the minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+        };
+        IssuedApiKeyDto: {
+            key: components["schemas"]["ApiKeyDto"];
+            /**
+             * @description The secret: shown in this answer only, never again. Send it as Authorization: Bearer
+             * @example lk_pat_…
+             */
+            secret: string;
+        };
+        ApiKeyListDto: {
+            items: components["schemas"]["ApiKeyDto"][];
+        };
         OpenTicketDto: {
             /** @enum {string} */
             type: "mfa_reset" | "account_deletion" | "other";
@@ -3238,6 +3385,12 @@ export interface components {
             items: components["schemas"]["StaffUserDto"][];
             nextCursor: string | null;
         };
+        StaffApiKeyCountsDto: {
+            /** @description Keys that work now (neither revoked nor expired) */
+            active: number;
+            /** @description Every key the user ever created and still on record */
+            total: number;
+        };
         StaffMembershipDto: {
             /** Format: uuid */
             accountId: string;
@@ -3253,6 +3406,8 @@ export interface components {
             staffRole: string | null;
             emailVerified: boolean;
             createdAt: string;
+            /** @description The user's API keys, counted (staff never see the keys) */
+            apiKeys: components["schemas"]["StaffApiKeyCountsDto"];
             mfa: components["schemas"]["MfaStatusDto"];
             sessions: components["schemas"]["SessionDto"][];
             memberships: components["schemas"]["StaffMembershipDto"][];
@@ -3395,7 +3550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3457,7 +3612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,7 +3697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,7 +3782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +3867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3793,7 +3948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3878,7 +4033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4798,7 +4953,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4807,9 +4962,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4844,7 +5010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4853,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4874,6 +5040,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4910,7 +5087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4919,7 +5096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4955,6 +5132,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     MyNotificationsController_getPreferences: {
@@ -4983,7 +5171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5033,7 +5221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5088,7 +5276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5138,7 +5326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5200,7 +5388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5788,7 +5976,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventCatalogueDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5797,9 +5985,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5848,7 +6047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,7 +6104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5960,9 +6159,29 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description an API key bound to one account calling a route outside that account's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6010,7 +6229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,7 +6308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6098,7 +6317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6119,6 +6338,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6169,7 +6399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +6509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6345,7 +6575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6389,7 +6619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6462,7 +6692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6707,7 +6937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6757,7 +6987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6825,7 +7055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6991,7 +7221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7037,7 +7267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7110,7 +7340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7174,7 +7404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7328,7 +7558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7518,7 +7748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7597,7 +7827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7627,6 +7857,15 @@ export interface operations {
             };
             /** @description No valid session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7675,7 +7914,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7763,7 +8002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7840,7 +8079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7928,7 +8167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description Proof required (the password, and a code when 2FA is on); the email is not verified yet; or texts are not sent to that country; cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8027,7 +8266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8100,7 +8339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8190,7 +8429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8278,7 +8517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8366,7 +8605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8432,7 +8671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8478,7 +8717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8544,7 +8783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8925,7 +9164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8934,7 +9173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8955,6 +9194,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8983,7 +9233,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8992,7 +9242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9004,6 +9254,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9055,7 +9316,7 @@ export interface operations {
             /**
              * @description Proof required: send the password (and a code when 2FA is on)
              *
-             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -9138,7 +9399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9147,7 +9408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9177,6 +9438,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9238,7 +9510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9250,7 +9522,7 @@ export interface operations {
             /**
              * @description Filtering or sorting by 2FA status or sign-ins needs the admin role
              *
-             *     Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication
+             *     Needs the viewer role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9263,6 +9535,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9292,7 +9575,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9301,7 +9584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9313,6 +9596,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9349,7 +9643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9361,7 +9655,7 @@ export interface operations {
             /**
              * @description Only an owner removes owners
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9411,6 +9705,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_changeRole: {
@@ -9447,7 +9752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9459,7 +9764,7 @@ export interface operations {
             /**
              * @description Only an owner changes owners or grants owner
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9509,6 +9814,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     AccountsController_sendPasswordReset: {
@@ -9541,7 +9857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session (or credentials) */
+            /** @description No valid session (or credentials); No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9553,7 +9869,7 @@ export interface operations {
             /**
              * @description Not allowed (role, CSRF token, restricted session)
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9594,7 +9910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many attempts; see Retry-After */
+            /** @description Too many attempts; see Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -9650,7 +9966,7 @@ export interface operations {
             /**
              * @description Proof required: send the password (and a code when 2FA is on)
              *
-             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -9740,7 +10056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session (or credentials) */
+            /** @description No valid session (or credentials); No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9752,7 +10068,7 @@ export interface operations {
             /**
              * @description Not allowed (role, CSRF token, restricted session)
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9769,6 +10085,17 @@ export interface operations {
              */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9810,7 +10137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9819,7 +10146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9831,6 +10158,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9872,7 +10210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9884,7 +10222,7 @@ export interface operations {
             /**
              * @description Only an owner invites owners
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -9930,7 +10268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -9971,7 +10309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9983,7 +10321,7 @@ export interface operations {
             /**
              * @description Only an owner revokes owner invitations
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -10027,6 +10365,17 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10065,7 +10414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10077,7 +10426,7 @@ export interface operations {
             /**
              * @description Only an owner resends owner invitations
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
              */
             403: {
                 headers: {
@@ -10127,7 +10476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many invitations to this address, or from this network, this hour; Retry-After */
+            /** @description Too many invitations to this address, or from this network, this hour; Retry-After; Too many requests with this API key (per-key limit per minute) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -10157,7 +10506,7 @@ export interface operations {
                     "application/json": components["schemas"]["MyAccountListDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10166,9 +10515,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10210,7 +10570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10503,7 +10863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session */
+            /** @description No valid session or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10512,7 +10872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key bound to one account calling a route outside that account's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10524,6 +10884,17 @@ export interface operations {
             /** @description No such account, or the caller is not a member of it */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests with this API key (per-key limit per minute) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10736,7 +11107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10798,7 +11169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10865,7 +11236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10927,7 +11298,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11002,7 +11373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11078,7 +11449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11136,6 +11507,334 @@ export interface operations {
             };
         };
     };
+    MyApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedApiKeyDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description REAUTH_REQUIRED: the password is missing; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description API_KEY_LIMIT_REACHED: 50 active keys already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such key of yours, or it is already revoked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such account, or the caller is not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AccountApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The account (tenant) */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Needs the owner role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description No such key on this account, or it is already revoked
+             *
+             *     No such account, or the caller is not a member of it
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     SupportController_list: {
         parameters: {
             query?: {
@@ -11179,7 +11878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11509,7 +12208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11574,7 +12273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11669,7 +12368,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes); staff without 2FA; or REAUTH_REQUIRED: send password and code
              *
-             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -11776,7 +12475,7 @@ export interface operations {
             /**
              * @description Needs a support lead who recorded no check on this ticket (four eyes)
              *
-             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Needs a support lead; or staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -11872,7 +12571,7 @@ export interface operations {
             /**
              * @description Staff without 2FA (STAFF_2FA_REQUIRED), or REAUTH_REQUIRED: send the password and a current code
              *
-             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication
+             *     Staff without two-factor authentication (STAFF_2FA_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -11976,7 +12675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12033,7 +12732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12090,7 +12789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Staff without two-factor authentication (STAFF_2FA_REQUIRED); the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12165,7 +12864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Not allowed (role, CSRF token, restricted session); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12240,7 +12939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12290,7 +12989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12369,7 +13068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication */
+            /** @description Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12446,7 +13145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12504,7 +13203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description the session is restricted to setting up two-factor authentication */
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;

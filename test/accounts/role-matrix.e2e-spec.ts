@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { accountRouteTable } from '@latchkey/accounts';
+import { AccountApiKeysController } from '@latchkey/api-keys';
 import { AccountWebhooksController } from '@latchkey/webhooks';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
@@ -36,6 +37,8 @@ const EXPECTED: Record<string, 'owner' | 'admin' | 'member' | 'viewer'> = {
   'POST /api/v1/accounts/{accountId}/webhooks/{id}/rotate-secret': 'owner',
   'POST /api/v1/accounts/{accountId}/webhooks/{id}/test': 'owner',
   'GET /api/v1/accounts/{accountId}/webhooks/{id}/deliveries': 'owner',
+  'GET /api/v1/accounts/{accountId}/api-keys': 'owner',
+  'DELETE /api/v1/accounts/{accountId}/api-keys/{id}': 'owner',
 };
 
 const CALLERS = ['outsider', 'viewer', 'member', 'admin', 'owner'] as const;
@@ -70,7 +73,7 @@ describe('Account roles: every account-scoped route in the OpenAPI document agai
     }
     expect(documented.sort()).toEqual(Object.keys(EXPECTED).sort());
     const fromDecorators = Object.fromEntries(
-      Object.entries({ ...accountRouteTable(), ...accountRouteTable([AccountWebhooksController]) })
+      Object.entries({ ...accountRouteTable(), ...accountRouteTable([AccountWebhooksController, AccountApiKeysController]) })
         .filter(([k]) => k.includes(' /accounts/:accountId'))
         .map(([k, v]) => [k.replace(' /', ' /api/v1/').replace(/:(\w+)/g, '{$1}'), v]),
     );

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DataExportParts, DataExportSink, QueueDriver } from '@latchkey/core';
 
 import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
-import { enrolTotp, startChallenge, totpNow } from '../mfa/mfa-helpers';
+import { STEP_MS, enrolTotp, startChallenge, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { TICKETS, openTicket } from '../support/support-helpers';
 import { ExportStatus, binary, download, runner, waitForExport } from './export-helpers';
@@ -65,6 +65,13 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       .send({ items: [{ event: 'product.update', channel: 'email', enabled: true }] })
       .expect(200);
     await t.http().put('/api/v1/me/privacy').set(auth).send({ marketingEmail: true }).expect(200);
+    t.clock.advance(STEP_MS);
+    const apiKey = await t
+      .http()
+      .post('/api/v1/me/api-keys')
+      .set(auth)
+      .send({ name: 'Ada script', scopes: ['read'], accountId: account.body.id, password: TEST_PASSWORD, code: totpNow(t, secret) })
+      .expect(201);
     const confirmToken = await openTicket(t, user.email, 'other', 'Please tell me what you hold about me.');
     await t.http().post(`${TICKETS}/confirm`).send({ token: confirmToken }).expect(204);
     await t.settle();
@@ -77,6 +84,7 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
     const json = (name: string) => JSON.parse(files[name]!);
     expect(Object.keys(files).sort()).toEqual(
       [
+        'api-keys.json',
         'audit-log.json',
         'consent-records.json',
         'factors.json',
@@ -116,6 +124,9 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       expect.objectContaining({ type: 'other', message: 'Please tell me what you hold about me.', state: 'open' }),
     ]);
     expect(json('consent-records.json')).toEqual([expect.objectContaining({ purpose: 'marketing_email', granted: true, source: 'api' })]);
+    expect(json('api-keys.json')).toEqual([
+      expect.objectContaining({ id: apiKey.body.key.id, name: 'Ada script', prefix: apiKey.body.key.prefix, roleCap: 'owner' }),
+    ]);
     expect(json('audit-log.json').map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(['auth.login_succeeded', 'mfa.totp_enabled', 'privacy.export_requested']),
     );
@@ -143,10 +154,12 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       ...(await column(`SELECT cancel_token_sealed AS v FROM support_tickets WHERE user_id = $1`)),
       ...(await column(`SELECT token_hash AS v FROM user_tokens WHERE user_id = $1`)),
       confirmToken,
+      apiKey.body.secret,
+      ...(await column(`SELECT secret_hash AS v FROM api_keys WHERE user_id = $1`)),
     ];
     expect(secrets.length).toBeGreaterThanOrEqual(20);
     expect(secrets.filter((s) => all.includes(s))).toEqual([]);
-    expect(all).not.toMatch(/token_hash|tokenHash|code_hash|secret_sealed|password_hash|passwordHash/);
+    expect(all).not.toMatch(/token_hash|tokenHash|code_hash|secret_sealed|password_hash|passwordHash|secret_hash|secretHash/);
 
     // Announced once by mail and once in the inbox.
     await t.settle();

@@ -146,6 +146,12 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'webhook.endpoint_deleted': (w) => `${w.actor} removed the security webhook ${quoted(w.meta.url)}`,
   'webhook.secret_rotated': (w) => `${w.actor} rotated the signing secret of a security webhook`,
 
+  // API keys (libs/api-keys ApiKeysAuditAction); a change made with a key carries metadata.apiKeyId
+  'api_key.created': (w) =>
+    `${w.actor} created the API key ${quoted(w.meta.name)} (${list(w.meta.scopes)}${w.meta.roleCap ? `, up to ${text(w.meta.roleCap)}` : ''})`,
+  'api_key.revoked': (w) =>
+    w.self ? `${w.actor} revoked their API key ${quoted(w.meta.name)}` : `${w.actor} revoked the API key ${quoted(w.meta.name)} of ${w.subject}`,
+
   // Service credentials (libs/service-access ServiceAccessAuditAction): deployment-wide, not in an account's log
   'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,
   'service.credential_rotated': (w) => `${w.actor} rotated the secret of the service credential ${quoted(w.meta.name)}`,

@@ -35,6 +35,7 @@ const EVENT_TYPES: Array<[EventType, string]> = [
   ['mfa.reset_executed', 'Support reset of two-factor'],
   ['member.role_changed', 'Member role changed'],
   ['account.require_2fa_changed', 'Require-2FA changed'],
+  ['api_key.created', 'API key created'],
 ];
 
 /** The signing secret, shown once after adding an endpoint or rotating its secret. */

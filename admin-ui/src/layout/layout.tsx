@@ -64,6 +64,7 @@ function ConsoleMenu() {
       {manager && <Menu.Item to="/audit-log" primaryText="Audit log" />}
       {manager && <Menu.Item to="/settings" primaryText="Account settings" />}
       {owner && <Menu.Item to="/webhooks" primaryText="Webhooks" />}
+      {owner && <Menu.Item to="/api-keys" primaryText="API keys" />}
       {support && <Menu.Item to="/tickets" primaryText="Support queue" />}
       {support && <Menu.Item to="/staff-users" primaryText="User lookup" />}
       <Menu.Item to="/me" primaryText="My account" />

@@ -2,6 +2,7 @@ import { Box, Tab, Tabs } from '@mui/material';
 import { Title } from 'react-admin';
 import { useNavigate, useParams } from 'react-router-dom';
 
+import { ApiKeysTab } from './api-keys';
 import { DataExport } from './data-export';
 import { ChangeEmail } from './email-password';
 import { InboxTab } from './inbox';
@@ -13,10 +14,11 @@ import { SecurityTab } from './security';
 import { Loading, useLoad } from './common';
 
 /** Each tab has its own address (#/me/security, #/me/notifications, ...) so mails and the bell can link to it. */
-export const ME_TABS = ['profile', 'security', 'notifications', 'inbox', 'privacy'] as const;
+export const ME_TABS = ['profile', 'security', 'api-keys', 'notifications', 'inbox', 'privacy'] as const;
 const LABELS: Record<(typeof ME_TABS)[number], string> = {
   profile: 'Profile',
   security: 'Security',
+  'api-keys': 'API keys',
   notifications: 'Notifications',
   inbox: 'Inbox',
   privacy: 'Privacy',
@@ -46,6 +48,7 @@ export function MyAccount() {
       </Tabs>
       {tab === 'profile' && <ProfileTab />}
       {tab === 'security' && <SecurityTab />}
+      {tab === 'api-keys' && <ApiKeysTab />}
       {tab === 'notifications' && <NotificationsTab />}
       {tab === 'inbox' && <InboxTab />}
       {tab === 'privacy' && <DataExport />}

@@ -11,15 +11,19 @@ import { StaffTwoFactorNotice } from './staff-2fa';
 export function StaffUserList() {
   return (
     <>
-    <StaffTwoFactorNotice />
-    <List title="User lookup" exporter={false} filters={[<TextInput key="q" source="q" label="Email or name" alwaysOn />]}>
-      <Datagrid bulkActionButtons={false} rowClick={(id) => `/staff-users/${id}/show`} empty={<p style={{ padding: 16 }}>No user matches.</p>}>
-        <TextField source="email" sortable={false} />
-        <TextField source="displayName" label="Name" sortable={false} />
-        <TextField source="staffRole" label="Staff" emptyText="-" sortable={false} />
-        <DateField source="createdAt" label="Since" sortable={false} />
-      </Datagrid>
-    </List>
+      <StaffTwoFactorNotice />
+      <List title="User lookup" exporter={false} filters={[<TextInput key="q" source="q" label="Email or name" alwaysOn />]}>
+        <Datagrid
+          bulkActionButtons={false}
+          rowClick={(id) => `/staff-users/${id}/show`}
+          empty={<p style={{ padding: 16 }}>No user matches.</p>}
+        >
+          <TextField source="email" sortable={false} />
+          <TextField source="displayName" label="Name" sortable={false} />
+          <TextField source="staffRole" label="Staff" emptyText="-" sortable={false} />
+          <DateField source="createdAt" label="Since" sortable={false} />
+        </Datagrid>
+      </List>
     </>
   );
 }
@@ -32,6 +36,7 @@ interface Detail {
   sessions: Row[];
   recentLogins: Row[];
   memberships: Array<{ accountId: string; name: string; role: string; require2fa: boolean }>;
+  apiKeys: { active: number; total: number };
 }
 
 /** Help page 003: support can email a user the reset link; the agent never sees the token. */
@@ -99,6 +104,9 @@ export function StaffUserShow() {
             Sessions
           </Typography>
           {u.sessions.length === 0 && <Typography color="text.secondary">No active session.</Typography>}
+          <Typography variant="body2" data-testid="staff-api-keys">
+            API keys: {u.apiKeys.active} active ({u.apiKeys.total} on record)
+          </Typography>
           <Table size="small">
             <TableBody>
               {u.sessions.map((s) => (

@@ -19,3 +19,12 @@ export const ROLE_RANK: Record<AccountRole, number> = {
 export function hasAtLeast(role: AccountRole, least: AccountRole): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[least];
 }
+
+export function isAccountRole(value: string): value is AccountRole {
+  return (ACCOUNT_ROLES as readonly string[]).includes(value);
+}
+
+/** The lesser of two roles (an API key's cap against the user's role). */
+export function lowerRole(a: AccountRole, b: AccountRole): AccountRole {
+  return ROLE_RANK[a] <= ROLE_RANK[b] ? a : b;
+}

@@ -1,4 +1,4 @@
-import { ApiProblem, ApiProblems, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { ApiKeyAccess, ApiProblem, ApiProblems, CurrentUser, PageQueryDto, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { AcceptedDto } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
@@ -39,6 +39,7 @@ import { InvitationsService } from './invitations.service';
 import { MembersService } from './members.service';
 
 @ApiTags('accounts')
+@ApiKeyAccess()
 @Controller('accounts')
 export class AccountsController {
   constructor(
@@ -77,6 +78,7 @@ export class AccountsController {
   }
 
   @Delete(':accountId')
+  @SessionOnly()
   @AccountRoles(AccountRole.Owner)
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account (reauth)' })
@@ -190,6 +192,7 @@ export class AccountsController {
   }
 
   @Post(':accountId/transfer-ownership')
+  @SessionOnly()
   @AccountRoles(AccountRole.Owner)
   @HttpCode(204)
   @ApiOperation({ summary: 'Make a member owner; you become admin (reauth)' })

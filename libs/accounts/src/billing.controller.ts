@@ -1,4 +1,4 @@
-import { ApiProblem, UuidPipe } from '@latchkey/core';
+import { ApiKeyAccess, ApiProblem, UuidPipe } from '@latchkey/core';
 import { CurrentService, ServiceApi, ServicePrincipal } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -10,6 +10,7 @@ import { BillingSummaryDto, PutBillingSummaryDto } from './dto/billing.dto';
 
 /** Owners and admins read the summary in account settings; members and viewers do not see it. */
 @ApiTags('accounts')
+@ApiKeyAccess()
 @Controller('accounts')
 export class AccountBillingController {
   constructor(private readonly billing: BillingService) {}

@@ -1,5 +1,15 @@
 import { SignInAnswer } from '@latchkey/auth';
-import { ApiOptionalSession, ApiProblem, ApiProblems, CurrentUser, Principal, Public, describeClient } from '@latchkey/core';
+import {
+  ApiKeyAccess,
+  ApiOptionalSession,
+  ApiProblem,
+  ApiProblems,
+  CurrentUser,
+  Principal,
+  Public,
+  SessionOnly,
+  describeClient,
+} from '@latchkey/core';
 import { TokenDto, UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -18,6 +28,7 @@ import {
 } from './dto/accounts.dto';
 
 @ApiTags('accounts')
+@SessionOnly()
 @Controller()
 export class MeAccountsController {
   constructor(
@@ -29,6 +40,7 @@ export class MeAccountsController {
   ) {}
 
   @Get('me/accounts')
+  @ApiKeyAccess()
   @ApiOperation({ summary: 'The accounts you belong to, with your role' })
   @ApiOkResponse({ type: MyAccountListDto })
   async mine(@CurrentUser() p: Principal): Promise<MyAccountListDto> {

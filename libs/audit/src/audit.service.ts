@@ -71,7 +71,8 @@ export class AuditService {
       ip: ctx?.ip ?? null,
       userAgent: ctx?.userAgent?.slice(0, 512) ?? null,
       requestId: ctx?.requestId ?? null,
-      metadata: (entry.metadata ?? {}) as AuditEntry['metadata'],
+      // Every change made with an API key carries the key's id, whatever lib records it.
+      metadata: (ctx?.apiKeyId ? { ...entry.metadata, apiKeyId: ctx.apiKeyId } : (entry.metadata ?? {})) as AuditEntry['metadata'],
     };
   }
 

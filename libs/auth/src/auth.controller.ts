@@ -1,4 +1,14 @@
-import { AllowRestricted, ApiProblem, CurrentUser, PageQueryDto, Principal, Public, describeClient } from '@latchkey/core';
+import {
+  AllowRestricted,
+  ApiProblem,
+  CurrentUser,
+  PageQueryDto,
+  Principal,
+  Public,
+  SessionOnly,
+  describeClient,
+  sessionIdOf,
+} from '@latchkey/core';
 import { SessionsService } from '@latchkey/sessions';
 import { User } from '@latchkey/users';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
@@ -22,6 +32,7 @@ import { DEVICE_COOKIE, SessionCookies } from './session-cookies';
 import { SignInAnswer } from './sign-in-answer';
 
 @ApiTags('auth')
+@SessionOnly()
 @Controller()
 export class AuthController {
   constructor(
@@ -57,7 +68,7 @@ export class AuthController {
   @ApiOperation({ summary: 'End this session' })
   @ApiOkResponse({ type: StatusDto })
   async logout(@CurrentUser() p: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<StatusDto> {
-    await this.sessions.end(p.userId, p.sessionId);
+    await this.sessions.end(p.userId, sessionIdOf(p));
     this.cookies.clear(reply);
     return { status: 'signed_out' };
   }

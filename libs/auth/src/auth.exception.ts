@@ -18,6 +18,10 @@ export const AuthErrorCode = {
   INVALID_MFA_CODE: 'BAD_INPUT',
   WRONG_PASSWORD: 'BAD_INPUT',
   SIGN_IN_BUSY: 'UNAVAILABLE',
+  API_KEY_INVALID: 'UNAUTHENTICATED',
+  API_KEY_SESSION_REQUIRED: 'FORBIDDEN',
+  API_KEY_SCOPE_MISSING: 'FORBIDDEN',
+  API_KEY_ACCOUNT_BOUND: 'FORBIDDEN',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AuthErrorCode = keyof typeof AuthErrorCode;

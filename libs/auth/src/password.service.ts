@@ -1,5 +1,5 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { BackgroundTasks, Clock, Links, MailCaps, PasswordHasher, Principal, RateLimitStore } from '@latchkey/core';
+import { BackgroundTasks, Clock, Links, MailCaps, PasswordHasher, Principal, RateLimitStore, sessionIdOf } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
@@ -53,7 +53,7 @@ export class PasswordService {
     const propagated = this.sessions.watch(user.id);
     await this.dataSource.transaction(async (m) => {
       await this.setPassword(user, hash, m);
-      await this.sessions.revokeAll(user.id, { exceptSessionId: principal.sessionId, reason: 'password_changed' }, m);
+      await this.sessions.revokeAll(user.id, { exceptSessionId: sessionIdOf(principal), reason: 'password_changed' }, m);
       await this.audit.record({ action: AuditAction.PasswordChanged, actorUserId: user.id, subjectUserId: user.id }, m);
       await this.notifyChanged(user, false, m);
     });

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -10,6 +10,7 @@ const START_SUMMARY =
   'Export all your data: starts a job that writes one zip of JSON files by area (reauth: a sign-in in the last 5 minutes, or the password and a code with 2FA); once per 24 hours';
 
 @ApiTags('me')
+@SessionOnly()
 @Controller('me')
 export class DataExportsController {
   constructor(private readonly exports: DataExportsService) {}

@@ -36,6 +36,7 @@ export const REQUIRED_EXPORT_AREAS = [
   'support-tickets',
   'audit-log',
   'consent-records',
+  'api-keys',
 ] as const;
 
 export const ExportsAuditAction = {

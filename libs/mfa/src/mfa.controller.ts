@@ -1,4 +1,4 @@
-import { AllowRestricted, ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -20,6 +20,7 @@ import { MfaService } from './mfa.service';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
 @ApiTags('mfa')
+@SessionOnly()
 @Controller()
 export class MfaController {
   constructor(

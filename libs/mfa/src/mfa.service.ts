@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { Reauthenticated, ReauthService, SecondFactorProof } from '@latchkey/auth';
-import { APP_CONFIG, AppConfig, Clock, Counter, Principal, RateLimitStore, SecretBox } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, Counter, Principal, RateLimitStore, SecretBox, sessionIdOf } from '@latchkey/core';
 import { EventType, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
@@ -240,7 +240,7 @@ export class MfaService implements OnApplicationBootstrap {
         backupCodes = await this.backupCodes.replace(user.id, this.options.backupCodeCount, now, m);
       }
       if (principal.restriction) {
-        await this.sessions.setRestriction(user.id, principal.sessionId, null, m);
+        await this.sessions.setRestriction(user.id, sessionIdOf(principal), null, m);
       }
       await this.auditLog.record(
         { action: kind === 'totp' ? MfaAuditAction.TotpEnabled : MfaAuditAction.SmsEnabled, actorUserId: user.id, subjectUserId: user.id },

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, StaffGate, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, SessionOnly, StaffGate, UuidPipe } from '@latchkey/core';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -7,6 +7,7 @@ import { ListQueryDto } from './dto/notifications.dto';
 import { DeadLetterPageDto, ReplayedDto } from './dto/responses.dto';
 
 @ApiTags('admin')
+@SessionOnly()
 @Controller('admin/notifications/dead-letters')
 export class DeadLettersController {
   constructor(

@@ -119,6 +119,14 @@ export const EVENT_CATALOGUE = {
     ...SECURITY,
     mandatoryEmail: true,
   },
+  'security.api_key_created': {
+    category: 'security',
+    template: 'api-key-created',
+    subject: 'A new API key was created for your account',
+    description: 'A personal access token was created (name, prefix, scopes, account, expiry)',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
   'security.mfa_disabled': {
     category: 'security',
     template: 'mfa-disabled',

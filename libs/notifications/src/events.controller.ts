@@ -1,3 +1,4 @@
+import { ApiKeyAccess } from '@latchkey/core';
 import { ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -56,6 +57,7 @@ export class EventsController {
   constructor(private readonly hostTypes: HostEventTypesService) {}
 
   @Get('catalogue')
+  @ApiKeyAccess()
   @ApiOperation({ summary: 'Every event type with its channels and defaults: the built-in catalogue, then the types the host registered' })
   @ApiExtraModels(EventDataFieldDto)
   @ApiOkResponse({ type: EventCatalogueDto })

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiKeyAccess, ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -9,6 +9,7 @@ import { EventPreferences, PreferencesService } from './preferences.service';
 import { WebhookLink, WebhooksService } from './webhooks.service';
 
 @ApiTags('notifications')
+@SessionOnly()
 @Controller('me')
 export class MyNotificationsController {
   constructor(
@@ -18,6 +19,7 @@ export class MyNotificationsController {
   ) {}
 
   @Get('notifications')
+  @ApiKeyAccess()
   @ApiOperation({ summary: 'In-app inbox, newest first, with the unread count' })
   @ApiOkResponse({ type: InboxPageDto })
   list(@CurrentUser() p: Principal, @Query() q: ListQueryDto): Promise<InboxPage> {
@@ -25,6 +27,7 @@ export class MyNotificationsController {
   }
 
   @Post('notifications/read-all')
+  @ApiKeyAccess()
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark every inbox entry read' })
   @ApiOkResponse({ type: UnreadCountDto })
@@ -33,6 +36,7 @@ export class MyNotificationsController {
   }
 
   @Post('notifications/:id/read')
+  @ApiKeyAccess()
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark one inbox entry read' })
   @ApiOkResponse({ type: UnreadCountDto })

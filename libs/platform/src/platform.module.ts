@@ -1,4 +1,5 @@
 import { AccountsModule } from '@latchkey/accounts';
+import { ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions } from '@latchkey/core';
@@ -27,6 +28,7 @@ export const DOMAIN_MODULES = [
   AuthModule,
   MfaModule,
   AccountsModule,
+  ApiKeysModule,
   SupportModule,
   ExportsModule,
   WebhooksModule,

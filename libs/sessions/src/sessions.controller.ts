@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe, sessionIdOf } from '@latchkey/core';
 import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -6,6 +6,7 @@ import { RevokedDto, SessionListDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
+@SessionOnly()
 @Controller('me/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -14,7 +15,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Your active sessions; the one making this request has current: true' })
   @ApiOkResponse({ type: SessionListDto })
   async list(@CurrentUser() p: Principal): Promise<SessionListDto> {
-    return { items: await this.sessions.list(p.userId, p.sessionId) };
+    return { items: await this.sessions.list(p.userId, sessionIdOf(p)) };
   }
 
   @Delete(':sessionId')
@@ -31,7 +32,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Sign out everywhere but here' })
   @ApiOkResponse({ type: RevokedDto })
   async revokeOthers(@CurrentUser() p: Principal): Promise<RevokedDto> {
-    return { revoked: await this.sessions.revokeAll(p.userId, { exceptSessionId: p.sessionId, reason: 'revoke_others' }) };
+    return { revoked: await this.sessions.revokeAll(p.userId, { exceptSessionId: sessionIdOf(p), reason: 'revoke_others' }) };
   }
 
   @Post('revoke-all')

@@ -6,7 +6,7 @@ import {
   ClientInfo,
   Clock,
   Metrics,
-  Principal,
+  SessionPrincipal,
   SessionRestriction,
   SqlBatch,
   hashToken,
@@ -27,7 +27,7 @@ const CACHE_MAX_ENTRIES = 50_000;
 const CACHE_MAX_AGE_MS = 10 * 60_000;
 
 interface CachedSession {
-  principal: Omit<Principal, 'via'>;
+  principal: Omit<SessionPrincipal, 'via'>;
   lastActiveMs: number;
   expiresMs: number;
   cachedAtMs: number;
@@ -181,7 +181,7 @@ export class SessionsService {
   }
 
   /** The principal for a presented token, or undefined when unknown, revoked, idle or expired. */
-  async authenticate(token: string, via: Principal['via']): Promise<Principal | undefined> {
+  async authenticate(token: string, via: SessionPrincipal['via']): Promise<SessionPrincipal | undefined> {
     if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) {
       return undefined;
     }
@@ -215,6 +215,7 @@ export class SessionsService {
       lastActiveMs = now;
     }
     const principal = {
+      kind: 'session' as const,
       userId: row.user_id,
       sessionId: row.session_id,
       email: row.email,

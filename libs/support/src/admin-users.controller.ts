@@ -1,4 +1,4 @@
-import { ApiProblem, ApiProblems, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { AcceptedDto } from '@latchkey/users';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -8,6 +8,7 @@ import { RevokedDto, StaffUserDetailDto, StaffUserPageDto, UserSearchQueryDto } 
 import { StaffUsersService } from './staff-users.service';
 
 @ApiTags('admin')
+@SessionOnly()
 @Controller('admin/users')
 @StaffOnly('support')
 export class AdminUsersController {

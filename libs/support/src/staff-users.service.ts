@@ -1,4 +1,5 @@
 import { AccountsRepository } from '@latchkey/accounts';
+import { ApiKeysService } from '@latchkey/api-keys';
 import { AuditService } from '@latchkey/audit';
 import { LoginActivityService, PasswordService } from '@latchkey/auth';
 import { decodeCursor, Page, Principal, toPage } from '@latchkey/core';
@@ -37,6 +38,7 @@ export class StaffUsersService {
     private readonly tickets: SupportTicketsRepository,
     private readonly audit: AuditService,
     private readonly passwords: PasswordService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async search(query: UserSearchQueryDto): Promise<Page<StaffUserDto>> {
@@ -61,12 +63,13 @@ export class StaffUsersService {
 
   async detail(userId: string): Promise<StaffUserDetailDto> {
     const user = await this.get(userId);
-    const [mfa, sessions, memberships, logins, tickets] = await Promise.all([
+    const [mfa, sessions, memberships, logins, tickets, apiKeys] = await Promise.all([
       this.mfa.status(userId),
       this.sessions.list(userId),
       this.accounts.listForUser(userId),
       this.logins.list(userId, 10),
       this.tickets.listForUser(userId),
+      this.apiKeys.countForUser(userId),
     ]);
     return {
       ...toStaffUser(user),
@@ -75,6 +78,7 @@ export class StaffUsersService {
       memberships: memberships.map((ms) => ({ accountId: ms.account_id, name: ms.name, role: ms.role, require2fa: ms.require_2fa })),
       recentLogins: logins.items,
       tickets: tickets.map(toTicketDto),
+      apiKeys,
     };
   }
 

@@ -1,4 +1,4 @@
-import { ApiProblem, ApiProblems, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, Principal, Public, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -25,6 +25,7 @@ const RECEIVED: TicketReceivedDto = {
 };
 
 @ApiTags('support')
+@SessionOnly()
 @Controller('support/tickets')
 export class SupportController {
   constructor(private readonly tickets: SupportTicketsService) {}

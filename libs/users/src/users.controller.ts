@@ -1,4 +1,14 @@
-import { AllowRestricted, ApiProblem, ApiProblems, CurrentUser, Principal, Public, UuidPipe } from '@latchkey/core';
+import {
+  AllowRestricted,
+  ApiKeyAccess,
+  ApiProblem,
+  ApiProblems,
+  CurrentUser,
+  Principal,
+  Public,
+  SessionOnly,
+  UuidPipe,
+} from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,11 +18,13 @@ import { usersError } from './users.exception';
 import { UsersService } from './users.service';
 
 @ApiTags('me')
+@SessionOnly()
 @Controller()
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiKeyAccess()
   @AllowRestricted()
   @ApiOperation({ summary: 'Your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
@@ -21,6 +33,7 @@ export class UsersController {
   }
 
   @Patch('me')
+  @ApiKeyAccess()
   @ApiOperation({ summary: 'Update your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
   async update(@CurrentUser() principal: Principal, @Body() body: UpdateProfileDto): Promise<UserDto> {

@@ -11,7 +11,7 @@ export const WEBHOOK_EVENTS = {
   'mfa.reset_executed': 'Support executed an approved reset of a user’s two-factor authentication',
   'member.role_changed': "A member's role in an account changed",
   'account.require_2fa_changed': 'An account turned require-2FA on or off',
-  'api_key.created': 'An API key was created (emitted once API keys exist)',
+  'api_key.created': 'A user created an API key (personal access token): its id, name, prefix, scopes and account binding',
   'consent.changed': 'A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only',
   'webhook.test': 'A test event sent from the endpoint settings',
 } as const;
@@ -76,6 +76,20 @@ export function webhookEventOf(
       return { type: 'account.require_2fa_changed', data: { accountId: a.accountId, actorUserId: a.actorUserId, required: true } };
     case 'account.require_2fa_disabled':
       return { type: 'account.require_2fa_changed', data: { accountId: a.accountId, actorUserId: a.actorUserId, required: false } };
+    case 'api_key.created':
+      return {
+        type: 'api_key.created',
+        data: {
+          ...base,
+          keyId: a.metadata.keyId,
+          name: a.metadata.name,
+          prefix: a.metadata.prefix,
+          scopes: a.metadata.scopes,
+          accountId: a.accountId,
+          roleCap: a.metadata.roleCap,
+          expiresAt: a.metadata.expiresAt,
+        },
+      };
     case 'user.consent_changed':
       return {
         type: 'consent.changed',

@@ -1,5 +1,5 @@
 import { AccountRole, AccountRoles } from '@latchkey/accounts';
-import { ApiProblem, CurrentUser, PageQueryDto, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, PageQueryDto, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { CurrentService, ServiceApi, ServicePrincipal } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -71,6 +71,7 @@ abstract class WebhookRoutes {
 const ownerOf = (accountId: string, p: Principal): WebhookOwner => ({ accountId, by: p.userId, actorUserId: p.userId, actorKind: 'user' });
 
 @ApiTags('webhooks')
+@SessionOnly()
 @Controller('accounts/:accountId/webhooks')
 export class AccountWebhooksController extends WebhookRoutes {
   constructor(webhooks: WebhookEndpointsService) {

@@ -16,11 +16,10 @@ export async function screenshotBoth(c: ConsolePage, name: string): Promise<void
 export class MyAccountPage {
   constructor(private readonly c: ConsolePage) {}
 
-  async open(tab: 'profile' | 'security' | 'notifications' | 'inbox' | 'privacy'): Promise<void> {
+  async open(tab: 'profile' | 'security' | 'api-keys' | 'notifications' | 'inbox' | 'privacy'): Promise<void> {
     await this.c.goto(`/me/${tab}`);
-    await this.c.page
-      .getByRole('tab', { name: tab === 'privacy' ? 'Privacy' : tab[0]!.toUpperCase() + tab.slice(1), selected: true })
-      .waitFor();
+    const label = tab === 'api-keys' ? 'API keys' : tab[0]!.toUpperCase() + tab.slice(1);
+    await this.c.page.getByRole('tab', { name: label, selected: true }).waitFor();
   }
 
   section(id: string): Locator {

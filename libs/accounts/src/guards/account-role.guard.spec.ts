@@ -14,6 +14,7 @@ function setup(opts: {
   require2fa?: boolean;
   hasFactor?: boolean;
   ip?: string;
+  apiKey?: { accountId: string | null; roleCap: string | null };
 }) {
   const handler = () => undefined;
   Reflect.defineMetadata(ACCOUNT_ROLE_KEY, opts.least ?? AccountRole.Admin, handler);
@@ -27,7 +28,9 @@ function setup(opts: {
   const req: Record<string, unknown> = {
     params: { accountId: ACCOUNT },
     ip: opts.ip ?? '127.0.0.1',
-    principal: { userId: USER, sessionId: 's1' },
+    principal: opts.apiKey
+      ? { kind: 'api_key', userId: USER, sessionId: null, apiKey: { keyId: 'k1', scopes: ['read', 'write'], ...opts.apiKey } }
+      : { userId: USER, sessionId: 's1' },
   };
   const ctx = new ExecutionContextHost([req, {}]);
   ctx.setType('http');
@@ -67,5 +70,32 @@ describe('AccountRoleGuard', () => {
     const { sut, ctx, sessions } = setup({ role: AccountRole.Owner, require2fa: true, hasFactor: false });
     await expect(sut.canActivate(ctx)).rejects.toMatchObject({ code: 'MFA_SETUP_REQUIRED' });
     expect(sessions.setRestriction).toHaveBeenCalledWith(USER, 's1', 'mfa_setup_required');
+  });
+
+  it("holds an API key to the lower of its cap and the user's role, and puts that role on the request", async () => {
+    const capped = setup({
+      role: AccountRole.Owner,
+      least: AccountRole.Admin,
+      apiKey: { accountId: ACCOUNT, roleCap: AccountRole.Member },
+    });
+    await expect(capped.sut.canActivate(capped.ctx)).rejects.toMatchObject({ code: 'ROLE_TOO_LOW' });
+    const demoted = setup({
+      role: AccountRole.Member,
+      least: AccountRole.Member,
+      apiKey: { accountId: ACCOUNT, roleCap: AccountRole.Admin },
+    });
+    await expect(demoted.sut.canActivate(demoted.ctx)).resolves.toBe(true);
+    expect(demoted.req.membership).toMatchObject({ role: AccountRole.Member });
+  });
+
+  it('answers a key bound to another account with the 404 of a stranger', async () => {
+    const { sut, ctx } = setup({ role: AccountRole.Owner, apiKey: { accountId: USER, roleCap: AccountRole.Owner } });
+    await expect(sut.canActivate(ctx)).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+  });
+
+  it('never restricts a session for a key refused by the 2FA policy', async () => {
+    const { sut, ctx, sessions } = setup({ role: AccountRole.Owner, require2fa: true, apiKey: { accountId: null, roleCap: null } });
+    await expect(sut.canActivate(ctx)).rejects.toMatchObject({ code: 'MFA_SETUP_REQUIRED' });
+    expect(sessions.setRestriction).not.toHaveBeenCalled();
   });
 });

@@ -4,7 +4,7 @@ import { SessionsService } from '@latchkey/sessions';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-import { AccountRole, hasAtLeast } from '../account-role';
+import { AccountRole, hasAtLeast, isAccountRole, lowerRole } from '../account-role';
 import { accountNotFound, accountsError } from '../accounts.exception';
 import { AccountsRepository } from '../accounts.repository';
 import { Account, Membership } from '../entities';
@@ -50,6 +50,11 @@ export class AccountRoleGuard implements CanActivate {
     if (!UUID.test(accountId)) {
       throw accountNotFound();
     }
+    const grant = principal.kind === 'api_key' ? principal.apiKey : undefined;
+    if (grant?.accountId && grant.accountId !== accountId.toLowerCase()) {
+      // A key bound to another account sees this one exactly as a stranger would.
+      throw accountNotFound();
+    }
     const [account, membership] = await Promise.all([
       this.accounts.findAccount(accountId.toLowerCase()),
       this.accounts.findMembership(accountId.toLowerCase(), principal.userId),
@@ -62,13 +67,17 @@ export class AccountRoleGuard implements CanActivate {
     }
     if (account.require2fa && !(await this.mfa.hasSecondFactor(principal.userId))) {
       // A session that predates the policy (or outlived a removed factor) is restricted from now on.
-      await this.sessions.setRestriction(principal.userId, principal.sessionId, 'mfa_setup_required');
+      if (principal.kind !== 'api_key') {
+        await this.sessions.setRestriction(principal.userId, principal.sessionId, 'mfa_setup_required');
+      }
       throw accountsError('MFA_SETUP_REQUIRED', 'This account requires two-factor authentication: set it up first.');
     }
-    if (!hasAtLeast(membership.role, least)) {
+    // An API key acts with the lower of its cap and the user's role now (a demotion applies at once).
+    const role = grant?.roleCap && isAccountRole(grant.roleCap) ? lowerRole(membership.role, grant.roleCap) : membership.role;
+    if (!hasAtLeast(role, least)) {
       throw accountsError('ROLE_TOO_LOW', `This needs the ${least} role or higher in this account.`);
     }
-    req.membership = Object.assign(membership, { account });
+    req.membership = Object.assign(membership, { account, role });
     return true;
   }
 }

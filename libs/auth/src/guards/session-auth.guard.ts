@@ -1,4 +1,16 @@
-import { ALLOW_RESTRICTED, APP_CONFIG, AppConfig, IS_PUBLIC, Principal, constantTimeEqual } from '@latchkey/core';
+import {
+  ALLOW_RESTRICTED,
+  API_KEY_ACCESS,
+  API_KEY_PREFIX,
+  APP_CONFIG,
+  ApiKeyPrincipal,
+  ApiKeyVerifier,
+  AppConfig,
+  IS_PUBLIC,
+  Principal,
+  constantTimeEqual,
+  requestContext,
+} from '@latchkey/core';
 import { SessionsService, csrfTokenFor } from '@latchkey/sessions';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -40,6 +52,7 @@ export class SessionAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeyVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -55,6 +68,9 @@ export class SessionAuthGuard implements CanActivate {
         return true;
       }
       throw authError('SESSION_REQUIRED', 'Sign in first.');
+    }
+    if (presented.via === 'bearer' && presented.token.startsWith(API_KEY_PREFIX)) {
+      return this.admitApiKey(req, presented.token, isPublic, targets);
     }
     const principal = await this.sessions.authenticate(presented.token, presented.via);
     if (!principal) {
@@ -85,6 +101,44 @@ export class SessionAuthGuard implements CanActivate {
             'An account you belong to requires two-factor authentication: set it up before doing anything else.',
           );
     }
+    req.principal = principal;
+    return true;
+  }
+
+  /**
+   * `Bearer lk_pat_…`: the key is checked on every request (revoked, expired, its user's
+   * membership), then the route must opt in (@ApiKeyAccess), a write needs the write scope and a
+   * key bound to an account reaches only that account's routes (the role guard applies its cap).
+   * On a @Public() route a key is ignored: the request is anonymous.
+   */
+  private async admitApiKey(
+    req: FastifyRequest & { principal?: Principal },
+    token: string,
+    isPublic: boolean,
+    targets: Array<ReturnType<ExecutionContext['getHandler']>>,
+  ): Promise<boolean> {
+    if (isPublic) {
+      return true;
+    }
+    const principal: ApiKeyPrincipal | undefined = await this.apiKeys.authenticate(token, requestContext.get()?.ip ?? req.ip);
+    if (!principal) {
+      throw authError('API_KEY_INVALID', 'This API key is not valid: it was revoked, has expired, or its user no longer has this access.');
+    }
+    const context = requestContext.get();
+    if (context) {
+      context.apiKeyId = principal.apiKey.keyId;
+    }
+    if (this.reflector.getAllAndOverride<boolean>(API_KEY_ACCESS, targets) !== true) {
+      throw authError('API_KEY_SESSION_REQUIRED', 'This needs a signed-in session: API keys cannot call this route.');
+    }
+    if (!SAFE_METHODS.has(req.method) && !principal.apiKey.scopes.includes('write')) {
+      throw authError('API_KEY_SCOPE_MISSING', 'This API key has the read scope only: writes need a key with the write scope.');
+    }
+    const params = req.params as Record<string, string | undefined> | undefined;
+    if (principal.apiKey.accountId && params?.accountId === undefined) {
+      throw authError('API_KEY_ACCOUNT_BOUND', "This API key is bound to one account: it can call only that account's routes.");
+    }
+    await this.apiKeys.consume(principal);
     req.principal = principal;
     return true;
   }

@@ -60,6 +60,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() ALLOW_HTTP_PUBLIC_URL?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() REQUIRE_VERIFIED_EMAIL?: boolean;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_IDLE_SECONDS?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() API_KEYS_ALLOW_NO_EXPIRY?: boolean;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(1_000_000) API_KEY_REQUESTS_PER_MINUTE?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(60) SESSION_ABSOLUTE_SECONDS?: number;
   @IsOptional() @IsString() CONSOLE_ORIGIN?: string;
   @IsOptional() @IsString() TRUSTED_PROXIES?: string;
@@ -124,6 +126,11 @@ export interface AppConfig {
     requireVerifiedEmail: boolean;
   };
   crypto: { dataEncryptionKey?: string };
+  /**
+   * Personal access tokens: allowNoExpiry (API_KEYS_ALLOW_NO_EXPIRY, off by default) lets a user
+   * create a key that never expires; requestsPerMinute (API_KEY_REQUESTS_PER_MINUTE) caps each key.
+   */
+  apiKeys: { allowNoExpiry: boolean; requestsPerMinute: number };
   serviceToken?: string;
   support: { mfaResetCooldownHours: number };
   /** DELETION_GRACE_DAYS: days between DELETE /me and the erasure, during which the user can cancel (fractions allowed, for tests). */
@@ -246,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requireVerifiedEmail: parsed.REQUIRE_VERIFIED_EMAIL ?? nodeEnv === 'production',
     },
     crypto: { dataEncryptionKey: key },
+    apiKeys: { allowNoExpiry: parsed.API_KEYS_ALLOW_NO_EXPIRY ?? false, requestsPerMinute: parsed.API_KEY_REQUESTS_PER_MINUTE ?? 600 },
     serviceToken: parsed.SERVICE_TOKEN,
     support: { mfaResetCooldownHours: parsed.MFA_RESET_COOLDOWN_HOURS ?? 72 },
     privacy: { deletionGraceDays: parsed.DELETION_GRACE_DAYS ?? 14 },

@@ -4,6 +4,8 @@ export interface RequestContext {
   requestId: string;
   ip?: string;
   userAgent?: string;
+  /** Set by the global guard when an API key authenticated the request: the audit log names it. */
+  apiKeyId?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

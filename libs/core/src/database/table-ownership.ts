@@ -50,6 +50,8 @@ export const TABLE_OWNERS = {
   data_exports: 'exports',
   // webhooks
   webhook_endpoints: 'webhooks',
+  // api-keys
+  api_keys: 'api-keys',
 } as const satisfies Record<string, string>;
 
 export type OwnedTable = keyof typeof TABLE_OWNERS;

@@ -4,26 +4,67 @@ import { DomainException } from '../errors/domain.exception';
 
 export type StaffRole = 'support' | 'support_lead';
 export type SessionRestriction = 'mfa_setup_required' | 'mfa_recovery';
+export type ApiKeyScope = 'read' | 'write';
 
-/** Who is calling: put on the request by the session guard. */
-export interface Principal {
+interface PrincipalBase {
   userId: string;
-  sessionId: string;
   email: string;
-  staffRole: StaffRole | null;
-  restriction: SessionRestriction | null;
-  reauthenticatedAt: Date | null;
   via: 'cookie' | 'bearer';
 }
 
+/** A signed-in browser or client holding a session token. */
+export interface SessionPrincipal extends PrincipalBase {
+  kind: 'session';
+  sessionId: string;
+  staffRole: StaffRole | null;
+  restriction: SessionRestriction | null;
+  reauthenticatedAt: Date | null;
+}
+
+/** What an API key may do: its account (null: the user's own reach), the role cap there, and its scopes. */
+export interface ApiKeyGrant {
+  keyId: string;
+  accountId: string | null;
+  /** An account role name (owner, admin, member, viewer); set exactly when accountId is. */
+  roleCap: string | null;
+  scopes: readonly ApiKeyScope[];
+}
+
+/**
+ * A personal access token (`lk_pat_…`) acting for its user. It never carries staff power, is
+ * never restricted and never counts as recently re-authenticated: those belong to sessions.
+ */
+export interface ApiKeyPrincipal extends PrincipalBase {
+  kind: 'api_key';
+  sessionId: null;
+  staffRole: null;
+  restriction: null;
+  reauthenticatedAt: null;
+  apiKey: ApiKeyGrant;
+}
+
+/** Who is calling: put on the request by the global guard, whatever the credential. */
+export type Principal = SessionPrincipal | ApiKeyPrincipal;
+
 export const IS_PUBLIC = 'latchkey:public';
 export const ALLOW_RESTRICTED = 'latchkey:allow-restricted';
+export const API_KEY_ACCESS = 'latchkey:api-key-access';
 
 /** Opts a route out of the global session guard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /** A restricted session (must enrol MFA first) may call this route. */
 export const AllowRestricted = () => SetMetadata(ALLOW_RESTRICTED, true);
+
+/**
+ * API keys are refused everywhere unless a route (or its controller) opts in with
+ * @ApiKeyAccess(): a new route is session-only until someone decides keys may call it.
+ * @SessionOnly() on a handler overrides an opted-in controller, and marks the routes that must
+ * never take a key (password, email, 2FA, keys, user-level deletion, staff) so the choice is
+ * visible where the route is declared.
+ */
+export const ApiKeyAccess = () => SetMetadata(API_KEY_ACCESS, true);
+export const SessionOnly = () => SetMetadata(API_KEY_ACCESS, false);
 
 export function principalOf(request: { principal?: Principal }): Principal {
   if (!request.principal) {
@@ -32,7 +73,27 @@ export function principalOf(request: { principal?: Principal }): Principal {
   return request.principal;
 }
 
+/** The session of a session-only route; an API key never reaches one (the guard refuses it first). */
+export function sessionIdOf(principal: Principal): string {
+  if (principal.kind !== 'session') {
+    throw new DomainException('API_KEY_SESSION_REQUIRED', 'FORBIDDEN', 'This needs a signed-in session: API keys cannot do it.');
+  }
+  return principal.sessionId;
+}
+
 /** The signed-in principal; throws if a route forgot the guard. */
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal =>
   principalOf(ctx.switchToHttp().getRequest<{ principal?: Principal }>()),
 );
+
+export const API_KEY_PREFIX = 'lk_pat_';
+
+/**
+ * The port the global guard checks `Bearer lk_pat_…` through; the api-keys lib provides it.
+ * Answers undefined for an unknown, revoked or expired key or one whose user lost the access.
+ */
+export abstract class ApiKeyVerifier {
+  abstract authenticate(token: string, ip: string | undefined): Promise<ApiKeyPrincipal | undefined>;
+  /** Counts one use of an admitted key against its per-minute limit; throws 429 past it. */
+  abstract consume(principal: ApiKeyPrincipal): Promise<void>;
+}

@@ -6,6 +6,7 @@ export const SECURITY_SCHEMES = {
   sessionCookie: 'sessionCookie',
   csrfToken: 'csrfToken',
   serviceToken: 'serviceToken',
+  apiKey: 'apiKey',
 } as const;
 
 export const OPENAPI_AUTH = 'latchkey:openapi-auth';

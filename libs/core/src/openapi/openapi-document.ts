@@ -11,7 +11,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 
-import { ALLOW_RESTRICTED, IS_PUBLIC } from '../http/principal';
+import { ALLOW_RESTRICTED, API_KEY_ACCESS, IS_PUBLIC } from '../http/principal';
 import { problemResponse } from './api-problems.decorator';
 import { OPENAPI_AUTH, OpenApiAuth, SECURITY_SCHEMES } from './api-security.decorator';
 import { ProblemDto } from './problem.dto';
@@ -26,6 +26,12 @@ Authentication: an opaque session token (\`lks_...\`, not a JWT) from a finished
 \`Authorization: Bearer\`, or the \`lk_session\` cookie the sign-in sets. Cookie-authenticated writes
 (POST, PUT, PATCH, DELETE) must also send \`X-CSRF-Token\` with the value of the readable \`lk_csrf\`
 cookie (also \`csrfToken\` in the sign-in answer).
+
+API keys (personal access tokens, \`lk_pat_...\`, created under \`/me/api-keys\`) are sent as
+\`Authorization: Bearer\` too, but only to the operations marked \`x-api-key-access: true\` (the
+\`apiKey\` security scheme): every other operation answers 403 API_KEY_SESSION_REQUIRED. A key with
+the read scope makes GET and HEAD calls only; a key bound to an account reaches only that account's
+routes, with the lower of its role cap and the user's role.
 
 Service API (the operations tagged \`service: …\` and \`POST /events\`, grouped under "Service API"):
 the host application's own back end calls them with a service credential (\`lksv_...\`) or the
@@ -148,13 +154,24 @@ function applyPolicy(op: OperationObject, method: HttpMethod, route: RouteInfo):
     op.security = [{ [SECURITY_SCHEMES.serviceToken]: [] }];
     addResponse(op, 401, 'Missing or wrong service token');
   } else if (!isPublic) {
-    op.security = sessionSecurity(write);
-    addResponse(op, 401, 'No valid session');
+    const keys = metadata<boolean>(API_KEY_ACCESS, route) === true;
+    op.security = keys ? [...sessionSecurity(write), { [SECURITY_SCHEMES.apiKey]: [] }] : sessionSecurity(write);
+    (op as OperationObject & { 'x-api-key-access': boolean })['x-api-key-access'] = keys;
+    addResponse(op, 401, keys ? 'No valid session or API key' : 'No valid session');
     const restricted = !(metadata<boolean>(ALLOW_RESTRICTED, route) ?? false);
     const reasons = [
       ...(write ? ['cookie-authenticated write without a valid X-CSRF-Token'] : []),
       ...(restricted ? ['the session is restricted to setting up two-factor authentication'] : []),
+      ...(keys
+        ? [
+            ...(write ? ['an API key without the write scope'] : []),
+            "an API key bound to one account calling a route outside that account's",
+          ]
+        : ['an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)']),
     ];
+    if (keys) {
+      addResponse(op, 429, 'Too many requests with this API key (per-key limit per minute)');
+    }
     if (reasons.length > 0) {
       addResponse(op, 403, reasons.join(', or '));
     }
@@ -316,6 +333,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       in: 'header',
       name: 'X-CSRF-Token',
       description: 'With the lk_session cookie, writes must echo the readable lk_csrf cookie (also csrfToken in the sign-in answer)',
+    })
+    .addSecurity(SECURITY_SCHEMES.apiKey, {
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'A personal access token (lk_pat_..., created under /me/api-keys, shown once): Authorization: Bearer <key>. Only on operations with x-api-key-access: true',
     })
     .addSecurity(SECURITY_SCHEMES.serviceToken, {
       type: 'http',

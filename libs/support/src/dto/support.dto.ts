@@ -204,7 +204,14 @@ export class StaffMembershipDto {
   @ApiProperty() require2fa: boolean;
 }
 
+export class StaffApiKeyCountsDto {
+  @ApiProperty({ description: 'Keys that work now (neither revoked nor expired)' }) active: number;
+  @ApiProperty({ description: 'Every key the user ever created and still on record' }) total: number;
+}
+
 export class StaffUserDetailDto extends StaffUserDto {
+  @ApiProperty({ type: StaffApiKeyCountsDto, description: "The user's API keys, counted (staff never see the keys)" })
+  apiKeys: StaffApiKeyCountsDto;
   @ApiProperty({ type: MfaStatusDto }) mfa: MfaStatusDto;
   @ApiProperty({ type: [SessionDto] }) sessions: SessionDto[];
   @ApiProperty({ type: [StaffMembershipDto] }) memberships: StaffMembershipDto[];

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -17,6 +17,7 @@ import {
 } from './privacy.dto';
 
 @ApiTags('privacy')
+@SessionOnly()
 @Controller()
 export class PrivacyController {
   constructor(

@@ -16,6 +16,7 @@ import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredenti
 import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
 import { WebhookEndpoints1764000500200 } from './1764000500200-WebhookEndpoints';
 import { AccountNotificationSettings1764000500400 } from './1764000500400-AccountNotificationSettings';
+import { ApiKeys1764000600000 } from './1764000600000-ApiKeys';
 import { HostEventTypes1764000600100 } from './1764000600100-HostEventTypes';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
@@ -38,5 +39,6 @@ export const migrations = [
   AccountBilling1764000500100,
   WebhookEndpoints1764000500200,
   AccountNotificationSettings1764000500400,
+  ApiKeys1764000600000,
   HostEventTypes1764000600100,
 ];
