@@ -255,7 +255,7 @@ export class SettingsPage {
 
   async requireTwoFactor(): Promise<string> {
     await this.c.page.getByLabel('Require two-factor authentication for every member').check();
-    await this.c.page.getByRole('button', { name: 'Save' }).click();
+    await this.c.page.getByRole('button', { name: 'Save', exact: true }).click();
     const count = await this.c.page.getByTestId('noncompliant-count').innerText();
     await this.c.page.getByRole('button', { name: 'Require 2FA' }).click();
     return count;
