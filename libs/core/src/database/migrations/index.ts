@@ -15,6 +15,7 @@ import { MfaUserSummary1764000400000 } from './1764000400000-MfaUserSummary';
 import { ServiceCredentials1764000500000 } from './1764000500000-ServiceCredentials';
 import { AccountBilling1764000500100 } from './1764000500100-AccountBilling';
 import { WebhookEndpoints1764000500200 } from './1764000500200-WebhookEndpoints';
+import { Passkeys1764000601600 } from './1764000601600-Passkeys';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   ServiceCredentials1764000500000,
   AccountBilling1764000500100,
   WebhookEndpoints1764000500200,
+  Passkeys1764000601600,
 ];
