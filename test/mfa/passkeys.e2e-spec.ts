@@ -1,5 +1,7 @@
+import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
+import { createStaff } from '../support/support-helpers';
 import { bearer, enrolTotp, startChallenge } from './mfa-helpers';
 import { SoftwareAuthenticator } from './software-authenticator';
 
@@ -276,5 +278,81 @@ describe('Passkeys: registration, second factor and passwordless sign-in refuse 
       [user.id],
     );
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['mfa.passkey_added', 'mfa.passkey_renamed', 'mfa.passkey_removed']);
+  });
+
+  it('counts as 2FA everywhere: require-2FA accounts, the members report and CSV, the support lookup; an MFA reset removes passkeys', async () => {
+    const team = await createAccountWithTeam(t);
+    await t.http().patch(`/api/v1/accounts/${team.accountId}`).set(team.owner.session.auth).send({ require2fa: true }).expect(400);
+    const ownerKey = new SoftwareAuthenticator(team.owner.id);
+    await addPasskey(team.owner.session.auth, ownerKey);
+    await t.http().patch(`/api/v1/accounts/${team.accountId}`).set(team.owner.session.auth).send({ require2fa: true }).expect(200);
+
+    // A member without 2FA is restricted to enrolment; a passkey alone lifts it.
+    const restricted = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: team.member.email, password: team.member.password })
+      .expect(200);
+    expect(restricted.body.status).toBe('mfa_setup_required');
+    const memberAuth = bearer(restricted.body.session.token);
+    await t.http().get(`/api/v1/accounts/${team.accountId}`).set(memberAuth).expect(403);
+    const memberKey = new SoftwareAuthenticator(team.member.id);
+    const added = await addPasskey(memberAuth, memberKey, 'Phone');
+    expect(added.backupCodes).toHaveLength(10);
+    await t.http().get(`/api/v1/accounts/${team.accountId}`).set(memberAuth).expect(200);
+    const o = await passwordlessOptions();
+    const passwordless = await t
+      .http()
+      .post('/api/v1/auth/passkey/login')
+      .send({ challengeId: o.challengeId, credential: memberKey.assert(o.options, { origin: ORIGIN }) })
+      .expect(200);
+    expect(passwordless.body.status).toBe('authenticated');
+
+    const report = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/members?mfa=passkey&sort=mfa`)
+      .set(team.owner.session.auth)
+      .expect(200);
+    expect(report.body.items.map((m: { email: string }) => m.email).sort()).toEqual([team.member.email, team.owner.email].sort());
+    expect(report.body.items.find((m: { email: string }) => m.email === team.member.email).mfa).toEqual({
+      enabled: true,
+      totp: false,
+      sms: false,
+      passkeys: 1,
+      backupCodesRemaining: 10,
+    });
+    const totpOnly = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/members?mfa=totp&sort=mfa`)
+      .set(team.owner.session.auth)
+      .expect(200);
+    expect(totpOnly.body.items).toEqual([]);
+    const none = await t.http().get(`/api/v1/accounts/${team.accountId}/members?mfa=none`).set(team.owner.session.auth).expect(200);
+    expect(none.body.items.map((m: { email: string }) => m.email)).not.toContain(team.member.email);
+    const csv = await t.http().get(`/api/v1/accounts/${team.accountId}/members.csv`).set(team.owner.session.auth).expect(200);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toBe('userId,email,displayName,role,joinedAt,lastSignInAt,mfaEnabled,totp,sms,passkeys,backupCodesRemaining');
+    expect(lines.find((l) => l.includes(team.member.email))).toMatch(/,true,false,false,1,10$/);
+
+    const staff = await createStaff(t);
+    const lookup = await t.http().get(`/api/v1/admin/users/${team.member.id}`).set(staff.agent.auth).expect(200);
+    expect(lookup.body.mfa).toMatchObject({ enabled: true, passkeys: 1, methods: ['passkey', 'backup_code'] });
+
+    // The reset (support's and the user's own run the same wipe) removes every passkey.
+    await addPasskey(memberAuth, new SoftwareAuthenticator(team.member.id), 'Second');
+    await t
+      .http()
+      .post('/api/v1/me/mfa/reset')
+      .set(memberAuth)
+      .send({ password: team.member.password, code: added.backupCodes[0] })
+      .expect(200);
+    const after = await t.http().get('/api/v1/me/mfa/passkeys').set(memberAuth).expect(200);
+    expect(after.body).toEqual([]);
+    const old = await passwordlessOptions();
+    await t
+      .http()
+      .post('/api/v1/auth/passkey/login')
+      .send({ challengeId: old.challengeId, credential: memberKey.assert(old.options, { origin: ORIGIN }) })
+      .expect(401);
   });
 });
