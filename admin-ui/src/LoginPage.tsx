@@ -1,5 +1,5 @@
 import { Alert, Box, Button, Card, CardContent, Checkbox, Divider, FormControlLabel, Stack, TextField, Typography } from '@mui/material';
-import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication } from '@simplewebauthn/browser';
+import { WebAuthnAbortService, browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { FormEvent, useEffect, useState } from 'react';
 import { useLogin, useNotify } from 'react-admin';
@@ -124,6 +124,8 @@ export function LoginPage() {
 
   const submitPassword = async (e: FormEvent) => {
     e.preventDefault();
+    // The user chose the password: the passkey offered in the email field's autofill is withdrawn.
+    WebAuthnAbortService.cancelCeremony();
     setBusy(true);
     try {
       await login({ username: email, password }, next);

@@ -20,13 +20,14 @@ const supported = () => typeof window !== 'undefined' && window.isSecureContext 
  * My account > Security > Passkeys: add one (named), list with created and last used, rename,
  * remove. Removing needs a recent sign-in (5 minutes), as the API says; past that, sign in again.
  */
-export function Passkeys({ onChange }: { onChange: () => void }) {
+export function Passkeys({ onChange, onContinue }: { onChange: () => void; onContinue?: () => void }) {
   const notify = useNotify();
   const keys = useLoad<Passkey[]>('/me/mfa/passkeys');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [codes, setCodes] = useState<string[]>();
+  const [added, setAdded] = useState(false);
   const [renaming, setRenaming] = useState<Passkey>();
   const [newName, setNewName] = useState('');
 
@@ -45,6 +46,7 @@ export function Passkeys({ onChange }: { onChange: () => void }) {
         body: { challengeId, name: name.trim() || 'Passkey', credential: credential as unknown as Record<string, never> },
       });
       setCodes(res.backupCodes);
+      setAdded(true);
       setName('');
       notify(`Passkey "${res.passkey.name}" added`, { type: 'success' });
       changed();
@@ -145,6 +147,11 @@ export function Passkeys({ onChange }: { onChange: () => void }) {
         </Alert>
       )}
       {codes && <BackupCodes codes={codes} />}
+      {added && onContinue && (
+        <Button variant="contained" sx={{ mt: 1 }} onClick={onContinue}>
+          Continue
+        </Button>
+      )}
       <Dialog open={Boolean(renaming)} onClose={() => setRenaming(undefined)}>
         <DialogTitle>Rename passkey</DialogTitle>
         <DialogContent>
