@@ -88,13 +88,21 @@ describe('Console passkeys: add one, sign in with password + passkey, sign in wi
     await passkeys.getByLabel('Passkey name').fill('Work laptop');
     await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
     await passkeys.getByTestId('passkey').filter({ hasText: 'Work laptop' }).waitFor();
-    await c.page.getByText(/backup codes/i).first().waitFor();
+    await c.page
+      .getByText(/backup codes/i)
+      .first()
+      .waitFor();
     await me.section('mfa-status').getByText('1 passkey').waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
     expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
-    const [row] = await t.dataSource.query(`SELECT credential_id, name FROM mfa_factors WHERE user_id = $1 AND kind = 'passkey'`, [user.id]);
-    expect(row).toEqual({ credential_id: credentials[0].credentialId.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'), name: 'Work laptop' });
+    const [row] = await t.dataSource.query(`SELECT credential_id, name FROM mfa_factors WHERE user_id = $1 AND kind = 'passkey'`, [
+      user.id,
+    ]);
+    expect(row).toEqual({
+      credential_id: credentials[0].credentialId.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
+      name: 'Work laptop',
+    });
     await c.screenshot('passkeys-security');
 
     // Password, then the passkey as the second factor. No touch is simulated until the step asks
