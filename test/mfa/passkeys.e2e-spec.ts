@@ -1,5 +1,6 @@
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser, signIn } from '../factories/users.factory';
+import { download, waitForExport } from '../privacy/export-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { createStaff } from '../support/support-helpers';
 import { bearer, enrolTotp, startChallenge } from './mfa-helpers';
@@ -354,5 +355,33 @@ describe('Passkeys: registration, second factor and passwordless sign-in refuse 
       .post('/api/v1/auth/passkey/login')
       .send({ challengeId: old.challengeId, credential: memberKey.assert(old.options, { origin: ORIGIN }) })
       .expect(401);
+  });
+
+  it("exports each passkey's name, transports and dates but never its key, and a deleted user's passkeys go with them", async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const key = new SoftwareAuthenticator(user.id);
+    await addPasskey(s.auth, key, 'Travel key');
+    const started = await t.http().post('/api/v1/me/exports').set(s.auth).send({}).expect(202);
+    expect((await waitForExport(t, s.auth, started.body.id)).state).toBe('ready');
+    const files = await download(t, s.auth, started.body.id);
+    const factors = JSON.parse(files['factors.json']!).factors;
+    expect(factors).toEqual([
+      expect.objectContaining({
+        kind: 'passkey',
+        name: 'Travel key',
+        transports: ['internal', 'hybrid'],
+        backedUp: false,
+        lastUsedAt: null,
+      }),
+    ]);
+    const [row] = await t.dataSource.query(`SELECT encode(public_key, 'base64') AS pk FROM mfa_factors WHERE user_id = $1`, [user.id]);
+    for (const text of Object.values(files)) {
+      expect(text).not.toContain(key.id);
+      expect(text).not.toContain(row.pk);
+    }
+
+    await t.dataSource.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+    expect(await t.dataSource.query(`SELECT 1 FROM mfa_factors WHERE credential_id = $1`, [key.id])).toEqual([]);
   });
 });
