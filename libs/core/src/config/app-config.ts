@@ -276,6 +276,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 function webauthnSettings(parsed: EnvironmentVariables, publicUrl: string, problems: string[]): AppConfig['auth']['webauthn'] {
+  if (!URL.canParse(publicUrl)) {
+    return { rpId: 'localhost', rpName: 'Latchkey', origins: [] }; // PUBLIC_URL or PORT is reported already
+  }
   const base = new URL(publicUrl);
   const rpId = (parsed.WEBAUTHN_RP_ID ?? base.hostname).toLowerCase();
   // A browser refuses a passkey whose RP id is neither the page's host nor a suffix of it.
