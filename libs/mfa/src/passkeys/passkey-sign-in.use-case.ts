@@ -38,6 +38,12 @@ export class PasskeySignInUseCase {
     return this.passkeys.passwordlessOptions();
   }
 
+  /** Options for the second step: each request stores a challenge, so it counts on the IP limit too. */
+  async secondFactorOptions(mfaChallengeId: string, client: ClientInfo): Promise<PasskeyOptionsDto> {
+    await this.checkIp(client);
+    return this.passkeys.secondFactorOptions(mfaChallengeId);
+  }
+
   async execute(input: {
     challengeId: string;
     credential: Record<string, unknown>;

@@ -87,7 +87,6 @@ export class PasskeysController {
 @Controller()
 export class PasskeySignInController {
   constructor(
-    private readonly passkeys: PasskeysService,
     private readonly signIn: PasskeySignInUseCase,
     private readonly cookies: SessionCookies,
     private readonly users: UsersService,
@@ -100,8 +99,9 @@ export class PasskeySignInController {
   @ApiOkResponse({ type: PasskeyOptionsDto })
   @ApiProblem(400, 'There is no passkey on this account')
   @ApiProblem(401, 'The challenge is unknown, expired or used up: sign in again')
-  secondFactorOptions(@Body() body: ChallengeRefDto): Promise<PasskeyOptionsDto> {
-    return this.passkeys.secondFactorOptions(body.challengeId);
+  @ApiProblem(429, 'Too many sign-in attempts from this network')
+  secondFactorOptions(@Body() body: ChallengeRefDto, @Req() req: FastifyRequest): Promise<PasskeyOptionsDto> {
+    return this.signIn.secondFactorOptions(body.challengeId, describeClient(req.ip, req.headers['user-agent']));
   }
 
   @Public()
