@@ -1,4 +1,6 @@
 import { Alert, Box, Button, Card, CardContent, Checkbox, Divider, FormControlLabel, Stack, TextField, Typography } from '@mui/material';
+import { WebAuthnAbortService, browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication } from '@simplewebauthn/browser';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { FormEvent, useEffect, useState } from 'react';
 import { useLogin, useNotify } from 'react-admin';
 import { Link as RouterLink, useLocation } from 'react-router-dom';
@@ -8,12 +10,15 @@ import { pendingChallenge } from './authProvider';
 import { PUBLIC_ROUTES } from './public/routes';
 import { PageLink, useResetAuthState } from './public/ui';
 
-const METHOD_LABEL: Record<string, string> = { totp: 'Authenticator app', sms: 'Text message', backup_code: 'Backup code' };
+const METHOD_LABEL: Record<string, string> = { passkey: 'Passkey', totp: 'Authenticator app', sms: 'Text message', backup_code: 'Backup code' };
 const METHOD_HINT: Record<string, string> = {
   totp: 'Enter the 6-digit code from your authenticator app.',
   sms: 'Enter the code we texted to your phone.',
   backup_code: 'Enter one of your backup codes. Each works once.',
+  passkey: 'Use your passkey: your fingerprint, face, screen lock or security key.',
 };
+
+type PasskeyOptions = { challengeId: string; options: Record<string, unknown> };
 
 interface Arrival {
   /** Set by react-admin (or a public page) for the page to return to after the sign-in. */
@@ -52,8 +57,75 @@ export function LoginPage() {
 
   const fail = (err: unknown) => notify(err instanceof ApiError ? err.message : 'Sign-in failed', { type: 'error' });
 
+  /** A passkey alone: the browser's prompt (`autofill`: offered in the email field's suggestions). */
+  const passkeySignIn = async (autofill: boolean) => {
+    const { challengeId, options } = await api<PasskeyOptions>('/auth/passkey/options', { method: 'POST' });
+    const credential = await startAuthentication({
+      optionsJSON: options as unknown as PublicKeyCredentialRequestOptionsJSON,
+      useBrowserAutofill: autofill,
+    });
+    setBusy(true);
+    try {
+      await login({ passkeyChallengeId: challengeId, credential }, next);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // Conditional mediation: the browser lists this site's passkeys under the email field.
+  useEffect(() => {
+    let live = true;
+    void browserSupportsWebAuthnAutofill().then((ok) => {
+      if (ok && live) {
+        passkeySignIn(true).catch((err: unknown) => {
+          // Aborted when the user picks another way to sign in; a refused passkey is said.
+          if (err instanceof ApiError) {
+            fail(err);
+          }
+        });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const passkeyButton = async () => {
+    try {
+      await passkeySignIn(false);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        fail(err);
+      } else {
+        notify('The passkey prompt was cancelled or timed out.', { type: 'warning' });
+      }
+    }
+  };
+
+  const passkeySecondStep = async () => {
+    setBusy(true);
+    try {
+      const { challengeId, options } = await api<PasskeyOptions>('/auth/login/mfa/passkey/options', {
+        method: 'POST',
+        body: { challengeId: challenge!.challengeId },
+      });
+      const credential = await startAuthentication({ optionsJSON: options as unknown as PublicKeyCredentialRequestOptionsJSON });
+      await login({ challengeId: challenge!.challengeId, method: 'passkey', passkeyChallengeId: challengeId, credential, trustDevice: trust }, next);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        fail(err);
+      } else {
+        notify('The passkey prompt was cancelled or timed out.', { type: 'warning' });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submitPassword = async (e: FormEvent) => {
     e.preventDefault();
+    // The user chose the password: the passkey offered in the email field's autofill is withdrawn.
+    WebAuthnAbortService.cancelCeremony();
     setBusy(true);
     try {
       await login({ username: email, password }, next);
@@ -124,12 +196,17 @@ export function LoginPage() {
           {!challenge ? (
             <>
               <form onSubmit={submitPassword}>
-                <TextField label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} fullWidth margin="normal" required autoFocus={!email} />
+                <TextField label="Email" type="email" autoComplete="username webauthn" value={email} onChange={(e) => setEmail(e.target.value)} fullWidth margin="normal" required autoFocus={!email} />
                 <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} fullWidth margin="normal" required autoFocus={Boolean(email)} />
                 <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 2 }}>
                   Sign in
                 </Button>
               </form>
+              {browserSupportsWebAuthn() && (
+                <Button variant="outlined" fullWidth disabled={busy} sx={{ mt: 1 }} onClick={() => void passkeyButton()}>
+                  Sign in with a passkey
+                </Button>
+              )}
               <Stack direction="row" spacing={2} useFlexGap sx={{ mt: 2, flexWrap: 'wrap', justifyContent: 'space-between' }}>
                 <PageLink to={PUBLIC_ROUTES.forgotPassword} state={ticket}>
                   Forgot password?
@@ -153,7 +230,9 @@ export function LoginPage() {
                     We texted a recovery code to {recovery.sent}. Signing in with it removes your authenticator app, so you set up a new one right after.
                   </Alert>
                 )}
-                <TextField label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} fullWidth margin="normal" required autoFocus />
+                {method !== 'passkey' && (
+                  <TextField label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} fullWidth margin="normal" required autoFocus />
+                )}
                 <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
                   {challenge.methods.map((m) => (
                     <Button key={m} size="small" variant={m === method ? 'outlined' : 'text'} onClick={() => void pick(m)}>
@@ -162,9 +241,15 @@ export function LoginPage() {
                   ))}
                 </Box>
                 <FormControlLabel control={<Checkbox checked={trust} onChange={(e) => setTrust(e.target.checked)} />} label="Trust this device for 30 days" />
-                <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 1 }}>
-                  Verify
-                </Button>
+                {method === 'passkey' ? (
+                  <Button variant="contained" fullWidth disabled={busy} sx={{ mt: 1 }} onClick={() => void passkeySecondStep()}>
+                    Use your passkey
+                  </Button>
+                ) : (
+                  <Button type="submit" variant="contained" fullWidth disabled={busy} sx={{ mt: 1 }}>
+                    Verify
+                  </Button>
+                )}
               </form>
               <Divider sx={{ my: 2 }} />
               <Box data-testid="lost-device">

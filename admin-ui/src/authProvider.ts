@@ -22,12 +22,21 @@ export const SETUP_ROUTE = '/setup-2fa';
 const MANAGER_RESOURCES = new Set(['invitations', 'audit-log', 'settings', 'members.mfa', 'members.edit', 'members.export', 'adoption']);
 
 export const authProvider: AuthProvider = {
-  async login({ username, password, challengeId, method, code, trustDevice }) {
+  async login({ username, password, challengeId, method, code, trustDevice, passkeyChallengeId, credential }) {
     forgetMemberships();
+    if (credential && !challengeId) {
+      // A passkey alone (both factors): the options' challengeId comes as passkeyChallengeId.
+      const res = await api<{ status: string }>('/auth/passkey/login', { method: 'POST', body: { challengeId: passkeyChallengeId, credential } });
+      pendingChallenge = undefined;
+      return res.status === 'mfa_setup_required' ? { redirectTo: SETUP_ROUTE } : undefined;
+    }
     if (challengeId) {
       const res = await api<{ status: string }>('/auth/login/mfa', {
         method: 'POST',
-        body: { challengeId, method, code, trustDevice: Boolean(trustDevice) },
+        body:
+          method === 'passkey'
+            ? { challengeId, method, passkeyChallengeId, credential, trustDevice: Boolean(trustDevice) }
+            : { challengeId, method, code, trustDevice: Boolean(trustDevice) },
       });
       pendingChallenge = undefined;
       return res.status === 'mfa_setup_required' ? { redirectTo: SETUP_ROUTE } : undefined;

@@ -98,6 +98,7 @@ describe('Members report: 2FA filter and sort stay in step with factor changes',
       enabled: true,
       totp: true,
       sms: false,
+      passkeys: 0,
       backupCodesRemaining: memberTotp.backupCodes.length,
     });
 
@@ -119,7 +120,7 @@ describe('Members report: 2FA filter and sort stay in step with factor changes',
       .expect(200);
     now[viewer.id] = 'none';
     await expectReportMatches(now);
-    expect((await row(viewer.id)).mfa).toEqual({ enabled: false, totp: false, sms: false, backupCodesRemaining: 0 });
+    expect((await row(viewer.id)).mfa).toEqual({ enabled: false, totp: false, sms: false, passkeys: 0, backupCodesRemaining: 0 });
 
     // Self reset: the member turns every factor off.
     t.clock.advance(STEP_MS);

@@ -68,6 +68,7 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
       'mfaEnabled',
       'totp',
       'sms',
+      'passkeys',
       'backupCodesRemaining',
     ]);
     expect(rows).toHaveLength(5);
@@ -75,7 +76,7 @@ describe('Account policies: members CSV, IP allow-list, required 2FA', () => {
     expect(byId[team.member.id]![2]).toBe(`'=HYPERLINK("http://evil","x")`);
     expect(byId[team.viewer.id]![2]).toBe(`'@SUM(1+1), "quoted"\nnext`);
     expect(byId[team.admin.id]![2]).toBe(`'+1-2`);
-    expect(byId[team.owner.id]!.slice(3)).toEqual(['owner', expect.any(String), expect.any(String), 'false', 'false', 'false', '0']);
+    expect(byId[team.owner.id]!.slice(3)).toEqual(['owner', expect.any(String), expect.any(String), 'false', 'false', 'false', '0', '0']);
     await t.http().get(`/api/v1/accounts/${team.accountId}/members.csv`).set(team.member.session.auth).expect(403);
   });
 

@@ -102,7 +102,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
       .click();
     await c.page.getByLabel('Email').fill(email);
     await c.page.getByLabel('Password').fill(NEW_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.waitForHeading('Welcome, Sam Signup');
 
     await mail.click(verify, 'Confirm my email');
@@ -134,7 +134,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByRole('link', { name: 'Sign in' }).click();
     await c.page.getByLabel('Email').fill(user.email);
     await c.page.getByLabel('Password').fill(NEW_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.waitForHeading('Welcome, Riley Reset');
 
     await mail.click(reset, 'Choose a new password');
@@ -165,7 +165,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByRole('link', { name: 'Sign in' }).click();
     await c.page.getByLabel('Email').fill(user.email);
     await c.page.getByLabel('Password').fill(NEW_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.page.getByTestId('lost-device').waitFor();
     await c.enterCode(totpNow(t, secret));
     await c.waitForHeading('Welcome, Toni Totp');
@@ -186,7 +186,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByRole('link', { name: 'Sign in' }).click();
     await c.page.getByLabel('Email').fill(newEmail);
     await c.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.waitForHeading('Welcome, Casey Change');
   }, 120_000);
 
@@ -264,7 +264,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByText(`Sign in as ${user.email} to accept the invitation to Journey Partners.`).waitFor();
     expect(await c.page.getByLabel('Email').inputValue()).toBe(user.email);
     await c.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.page.getByLabel('Code').waitFor();
     await pages.screenshots('public-sign-in-second-step');
     await c.enterCode(totpNow(t, secret));
@@ -346,7 +346,7 @@ describe('Emailed flows in the console (Chromium, links clicked in the real mail
     await c.page.getByLabel('Password').waitFor();
     await c.page.getByLabel('Email').fill(user.email);
     await c.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await c.page.getByRole('heading', { name: 'Notification preferences' }).waitFor();
     expect(c.page.url()).toBe(`${baseUrl}/admin/#/me/notifications`);
     await c.screenshot('my-account-notifications-from-mail');

@@ -100,7 +100,7 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
     await me.open('privacy');
     t.clock.advance(30_000);
     await me.deleteAccount(user.password, totpNow(t, secret));
-    await c.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     const at = await scheduledFor(user.id);
     expect(at).not.toBeNull();
     await t.http().get('/api/v1/me').set(session.auth).expect(401);

@@ -86,7 +86,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
     expect(await c.settledCount(c.page.getByTestId('session-row'), 1)).toBe(1);
 
     await elsewhere.goto('/me');
-    await elsewhere.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await elsewhere.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     await c.goto('/me/security');
     await c.page.getByTestId('mfa-status').waitFor();
     expect((await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD })).status).toBe(401);
@@ -321,7 +321,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
 
     await me.open('privacy');
     await me.deleteAccount(TEST_PASSWORD);
-    await c.page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     // Scheduled, not gone: the grace period lets them sign in (and cancel); the sweep erases them after it.
     const during = await t.http().post('/api/v1/auth/login').send({ email: team.owner.email, password: TEST_PASSWORD }).expect(200);
     expect(during.body.user.deletionScheduledFor).toEqual(expect.any(String));

@@ -17,6 +17,9 @@ const ALLOWED = new Set([
   'POST /api/v1/me/mfa/totp/confirm',
   'POST /api/v1/me/mfa/sms/setup',
   'POST /api/v1/me/mfa/sms/confirm',
+  'GET /api/v1/me/mfa/passkeys',
+  'POST /api/v1/me/mfa/passkeys/options',
+  'POST /api/v1/me/mfa/passkeys',
   'POST /api/v1/auth/logout',
 ]);
 
@@ -77,6 +80,8 @@ describe('Restricted sessions reach only MFA enrolment', () => {
           'DELETE /api/v1/me/mfa/totp',
           'POST /api/v1/me/mfa/reset',
           'POST /api/v1/me/mfa/backup-codes/regenerate',
+          'PATCH /api/v1/me/mfa/passkeys/{id}',
+          'DELETE /api/v1/me/mfa/passkeys/{id}',
           'POST /api/v1/me/password',
           'PUT /api/v1/me/avatar',
           'PATCH /api/v1/me',

@@ -131,6 +131,10 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
     w.meta.count !== undefined ? `${w.actor} stopped trusting ${text(w.meta.count)} device(s)` : `${w.actor} stopped trusting a device`,
   'mfa.locked': (w) => `Second-step attempts for ${w.subject} were locked after repeated wrong codes`,
   'mfa.sms_refused': (w) => `A text message for ${w.subject} was refused (${text(w.meta.reason)})`,
+  'mfa.passkey_added': (w) => `${w.actor} added a passkey (${quoted(w.meta.name)})`,
+  'mfa.passkey_renamed': (w) => `${w.actor} renamed a passkey from ${quoted(w.meta.from)} to ${quoted(w.meta.to)}`,
+  'mfa.passkey_removed': (w) => `${w.actor} removed a passkey (${quoted(w.meta.name)})`,
+  'mfa.passkey_clone_suspected': (w) => `A copy of a passkey of ${w.subject} (${quoted(w.meta.name)}) was refused: its signature counter went backwards`,
 
   // Support desk (libs/support SupportAuditAction)
   'support.ticket_opened': (w) => `A support ticket (${state(w.meta.type)}) was opened for ${w.subject}`,

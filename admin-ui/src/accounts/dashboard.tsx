@@ -8,7 +8,7 @@ import { AuditEntryLike, describeAuditEntry } from './audit-words';
 import { problem } from './settings';
 
 interface Member {
-  mfa?: { enabled: boolean; totp: boolean; sms: boolean };
+  mfa?: { enabled: boolean; totp: boolean; sms: boolean; passkeys: number };
 }
 
 interface Adoption {
@@ -16,6 +16,7 @@ interface Adoption {
   enabled: number;
   totp: number;
   sms: number;
+  passkey: number;
 }
 
 function AdoptionChart({ a }: { a: Adoption }) {
@@ -24,6 +25,7 @@ function AdoptionChart({ a }: { a: Adoption }) {
     { label: 'No 2FA', value: a.total - a.enabled, color: '#ed6c02' },
     { label: 'Authenticator', value: a.totp, color: '#1976d2' },
     { label: 'SMS', value: a.sms, color: '#9c27b0' },
+    { label: 'Passkey', value: a.passkey, color: '#00838f' },
   ];
   const pct = a.total ? Math.round((a.enabled / a.total) * 100) : 0;
   return (
@@ -64,6 +66,7 @@ function ManagerPanels({ account }: { account: Membership }) {
           enabled: ms.filter((m) => m.mfa?.enabled).length,
           totp: ms.filter((m) => m.mfa?.totp).length,
           sms: ms.filter((m) => m.mfa?.sms).length,
+          passkey: ms.filter((m) => (m.mfa?.passkeys ?? 0) > 0).length,
         }),
       )
       .catch((err) => setError(problem(err)));

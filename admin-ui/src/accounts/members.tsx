@@ -38,6 +38,7 @@ const MFA_CHOICES = [
   { id: 'enabled', name: '2FA on' },
   { id: 'totp', name: 'Authenticator' },
   { id: 'sms', name: 'SMS' },
+  { id: 'passkey', name: 'Passkey' },
 ];
 
 interface Member {
@@ -45,7 +46,7 @@ interface Member {
   email: string;
   displayName: string;
   role: string;
-  mfa?: { enabled: boolean; totp: boolean; sms: boolean; backupCodesRemaining: number };
+  mfa?: { enabled: boolean; totp: boolean; sms: boolean; passkeys: number; backupCodesRemaining: number };
 }
 
 export function MfaBadge() {
@@ -56,7 +57,7 @@ export function MfaBadge() {
   if (!m.mfa.enabled) {
     return <Chip size="small" color="warning" label="No 2FA" data-testid="mfa-badge" />;
   }
-  const kinds = [m.mfa.totp && 'Authenticator', m.mfa.sms && 'SMS'].filter(Boolean).join(' + ');
+  const kinds = [m.mfa.passkeys > 0 && 'Passkey', m.mfa.totp && 'Authenticator', m.mfa.sms && 'SMS'].filter(Boolean).join(' + ');
   return <Chip size="small" color="success" label={`2FA: ${kinds}`} data-testid="mfa-badge" />;
 }
 

@@ -6,6 +6,7 @@ import { problem } from '../accounts/settings';
 import { api } from '../api';
 import { ConfirmButton, Loading, Section, useLoad } from './common';
 import { ChangePassword } from './email-password';
+import { Passkeys } from './passkeys';
 import { ProofDialog, RemoveFactor, SmsSetup } from './sms-setup';
 import { BackupCodes, TotpSetup } from './totp-setup';
 
@@ -13,6 +14,7 @@ interface MfaStatus {
   enabled: boolean;
   totp: boolean;
   sms: string | null;
+  passkeys: number;
   backupCodesRemaining: number;
   requiredBy: string[];
 }
@@ -36,6 +38,7 @@ function TwoFactor() {
             <Chip color={mfa.data.enabled ? 'success' : 'warning'} label={mfa.data.enabled ? '2FA is on' : '2FA is off'} />
             {mfa.data.totp && <Chip label="Authenticator app" />}
             {mfa.data.sms && <Chip label={`SMS ${mfa.data.sms}`} />}
+            {mfa.data.passkeys > 0 && <Chip label={mfa.data.passkeys === 1 ? '1 passkey' : `${mfa.data.passkeys} passkeys`} />}
             {mfa.data.enabled && <Chip variant="outlined" label={`${mfa.data.backupCodesRemaining} backup codes left`} />}
           </Box>
           {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>}
@@ -74,6 +77,7 @@ function TwoFactor() {
             )}
           </Box>
           {codes && <BackupCodes codes={codes} />}
+          <Passkeys onChange={mfa.reload} />
         </>
       )}
     </Section>

@@ -32,7 +32,7 @@ type Row = Record<string, string | boolean | null>;
 interface Detail {
   email: string;
   displayName: string;
-  mfa: { enabled: boolean; totp: boolean; sms: string | null; backupCodesRemaining: number };
+  mfa: { enabled: boolean; totp: boolean; sms: string | null; passkeys: number; backupCodesRemaining: number };
   sessions: Row[];
   recentLogins: Row[];
   memberships: Array<{ accountId: string; name: string; role: string; require2fa: boolean }>;
@@ -85,6 +85,7 @@ export function StaffUserShow() {
             <Chip color={u.mfa.enabled ? 'success' : 'warning'} label={u.mfa.enabled ? '2FA on' : '2FA off'} />
             {u.mfa.totp && <Chip label="Authenticator" />}
             {u.mfa.sms && <Chip label={`SMS ${u.mfa.sms}`} />}
+            {u.mfa.passkeys > 0 && <Chip label={`${u.mfa.passkeys} passkey${u.mfa.passkeys === 1 ? '' : 's'}`} />}
             {u.mfa.enabled && <Chip variant="outlined" label={`${u.mfa.backupCodesRemaining} backup codes`} />}
           </Box>
           <Box sx={{ my: 1 }}>

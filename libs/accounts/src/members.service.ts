@@ -4,7 +4,7 @@ import { AuditService } from '@latchkey/audit';
 import { PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
-import { MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
+import { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -27,6 +27,7 @@ interface ReportRow {
   last_sign_in_at: Date | null;
   totp: boolean;
   sms: boolean;
+  passkeys: number;
   backup_codes: number;
   mfa_level: number;
 }
@@ -87,6 +88,7 @@ const CSV_COLUMNS = [
   'mfaEnabled',
   'totp',
   'sms',
+  'passkeys',
   'backupCodesRemaining',
 ];
 
@@ -243,10 +245,11 @@ export class MembersService {
       // By 2FA level: one branch per level, each walked in user id order and cut at the page's
       // depth, so PostgreSQL reads a page's worth of rows per level instead of sorting them all.
       const cursorLevel = after ? Number(after.k) : undefined;
+      const levelExact = !q.mfa || LEVEL_EXACT_FILTERS.includes(q.mfa);
       const levels = secondFactorLevels(q.mfa).filter((l) => cursorLevel === undefined || (q.desc ? l <= cursorLevel : l >= cursorLevel));
       const branches = levels.map(
         (l) =>
-          `(SELECT * FROM (${keys}) r WHERE ${[...conditions.filter((c) => c !== mfaCondition), this.securityView.hasLevel(l, 'r.user_id')].join(' AND ')}
+          `(SELECT * FROM (${keys}) r WHERE ${[...conditions.filter((c) => c !== mfaCondition || !levelExact), this.securityView.hasLevel(l, 'r.user_id')].join(' AND ')}
              ORDER BY r.user_id ${dir} LIMIT ${depth})`,
       );
       return branches.length
@@ -256,7 +259,7 @@ export class MembersService {
     const page = (conditions: string[], window: string, depth: number) => `
       SELECT * FROM (
         SELECT p.user_id, p.role, p.joined_at, p.joined_at::text AS joined_key, u.email, u.display_name,
-               ${LAST_SIGN_IN('p.user_id')} AS last_sign_in_at, p.totp, p.sms, p.backup_codes, p.mfa_level
+               ${LAST_SIGN_IN('p.user_id')} AS last_sign_in_at, p.totp, p.sms, p.passkeys, p.backup_codes, p.mfa_level
           FROM (${pick(conditions, window, depth)}) p JOIN users u ON u.id = p.user_id
       ) r ${order}`;
     const map = (r: ReportRow) => this.toDto(r, seesMfa);
@@ -309,7 +312,13 @@ export class MembersService {
       ...(seesMfa
         ? {
             lastSignInAt: r.last_sign_in_at ? new Date(r.last_sign_in_at).toISOString() : null,
-            mfa: { enabled: r.totp || r.sms, totp: r.totp, sms: r.sms, backupCodesRemaining: r.backup_codes },
+            mfa: {
+              enabled: r.totp || r.sms || r.passkeys > 0,
+              totp: r.totp,
+              sms: r.sms,
+              passkeys: r.passkeys,
+              backupCodesRemaining: r.backup_codes,
+            },
           }
         : {}),
     };
@@ -350,9 +359,10 @@ export class MembersService {
               r.role,
               new Date(r.joined_at),
               r.last_sign_in_at ? new Date(r.last_sign_in_at) : '',
-              r.totp || r.sms,
+              r.totp || r.sms || r.passkeys > 0,
               r.totp,
               r.sms,
+              r.passkeys,
               r.backup_codes,
             ]
               .map(csvCell)

@@ -71,7 +71,12 @@ export class LoginUseCase {
   }
 
   /** Step two: the steps registered by MFA and accounts decide; otherwise a full session. */
-  async decide(user: User, client: ClientInfo, deviceToken?: string): Promise<LoginResult> {
+  async decide(
+    user: User,
+    client: ClientInfo,
+    deviceToken?: string,
+    passwordless?: { method: string; require: { statements: SqlStatement[]; refused: () => Promise<Error> } },
+  ): Promise<LoginResult> {
     // Said only after the right password, so it reveals nothing about which addresses exist.
     if (this.config.auth.requireVerifiedEmail && !user.emailVerifiedAt) {
       await this.activity.record(user.id, client, 'failure', 'email_not_verified');
@@ -79,7 +84,7 @@ export class LoginUseCase {
     }
     let restriction: SessionRestriction | null = null;
     for (const step of this.steps.all()) {
-      const decision = await step.evaluate({ user, client, deviceToken });
+      const decision = await step.evaluate({ user, client, deviceToken, bothFactorsBy: passwordless?.method });
       if (decision?.kind === 'challenge') {
         await this.activity.record(user.id, client, 'mfa_required', step.name);
         return { status: 'mfa_required', challenge: decision.response };
@@ -89,7 +94,7 @@ export class LoginUseCase {
         break;
       }
     }
-    return this.issueSession(user, client, restriction);
+    return this.issueSession(user, client, restriction, passwordless ?? {});
   }
 
   /**

@@ -8,6 +8,11 @@ export interface SignInContext {
   client: ClientInfo;
   /** The trusted-device token from the body or the lk_device cookie. */
   deviceToken?: string;
+  /**
+   * Set when the credential itself proved both factors (a passkey with user verification): the
+   * second-factor step then asks nothing more; the other steps (restrictions) still run.
+   */
+  bothFactorsBy?: string;
 }
 
 /**

@@ -7,6 +7,8 @@ export const DATA_EXPORT_EXCLUSIONS: Readonly<Record<string, string>> = {
   user_tokens:
     'one-time link tokens (verify email, reset password, email change), stored only as hashes and expiring within hours; secrets, not data about the person',
   mfa_challenges: 'sign-in challenges living 5 minutes; every sign-in attempt is exported as login activity',
+  mfa_webauthn_challenges:
+    'random passkey challenges living 5 minutes and answered once; every sign-in attempt is exported as login activity',
   mfa_sms_codes: 'texted codes stored as HMACs, living minutes; secrets, not data about the person',
   data_exports: 'the export jobs themselves: the export is what they produce, and GET /me/exports lists them',
   mfa_user_summaries: 'a per-user 2FA summary derived (by trigger) from mfa_factors and mfa_backup_codes, which the factors part writes',

@@ -11,14 +11,17 @@ import { SmsSentDto } from './dto/mfa.dto';
 import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from './mfa.constants';
 import { mfaError } from './mfa.exception';
 import { MfaService, invalidCode } from './mfa.service';
+import { PasskeysService, passkeyRefused } from './passkeys/passkeys.service';
 import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
 export interface CompleteMfaInput {
   challengeId: string;
-  method: 'totp' | 'sms' | 'backup_code';
-  code: string;
+  method: 'totp' | 'sms' | 'backup_code' | 'passkey';
+  code?: string;
+  passkeyChallengeId?: string;
+  credential?: Record<string, unknown>;
   trustDevice?: boolean;
   client: ClientInfo;
 }
@@ -42,6 +45,7 @@ export class CompleteMfaSignInUseCase {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly smsGuard: SmsGuard,
+    private readonly passkeys: PasskeysService,
   ) {}
 
   /**
@@ -61,19 +65,27 @@ export class CompleteMfaSignInUseCase {
     try {
       switch (input.method) {
         case 'totp':
-          proof = await this.mfa.matchTotp(userId, input.code, totp);
+          proof = await this.mfa.matchTotp(userId, input.code ?? '', totp);
           break;
         case 'sms': {
           const sms = await this.mfa.matchSmsCode(
             { userId, purposes: ['sign_in', 'recovery'], challengeId: input.challengeId },
-            input.code,
+            input.code ?? '',
           );
           proof = sms;
           recovery = sms?.purpose === 'recovery';
           break;
         }
         case 'backup_code':
-          proof = await this.mfa.matchBackupCode(user, input.code);
+          proof = await this.mfa.matchBackupCode(user, input.code ?? '');
+          break;
+        case 'passkey':
+          proof = (
+            await this.passkeys.matchSecondFactor(user, input.challengeId, {
+              challengeId: input.passkeyChallengeId ?? '',
+              credential: input.credential ?? {},
+            })
+          )?.proof;
           break;
       }
     } catch (err) {
@@ -84,7 +96,7 @@ export class CompleteMfaSignInUseCase {
     if (!proof) {
       await this.activity.record(userId, input.client, 'mfa_failed', input.method);
       await this.mfa.recordFailure(user, ticket);
-      throw invalidCode();
+      throw input.method === 'passkey' ? passkeyRefused() : invalidCode();
     }
     let result: LoginResult;
     if (proof.claim && !recovery) {

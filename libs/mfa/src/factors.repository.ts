@@ -34,7 +34,7 @@ export class FactorsRepository {
       m ?? this.dataSource,
       `INSERT INTO mfa_factors (user_id, kind, secret_sealed, phone, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5)
-       ON CONFLICT (user_id, kind) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, phone = EXCLUDED.phone,
+       ON CONFLICT (user_id, kind) WHERE kind <> 'passkey' DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, phone = EXCLUDED.phone,
               last_used_step = NULL, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
         WHERE mfa_factors.confirmed_at IS NULL
        RETURNING id`,

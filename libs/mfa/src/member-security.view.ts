@@ -11,13 +11,13 @@ export abstract class MemberSecurityView {
   abstract join(alias: string, userIdColumn: string): string;
   /**
    * The summary's select-list columns under the joined alias: `totp`, `sms` (booleans),
-   * `backup_codes` (int) and `mfa_level` (0 none, 1 SMS, 2 authenticator, 3 both). A user
-   * without a summary row reads as no 2FA.
+   * `passkeys` and `backup_codes` (ints) and `mfa_level` (0 none, 1 SMS, 2 authenticator app or
+   * passkey, 3 that and SMS). A user without a summary row reads as no 2FA.
    */
   abstract columns(alias: string): string;
   /**
    * A predicate on the user of `userIdColumn`: `none` no confirmed second factor, `enabled` at
-   * least one, `totp` / `sms` that kind confirmed. Written as (NOT) EXISTS so PostgreSQL can
+   * least one, `totp` / `sms` / `passkey` that kind confirmed. Written as (NOT) EXISTS so PostgreSQL can
    * walk a report page in index order and stop after the page.
    */
   abstract matches(filter: SecondFactorFilter, userIdColumn: string): string;
@@ -25,19 +25,25 @@ export abstract class MemberSecurityView {
   abstract hasLevel(level: number, userIdColumn: string): string;
 }
 
-/** The levels a filter lets through (all four without one). */
+/**
+ * The levels a filter lets through (all four without one). For `totp` and `passkey` a level is
+ * not enough (level 2 is either), so the filter's own predicate must stay in the query.
+ */
+export const LEVEL_EXACT_FILTERS: readonly SecondFactorFilter[] = ['none', 'enabled', 'sms'];
+
 export function secondFactorLevels(filter?: SecondFactorFilter): number[] {
-  const levels = { none: [0], enabled: [1, 2, 3], totp: [2, 3], sms: [1, 3] };
+  const levels = { none: [0], enabled: [1, 2, 3], totp: [2, 3], sms: [1, 3], passkey: [2, 3] };
   return filter ? levels[filter] : [0, 1, 2, 3];
 }
 
-export type SecondFactorFilter = 'none' | 'enabled' | 'totp' | 'sms';
+export type SecondFactorFilter = 'none' | 'enabled' | 'totp' | 'sms' | 'passkey';
 
 const FILTER_SQL: Record<SecondFactorFilter, [exists: boolean, condition: string]> = {
   none: [false, 'mus.level > 0'],
   enabled: [true, 'mus.level > 0'],
   totp: [true, 'mus.totp'],
   sms: [true, 'mus.sms'],
+  passkey: [true, 'mus.passkeys > 0'],
 };
 
 @Injectable()
@@ -50,6 +56,7 @@ export class SqlMemberSecurityView extends MemberSecurityView {
     return [
       `coalesce(${alias}.totp, false) AS totp`,
       `coalesce(${alias}.sms, false) AS sms`,
+      `coalesce(${alias}.passkeys, 0)::int AS passkeys`,
       `coalesce(${alias}.backup_codes_remaining, 0) AS backup_codes`,
       `coalesce(${alias}.level, 0)::int AS mfa_level`,
     ].join(', ');

@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 
 /**
  * Second factors in the data export: which kinds, the phone, when added and used, and the backup
- * codes' dates. Never a TOTP secret (sealed or open) nor a code hash. Passkeys, when they come,
- * add their own part (name, created, last used; never the public key's credential secret).
+ * codes' dates, and each passkey's name, created and last used. Never a TOTP secret (sealed or
+ * open), a code hash, nor a passkey's credential id or public key (keys, not data about the person).
  */
 @Injectable()
 export class FactorsExportPart implements DataExportPart, OnModuleInit {
@@ -27,7 +27,8 @@ export class FactorsExportPart implements DataExportPart, OnModuleInit {
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
     const factors: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT kind, phone, confirmed_at, created_at, updated_at FROM mfa_factors WHERE user_id = $1 ORDER BY created_at`,
+      `SELECT kind, phone, name, transports, backed_up, last_used_at, confirmed_at, created_at, updated_at
+         FROM mfa_factors WHERE user_id = $1 ORDER BY created_at`,
       [userId],
     );
     const codes: Array<{ created_at: Date; used_at: Date | null }> = await this.dataSource.query(
@@ -38,6 +39,16 @@ export class FactorsExportPart implements DataExportPart, OnModuleInit {
       factors: factors.map((f) => ({
         kind: f.kind,
         phone: f.phone,
+        ...(f.kind === 'passkey'
+          ? {
+              name: f.name,
+              transports: String(f.transports ?? '')
+                .split(',')
+                .filter(Boolean),
+              backedUp: f.backed_up,
+              lastUsedAt: isoTime(f.last_used_at as Date | null),
+            }
+          : {}),
         confirmedAt: isoTime(f.confirmed_at as Date | null),
         createdAt: isoTime(f.created_at as Date),
         updatedAt: isoTime(f.updated_at as Date),

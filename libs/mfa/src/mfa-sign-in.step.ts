@@ -31,6 +31,9 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
   }
 
   async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
+    if (ctx.bothFactorsBy) {
+      return undefined;
+    }
     const confirmed = await this.factors.findConfirmed(ctx.user.id);
     if (confirmed.length === 0 || (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken))) {
       return undefined;

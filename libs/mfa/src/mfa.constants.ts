@@ -46,4 +46,8 @@ export const MfaAuditAction = {
   TrustedDeviceRevoked: 'mfa.trusted_device_revoked',
   Locked: 'mfa.locked',
   SmsRefused: 'mfa.sms_refused',
+  PasskeyAdded: 'mfa.passkey_added',
+  PasskeyRenamed: 'mfa.passkey_renamed',
+  PasskeyRemoved: 'mfa.passkey_removed',
+  PasskeyCloneSuspected: 'mfa.passkey_clone_suspected',
 } as const;

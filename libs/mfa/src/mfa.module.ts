@@ -15,6 +15,10 @@ import { MemberSecurityView, SqlMemberSecurityView } from './member-security.vie
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
+import { PasskeySignInUseCase } from './passkeys/passkey-sign-in.use-case';
+import { PasskeySignInController, PasskeysController } from './passkeys/passkeys.controller';
+import { PasskeysRepository } from './passkeys/passkeys.repository';
+import { PasskeysService } from './passkeys/passkeys.service';
 import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { SmsSender } from './sms/sms-sender';
@@ -22,7 +26,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],
-  controllers: [MfaController, MfaSignInController],
+  controllers: [MfaController, MfaSignInController, PasskeysController, PasskeySignInController],
   providers: [
     {
       provide: MFA_OPTIONS,
@@ -40,6 +44,9 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     { provide: MemberSecurityView, useClass: SqlMemberSecurityView },
     MfaService,
     MfaSignInStep,
+    PasskeySignInUseCase,
+    PasskeysRepository,
+    PasskeysService,
     SmsCodesService,
     SmsGuard,
     SmsSender,

@@ -20,7 +20,11 @@ import { SmsSender, maskPhone } from './sms/sms-sender';
 import { Totp } from './totp/totp';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
-const METHOD_LABEL: Record<FactorKind, string> = { totp: 'An authenticator app', sms: 'A phone number for text-message codes' };
+const METHOD_LABEL: Record<FactorKind, string> = {
+  totp: 'An authenticator app',
+  sms: 'A phone number for text-message codes',
+  passkey: 'A passkey',
+};
 
 export interface MfaCheckTicket {
   userId: string;
@@ -77,11 +81,13 @@ export class MfaService implements OnApplicationBootstrap {
     const confirmed = await this.factors.findConfirmed(userId);
     const totp = confirmed.some((f) => f.kind === 'totp');
     const sms = confirmed.find((f) => f.kind === 'sms');
+    const passkeys = confirmed.filter((f) => f.kind === 'passkey').length;
     const backupCodesRemaining = confirmed.length > 0 ? await this.backupCodes.remaining(userId) : 0;
     return {
       enabled: confirmed.length > 0,
       totp,
       sms: sms?.phone ? maskPhone(sms.phone) : null,
+      passkeys,
       backupCodesRemaining,
       requiredBy: await this.requiredByPort()(userId),
       methods: this.methodsOf(confirmed, backupCodesRemaining),
@@ -95,6 +101,9 @@ export class MfaService implements OnApplicationBootstrap {
     }
     if (confirmed.some((f) => f.kind === 'sms')) {
       methods.push('sms');
+    }
+    if (confirmed.some((f) => f.kind === 'passkey')) {
+      methods.push('passkey');
     }
     if (confirmed.length > 0 && backupCodesRemaining > 0) {
       methods.push('backup_code');
@@ -112,10 +121,7 @@ export class MfaService implements OnApplicationBootstrap {
    * Adding a factor next to an existing one needs a fresh sign-in or proof: otherwise a stolen
    * session could add the thief's phone and later "recover" the account with it.
    */
-  private async assertMayAddFactor(
-    principal: Principal,
-    proof: { password?: string; code?: string },
-  ): Promise<Reauthenticated | undefined> {
+  async assertMayAddFactor(principal: Principal, proof: { password?: string; code?: string }): Promise<Reauthenticated | undefined> {
     return (await this.hasSecondFactor(principal.userId)) ? this.reauth.assert(principal, proof) : undefined;
   }
 
@@ -158,7 +164,7 @@ export class MfaService implements OnApplicationBootstrap {
     const now = this.clock.now();
     await this.dataSource.query(
       `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at, created_at, updated_at)
-       VALUES ($1, 'totp', $2, $3, $3, $3) ON CONFLICT (user_id, kind) DO NOTHING`,
+       VALUES ($1, 'totp', $2, $3, $3, $3) ON CONFLICT (user_id, kind) WHERE kind <> 'passkey' DO NOTHING`,
       [userId, this.secrets.seal(secret, userId), now],
     );
   }
@@ -235,13 +241,7 @@ export class MfaService implements OnApplicationBootstrap {
       if (!(await this.factors.confirm(factor.id, now, step, m))) {
         throw mfaError('MFA_ALREADY_ENABLED', 'This factor is already set up.');
       }
-      let backupCodes: string[] | undefined;
-      if (!hadFactor || (await this.backupCodes.remaining(user.id, m)) === 0) {
-        backupCodes = await this.backupCodes.replace(user.id, this.options.backupCodeCount, now, m);
-      }
-      if (principal.restriction) {
-        await this.sessions.setRestriction(user.id, sessionIdOf(principal), null, m);
-      }
+      const backupCodes = await this.factorAdded(principal, hadFactor, now, m);
       await this.auditLog.record(
         { action: kind === 'totp' ? MfaAuditAction.TotpEnabled : MfaAuditAction.SmsEnabled, actorUserId: user.id, subjectUserId: user.id },
         m,
@@ -249,6 +249,29 @@ export class MfaService implements OnApplicationBootstrap {
       await this.notify(user, 'security.mfa_enabled', { method: METHOD_LABEL[kind], when: now.toUTCString() }, m);
       return { status: 'enabled', method: kind, ...(backupCodes ? { backupCodes } : {}) };
     });
+  }
+
+  /**
+   * After a factor was confirmed in `m`: backup codes with the first factor (or when none are
+   * left), and a session restricted to enrolment becomes a full one.
+   */
+  async factorAdded(principal: Principal, hadFactor: boolean, now: Date, m: EntityManager): Promise<string[] | undefined> {
+    let backupCodes: string[] | undefined;
+    if (!hadFactor || (await this.backupCodes.remaining(principal.userId, m)) === 0) {
+      backupCodes = await this.backupCodes.replace(principal.userId, this.options.backupCodeCount, now, m);
+    }
+    if (principal.restriction) {
+      await this.sessions.setRestriction(principal.userId, sessionIdOf(principal), null, m);
+    }
+    return backupCodes;
+  }
+
+  /** After a factor was removed in `m`: no backup codes without a factor; trusted devices are revoked. */
+  async factorRemoved(userId: string, m: EntityManager): Promise<number> {
+    if ((await this.factors.findConfirmed(userId, m)).length === 0) {
+      await this.backupCodes.removeAll(userId, m);
+    }
+    return this.trustedDevices.revokeAll(userId, m);
   }
 
   async disable(principal: Principal, kind: FactorKind, proof: { password?: string; code?: string }): Promise<void> {

@@ -62,6 +62,10 @@ export function webhookEventOf(
       return { type: 'mfa.enabled', data: { ...base, factor: 'totp' } };
     case 'mfa.sms_enabled':
       return { type: 'mfa.enabled', data: { ...base, factor: 'sms' } };
+    case 'mfa.passkey_added':
+      return { type: 'mfa.enabled', data: { ...base, factor: 'passkey' } };
+    case 'mfa.passkey_removed':
+      return { type: 'mfa.disabled', data: { ...base, factor: 'passkey' } };
     case 'mfa.totp_disabled':
       return { type: 'mfa.disabled', data: { ...base, factor: 'totp' } };
     case 'mfa.sms_disabled':

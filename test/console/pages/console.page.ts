@@ -163,7 +163,7 @@ export class ConsolePage {
     await this.goto('/login');
     await this.page.getByLabel('Email').fill(email);
     await this.page.getByLabel('Password').fill(password);
-    await this.page.getByRole('button', { name: 'Sign in' }).click();
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   async enterCode(code: string, trustDevice = false): Promise<void> {

@@ -78,7 +78,7 @@ export class MyAccountListDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
-export const MFA_FILTERS = ['none', 'enabled', 'totp', 'sms'] as const;
+export const MFA_FILTERS = ['none', 'enabled', 'totp', 'sms', 'passkey'] as const;
 export type MfaFilter = (typeof MFA_FILTERS)[number];
 export const MEMBER_SORTS = ['joinedAt', 'email', 'displayName', 'role', 'lastSignInAt', 'mfa'] as const;
 export type MemberSort = (typeof MEMBER_SORTS)[number];
@@ -152,6 +152,7 @@ export class MemberMfaDto {
   @ApiProperty() enabled: boolean;
   @ApiProperty() totp: boolean;
   @ApiProperty() sms: boolean;
+  @ApiProperty({ description: 'How many passkeys are registered' }) passkeys: number;
   @ApiProperty() backupCodesRemaining: number;
 }
 

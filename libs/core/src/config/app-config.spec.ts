@@ -167,4 +167,27 @@ describe('loadConfig', () => {
       expect(problemsOf({ SERVICE_TOKEN: 'short-token' })).toEqual([expect.stringMatching(/^SERVICE_TOKEN: .*32/)]);
     });
   });
+
+  describe('passkeys (WebAuthn)', () => {
+    it('derives the RP id and origin from PUBLIC_URL, with console origins on that domain only', () => {
+      const sut = loadConfig({
+        PUBLIC_URL: 'https://id.example.com',
+        CONSOLE_ORIGIN: 'https://admin.id.example.com,https://elsewhere.test',
+      });
+      expect(sut.auth.webauthn).toEqual({
+        rpId: 'id.example.com',
+        rpName: 'Latchkey',
+        origins: ['https://id.example.com', 'https://admin.id.example.com'],
+      });
+    });
+
+    it('takes an RP id that is a parent domain, and refuses origins a browser would not let use it', () => {
+      const sut = loadConfig({ PUBLIC_URL: 'https://id.example.com', WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_RP_NAME: 'Example' });
+      expect(sut.auth.webauthn).toMatchObject({ rpId: 'example.com', rpName: 'Example', origins: ['https://id.example.com'] });
+      expect(() => loadConfig({ PUBLIC_URL: 'https://id.example.com', WEBAUTHN_RP_ID: 'other.com' })).toThrow(/WEBAUTHN_RP_ID: other.com/);
+      expect(() =>
+        loadConfig({ PUBLIC_URL: 'https://id.example.com', WEBAUTHN_ORIGINS: 'https://id.example.com,https://evil.test' }),
+      ).toThrow(/WEBAUTHN_ORIGINS: https:\/\/evil.test is not an origin on the relying party id id.example.com/);
+    });
+  });
 });

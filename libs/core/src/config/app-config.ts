@@ -67,6 +67,12 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() TRUSTED_PROXIES?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsString() TOTP_ISSUER?: string;
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[a-z0-9.-]+$/i, { message: 'must be a host name without scheme or port, like id.example.com' })
+  WEBAUTHN_RP_ID?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() WEBAUTHN_RP_NAME?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() WEBAUTHN_ORIGINS?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(64) HASH_CONCURRENCY?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100_000) SIGN_IN_QUEUE_LIMIT?: number;
@@ -118,6 +124,12 @@ export interface AppConfig {
     /** The longest a sign-in may wait for the hash pool; more are shed with 503 and Retry-After. */
     signInMaxWaitMs: number;
     totpIssuer: string;
+    /**
+     * Passkeys (WebAuthn): the relying party id (WEBAUTHN_RP_ID, default PUBLIC_URL's host name),
+     * its display name, and the page origins an assertion may come from (WEBAUTHN_ORIGINS, comma
+     * separated; default PUBLIC_URL's origin and the console origins).
+     */
+    webauthn: { rpId: string; rpName: string; origins: string[] };
     /** Failed sign-ins per email within 15 minutes before it is locked. */
     loginMaxFailures: number;
     /** Sign-in attempts per IP within 15 minutes. */
@@ -202,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (twilioSet > 0 && twilioSet < 3) {
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three or none');
   }
+  const webauthn = webauthnSettings(parsed, publicUrl, problems);
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }
@@ -248,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signInQueueLimit: parsed.SIGN_IN_QUEUE_LIMIT ?? 0,
       signInMaxWaitMs: parsed.SIGN_IN_MAX_WAIT_MS ?? 1000,
       totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',
+      webauthn,
       loginMaxFailures: parsed.LOGIN_MAX_FAILURES ?? 5,
       loginIpLimit: parsed.LOGIN_IP_LIMIT ?? 100,
       requireVerifiedEmail: parsed.REQUIRE_VERIFIED_EMAIL ?? nodeEnv === 'production',
@@ -267,4 +281,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     links,
     abuse,
   };
+}
+
+function webauthnSettings(parsed: EnvironmentVariables, publicUrl: string, problems: string[]): AppConfig['auth']['webauthn'] {
+  if (!URL.canParse(publicUrl)) {
+    return { rpId: 'localhost', rpName: 'Latchkey', origins: [] }; // PUBLIC_URL or PORT is reported already
+  }
+  const base = new URL(publicUrl);
+  const rpId = (parsed.WEBAUTHN_RP_ID ?? base.hostname).toLowerCase();
+  // A browser refuses a passkey whose RP id is neither the page's host nor a suffix of it.
+  const onRpId = (origin: string) => {
+    const host = URL.canParse(origin) ? new URL(origin).hostname : undefined;
+    return host !== undefined && (host === rpId || host.endsWith(`.${rpId}`));
+  };
+  const listed = (value: string) =>
+    value
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
+  if (parsed.WEBAUTHN_ORIGINS) {
+    const origins = listed(parsed.WEBAUTHN_ORIGINS);
+    for (const origin of origins.filter((o) => !onRpId(o))) {
+      problems.push(`WEBAUTHN_ORIGINS: ${origin} is not an origin on the relying party id ${rpId} (WEBAUTHN_RP_ID) or a subdomain of it`);
+    }
+    return { rpId, rpName: parsed.WEBAUTHN_RP_NAME ?? parsed.TOTP_ISSUER ?? 'Latchkey', origins };
+  }
+  if (parsed.WEBAUTHN_RP_ID && !onRpId(base.origin)) {
+    problems.push(`WEBAUTHN_RP_ID: ${rpId} is neither PUBLIC_URL's host nor a parent domain of it; set WEBAUTHN_ORIGINS too`);
+  }
+  // By default: PUBLIC_URL's origin and the console origins that can use the RP id (others cannot).
+  const origins = [...new Set([base.origin, ...listed(parsed.CONSOLE_ORIGIN ?? '').map((o) => (URL.canParse(o) ? new URL(o).origin : o))])];
+  return { rpId, rpName: parsed.WEBAUTHN_RP_NAME ?? parsed.TOTP_ISSUER ?? 'Latchkey', origins: origins.filter(onRpId) };
 }

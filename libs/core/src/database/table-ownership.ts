@@ -25,6 +25,7 @@ export const TABLE_OWNERS = {
   mfa_sms_codes: 'mfa',
   mfa_trusted_devices: 'mfa',
   mfa_user_summaries: 'mfa',
+  mfa_webauthn_challenges: 'mfa',
   // accounts
   accounts: 'accounts',
   memberships: 'accounts',

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 const CODE = /^[A-Za-z0-9-]{6,20}$/;
 const CODE_MESSAGE = 'code must be a 6-digit code or a backup code';
@@ -38,14 +38,29 @@ export class LoginMfaDto {
   @IsUUID('all', { message: 'challengeId must be a UUID' })
   challengeId: string;
 
-  @ApiProperty({ enum: ['totp', 'sms', 'backup_code'] })
-  @IsIn(['totp', 'sms', 'backup_code'], { message: 'method must be one of totp, sms, backup_code' })
-  method: 'totp' | 'sms' | 'backup_code';
+  @ApiProperty({ enum: ['totp', 'sms', 'backup_code', 'passkey'] })
+  @IsIn(['totp', 'sms', 'backup_code', 'passkey'], { message: 'method must be one of totp, sms, backup_code, passkey' })
+  method: 'totp' | 'sms' | 'backup_code' | 'passkey';
 
-  @ApiProperty()
+  @ApiPropertyOptional({ description: 'The code (every method but passkey)' })
+  @ValidateIf((o: LoginMfaDto) => o.method !== 'passkey')
   @IsString()
   @Matches(CODE, { message: CODE_MESSAGE })
-  code: string;
+  code?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'passkey: the challengeId of POST /auth/login/mfa/passkey/options' })
+  @ValidateIf((o: LoginMfaDto) => o.method === 'passkey')
+  @IsUUID('all', { message: 'passkeyChallengeId must be a UUID' })
+  passkeyChallengeId?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'passkey: the PublicKeyCredential as JSON, e.g. from @simplewebauthn/browser startAuthentication()',
+  })
+  @ValidateIf((o: LoginMfaDto) => o.method === 'passkey')
+  @IsObject({ message: 'credential must be an object' })
+  credential?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Skip the second step on this device for 30 days' })
   @IsOptional()
@@ -95,6 +110,7 @@ export class MfaStatusDto {
   @ApiProperty() enabled: boolean;
   @ApiProperty({ description: 'An authenticator app is set up' }) totp: boolean;
   @ApiProperty({ nullable: true, type: String, description: 'Masked phone of the SMS factor' }) sms: string | null;
+  @ApiProperty({ description: 'How many passkeys are registered' }) passkeys: number;
   @ApiProperty() backupCodesRemaining: number;
   @ApiProperty({ type: [String], description: 'Accounts you belong to that require 2FA' }) requiredBy: string[];
   @ApiProperty({ type: [String], description: 'What a sign-in can ask for' }) methods: string[];

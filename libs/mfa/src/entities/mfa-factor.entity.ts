@@ -1,10 +1,13 @@
-import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type FactorKind = 'totp' | 'sms';
+export type FactorKind = 'totp' | 'sms' | 'passkey';
 
-/** One per (user, kind). A factor with confirmedAt null is a pending enrolment, not a factor. */
+/**
+ * A second factor. At most one totp and one sms per user (a partial unique index); passkeys are
+ * many per user, each confirmed when stored. A factor with confirmedAt null is a pending
+ * enrolment, not a factor.
+ */
 @Entity('mfa_factors')
-@Unique('mfa_factors_user_kind_uq', ['userId', 'kind'])
 export class MfaFactor {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'user_id', type: 'uuid' }) userId: string;
@@ -14,6 +17,18 @@ export class MfaFactor {
   @Column({ type: 'text', nullable: true }) phone: string | null;
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true }) confirmedAt: Date | null;
   @Column({ name: 'last_used_step', type: 'bigint', nullable: true }) lastUsedStep: string | null;
+  /** Passkeys: the name the user gave it. */
+  @Column({ type: 'text', nullable: true }) name: string | null;
+  /** Passkeys: the WebAuthn credential id, base64url. */
+  @Column({ name: 'credential_id', type: 'text', nullable: true }) credentialId: string | null;
+  /** Passkeys: the COSE public key (public, but never exported or returned). */
+  @Column({ name: 'public_key', type: 'bytea', nullable: true }) publicKey: Buffer | null;
+  @Column({ name: 'sign_count', type: 'bigint', nullable: true }) signCount: string | null;
+  /** Passkeys: the transports the browser reported, comma-separated. */
+  @Column({ type: 'text', nullable: true }) transports: string | null;
+  @Column({ type: 'text', nullable: true }) aaguid: string | null;
+  @Column({ name: 'backed_up', type: 'boolean', nullable: true }) backedUp: boolean | null;
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

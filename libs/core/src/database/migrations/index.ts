@@ -18,6 +18,7 @@ import { WebhookEndpoints1764000500200 } from './1764000500200-WebhookEndpoints'
 import { AccountNotificationSettings1764000500400 } from './1764000500400-AccountNotificationSettings';
 import { ApiKeys1764000600000 } from './1764000600000-ApiKeys';
 import { HostEventTypes1764000600100 } from './1764000600100-HostEventTypes';
+import { Passkeys1764000601600 } from './1764000601600-Passkeys';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   AccountNotificationSettings1764000500400,
   ApiKeys1764000600000,
   HostEventTypes1764000600100,
+  Passkeys1764000601600,
 ];
