@@ -31,7 +31,14 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
     }
     // Only the latest reset matters: a factor enrolled after it followed every earlier one too.
     const reset = await this.tickets.lastExecutedReset(ctx.user.id);
-    if (!reset || (await this.audit.happenedSince(ctx.user.id, [MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled], reset))) {
+    if (
+      !reset ||
+      (await this.audit.happenedSince(
+        ctx.user.id,
+        [MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled, MfaAuditAction.PasskeyAdded],
+        reset,
+      ))
+    ) {
       return undefined;
     }
     return { kind: 'restrict', restriction: 'mfa_setup_required' };

@@ -1,6 +1,5 @@
-import { LoginResponseDto, SessionCookies, DEVICE_COOKIE } from '@latchkey/auth';
+import { DEVICE_COOKIE, LoginResponseDto, SessionCookies, SignInAnswer } from '@latchkey/auth';
 import { AllowRestricted, ApiProblem, CurrentUser, Principal, Public, UuidPipe, describeClient } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -89,7 +88,7 @@ export class PasskeySignInController {
   constructor(
     private readonly signIn: PasskeySignInUseCase,
     private readonly cookies: SessionCookies,
-    private readonly users: UsersService,
+    private readonly answer: SignInAnswer,
   ) {}
 
   @Public()
@@ -139,15 +138,6 @@ export class PasskeySignInController {
       deviceToken,
       client: describeClient(req.ip, req.headers['user-agent']),
     });
-    if (result.status === 'mfa_required') {
-      return { status: 'mfa_required', ...result.challenge };
-    }
-    this.cookies.set(reply, result.token, result.csrfToken, result.expiresAt);
-    return {
-      status: result.status,
-      session: { id: result.sessionId, token: result.token, expiresAt: result.expiresAt.toISOString() },
-      user: this.users.toDto(result.user),
-      csrfToken: result.csrfToken,
-    };
+    return this.answer.respond(result, reply);
   }
 }
