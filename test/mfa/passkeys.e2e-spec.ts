@@ -111,6 +111,17 @@ describe('Passkeys: registration, second factor and passwordless sign-in refuse 
     expect(replay.status).toBe(400);
     expect(replay.body).toMatchObject({ code: 'PASSKEY_CHALLENGE_INVALID', errors: [{ field: 'challengeId' }] });
 
+    // A challenge lives five minutes: an answer that comes later is refused like a used one.
+    const o4 = await options(s.auth);
+    t.clock.advance(5 * 60_000 + 1_000);
+    const late = await t
+      .http()
+      .post('/api/v1/me/mfa/passkeys')
+      .set(s.auth)
+      .send({ challengeId: o4.challengeId, name: 'late', credential: key.register(o4.options, { origin: ORIGIN }) });
+    expect(late.status).toBe(400);
+    expect(late.body).toMatchObject({ code: 'PASSKEY_CHALLENGE_INVALID', errors: [{ field: 'challengeId' }] });
+
     const bad = await t.http().post('/api/v1/me/mfa/passkeys').set(s.auth).send({ challengeId: 'nope', name: '', credential: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['challengeId', 'credential', 'name']);
