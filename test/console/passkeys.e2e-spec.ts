@@ -1,22 +1,13 @@
-import { createServer } from 'node:net';
-import { AddressInfo } from 'node:net';
-
 import { CDPSession } from 'playwright-core';
 
+import { createAccountWithTeam } from '../factories/accounts.factory';
 import { createUser } from '../factories/users.factory';
+import { enrolTotp } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MyAccountPage } from './pages/my-account.page';
 
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Passkeys in Chromium with a virtual authenticator (the Chrome DevTools Protocol's WebAuthn
@@ -24,7 +15,7 @@ async function freePort(): Promise<number> {
  * user). WebAuthn needs a secure context and an RP id the page's host matches, so the console is
  * opened at http://localhost:<port> with PUBLIC_URL the same: the RP id is "localhost".
  */
-describe('Console passkeys: add one, sign in with password + passkey, sign in with the passkey alone, remove it', () => {
+describe('Console passkeys: add one, sign in with password + passkey and with the passkey alone, remove it; a require-2FA account satisfied by a passkey', () => {
   let t: TestApp;
   let chrome: ConsoleBrowser;
   let baseUrl: string;
@@ -142,5 +133,32 @@ describe('Console passkeys: add one, sign in with password + passkey, sign in wi
     await me.section('mfa-status').getByText('2FA is off').waitFor();
     await t.settle();
     await t.mail.waitFor((m) => m.to.includes(user.email) && /passkey was removed/.test(m.subject));
+  });
+
+  it('a member of an account that requires 2FA sets up a passkey in the walk-through and is let in with it alone', async () => {
+    const team = await createAccountWithTeam(t, 'Strict Co');
+    // The owner must have 2FA to require it.
+    await enrolTotp(t, team.owner.session.auth);
+    await t.http().patch(`/api/v1/accounts/${team.accountId}`).set(team.owner.session.auth).send({ require2fa: true }).expect(200);
+    const { c } = await withAuthenticator();
+    await c.signIn(team.member.email, team.member.password);
+    await c.waitForHeading('Set up two-factor authentication');
+    await c.page.getByLabel('Passkey name').fill('Phone');
+    await c.page.getByRole('button', { name: 'Add a passkey' }).click();
+    await c.page.getByRole('button', { name: 'Continue' }).click();
+    await c.waitForHeading(/Welcome/);
+
+    const factors: Array<{ kind: string }> = await t.dataSource.query(
+      `SELECT kind FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL`,
+      [team.member.id],
+    );
+    expect(factors.map((f) => f.kind)).toEqual(['passkey']);
+    const members = await t
+      .http()
+      .get(`/api/v1/accounts/${team.accountId}/members`)
+      .query({ mfa: 'none' })
+      .set(team.owner.session.auth)
+      .expect(200);
+    expect(members.body.items.map((m: { userId: string }) => m.userId)).not.toContain(team.member.id);
   });
 });
