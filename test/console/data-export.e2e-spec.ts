@@ -18,6 +18,7 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
   let chrome: ConsoleBrowser;
   let baseUrl: string;
   const open: ConsolePage[] = [];
+  let attempts = 0;
 
   beforeAll(async () => {
     ensureConsoleBuilt();
@@ -44,15 +45,17 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     // Holds the export mid-way until the bar has been seen moving, so the journey does not race a fast machine.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    // A part of its own for each attempt (a retried journey registers again on the same app).
+    const area = `journey-pause-${++attempts}`;
     t.app.get(DataExportParts).register({
-      area: 'journey-pause',
+      area,
       tables: [],
       count: async () => 1,
       write: async (userId: string, sink: DataExportSink) => {
         if (userId === user.id) {
           await gate;
         }
-        await sink.json('journey-pause', {});
+        await sink.json(area, {});
       },
     });
 
@@ -94,7 +97,7 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     expect(file.suggestedFilename()).toMatch(/^latchkey-export-\d{4}-\d{2}-\d{2}\.zip$/);
     const files = await unzip(fs.readFileSync(await file.path()));
     expect(JSON.parse(files['profile.json']!)).toMatchObject({ email: user.email, displayName: 'Pia Privacy' });
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['login-activity.json', 'audit-log.json', 'journey-pause.json']));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['login-activity.json', 'audit-log.json', `${area}.json`]));
 
     // A second export the same day is refused with the reason.
     await section.getByRole('button', { name: 'Export my data' }).click();
@@ -112,9 +115,7 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     const href = await new MailView(elsewhere).click(ready, 'your privacy settings');
     expect(href).toBe(`${baseUrl}/admin/#/me/privacy`);
     await elsewhere.page.getByLabel('Email').waitFor();
-    await elsewhere.page.getByLabel('Email').fill(user.email);
-    await elsewhere.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await elsewhere.page.getByRole('button', { name: 'Sign in' }).click();
+    await elsewhere.submitSignIn(user.email, TEST_PASSWORD);
     const again = new MyAccountPage(elsewhere).section('data-export');
     const link = again.getByRole('link', { name: 'Download' });
     await link.waitFor();

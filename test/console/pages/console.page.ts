@@ -161,6 +161,11 @@ export class ConsolePage {
 
   async signIn(email: string, password: string): Promise<void> {
     await this.goto('/login');
+    await this.submitSignIn(email, password);
+  }
+
+  /** The sign-in form of the page already open (e.g. where a mailed link for a signed-out browser led). */
+  async submitSignIn(email: string, password: string): Promise<void> {
     await this.page.getByLabel('Email').fill(email);
     await this.page.getByLabel('Password').fill(password);
     await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
