@@ -1,10 +1,8 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 interface Row {
-  id: string;
-  at_key: string;
   name: string;
   prefix: string;
   scopes: string[];
@@ -33,20 +31,18 @@ export class ApiKeysExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1`, [userId]);
-    return n;
+    return countRows(this.dataSource, userId, ['api_keys']);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = keysetRows<Row, unknown>(
-      (last, limit) =>
-        this.dataSource.query(
-          `SELECT id, created_at::text AS at_key, name, prefix, scopes, account_id, role_cap, created_at, expires_at,
-                  last_used_at, last_used_ip, revoked_at
-             FROM api_keys WHERE user_id = $1 ${last ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-            ORDER BY created_at DESC, id DESC LIMIT $2`,
-          last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-        ),
+    const rows = newestFirst<Row, unknown>(
+      this.dataSource,
+      {
+        table: 'api_keys',
+        columns: 'name, prefix, scopes, account_id, role_cap, created_at, expires_at, last_used_at, last_used_ip, revoked_at',
+        time: 'created_at',
+      },
+      userId,
       (r) => ({
         id: r.id,
         name: r.name,

@@ -1,10 +1,13 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+/** The entries about the user, and those the user made about others (theirs to see, minus the other person's details). */
+const ABOUT_YOU = 'subject_user_id = $1';
+const BY_YOU_ABOUT_OTHERS = 'actor_user_id = $1 AND subject_user_id IS DISTINCT FROM $1';
+
 interface Row {
   id: string;
-  at_key: string;
   occurred_at: Date;
   action: string;
   actor_user_id: string | null;
@@ -36,25 +39,20 @@ export class AuditExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(
-      `SELECT (SELECT count(*) FROM audit_log WHERE subject_user_id = $1)
-            + (SELECT count(*) FROM audit_log WHERE actor_user_id = $1 AND subject_user_id IS DISTINCT FROM $1) AS n`,
-      [userId],
-    );
-    return Number(n);
+    return countRows(this.dataSource, userId, ['audit_log', ABOUT_YOU], ['audit_log', BY_YOU_ABOUT_OTHERS]);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
     const pass = (where: string) =>
-      keysetRows<Row, unknown>(
-        (last, limit) =>
-          this.dataSource.query(
-            `SELECT id, occurred_at::text AS at_key, occurred_at, action, actor_user_id, actor_kind, subject_user_id, account_id, ip,
-                    user_agent, metadata
-               FROM audit_log WHERE ${where} ${last ? 'AND (occurred_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-              ORDER BY occurred_at DESC, id DESC LIMIT $2`,
-            last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-          ),
+      newestFirst<Row, unknown>(
+        this.dataSource,
+        {
+          table: 'audit_log',
+          columns: 'occurred_at, action, actor_user_id, actor_kind, subject_user_id, account_id, ip, user_agent, metadata',
+          time: 'occurred_at',
+          where,
+        },
+        userId,
         (r) => {
           const byYou = r.actor_user_id === userId;
           return {
@@ -71,8 +69,8 @@ export class AuditExportPart implements DataExportPart, OnModuleInit {
         },
       );
     async function* both() {
-      yield* pass('subject_user_id = $1');
-      yield* pass('actor_user_id = $1 AND subject_user_id IS DISTINCT FROM $1');
+      yield* pass(ABOUT_YOU);
+      yield* pass(BY_YOU_ABOUT_OTHERS);
     }
     await sink.rows('audit-log', both());
   }

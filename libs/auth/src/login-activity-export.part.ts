@@ -1,10 +1,8 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 interface Row {
-  id: string;
-  at_key: string;
   occurred_at: Date;
   outcome: string;
   reason: string | null;
@@ -32,19 +30,18 @@ export class LoginActivityExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM login_activity WHERE user_id = $1`, [userId]);
-    return n;
+    return countRows(this.dataSource, userId, ['login_activity']);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = keysetRows<Row, unknown>(
-      (last, limit) =>
-        this.dataSource.query(
-          `SELECT id, occurred_at::text AS at_key, occurred_at, outcome, reason, ip, user_agent, browser, os, device_type, location
-             FROM login_activity WHERE user_id = $1 ${last ? 'AND (occurred_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-            ORDER BY occurred_at DESC, id DESC LIMIT $2`,
-          last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-        ),
+    const rows = newestFirst<Row, unknown>(
+      this.dataSource,
+      {
+        table: 'login_activity',
+        columns: 'occurred_at, outcome, reason, ip, user_agent, browser, os, device_type, location',
+        time: 'occurred_at',
+      },
+      userId,
       (r) => ({
         id: r.id,
         occurredAt: isoTime(r.occurred_at),

@@ -1,10 +1,9 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 interface InboxRow {
   id: string;
-  at_key: string;
   event: string;
   category: string;
   title: string;
@@ -16,7 +15,6 @@ interface InboxRow {
 
 interface DeliveryRow {
   id: string;
-  at_key: string;
   event: string;
   channel: string;
   recipient: string;
@@ -44,24 +42,16 @@ export class NotificationsExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(
-      `SELECT (SELECT count(*) FROM notification_inbox WHERE user_id = $1) + (SELECT count(*) FROM notification_outbox WHERE user_id = $1) AS n`,
-      [userId],
-    );
-    return Number(n);
+    return countRows(this.dataSource, userId, ['notification_inbox'], ['notification_outbox']);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
     await sink.rows(
       'notifications',
-      keysetRows<InboxRow, unknown>(
-        (last, limit) =>
-          this.dataSource.query(
-            `SELECT id, created_at::text AS at_key, event, category, title, body, link, created_at, read_at
-               FROM notification_inbox WHERE user_id = $1 ${last ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-              ORDER BY created_at DESC, id DESC LIMIT $2`,
-            last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-          ),
+      newestFirst<InboxRow, unknown>(
+        this.dataSource,
+        { table: 'notification_inbox', columns: 'event, category, title, body, link, created_at, read_at', time: 'created_at' },
+        userId,
         (r) => ({
           id: r.id,
           event: r.event,
@@ -76,14 +66,10 @@ export class NotificationsExportPart implements DataExportPart, OnModuleInit {
     );
     await sink.rows(
       'notification-deliveries',
-      keysetRows<DeliveryRow, unknown>(
-        (last, limit) =>
-          this.dataSource.query(
-            `SELECT id, created_at::text AS at_key, event, channel, recipient, status, created_at, delivered_at
-               FROM notification_outbox WHERE user_id = $1 ${last ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-              ORDER BY created_at DESC, id DESC LIMIT $2`,
-            last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-          ),
+      newestFirst<DeliveryRow, unknown>(
+        this.dataSource,
+        { table: 'notification_outbox', columns: 'event, channel, recipient, status, created_at, delivered_at', time: 'created_at' },
+        userId,
         (r) => ({
           id: r.id,
           event: r.event,

@@ -1,10 +1,8 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 interface Row {
-  id: string;
-  at_key: string;
   created_at: Date;
   last_active_at: Date;
   expires_at: Date;
@@ -36,20 +34,19 @@ export class SessionsExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1`, [userId]);
-    return n;
+    return countRows(this.dataSource, userId, ['sessions']);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = keysetRows<Row, unknown>(
-      (last, limit) =>
-        this.dataSource.query(
-          `SELECT id, created_at::text AS at_key, created_at, last_active_at, expires_at, revoked_at, revoked_reason, restriction,
-                  reauthenticated_at, ip, user_agent, browser, os, device_type, location
-             FROM sessions WHERE user_id = $1 ${last ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-            ORDER BY created_at DESC, id DESC LIMIT $2`,
-          last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-        ),
+    const rows = newestFirst<Row, unknown>(
+      this.dataSource,
+      {
+        table: 'sessions',
+        columns: `created_at, last_active_at, expires_at, revoked_at, revoked_reason, restriction, reauthenticated_at, ip,
+                  user_agent, browser, os, device_type, location`,
+        time: 'created_at',
+      },
+      userId,
       (r) => ({
         id: r.id,
         createdAt: isoTime(r.created_at),

@@ -1,10 +1,9 @@
-import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 interface TicketRow {
   id: string;
-  at_key: string;
   reference: string;
   type: string;
   email: string;
@@ -37,20 +36,18 @@ export class SupportTicketsExportPart implements DataExportPart, OnModuleInit {
   }
 
   async count(userId: string): Promise<number> {
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM support_tickets WHERE user_id = $1`, [userId]);
-    return n;
+    return countRows(this.dataSource, userId, ['support_tickets']);
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
-    const tickets = keysetRows<TicketRow, TicketRow>(
-      (last, limit) =>
-        this.dataSource.query(
-          `SELECT id, created_at::text AS at_key, reference, type, email, message, state, approved_at, execute_after, executed_at,
-                  reason, created_at, updated_at
-             FROM support_tickets WHERE user_id = $1 ${last ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
-            ORDER BY created_at DESC, id DESC LIMIT $2`,
-          last ? [userId, limit, last.at_key, last.id] : [userId, limit],
-        ),
+    const tickets = newestFirst<TicketRow, TicketRow>(
+      this.dataSource,
+      {
+        table: 'support_tickets',
+        columns: 'reference, type, email, message, state, approved_at, execute_after, executed_at, reason, created_at, updated_at',
+        time: 'created_at',
+      },
+      userId,
       (r) => r,
     );
     const withTrail = async function* (this: SupportTicketsExportPart) {

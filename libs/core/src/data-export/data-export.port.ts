@@ -67,6 +67,43 @@ export async function* keysetRows<R, O>(
   }
 }
 
+/** What the export helpers query: a DataSource or an EntityManager. */
+export interface ExportQueryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The query most parts need: the rows of one table about the user (`where`, with the user id as
+ * $1; `user_id = $1` by default), newest first by `(time, id)` in keyset batches, each mapped for
+ * the export. Only `columns` are read (a part names them one by one: never a secret); the table
+ * needs a uuid `id`.
+ */
+export function newestFirst<R, O>(
+  db: ExportQueryable,
+  spec: { table: string; columns: string; time: string; where?: string },
+  userId: string,
+  map: (row: R & { id: string }) => O,
+): AsyncGenerator<O> {
+  const where = spec.where ?? 'user_id = $1';
+  return keysetRows<R & { id: string; at_key: string }, O>(
+    (last, limit) =>
+      db.query(
+        `SELECT id, ${spec.time}::text AS at_key, ${spec.columns} FROM ${spec.table}
+          WHERE (${where}) ${last ? `AND (${spec.time}, id) < ($3::timestamptz, $4::uuid)` : ''}
+          ORDER BY ${spec.time} DESC, id DESC LIMIT $2`,
+        last ? [userId, limit, last.at_key, last.id] : [userId, limit],
+      ) as Promise<Array<R & { id: string; at_key: string }>>,
+    map,
+  );
+}
+
+/** How many rows of each `[table, where]` are about the user (`where` with the user id as $1): a part's `count`. */
+export async function countRows(db: ExportQueryable, userId: string, ...tables: Array<[table: string, where?: string]>): Promise<number> {
+  const sum = tables.map(([table, where]) => `(SELECT count(*) FROM ${table} WHERE ${where ?? 'user_id = $1'})`).join(' + ');
+  const [{ n }] = (await db.query(`SELECT ${sum} AS n`, [userId])) as Array<{ n: number | string }>;
+  return Number(n);
+}
+
 /** A timestamp as ISO text (the drivers answer Date on PostgreSQL and sometimes text on PGlite). */
 export function isoTime(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) {
