@@ -9,6 +9,7 @@ import {
   ApiKeyVerifier,
   AppConfig,
   ChangeFeed,
+  UserScopedCache,
   Clock,
   Principal,
   RateLimitStore,
@@ -45,7 +46,6 @@ interface CachedKey {
   principal: ApiKeyPrincipal;
   expiresMs: number | null;
   lastUsedMs: number | null;
-  cachedAtMs: number;
 }
 
 function scopesOf(requested: readonly string[]): ApiKeyScope[] {
@@ -65,9 +65,7 @@ function scopesOf(requested: readonly string[]): ApiKeyScope[] {
  */
 @Injectable()
 export class ApiKeysService implements ApiKeyVerifier {
-  private readonly cache = new Map<string, CachedKey>();
-  private readonly cachedByUser = new Map<string, Set<string>>();
-  private generation = 0;
+  private readonly cache: UserScopedCache<CachedKey>;
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -82,37 +80,7 @@ export class ApiKeysService implements ApiKeyVerifier {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly feed: ChangeFeed,
   ) {
-    this.feed.subscribe((event) => {
-      this.generation++;
-      if (event.kind === 'reset') {
-        this.cache.clear();
-        this.cachedByUser.clear();
-      } else {
-        this.forgetUser(event.id);
-      }
-    });
-  }
-
-  private forgetUser(userId: string) {
-    for (const hash of this.cachedByUser.get(userId) ?? []) {
-      this.cache.delete(hash);
-    }
-    this.cachedByUser.delete(userId);
-  }
-
-  private remember(hash: string, entry: CachedKey) {
-    if (this.cache.size >= CACHE_MAX_ENTRIES) {
-      this.cache.clear();
-      this.cachedByUser.clear();
-    }
-    this.cache.set(hash, entry);
-    const userId = entry.principal.userId;
-    let set = this.cachedByUser.get(userId);
-    if (!set) {
-      set = new Set();
-      this.cachedByUser.set(userId, set);
-    }
-    set.add(hash);
+    this.cache = new UserScopedCache(feed, { maxEntries: CACHE_MAX_ENTRIES, maxAgeMs: CACHE_MAX_AGE_MS });
   }
 
   async authenticate(token: string, ip: string | undefined): Promise<ApiKeyPrincipal | undefined> {
@@ -121,8 +89,8 @@ export class ApiKeysService implements ApiKeyVerifier {
     }
     const hash = hashToken(token);
     const now = this.clock.nowMs();
-    const cached = this.feed.live ? this.cache.get(hash) : undefined;
-    if (cached && now - cached.cachedAtMs < CACHE_MAX_AGE_MS) {
+    const cached = this.cache.get(hash, now);
+    if (cached) {
       if (cached.expiresMs !== null && cached.expiresMs <= now) {
         return undefined;
       }
@@ -131,12 +99,17 @@ export class ApiKeysService implements ApiKeyVerifier {
         return undefined;
       }
       if (cached.lastUsedMs === null || now - cached.lastUsedMs >= API_KEY_TOUCH_EVERY_MS) {
+        // Claimed before the write (one of the requests in flight writes it), given back if it fails.
+        const previous = cached.lastUsedMs;
         cached.lastUsedMs = now;
-        await this.keys.touch(grant.keyId, new Date(now), ip ?? null, API_KEY_TOUCH_EVERY_MS);
+        await this.keys.touch(grant.keyId, new Date(now), ip ?? null, API_KEY_TOUCH_EVERY_MS).catch((err: unknown) => {
+          cached.lastUsedMs = previous;
+          throw err;
+        });
       }
-      return cached.principal;
+      return { ...cached.principal };
     }
-    const generation = this.generation;
+    const readStarted = this.cache.readStarted();
     const key = await this.keys.findForSecretHash(hash);
     const expiresMs = key?.expires_at ? new Date(key.expires_at).getTime() : null;
     if (!key || !constantTimeEqual(key.secret_hash, hash) || key.revoked_at || (expiresMs !== null && expiresMs <= now)) {
@@ -165,9 +138,7 @@ export class ApiKeysService implements ApiKeyVerifier {
       reauthenticatedAt: null,
       apiKey: { keyId: key.id, accountId: key.account_id, roleCap: key.role_cap, scopes: scopesOf(key.scopes) },
     };
-    if (this.feed.live && generation === this.generation) {
-      this.remember(hash, { principal, expiresMs, lastUsedMs, cachedAtMs: now });
-    }
+    this.cache.set(hash, principal.userId, { principal, expiresMs, lastUsedMs }, readStarted, now);
     return principal;
   }
 
@@ -323,14 +294,15 @@ export class ApiKeysService implements ApiKeyVerifier {
 
   private async revoke(scope: { userId: string } | { accountId: string }, id: string, actorUserId: string): Promise<void> {
     let heard: Promise<void> | undefined;
+    let owner: string | undefined;
     await this.dataSource.transaction(async (m) => {
       const key = await this.keys.revoke(scope, id, this.clock.now(), actorUserId, m);
       if (!key) {
         throw apiKeysError('API_KEY_NOT_FOUND', 'No such API key, or it is already revoked.');
       }
       // Answer only once every instance has dropped the key (the trigger announces it at commit).
-      this.generation++;
-      this.forgetUser(key.userId);
+      owner = key.userId;
+      this.cache.forget(key.userId);
       heard = this.feed.heard(key.userId);
       await this.audit.record(
         {
@@ -343,7 +315,8 @@ export class ApiKeysService implements ApiKeyVerifier {
         m,
       );
     });
-    this.generation++;
+    // Anything read while the revocation was in flight is not kept.
+    this.cache.forget(owner!);
     await heard;
   }
 

@@ -3,6 +3,7 @@ import {
   APP_CONFIG,
   AppConfig,
   ChangeFeed,
+  UserScopedCache,
   ClientInfo,
   Clock,
   Metrics,
@@ -30,7 +31,6 @@ interface CachedSession {
   principal: Omit<SessionPrincipal, 'via'>;
   lastActiveMs: number;
   expiresMs: number;
-  cachedAtMs: number;
 }
 export const SESSION_TOKEN_PREFIX = 'lks_';
 
@@ -55,14 +55,11 @@ export function csrfTokenFor(sessionToken: string): string {
 @Injectable()
 export class SessionsService {
   /**
-   * Sessions already seen, by token hash. Trusted only while the change feed is live: every
-   * committed change to a user's sessions or identity (revocation, restriction, deletion) is
-   * pushed by PostgreSQL to every instance, which drops that user's entries before the next
-   * request. A read that raced a change (generation moved) is not cached.
+   * Sessions already seen, by token hash, trusted only while the change feed is live (see
+   * UserScopedCache): every committed change to a user's sessions or identity (revocation,
+   * restriction, deletion) drops that user's entries on every instance before the next request.
    */
-  private readonly cache = new Map<string, CachedSession>();
-  private readonly cachedByUser = new Map<string, Set<string>>();
-  private generation = 0;
+  private readonly cache: UserScopedCache<CachedSession>;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -72,43 +69,12 @@ export class SessionsService {
     private readonly feed: ChangeFeed,
     private readonly metrics: Metrics,
   ) {
-    this.feed.subscribe((event) => {
-      this.generation++;
-      if (event.kind === 'reset') {
-        this.cache.clear();
-        this.cachedByUser.clear();
-      } else {
-        this.forgetUser(event.id);
-      }
-    });
-  }
-
-  private forgetUser(userId: string) {
-    for (const hash of this.cachedByUser.get(userId) ?? []) {
-      this.cache.delete(hash);
-    }
-    this.cachedByUser.delete(userId);
+    this.cache = new UserScopedCache(feed, { maxEntries: CACHE_MAX_ENTRIES, maxAgeMs: CACHE_MAX_AGE_MS });
   }
 
   /** Local eviction for this instance; the change feed evicts on every other one at commit. */
   invalidate(userId: string): void {
-    this.generation++;
-    this.forgetUser(userId);
-  }
-
-  private remember(hash: string, entry: CachedSession) {
-    if (this.cache.size >= CACHE_MAX_ENTRIES) {
-      this.cache.clear();
-      this.cachedByUser.clear();
-    }
-    this.cache.set(hash, entry);
-    const userId = entry.principal.userId;
-    let set = this.cachedByUser.get(userId);
-    if (!set) {
-      set = new Set();
-      this.cachedByUser.set(userId, set);
-    }
-    set.add(hash);
+    this.cache.forget(userId);
   }
 
   private isAlive(lastActiveMs: number, expiresMs: number, now: number): boolean {
@@ -187,8 +153,8 @@ export class SessionsService {
     }
     const hash = hashToken(token);
     const now = this.clock.nowMs();
-    const cached = this.feed.live ? this.cache.get(hash) : undefined;
-    if (cached && now - cached.cachedAtMs < CACHE_MAX_AGE_MS && this.isAlive(cached.lastActiveMs, cached.expiresMs, now)) {
+    const cached = this.cache.get(hash, now);
+    if (cached && this.isAlive(cached.lastActiveMs, cached.expiresMs, now)) {
       if (now - cached.lastActiveMs >= TOUCH_EVERY_MS) {
         // Claimed before the write: of the requests in flight on this session when the minute
         // turns, one writes last_active_at, instead of every one of them at once.
@@ -201,7 +167,7 @@ export class SessionsService {
       }
       return { ...cached.principal, via };
     }
-    const generation = this.generation;
+    const readStarted = this.cache.readStarted();
     const row = await this.sessions.findForToken(hash);
     if (!row || row.revoked_at) {
       return undefined;
@@ -223,9 +189,7 @@ export class SessionsService {
       restriction: row.restriction,
       reauthenticatedAt: row.reauthenticated_at ? new Date(row.reauthenticated_at) : null,
     };
-    if (this.feed.live && generation === this.generation) {
-      this.remember(hash, { principal, lastActiveMs, expiresMs, cachedAtMs: now });
-    }
+    this.cache.set(hash, principal.userId, { principal, lastActiveMs, expiresMs }, readStarted, now);
     return { ...principal, via };
   }
 

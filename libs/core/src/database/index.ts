@@ -7,3 +7,4 @@ export { migrations } from './migrations';
 export * from './sql';
 export * from './table-ownership';
 export * from './sql-batch';
+export * from './user-scoped-cache';
