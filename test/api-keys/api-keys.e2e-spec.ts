@@ -3,6 +3,7 @@ import { ChangeFeed } from '@latchkey/core';
 
 import { AccountWithTeam, addMember, createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
+import { tokenFrom } from '../fakes/smtp-sink';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { makeStaff } from '../support/support-helpers';
@@ -247,6 +248,28 @@ describe('API keys (personal access tokens): scoped, capped, revocable, session-
         key.id,
       ]);
       expect(audit).toHaveLength(1);
+    });
+
+    it('when its user resets the password (taking the account back ends what an intruder made), on every instance', async () => {
+      const user = await createUser(t);
+      const s = await signIn(t, user.email);
+      const { secret } = await create(s.auth, {});
+      await b.http().get('/api/v1/me').set(bearer(secret)).expect(200);
+      await t.http().post('/api/v1/auth/password/forgot').send({ email: user.email }).expect(202);
+      await t.settle();
+      const mail = await t.mail.waitFor((m) => m.to.includes(user.email.toLowerCase()) && /Reset your password/.test(m.subject));
+      await t
+        .http()
+        .post('/api/v1/auth/password/reset')
+        .send({ token: tokenFrom(mail), newPassword: 'cobalt-meadow-frost-88' })
+        .expect(200);
+      const gone = await b.http().get('/api/v1/me').set(bearer(secret)).expect(401);
+      expect(gone.body.code).toBe('API_KEY_INVALID');
+      const [audit] = await t.dataSource.query(
+        `SELECT actor_kind, metadata->>'reason' AS reason FROM audit_log WHERE action = 'api_key.all_revoked' AND subject_user_id = $1`,
+        [user.id],
+      );
+      expect(audit).toEqual({ actor_kind: 'system', reason: 'password_reset' });
     });
 
     it('when its user loses the membership of its account', async () => {

@@ -156,6 +156,8 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   'api_key.revoked': (w) =>
     w.self ? `${w.actor} revoked their API key ${quoted(w.meta.name)}` : `${w.actor} revoked the API key ${quoted(w.meta.name)} of ${w.subject}`,
 
+  'api_key.all_revoked': (w) => `Every API key of ${w.subject} was revoked (${Number(w.meta.count)} key(s), ${text(w.meta.reason)})`,
+
   // Service credentials (libs/service-access ServiceAccessAuditAction): deployment-wide, not in an account's log
   'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,
   'service.credential_rotated': (w) => `${w.actor} rotated the secret of the service credential ${quoted(w.meta.name)}`,

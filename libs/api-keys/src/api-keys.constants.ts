@@ -1,6 +1,8 @@
 export const ApiKeysAuditAction = {
   Created: 'api_key.created',
   Revoked: 'api_key.revoked',
+  /** Every key of a user at once (a password reset). */
+  AllRevoked: 'api_key.all_revoked',
 } as const;
 
 /** Default and longest lifetimes of a key, in days ("never" only with API_KEYS_ALLOW_NO_EXPIRY). */

@@ -96,6 +96,16 @@ export class ApiKeysRepository {
     return row ? ((await this.r(m).findOneBy({ id: row.id })) ?? undefined) : undefined;
   }
 
+  /** Revokes every active key of the user; their ids. */
+  async revokeAllOf(userId: string, at: Date, m: EntityManager): Promise<string[]> {
+    const rows = await returningRows<{ id: string }>(
+      m,
+      `UPDATE api_keys SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, at],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Active keys per user, for support's user lookup. */
   async countForUser(userId: string, now: Date): Promise<{ active: number; total: number }> {
     const [row] = await this.repo.query(

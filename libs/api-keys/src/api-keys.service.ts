@@ -21,7 +21,7 @@ import {
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersRepository } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { ApiKey } from './api-key.entity';
 import {
@@ -318,6 +318,18 @@ export class ApiKeysService implements ApiKeyVerifier {
     // Anything read while the revocation was in flight is not kept.
     this.cache.forget(owner!);
     await heard;
+  }
+
+  async revokeAllOf(userId: string, reason: string, m: EntityManager): Promise<number> {
+    const ids = await this.keys.revokeAllOf(userId, this.clock.now(), m);
+    this.cache.forget(userId);
+    if (ids.length > 0) {
+      await this.audit.record(
+        { action: ApiKeysAuditAction.AllRevoked, actorKind: 'system', subjectUserId: userId, metadata: { keyIds: ids, count: ids.length, reason } },
+        m,
+      );
+    }
+    return ids.length;
   }
 
   /** For support's user lookup: how many keys the user holds (never the keys themselves). */

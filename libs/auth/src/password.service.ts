@@ -1,5 +1,15 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { BackgroundTasks, Clock, Links, MailCaps, PasswordHasher, Principal, RateLimitStore, sessionIdOf } from '@latchkey/core';
+import {
+  ApiKeyVerifier,
+  BackgroundTasks,
+  Clock,
+  Links,
+  MailCaps,
+  PasswordHasher,
+  Principal,
+  RateLimitStore,
+  sessionIdOf,
+} from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
@@ -42,6 +52,7 @@ export class PasswordService {
     private readonly rateLimits: RateLimitStore,
     private readonly mailCaps: MailCaps,
     private readonly background: BackgroundTasks,
+    private readonly apiKeys: ApiKeyVerifier,
   ) {}
 
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
@@ -163,6 +174,8 @@ export class PasswordService {
       await matched?.spend(m);
       await this.setPassword(user, hash, m);
       await this.sessions.revokeAll(user.id, { reason: 'password_reset', actorUserId: null }, m);
+      // A reset is how a person takes the account back: keys made by whoever was in go too.
+      await this.apiKeys.revokeAllOf(user.id, 'password_reset', m);
       await this.audit.record({ action: AuditAction.PasswordReset, subjectUserId: user.id }, m);
       await this.notifyChanged(user, true, m);
     });

@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { DomainException } from '../errors/domain.exception';
 
@@ -96,4 +97,9 @@ export abstract class ApiKeyVerifier {
   abstract authenticate(token: string, ip: string | undefined): Promise<ApiKeyPrincipal | undefined>;
   /** Counts one use of an admitted key against its per-minute limit; throws 429 past it. */
   abstract consume(principal: ApiKeyPrincipal): Promise<void>;
+  /**
+   * Revokes every active key of the user inside `m` (a password reset: whoever got in and made a
+   * key must not keep it). Other instances drop them when the change feed announces the commit.
+   */
+  abstract revokeAllOf(userId: string, reason: string, m: EntityManager): Promise<number>;
 }
