@@ -325,7 +325,12 @@ export class ApiKeysService implements ApiKeyVerifier {
     this.cache.forget(userId);
     if (ids.length > 0) {
       await this.audit.record(
-        { action: ApiKeysAuditAction.AllRevoked, actorKind: 'system', subjectUserId: userId, metadata: { keyIds: ids, count: ids.length, reason } },
+        {
+          action: ApiKeysAuditAction.AllRevoked,
+          actorKind: 'system',
+          subjectUserId: userId,
+          metadata: { keyIds: ids, count: ids.length, reason },
+        },
         m,
       );
     }
