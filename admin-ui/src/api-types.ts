@@ -10168,7 +10168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session or API key */
+            /** @description No valid session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10177,7 +10177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's */
+            /** @description Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10207,17 +10207,6 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Too many requests with this API key (per-key limit per minute) */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10626,7 +10615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid session (or credentials); No valid session or API key */
+            /** @description No valid session (or credentials) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10638,7 +10627,7 @@ export interface operations {
             /**
              * @description Not allowed (role, CSRF token, restricted session)
              *
-             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key without the write scope, or an API key bound to one account calling a route outside that account's
+             *     Needs the admin role or higher, the caller's IP is not on the account's allow-list, or the account requires 2FA the caller has not set up; cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED)
              */
             403: {
                 headers: {
@@ -10679,7 +10668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many attempts; see Retry-After; Too many requests with this API key (per-key limit per minute) */
+            /** @description Too many attempts; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */

@@ -65,6 +65,8 @@ export class AccountsController {
   }
 
   @Patch(':accountId')
+  // The IP allow-list and require-2FA guard the account, keys included: changing them takes a person.
+  @SessionOnly()
   @AccountRoles(AccountRole.Admin)
   @ApiOperation({ summary: 'Name, require2fa, ipAllowlist; with require2fa the answer counts members not yet compliant' })
   @ApiOkResponse({ type: AccountDto })
@@ -174,6 +176,7 @@ export class AccountsController {
   }
 
   @Post(':accountId/members/:userId/password-reset')
+  @SessionOnly()
   @AccountRoles(AccountRole.Admin)
   @HttpCode(202)
   @ApiOperation({
