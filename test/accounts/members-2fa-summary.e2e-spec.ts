@@ -79,6 +79,14 @@ describe('Members report: 2FA filter and sort stay in step with factor changes',
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(asc);
+    // A cursor of one sort handed to another is refused by name, not cast by PostgreSQL into a 500.
+    const byEmail = await t.http().get(`${url()}?limit=1&sort=email`).set(team.owner.session.auth).expect(200);
+    const crossed = await t
+      .http()
+      .get(`${url()}?limit=1&sort=mfa&cursor=${byEmail.body.nextCursor}`)
+      .set(team.owner.session.auth)
+      .expect(400);
+    expect(crossed.body.errors).toEqual([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
   }
 
   it('follows enrolment, removal, a spent backup code, a self reset, a support reset and a deletion', async () => {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
 import { PasswordService, ReauthService } from '@latchkey/auth';
-import { Clock, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
+import { Clock, CursorKeyKind, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UsersRepository } from '@latchkey/users';
@@ -62,19 +62,20 @@ const pageKeys = (view: MemberSecurityView, sort: MemberSort) => {
    WHERE ms.account_id = $1`;
 };
 
-const SORT_SQL: Record<MemberSort, { expr: string; cast: string }> = {
+const SORT_SQL: Record<MemberSort, { expr: string; cast: string; key: CursorKeyKind }> = {
   // The join time in full precision (the cursor carries PostgreSQL's text of it), so the
   // (account_id, created_at, user_id) index gives the order and a page reads only its rows.
-  joinedAt: { expr: 'r.joined_at', cast: 'timestamptz' },
-  email: { expr: 'lower(r.email)', cast: 'text' },
-  displayName: { expr: 'lower(r.display_name)', cast: 'text' },
+  joinedAt: { expr: 'r.joined_at', cast: 'timestamptz', key: 'time' },
+  email: { expr: 'lower(r.email)', cast: 'text', key: 'text' },
+  displayName: { expr: 'lower(r.display_name)', cast: 'text', key: 'text' },
   role: {
     expr: `(CASE r.role WHEN 'owner' THEN ${ROLE_RANK.owner} WHEN 'admin' THEN ${ROLE_RANK.admin} WHEN 'member' THEN ${ROLE_RANK.member} ELSE ${ROLE_RANK.viewer} END)`,
     cast: 'int',
+    key: 'integer',
   },
-  lastSignInAt: { expr: `date_trunc('milliseconds', coalesce(r.last_sign_in_at, 'epoch'::timestamptz))`, cast: 'timestamptz' },
+  lastSignInAt: { expr: `date_trunc('milliseconds', coalesce(r.last_sign_in_at, 'epoch'::timestamptz))`, cast: 'timestamptz', key: 'time' },
   // 0 none, 1 SMS only, 2 authenticator, 3 both: ascending lists members without 2FA first.
-  mfa: { expr: 'r.mfa_level', cast: 'int' },
+  mfa: { expr: 'r.mfa_level', cast: 'int', key: 'integer' },
 };
 
 const CSV_BATCH = 1000;
@@ -263,7 +264,7 @@ export class MembersService {
           FROM (${pick(conditions, window, depth)}) p JOIN users u ON u.id = p.user_id
       ) r ${order}`;
     const map = (r: ReportRow) => this.toDto(r, seesMfa);
-    const after = q.offset ? undefined : decodeKeysetCursor(q.cursor);
+    const after = q.offset ? undefined : decodeKeysetCursor(q.cursor, sort.key);
     if (q.offset) {
       const [{ total }]: Array<{ total: number }> = await this.dataSource.query(
         `SELECT count(*)::int AS total FROM memberships r WHERE r.account_id = $1 ${where.length ? `AND ${where.join(' AND ')}` : ''}`,

@@ -23,7 +23,8 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 // Line breaks, tabs, and the bidi overrides and isolates that make a name read differently than it is.
 const SINGLE_LINE_ONLY = /[\t\n\r\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 
-function textProblem(value: string, multiLine: boolean): string | undefined {
+/** What is wrong with a piece of text for this API (a lone surrogate, a control character, a line break where one line is wanted). */
+export function textProblem(value: string, multiLine: boolean): string | undefined {
   if (LONE_SURROGATE.test(value)) {
     return 'is not valid Unicode text (a lone surrogate)';
   }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 import { DomainException } from '../errors/domain.exception';
+import { textProblem } from '../errors/input-safety';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -41,7 +42,26 @@ export interface TimeCursor {
   id: string;
 }
 
-const UUID = /^[0-9a-f-]{36}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A JS Date's ISO text, as encodeCursor writes it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** PostgreSQL's text of a timestamptz (microseconds kept), or ISO text. */
+const SQL_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/** What a list's sort key must be, checked before it reaches SQL (a cast that fails would be a 500). */
+export type CursorKeyKind = 'text' | 'integer' | 'time';
+
+function keyFits(k: string | number, kind: CursorKeyKind): boolean {
+  switch (kind) {
+    case 'integer':
+      return typeof k === 'number' && Number.isSafeInteger(k);
+    case 'time':
+      return typeof k === 'string' && SQL_TIME.test(k) && !Number.isNaN(Date.parse(`${k.slice(0, 10)}T${k.slice(11, 19)}Z`));
+    case 'text':
+      // Decoded from the cursor, so the input checks never saw it: no NUL or lone surrogate for PostgreSQL.
+      return typeof k === 'string' && k.length <= 1000 && textProblem(k, true) === undefined;
+  }
+}
 
 function notOurs(): DomainException {
   return new DomainException('VALIDATION_FAILED', 'BAD_INPUT', 'Invalid field(s): cursor.', {
@@ -54,8 +74,8 @@ export function encodeCursor(key: Date | string | number, id: string): string {
   return Buffer.from(JSON.stringify({ k, id }), 'utf8').toString('base64url');
 }
 
-/** Any keyset cursor this API issued; a 400 naming `cursor` for anything else. */
-export function decodeKeysetCursor(cursor?: string): KeysetCursor | undefined {
+/** Any keyset cursor this API issued whose key is of `kind`; a 400 naming `cursor` for anything else. */
+export function decodeKeysetCursor(cursor: string | undefined, kind: CursorKeyKind): KeysetCursor | undefined {
   if (!cursor) {
     return undefined;
   }
@@ -66,7 +86,7 @@ export function decodeKeysetCursor(cursor?: string): KeysetCursor | undefined {
     throw notOurs();
   }
   const { k, id } = parsed ?? {};
-  if ((typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) || typeof id !== 'string' || !UUID.test(id)) {
+  if ((typeof k !== 'string' && typeof k !== 'number') || !keyFits(k, kind) || typeof id !== 'string' || !UUID.test(id)) {
     throw notOurs();
   }
   return { k, id };
@@ -74,14 +94,14 @@ export function decodeKeysetCursor(cursor?: string): KeysetCursor | undefined {
 
 /** A cursor of a list ordered by time (`encodeCursor(date, id)`). */
 export function decodeCursor(cursor?: string): TimeCursor | undefined {
-  const c = decodeKeysetCursor(cursor);
-  if (!c) {
+  const c = decodeKeysetCursor(cursor, 'time');
+  if (!c || !ISO_TIME.test(String(c.k))) {
+    if (c) {
+      throw notOurs();
+    }
     return undefined;
   }
-  if (typeof c.k !== 'string' || Number.isNaN(Date.parse(c.k))) {
-    throw notOurs();
-  }
-  return { at: c.k, id: c.id };
+  return { at: c.k as string, id: c.id };
 }
 
 /** Given limit+1 rows newest first, cuts the page and builds the next cursor. */
