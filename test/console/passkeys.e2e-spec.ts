@@ -6,6 +6,7 @@ import { enrolTotp } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MyAccountPage } from './pages/my-account.page';
+import { MailView } from './pages/public-pages.page';
 
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
@@ -95,6 +96,15 @@ describe('Console passkeys: add one, sign in with password + passkey and with th
       name: 'Work laptop',
     });
     await c.screenshot('passkeys-security');
+
+    // The "passkey added" mail, opened in this signed-in browser, leads to the page where it can be removed.
+    await t.settle();
+    const added = await t.mail.waitFor(
+      (m) => m.to.includes(user.email.toLowerCase()) && m.subject === 'A passkey was added to your account',
+    );
+    const href = await new MailView(c).click(added, 'your security settings');
+    expect(href).toBe(`${baseUrl}/admin/#/me/security`);
+    await passkeys.getByTestId('passkey').filter({ hasText: 'Work laptop' }).getByRole('button', { name: 'Remove' }).waitFor();
 
     // Password, then the passkey as the second factor. No touch is simulated until the step asks
     // for it, so the passkey the email field offers (autofill) is not taken meanwhile.
