@@ -1,10 +1,9 @@
-import { AddressInfo } from 'node:net';
-
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
+import { MailView } from './pages/public-pages.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
 // once more, and its first failure is printed either way. One that fails twice fails the run.
@@ -40,9 +39,10 @@ describe('Console: API keys (Chromium against the real API)', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
-    t = await createTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    t = await createTestApp({ env: { PUBLIC_URL: baseUrl } });
+    await t.app.listen(port, '127.0.0.1');
   }, 120_000);
 
   afterEach(async () => {
@@ -84,6 +84,11 @@ describe('Console: API keys (Chromium against the real API)', () => {
     await screenshotBoth(c, 'my-account-api-keys-created');
     await dialog.getByRole('button', { name: 'I have copied it' }).click();
     await dialog.waitFor({ state: 'hidden' });
+
+    // The mail that says a key was made leads back to the list where it can be revoked.
+    await t.settle();
+    const mail = await t.mail.waitFor((m) => m.to.includes(team.member.email.toLowerCase()) && /API key/.test(m.subject));
+    expect(await new MailView(c).click(mail, 'your API keys')).toBe(`${baseUrl}/admin/#/me/api-keys`);
 
     // Shown once: the list has its prefix only, and a reload never brings the secret back.
     const row = me.section('api-keys').getByTestId('api-key-row').filter({ hasText: 'Nightly report' });

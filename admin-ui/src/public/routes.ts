@@ -25,6 +25,7 @@ export const SIGNED_IN_ROUTES = {
   notificationPreferences: '/me/notifications',
   securitySettings: '/me/security',
   privacySettings: '/me/privacy',
+  apiKeySettings: '/me/api-keys',
 } as const;
 
 export type PublicPage = keyof typeof PUBLIC_ROUTES;

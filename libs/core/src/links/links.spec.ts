@@ -16,6 +16,7 @@ describe('Links', () => {
       notification_preferences: 'https://id.example.com/admin/#/me/notifications',
       security_settings: 'https://id.example.com/admin/#/me/security',
       privacy_settings: 'https://id.example.com/admin/#/me/privacy',
+      api_key_settings: 'https://id.example.com/admin/#/me/api-keys',
       forgot_password: 'https://id.example.com/admin/#/forgot-password',
       sign_in: 'https://id.example.com/admin/#/login',
     });
