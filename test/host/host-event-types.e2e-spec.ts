@@ -254,7 +254,18 @@ describe('Host-defined event types: registered and versioned through the service
     expect(
       fields(await publish({ type: name, version: 9, userId: user.id, data: { callerName: 'B', calledAt: 'x' } }).expect(400)),
     ).toEqual([{ field: 'version', message: expect.stringMatching(/no version 9/) }]);
+    // A version past any that can exist is simply not found (never a failed int cast).
+    for (const v of ['0', '99999999999']) {
+      expect((await t.http().get(`/api/v1/service/event-types/${name}/versions/${v}`).set(manager).expect(404)).body.code).toBe(
+        'EVENT_TYPE_NOT_FOUND',
+      );
+    }
+    const taken = `evt-${randomBytes(8).toString('hex')}`;
+    const first = await publish({ id: taken, type: name, userId: user.id, data: { callerName: 'B', calledAt: 'x' } }).expect(202);
     await t.http().delete(`/api/v1/service/event-types/${name}`).set(manager).expect(204);
+    // The host retries an event it sent before the type was retired: the same answer, as a duplicate.
+    const retry = await publish({ id: taken, type: name, userId: user.id, data: { callerName: 'B', calledAt: 'x' } }).expect(202);
+    expect(retry.body).toEqual({ ...first.body, duplicate: true });
     const listed = async (query: string) =>
       (
         (await t.http().get(`/api/v1/service/event-types?limit=100${query}`).set(manager).expect(200)).body.items as Array<{

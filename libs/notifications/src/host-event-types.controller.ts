@@ -96,7 +96,8 @@ export class HostEventTypesController {
     @Param('name') name: string,
     @Param('version', new ParseIntPipe({ exceptionFactory: () => versionError() })) version: number,
   ): Promise<HostEventTypeDto> {
-    const found = await this.types.version(name, version);
+    // Versions count from 1; past the publish DTO's bound no version exists (and the int column would refuse the number).
+    const found = version >= 1 && version <= 1_000_000 ? await this.types.version(name, version) : undefined;
     if (!found) {
       throw notificationsError('EVENT_TYPE_NOT_FOUND', `No version ${version} of ${name.slice(0, 100)}.`);
     }

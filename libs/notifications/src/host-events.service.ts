@@ -35,6 +35,12 @@ const bad = (errors: FieldError[], code: 'UNKNOWN_EVENT_TYPE' | 'INVALID_EVENT_D
   notificationsError(code, `Invalid field(s): ${[...new Set(errors.map((e) => e.field))].join(', ')}.`, { errors });
 
 /** Events the host application publishes: checked against the catalogue, fanned out, idempotent by id. */
+/** The stored answer of an event taken before, as a duplicate's answer. */
+function asDuplicate(stored: unknown): HostEventResult {
+  const result = (typeof stored === 'string' ? JSON.parse(stored) : stored) as HostEventResult;
+  return { ...result, version: result.version ?? null, skipped: result.skipped ?? 0, duplicate: true };
+}
+
 @Injectable()
 export class HostEventsService {
   constructor(
@@ -51,6 +57,12 @@ export class HostEventsService {
     if (isEventType(event.type)) {
       this.validate(event);
     } else {
+      // A retry of an event already taken answers what it answered then, even if its type was
+      // retired or versioned since (the checks below read state that moves).
+      const [prior] = await this.dataSource.query(`SELECT result FROM notification_host_events WHERE id = $1`, [event.id]);
+      if (prior?.result) {
+        return asDuplicate(prior.result);
+      }
       hostType = await this.validateHost(event);
     }
     return this.dataSource.transaction(async (m) => {
@@ -60,8 +72,7 @@ export class HostEventsService {
       );
       if (inserted.length === 0) {
         const [prior] = await m.query(`SELECT result FROM notification_host_events WHERE id = $1`, [event.id]);
-        const result = (typeof prior.result === 'string' ? JSON.parse(prior.result) : prior.result) as HostEventResult;
-        return { ...result, version: result.version ?? null, skipped: result.skipped ?? 0, duplicate: true };
+        return asDuplicate(prior.result);
       }
       const recipients = await this.recipients(event, m);
       let skipped = 0;
