@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { useNotify } from 'react-admin';
 
 import { problem } from '../accounts/settings';
-import { Schemas, api } from '../api';
-import { ConfirmButton, Loading, useLoad } from './common';
+import { ApiError, Schemas, api } from '../api';
+import { ConfirmButton, Loading, Proof, ProofFields, proofBody, useHasTwoFactor, useLoad } from './common';
 import { BackupCodes } from './totp-setup';
 
 type Passkey = Schemas['PasskeyDto'];
@@ -16,9 +16,13 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'ne
 /** Whether this browser can create passkeys at all (WebAuthn needs a secure context: https or localhost). */
 const supported = () => typeof window !== 'undefined' && window.isSecureContext && typeof window.PublicKeyCredential === 'function';
 
+/** The API asks for the password (and a code with 2FA) when the sign-in is not recent. */
+const needsProof = (err: unknown) => err instanceof ApiError && (err.body.code === 'REAUTH_REQUIRED' || err.body.code === 'MFA_CODE_REQUIRED');
+
 /**
  * My account > Security > Passkeys: add one (named), list with created and last used, rename,
- * remove. Removing needs a recent sign-in (5 minutes), as the API says; past that, sign in again.
+ * remove. Adding one beside another factor, and removing one, need a recent sign-in (5 minutes);
+ * past that the API asks for the password (and a code), and the page asks for them, then goes on.
  */
 export function Passkeys({ onChange, onContinue }: { onChange: () => void; onContinue?: () => void }) {
   const notify = useNotify();
@@ -30,27 +34,36 @@ export function Passkeys({ onChange, onContinue }: { onChange: () => void; onCon
   const [added, setAdded] = useState(false);
   const [renaming, setRenaming] = useState<Passkey>();
   const [newName, setNewName] = useState('');
+  const [pending, setPending] = useState<{ action: 'add' } | { action: 'remove'; key: Passkey }>();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const twoFactor = useHasTwoFactor();
 
   const changed = () => {
     keys.reload();
     onChange();
   };
 
-  const add = async () => {
+  const add = async (proof?: Proof) => {
     setBusy(true);
     setError(undefined);
     try {
-      const { challengeId, options } = await api.post('/me/mfa/passkeys/options', { body: {} });
+      const { challengeId, options } = await api.post('/me/mfa/passkeys/options', { body: proof ?? {} });
       const credential = await startRegistration({ optionsJSON: options as unknown as PublicKeyCredentialCreationOptionsJSON });
       const res = await api.post('/me/mfa/passkeys', {
         body: { challengeId, name: name.trim() || 'Passkey', credential: credential as unknown as Record<string, never> },
       });
       setCodes(res.backupCodes);
       setAdded(true);
+      setPending(undefined);
       setName('');
       notify(`Passkey "${res.passkey.name}" added`, { type: 'success' });
       changed();
     } catch (err) {
+      if (needsProof(err) && !proof) {
+        setPending({ action: 'add' });
+        return;
+      }
       setError(err instanceof Error && err.name === 'NotAllowedError' ? 'The passkey prompt was cancelled or timed out.' : problem(err));
     } finally {
       setBusy(false);
@@ -67,14 +80,30 @@ export function Passkeys({ onChange, onContinue }: { onChange: () => void; onCon
     }
   };
 
-  const remove = (k: Passkey) => async () => {
+  const remove = async (k: Passkey, proof?: Proof) => {
     try {
-      await api.delete('/me/mfa/passkeys/{id}', { params: { id: k.id }, body: {} });
+      await api.delete('/me/mfa/passkeys/{id}', { params: { id: k.id }, body: proof ?? {} });
+      setPending(undefined);
       notify(`Passkey "${k.name}" removed`, { type: 'success' });
     } catch (err) {
+      if (needsProof(err) && !proof) {
+        setPending({ action: 'remove', key: k });
+        return;
+      }
       notify(problem(err), { type: 'error' });
     }
     changed();
+  };
+
+  const confirm = async () => {
+    const proof = proofBody(password, code);
+    setPassword('');
+    setCode('');
+    if (pending?.action === 'add') {
+      await add(proof);
+    } else if (pending?.action === 'remove') {
+      await remove(pending.key, proof);
+    }
   };
 
   return (
@@ -122,7 +151,7 @@ export function Passkeys({ onChange, onContinue }: { onChange: () => void; onCon
                       label="Remove"
                       title={`Remove the passkey "${k.name}"?`}
                       body="It will no longer sign you in. Devices you trusted will ask for a second factor again."
-                      onConfirm={remove(k)}
+                      onConfirm={() => remove(k)}
                     />
                   </TableCell>
                 </TableRow>
@@ -140,6 +169,18 @@ export function Passkeys({ onChange, onContinue }: { onChange: () => void; onCon
         </Box>
       ) : (
         <Alert severity="info">This browser cannot create passkeys here (they need https or localhost).</Alert>
+      )}
+      {pending && (
+        <Box component="form" data-testid="passkey-proof" onSubmit={(e) => (e.preventDefault(), void confirm())} sx={{ maxWidth: 480, mt: 1 }}>
+          <Typography variant="body2">
+            Confirm it is you to {pending.action === 'add' ? 'add a passkey' : `remove the passkey "${pending.key.name}"`}.
+          </Typography>
+          <ProofFields password={password} code={code} onPassword={setPassword} onCode={setCode} withCode={twoFactor === true} />
+          <Button type="submit" variant="contained" disabled={busy || !password}>
+            Confirm
+          </Button>
+          <Button onClick={() => setPending(undefined)}>Cancel</Button>
+        </Box>
       )}
       {error && (
         <Alert severity="error" sx={{ mt: 1 }}>
