@@ -284,10 +284,7 @@ export class MfaService implements OnApplicationBootstrap {
       if (!factor?.confirmedAt || !(await this.factors.remove(user.id, kind, m))) {
         throw mfaError('MFA_FACTOR_NOT_FOUND', kind === 'totp' ? 'No authenticator app is set up.' : 'No phone is set up.');
       }
-      if ((await this.factors.findConfirmed(user.id, m)).length === 0) {
-        await this.backupCodes.removeAll(user.id, m);
-      }
-      const revoked = await this.trustedDevices.revokeAll(user.id, m);
+      const revoked = await this.factorRemoved(user.id, m);
       await this.auditLog.record(
         {
           action: kind === 'totp' ? MfaAuditAction.TotpDisabled : MfaAuditAction.SmsDisabled,

@@ -33,14 +33,18 @@ export class PasskeySignInUseCase {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * The sign-in page asks for these on every visit (for browser autofill): they count on an IP
+   * budget of their own, so page loads behind a shared address do not spend the sign-in budget.
+   */
   async options(client: ClientInfo): Promise<PasskeyOptionsDto> {
-    await this.checkIp(client);
+    await this.checkIp(client, 'passkey_options');
     return this.passkeys.passwordlessOptions();
   }
 
   /** Options for the second step: each request stores a challenge, so it counts on the IP limit too. */
   async secondFactorOptions(mfaChallengeId: string, client: ClientInfo): Promise<PasskeyOptionsDto> {
-    await this.checkIp(client);
+    await this.checkIp(client, 'passkey_options');
     return this.passkeys.secondFactorOptions(mfaChallengeId);
   }
 
@@ -86,9 +90,9 @@ export class PasskeySignInUseCase {
     });
   }
 
-  private async checkIp(client: ClientInfo): Promise<void> {
+  private async checkIp(client: ClientInfo, scope?: string): Promise<void> {
     try {
-      await this.throttle.checkIp(client.ip);
+      await this.throttle.checkIp(client.ip, scope);
     } catch (err) {
       await this.activity.record(null, client, 'throttled', 'ip_rate_limited');
       throw err;
