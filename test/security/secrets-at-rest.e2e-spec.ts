@@ -59,7 +59,7 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
 
   beforeAll(async () => {
     // Workers off: rows stay in the outbox until settle(), so the database can be read before delivery.
-    t = await createTestApp({ workers: false });
+    t = await createTestApp({ workers: false, processJobs: true });
   });
 
   afterAll(async () => {
@@ -139,7 +139,11 @@ describe('No live secret rests in clear: emailed tokens are nowhere in the datab
   });
 
   it('wipes the sealed links of a delivery that becomes a dead letter, and a replay sends no linkless mail', async () => {
-    const dying = await createTestApp({ workers: false, env: { NOTIFICATION_MAX_ATTEMPTS: '1', NOTIFICATION_BACKOFF_MS: '1' } });
+    const dying = await createTestApp({
+      workers: false,
+      processJobs: true,
+      env: { NOTIFICATION_MAX_ATTEMPTS: '1', NOTIFICATION_BACKOFF_MS: '1' },
+    });
     try {
       const user = await createUser(dying);
       dying.mail.refuse = true;

@@ -110,7 +110,13 @@ export interface TestAppOptions {
   /** Another SMTP sink to share. */
   mail?: SmtpSink;
   clock?: FakeClock;
+  /** Start the outbox relay and the sweeps at once (default); false leaves rows in the outbox until startWorkers or settle. */
   workers?: boolean;
+  /**
+   * On Redis: this instance runs the queue's jobs (default: when `workers`). Off for an API-only
+   * instance, whose jobs another instance runs. Without Redis every instance runs its own jobs.
+   */
+  processJobs?: boolean;
 }
 
 /**
@@ -138,7 +144,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   config.redis.prefix = options.sameDatabaseAs?.config.redis.prefix ?? `lk-test-${randomBytes(4).toString('hex')}`;
   const database = options.sameDatabaseAs?.database ?? (await createTestDatabase());
   const clock = options.clock ?? options.sameDatabaseAs?.clock ?? new FakeClock();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ config, database })] })
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, database, processJobs: options.processJobs ?? options.workers !== false })],
+  })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();

@@ -1,5 +1,5 @@
-import { CoreOptions, ProblemFilter, createValidationPipe } from '@latchkey/core';
-import { PlatformModule } from '@latchkey/platform';
+import { ProblemFilter, createValidationPipe } from '@latchkey/core';
+import { PlatformModule, PlatformOptions } from '@latchkey/platform';
 import { WebhooksApiModule } from '@latchkey/webhooks';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
@@ -9,8 +9,11 @@ import { HealthController } from './health.controller';
 /** The API: the shared platform (settings, database, queue, every domain lib) and its HTTP-only parts. */
 @Module({})
 export class AppModule {
-  /** Options let tests point one app at its own database and settings. */
-  static forRoot(options: CoreOptions = {}): DynamicModule {
+  /**
+   * Options let tests point one app at its own database and settings; `processJobs` makes it a
+   * worker too (`--with-worker`; always so without Redis).
+   */
+  static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot(options), WebhooksApiModule],

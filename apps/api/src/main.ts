@@ -10,7 +10,9 @@ import { AppModule } from './app.module';
 async function main() {
   const args = new Set(process.argv.slice(2));
   const config = loadConfigOrExit('Latchkey');
-  const app = await createApp(AppModule.forRoot({ config }), config);
+  // Without Redis the queue is in-process, so this process must also run the jobs and the relay.
+  const withWorker = args.has('--with-worker') || !config.redis.url;
+  const app = await createApp(AppModule.forRoot({ config, processJobs: withWorker }), config);
   await app.listen({ port: config.http.port, host: config.http.host });
   const metricsServer = config.metrics.port ? await serveMetrics(app.get(Metrics), config.metrics.port, config.http.host) : undefined;
   // SIGTERM: /ready turns 503 at once, requests are still served for SHUTDOWN_DRAIN_MS so the load
@@ -37,8 +39,7 @@ async function main() {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  // Without Redis the queue is in-process, so this process must also run the jobs and the relay.
-  if (args.has('--with-worker') || !config.redis.url) {
+  if (withWorker) {
     await startWorkers(app);
   }
   const base = config.http.publicUrl;

@@ -10,6 +10,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: WorkerModule, imports: [PlatformModule.forRoot(options)] };
+    return { module: WorkerModule, imports: [PlatformModule.forRoot({ ...options, processJobs: true })] };
   }
 }

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 
-import { Clock, DataExportParts, JobRegistry, QueueDriver, SecretBox } from '@latchkey/core';
+import { Clock, DataExportParts, QueueDriver, SecretBox } from '@latchkey/core';
 import { NotificationsService, RecipientDirectory } from '@latchkey/notifications';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { DataExportRow, DataExportsRepository } from './data-exports.repository';
@@ -52,7 +52,7 @@ export function exportStorageKey(id: string, generation: number): string {
 }
 
 /**
- * Runs export jobs in the worker (or in-process with the embedded default) and sweeps.
+ * Runs export jobs (ExportQueueProcessor: in the worker, or in-process with the embedded default) and sweeps.
  *
  * A run claims its generation of the export, holds a lease it renews while writing, and marks the
  * export ready and notifies in one transaction, conditional on still owning that generation. A
@@ -63,7 +63,7 @@ export function exportStorageKey(id: string, generation: number): string {
  * progress shown never goes backwards: a restart shows the furthest point reached until it passes it.
  */
 @Injectable()
-export class ExportRunner implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExportRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExportRunner.name);
   private readonly runs = new Map<Promise<void>, Run>();
   private timer?: NodeJS.Timeout;
@@ -71,7 +71,6 @@ export class ExportRunner implements OnModuleInit, OnApplicationBootstrap, Befor
   private stopping = false;
 
   constructor(
-    private readonly registry: JobRegistry,
     private readonly queue: QueueDriver,
     private readonly repo: DataExportsRepository,
     private readonly parts: DataExportParts,
@@ -82,15 +81,6 @@ export class ExportRunner implements OnModuleInit, OnApplicationBootstrap, Befor
     private readonly notifications: NotificationsService,
     private readonly directory: RecipientDirectory,
   ) {}
-
-  onModuleInit() {
-    this.registry.define<RunExportJob>({
-      queue: EXPORTS_QUEUE,
-      name: RUN_EXPORT_JOB,
-      concurrency: 2,
-      handler: (data) => this.run(data.exportId, data.generation),
-    });
-  }
 
   /** An export without one of the libs' parts would look complete and miss data: refuse to start instead. */
   onApplicationBootstrap() {

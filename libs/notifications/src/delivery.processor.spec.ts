@@ -1,4 +1,4 @@
-import { AppConfig, FakeClock, JobRegistry, Links, Metrics, QueueDriver, SecretBox, SmsGateway } from '@latchkey/core';
+import { AppConfig, FakeClock, Links, Metrics, QueueDriver, SecretBox, SmsGateway } from '@latchkey/core';
 import { DataSource } from 'typeorm';
 
 import { AccountNotificationSettingsService } from './account-notification-settings.service';
@@ -55,7 +55,6 @@ function setup(claimable: string[]) {
   const lease = { ensure: jest.fn(async () => 'worker-1'), id: 'worker-1' } as unknown as WorkerLease;
   const queue = { kind: 'bull' } as QueueDriver;
   const sut = new DeliveryProcessor(
-    new JobRegistry(),
     dataSource,
     renderer as unknown as TemplateRenderer,
     mail as unknown as MailTransport,

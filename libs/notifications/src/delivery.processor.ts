@@ -1,16 +1,5 @@
-import {
-  APP_CONFIG,
-  AppConfig,
-  Clock,
-  JobRegistry,
-  Links,
-  Metrics,
-  QueueDriver,
-  SecretBox,
-  SmsGateway,
-  requestContext,
-} from '@latchkey/core';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, Clock, Links, Metrics, QueueDriver, SecretBox, SmsGateway, requestContext } from '@latchkey/core';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { ACCOUNT_DISCORD_CHANNEL, AccountNotificationSettingsService } from './account-notification-settings.service';
@@ -20,7 +9,7 @@ import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import { DELIVER_JOB, NOTIFICATIONS_QUEUE, SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
+import { SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
 import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
@@ -32,6 +21,10 @@ import { WorkerLease } from './worker-lease';
 export interface DeliverJob {
   outboxIds?: string[];
   outboxId?: string;
+}
+
+export function deliverJobIds(data: DeliverJob): string[] {
+  return data.outboxIds ?? (data.outboxId ? [data.outboxId] : []);
 }
 
 class WorkerStopping extends Error {
@@ -54,7 +47,7 @@ function rowsOf<T>(result: unknown): T[] {
  * between the server's reply and the mark (DeliveredMarks).
  */
 @Injectable()
-export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdown {
+export class DeliveryProcessor implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly marks: DeliveredMarks;
@@ -64,7 +57,6 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
   private stopping = false;
 
   constructor(
-    private readonly registry: JobRegistry,
     private readonly dataSource: DataSource,
     private readonly renderer: TemplateRenderer,
     private readonly mail: MailTransport,
@@ -83,20 +75,6 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     private readonly accountSettings: AccountNotificationSettingsService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
-  }
-
-  onModuleInit() {
-    this.registry.define<DeliverJob>({
-      queue: NOTIFICATIONS_QUEUE,
-      name: DELIVER_JOB,
-      concurrency: 8,
-      // A dead worker's batch runs again after 8 s: what it had claimed is the heartbeat's, the rest the new run's.
-      lockMs: 8000,
-      handler: async (data) => {
-        await this.deliverBatch(data.outboxIds ?? (data.outboxId ? [data.outboxId] : []));
-      },
-      onExhausted: (data, error) => this.deadLetter(data.outboxIds ?? (data.outboxId ? [data.outboxId] : []), error),
-    });
   }
 
   /** One row (a replayed job, tests): 'skipped' when it is not there to claim or needed no sending. */
@@ -281,7 +259,8 @@ export class DeliveryProcessor implements OnModuleInit, BeforeApplicationShutdow
     return 'delivered';
   }
 
-  private async deadLetter(outboxIds: string[], error: Error) {
+  /** The queue's last attempt at a batch failed: what it gave back is dead (DeliveryQueueProcessor). */
+  async deadLetter(outboxIds: string[], error: Error) {
     if (this.stopping || error instanceof WorkerStopping) {
       return;
     }

@@ -1,9 +1,11 @@
+import { JobQueueDefinition } from '@latchkey/core';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
+import { DeliveryQueueProcessor } from './delivery-queue.processor';
 import { DeliveryProcessor } from './delivery.processor';
 import { DiscordTransport } from './discord.transport';
 import { EventsController, ServiceEventsController } from './events.controller';
@@ -14,6 +16,7 @@ import { HostEventsService } from './host-events.service';
 import { InboxService } from './inbox.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
+import { NOTIFICATIONS_QUEUE } from './notifications.constants';
 import { NotificationPreferencesExportPart, NotificationsExportPart } from './notifications-export.part';
 import { MyNotificationsController } from './notifications.controller';
 import { NotificationsErasure } from './notifications-erasure';
@@ -64,3 +67,14 @@ import { WorkerLease } from './worker-lease';
   ],
 })
 export class NotificationsModule {}
+
+/**
+ * The notifications queue (registered by the platform: JobQueueModule). A dead worker's batch
+ * runs again after 8 s (bull's lock): what it had claimed is its heartbeat's (WorkerLease), the
+ * rest the new run's.
+ */
+export const NOTIFICATIONS_JOB_QUEUE: JobQueueDefinition = {
+  name: NOTIFICATIONS_QUEUE,
+  lockMs: 8000,
+  processors: [DeliveryQueueProcessor],
+};

@@ -2,10 +2,10 @@ import { AccountsModule } from '@latchkey/accounts';
 import { ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
 import { AuthModule } from '@latchkey/auth';
-import { CoreModule, CoreOptions } from '@latchkey/core';
-import { ExportsModule } from '@latchkey/exports';
+import { CoreModule, CoreOptions, JobQueueModule, loadConfig } from '@latchkey/core';
+import { EXPORTS_JOB_QUEUE, ExportsModule } from '@latchkey/exports';
 import { MfaModule } from '@latchkey/mfa';
-import { NotificationsModule } from '@latchkey/notifications';
+import { NOTIFICATIONS_JOB_QUEUE, NotificationsModule } from '@latchkey/notifications';
 import { ServiceAccessModule } from '@latchkey/service-access';
 import { SessionsModule } from '@latchkey/sessions';
 import { SupportModule } from '@latchkey/support';
@@ -34,6 +34,18 @@ export const DOMAIN_MODULES = [
   WebhooksModule,
 ];
 
+/** Every lib's queue: bull's on Redis, in-process without. */
+export const JOB_QUEUES = [NOTIFICATIONS_JOB_QUEUE, EXPORTS_JOB_QUEUE];
+
+export interface PlatformOptions extends CoreOptions {
+  /**
+   * This process runs the queues' jobs (the worker; the API with `--with-worker`). On Redis, bull
+   * starts the processors of a process built with them, and only there; without Redis every
+   * process runs the jobs it adds, whatever this says.
+   */
+  processJobs?: boolean;
+}
+
 /**
  * The shared bootstrap of every process: settings, database, queue, logging (CoreModule) and the
  * domain. Each app adds only its own face: the API its HTTP-only modules, filters and pipes; the
@@ -41,7 +53,17 @@ export const DOMAIN_MODULES = [
  */
 @Module({})
 export class PlatformModule {
-  static forRoot(options: CoreOptions = {}): DynamicModule {
-    return { module: PlatformModule, imports: [CoreModule.forRoot(options), ...DOMAIN_MODULES] };
+  static forRoot(options: PlatformOptions = {}): DynamicModule {
+    // Read here (not only in ConfigModule) because whether the queues are bull's decides which modules load.
+    const config = options.config ?? loadConfig();
+    const mode = { redis: !!config.redis.url, processJobs: options.processJobs ?? false };
+    return {
+      module: PlatformModule,
+      imports: [
+        CoreModule.forRoot({ config, database: options.database }),
+        ...DOMAIN_MODULES,
+        ...JOB_QUEUES.map((queue) => JobQueueModule.register(queue, mode)),
+      ],
+    };
   }
 }

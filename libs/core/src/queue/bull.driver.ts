@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Bull, { Queue } from 'bull';
 
-import { BulkJob, JobOptions, JobRegistry, QueueDriver } from './queue.types';
+import { BulkJob, JobOptions, QueueDriver } from './queue.types';
 
 const ADD_TIMEOUT_MS = 3000;
 
@@ -25,48 +25,42 @@ function bullOptions(opts: JobOptions): Bull.JobOptions {
   };
 }
 
-/** bull on Redis: shared by every API and worker instance. */
+/**
+ * bull on Redis, shared by every API and worker instance. The queues are @nestjs/bull's
+ * (BullModule.registerQueue, one per lib: JobQueueModule) and attach themselves here; bull runs
+ * their `@Processor` classes in the processes built with them (PlatformModule's `processJobs`).
+ */
 export class BullQueueDriver extends QueueDriver {
   readonly kind = 'bull' as const;
   private readonly logger = new Logger(BullQueueDriver.name);
   private readonly queues = new Map<string, Queue>();
-  private processing = false;
+  private processors = false;
 
-  constructor(
-    private readonly registry: JobRegistry,
-    private readonly redisUrl: string,
-    private readonly prefix: string,
-  ) {
-    super();
+  /** A lib's queue, as BullModule built it; `processed` when this process registered its processors. */
+  attach(name: string, q: Queue, processed: boolean): void {
+    this.processors ||= processed;
+    if (this.queues.has(name)) {
+      return;
+    }
+    q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
+    let lost = false;
+    q.client.on('close', () => (lost = true));
+    q.client.on('ready', () => {
+      if (lost) {
+        lost = false;
+        this.logger.warn(`Queue ${name}: Redis is back`);
+        this.reconnected();
+      }
+    });
+    this.queues.set(name, q);
   }
 
   queue(name: string): Queue {
-    let q = this.queues.get(name);
+    const q = this.queues.get(name);
     if (!q) {
-      q = new Bull(name, this.redisUrl, {
-        prefix: this.prefix,
-        // A job whose worker died runs again once its lock expired: after 30 s, or sooner where
-        // every job of the queue asks for it (the outbox claim tolerates a second run).
-        settings: { lockDuration: this.lockMs(name), stalledInterval: 4000, maxStalledCount: 3 },
-      });
-      q.on('error', (err) => this.logger.warn(`Queue ${name}: ${err.message}`));
-      let lost = false;
-      q.client.on('close', () => (lost = true));
-      q.client.on('ready', () => {
-        if (lost) {
-          lost = false;
-          this.logger.warn(`Queue ${name}: Redis is back`);
-          this.reconnected();
-        }
-      });
-      this.queues.set(name, q);
+      throw new Error(`No queue ${name} is registered`);
     }
     return q;
-  }
-
-  private lockMs(queue: string): number {
-    const defs = this.registry.all().filter((d) => d.queue === queue);
-    return defs.length > 0 && defs.every((d) => d.lockMs) ? Math.min(...defs.map((d) => d.lockMs as number)) : 30_000;
   }
 
   async add(queue: string, name: string, data: unknown, opts: JobOptions = {}): Promise<void> {
@@ -85,24 +79,10 @@ export class BullQueueDriver extends QueueDriver {
   }
 
   async startProcessing(): Promise<void> {
-    if (this.processing) {
-      return;
-    }
-    this.processing = true;
-    for (const def of this.registry.all()) {
-      const q = this.queue(def.queue);
-      // process() settles when the queue closes; a close mid-fetch rejects it with "Connection is closed".
-      q.process(def.name, def.concurrency, async (job) => {
-        await def.handler(job.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
-      }).catch((err: Error) => this.logger.debug(`Queue ${def.queue} stopped: ${err.message}`));
-    }
-    for (const [name, q] of this.queues) {
-      q.on('failed', (job, err) => {
-        const def = this.registry.get(name, job.name);
-        if (def?.onExhausted && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-          def.onExhausted(job.data, err).catch((e: Error) => this.logger.error(`Dead-letter hook failed: ${e.message}`));
-        }
-      });
+    if (!this.processors) {
+      throw new Error(
+        'This process was built without the job processors (PlatformModule.forRoot({ processJobs: false })): build it with processJobs to run jobs',
+      );
     }
   }
 
@@ -125,8 +105,11 @@ export class BullQueueDriver extends QueueDriver {
   }
 
   async ping(): Promise<boolean> {
+    const q = this.queues.values().next().value;
+    if (!q) {
+      return false;
+    }
     try {
-      const q = this.queue('health');
       const res = await withTimeout(q.client.ping(), 1000, 'Redis ping');
       return res === 'PONG';
     } catch {
@@ -136,13 +119,13 @@ export class BullQueueDriver extends QueueDriver {
 
   async close(): Promise<void> {
     // A bull queue closed while its clients are still connecting rejects "Connection is closed"
-    // from inside bull; let it finish connecting (or fail) first.
+    // from inside bull; let it finish connecting (or fail) first. (BullModule closes each queue
+    // again at shutdown: a second close is a no-op.)
     await Promise.allSettled(
       [...this.queues.values()].map(async (q) => {
         await q.isReady().catch(() => undefined);
         await q.close();
       }),
     );
-    this.queues.clear();
   }
 }

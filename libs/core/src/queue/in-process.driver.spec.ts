@@ -1,72 +1,98 @@
-import { InProcessQueueDriver } from './in-process.driver';
-import { JobRegistry } from './queue.types';
+import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
+import { Injectable, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import type { Job } from 'bull';
 
-describe('InProcessQueueDriver', () => {
+import { InProcessQueueDriver } from './in-process.driver';
+import { BULL_EVENT_METADATA, BULL_PROCESS_METADATA, BULL_QUEUE_METADATA, JobProcessors } from './job-processors';
+
+/** What the processors below saw, per test. */
+@Injectable()
+class Seen {
+  data: unknown[] = [];
+  attempts: number[] = [];
+  exhausted: string[] = [];
+  failFirst = 0;
+}
+
+@Processor('q')
+class TestProcessor {
+  constructor(private readonly seen: Seen) {}
+
+  @Process({ name: 'j' })
+  async job(job: Job) {
+    this.seen.data.push(job.data);
+  }
+
+  @Process({ name: 'flaky' })
+  async flaky(job: Job) {
+    this.seen.attempts.push(job.attemptsMade + 1);
+    if (job.attemptsMade < this.seen.failFirst) {
+      throw new Error(`boom ${job.attemptsMade + 1}`);
+    }
+  }
+
+  @OnQueueFailed()
+  async failed(job: Job, err: Error) {
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      this.seen.exhausted.push(err.message);
+    }
+  }
+}
+
+@Module({ imports: [DiscoveryModule], providers: [Seen, TestProcessor, JobProcessors] })
+class TestModule {}
+
+async function setup() {
+  const app = await Test.createTestingModule({ imports: [TestModule] }).compile();
+  await app.init();
+  return { sut: new InProcessQueueDriver(app.get(JobProcessors), 5), seen: app.get(Seen), app };
+}
+
+describe('InProcessQueueDriver: runs the @Processor classes bull runs on Redis', () => {
+  it('reads the metadata keys @nestjs/bull writes (a release that renames them fails here)', () => {
+    expect(Reflect.getMetadata(BULL_QUEUE_METADATA, TestProcessor)).toEqual({ name: 'q' });
+    expect(Reflect.getMetadata(BULL_PROCESS_METADATA, TestProcessor.prototype.job)).toEqual({ name: 'j' });
+    expect(Reflect.getMetadata(BULL_EVENT_METADATA, TestProcessor.prototype.failed)).toMatchObject({ eventName: 'failed' });
+  });
+
   it('runs a job after it is added, with its data', async () => {
-    const registry = new JobRegistry();
-    const seen: unknown[] = [];
-    registry.define({ queue: 'q', name: 'j', handler: async (data) => void seen.push(data) });
-    const sut = new InProcessQueueDriver(registry, 10);
+    const { sut, seen } = await setup();
     await sut.add('q', 'j', { n: 1 });
     await sut.drain();
-    expect(seen).toEqual([{ n: 1 }]);
+    expect(seen.data).toEqual([{ n: 1 }]);
   });
 
-  it('retries with backoff, then gives up and calls the dead-letter hook once', async () => {
-    const registry = new JobRegistry();
-    let calls = 0;
-    const exhausted: string[] = [];
-    registry.define({
-      queue: 'q',
-      name: 'flaky',
-      handler: async () => {
-        calls++;
-        throw new Error(`boom ${calls}`);
-      },
-      onExhausted: async (_data, err) => void exhausted.push(err.message),
-    });
-    const sut = new InProcessQueueDriver(registry, 5);
+  it('retries with backoff, then gives up and tells the failed listener once it is exhausted', async () => {
+    const { sut, seen } = await setup();
+    seen.failFirst = 99;
     await sut.add('q', 'flaky', {}, { attempts: 3, backoffMs: 1 });
     await sut.drain();
-    expect(calls).toBe(3);
-    expect(exhausted).toEqual(['boom 3']);
+    expect(seen.attempts).toEqual([1, 2, 3]);
+    expect(seen.exhausted).toEqual(['boom 3']);
   });
 
-  it('succeeds on a retry without reaching the dead-letter hook', async () => {
-    const registry = new JobRegistry();
-    let calls = 0;
-    const exhausted = jest.fn();
-    registry.define({
-      queue: 'q',
-      name: 'second-time-lucky',
-      handler: async (_d, ctx) => {
-        calls++;
-        if (ctx.attempt < 2) {
-          throw new Error('not yet');
-        }
-      },
-      onExhausted: exhausted,
-    });
-    const sut = new InProcessQueueDriver(registry, 5);
-    await sut.add('q', 'second-time-lucky', {}, { attempts: 3, backoffMs: 1 });
+  it('succeeds on a retry without the job counting as exhausted', async () => {
+    const { sut, seen } = await setup();
+    seen.failFirst = 1;
+    await sut.add('q', 'flaky', {}, { attempts: 3, backoffMs: 1 });
     await sut.drain();
-    expect(calls).toBe(2);
-    expect(exhausted).not.toHaveBeenCalled();
+    expect(seen.attempts).toEqual([1, 2]);
+    expect(seen.exhausted).toEqual([]);
   });
 
   it('runs a job id once, as bull does', async () => {
-    const registry = new JobRegistry();
-    let calls = 0;
-    registry.define({ queue: 'q', name: 'once', handler: async () => void calls++ });
-    const sut = new InProcessQueueDriver(registry, 5);
-    await sut.add('q', 'once', {}, { jobId: 'abc' });
-    await sut.add('q', 'once', {}, { jobId: 'abc' });
+    const { sut, seen } = await setup();
+    await sut.add('q', 'j', { n: 1 }, { jobId: 'abc' });
+    await sut.add('q', 'j', { n: 2 }, { jobId: 'abc' });
     await sut.drain();
-    expect(calls).toBe(1);
+    expect(seen.data).toEqual([{ n: 1 }]);
   });
 
   it('refuses a job nobody handles', async () => {
-    const sut = new InProcessQueueDriver(new JobRegistry(), 5);
+    const { sut } = await setup();
     await expect(sut.add('q', 'nobody', {})).rejects.toThrow(/No handler/);
+    await expect(sut.add('other', 'j', {})).rejects.toThrow(/No handler/);
   });
 });

@@ -1,3 +1,5 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+
 export interface JobOptions {
   /** A job id the queue deduplicates on: adding the same id twice runs it once. */
   jobId?: string;
@@ -12,42 +14,22 @@ export interface BulkJob {
   opts?: JobOptions;
 }
 
-export interface JobContext {
-  attempt: number;
-  maxAttempts: number;
-}
-
-export type JobHandler<T = unknown> = (data: T, ctx: JobContext) => Promise<void>;
-
-export interface JobDefinition<T = unknown> {
-  queue: string;
+/**
+ * A lib's queue: its name, the `@Processor` classes (of @nestjs/bull) that run its jobs, and what
+ * they need. On Redis it is registered with BullModule and bull runs the processors; without Redis
+ * the in-process driver runs the same processors (JobProcessors finds them by the same metadata).
+ */
+export interface JobQueueDefinition {
   name: string;
-  handler: JobHandler<T>;
-  concurrency: number;
+  /** Classes decorated with `@Processor(name)`, their methods with `@Process` and `@OnQueueFailed`. */
+  processors: Type[];
+  /** Modules whose exports the processors inject. */
+  imports?: ModuleMetadata['imports'];
   /**
    * bull: how long a job's lock outlives its worker before another runs it again (default 30 s).
-   * Shorter only for handlers that tolerate a second run while the first is still going.
+   * Shorter only for queues whose handlers tolerate a second run while the first is still going.
    */
   lockMs?: number;
-  /** Called once when the last attempt failed (dead letter). */
-  onExhausted?: (data: T, error: Error) => Promise<void>;
-}
-
-/** Where a lib's job handlers are declared; a queue driver runs them. */
-export class JobRegistry {
-  private readonly definitions = new Map<string, JobDefinition>();
-
-  define<T>(def: Omit<JobDefinition<T>, 'concurrency'> & { concurrency?: number }): void {
-    this.definitions.set(`${def.queue}:${def.name}`, { concurrency: 1, ...def } as JobDefinition);
-  }
-
-  get(queue: string, name: string): JobDefinition | undefined {
-    return this.definitions.get(`${queue}:${name}`);
-  }
-
-  all(): JobDefinition[] {
-    return [...this.definitions.values()];
-  }
 }
 
 export abstract class QueueDriver {
@@ -55,7 +37,11 @@ export abstract class QueueDriver {
   abstract add(queue: string, name: string, data: unknown, opts?: JobOptions): Promise<void>;
   /** Many jobs in one round trip (bull: one MULTI); all or none are added. */
   abstract addBulk(queue: string, jobs: BulkJob[]): Promise<void>;
-  /** Starts consuming the registered jobs in this process (the worker, or `npm start`). */
+  /**
+   * Checks that this process runs the queues' processors (the worker, `npm start`, `--with-worker`).
+   * On Redis, bull runs them from the start of a process built with them (PlatformModule's
+   * `processJobs`); in-process, jobs run where they are added.
+   */
   abstract startProcessing(): Promise<void>;
   /** Resolves once nothing is waiting or running (tests; graceful shutdown). */
   abstract drain(timeoutMs?: number): Promise<void>;
