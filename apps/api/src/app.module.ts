@@ -1,12 +1,11 @@
 import { ProblemFilter, createValidationPipe } from '@latchkey/core';
-import { PlatformModule, PlatformOptions } from '@latchkey/platform';
-import { WebhooksApiModule } from '@latchkey/webhooks';
+import { HTTP_MODULES, PlatformModule, PlatformOptions } from '@latchkey/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 
 import { HealthController } from './health.controller';
 
-/** The API: the shared platform (settings, database, queue, every domain lib) and its HTTP-only parts. */
+/** The API: the shared platform (settings, database, queue, every domain lib) and the libs' HTTP modules. */
 @Module({})
 export class AppModule {
   /**
@@ -16,7 +15,7 @@ export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(options), WebhooksApiModule],
+      imports: [PlatformModule.forRoot(options), ...HTTP_MODULES],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

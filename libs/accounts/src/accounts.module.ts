@@ -16,7 +16,6 @@ import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { DeletionSweepModule } from './deletion-sweep.module';
 import { Account, AccountBilling, Invitation, Membership } from './entities';
-import { AccountRoleGuard } from './guards/account-role.guard';
 import { InvitationsService } from './invitations.service';
 import { MeAccountsController } from './me-accounts.controller';
 import { MembersService } from './members.service';
@@ -24,19 +23,11 @@ import { Require2faSignInStep } from './require-2fa.step';
 
 @Module({
   imports: [AuthModule, MfaModule, DeletionSweepModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation])],
-  controllers: [
-    AccountsController,
-    MeAccountsController,
-    AccountBillingController,
-    ServiceBillingController,
-    AccountNotificationsController,
-  ],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
     AccountNotificationsService,
     AccountDeletionService,
-    AccountRoleGuard,
     AccountsRepository,
     AccountsService,
     BillingService,
@@ -46,6 +37,31 @@ import { Require2faSignInStep } from './require-2fa.step';
     InvitationsExportPart,
     Require2faSignInStep,
   ],
-  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService, DeletionSweepModule],
+  exports: [
+    AccountsService,
+    AccountsRepository,
+    AccountDeletionService,
+    DeletionSweepModule,
+    // For AccountsHttpModule's routes.
+    AcceptInvitationUseCase,
+    AccountAuditService,
+    AccountNotificationsService,
+    BillingService,
+    InvitationsService,
+    MembersService,
+  ],
 })
 export class AccountsModule {}
+
+/** The accounts' routes, for the API only; their AccountRoleGuard reads memberships, factors and sessions. */
+@Module({
+  imports: [AccountsModule, AuthModule, MfaModule],
+  controllers: [
+    AccountsController,
+    MeAccountsController,
+    AccountBillingController,
+    ServiceBillingController,
+    AccountNotificationsController,
+  ],
+})
+export class AccountsHttpModule {}

@@ -19,7 +19,6 @@ import { ApiKeysService } from './api-keys.service';
 @Global()
 @Module({
   imports: [AuthModule, MfaModule, AccountsModule, TypeOrmModule.forFeature([ApiKey])],
-  controllers: [MyApiKeysController, AccountApiKeysController],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
@@ -30,3 +29,10 @@ import { ApiKeysService } from './api-keys.service';
   exports: [ApiKeysService, ApiKeyVerifier],
 })
 export class ApiKeysModule {}
+
+/** The API keys' routes, for the API only (the account routes' role guard needs accounts, MFA and sessions). */
+@Module({
+  imports: [ApiKeysModule, AccountsModule, AuthModule, MfaModule],
+  controllers: [MyApiKeysController, AccountApiKeysController],
+})
+export class ApiKeysHttpModule {}

@@ -1,4 +1,4 @@
-export { ApiKeysModule } from './api-keys.module';
+export { ApiKeysHttpModule, ApiKeysModule } from './api-keys.module';
 export { ApiKeysService } from './api-keys.service';
 export * from './api-keys.constants';
 export * from './dto/api-keys.dto';

@@ -22,13 +22,15 @@ import { SignInAnswer } from './sign-in-answer';
 import { SignInSteps } from './sign-in-steps';
 import { StaffTwoFactorGate } from './staff-gate.service';
 
+/**
+ * Sign-in and passwords, without HTTP: the worker and the CLI load it. Global for the StaffGate
+ * and PasswordGate ports it fills. The routes, the global session guard and the passport strategy
+ * are AuthHttpModule's.
+ */
 @Global()
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, TypeOrmModule.forFeature([LoginActivity])],
-  controllers: [AuthController],
+  imports: [UsersModule, SessionsModule, TypeOrmModule.forFeature([LoginActivity])],
   providers: [
-    { provide: APP_GUARD, useClass: SessionAuthGuard },
-    LocalStrategy,
     LoginUseCase,
     LoginThrottle,
     LoginActivityService,
@@ -59,3 +61,11 @@ import { StaffTwoFactorGate } from './staff-gate.service';
   ],
 })
 export class AuthModule {}
+
+/** The API's side of auth: the sign-in routes, the passport strategy and the global guard that authenticates every request. */
+@Module({
+  imports: [PassportModule, AuthModule],
+  controllers: [AuthController],
+  providers: [{ provide: APP_GUARD, useClass: SessionAuthGuard }, LocalStrategy],
+})
+export class AuthHttpModule {}

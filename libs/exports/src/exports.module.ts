@@ -15,11 +15,14 @@ import { EXPORTS_QUEUE } from './exports.constants';
  * parts it writes (the app and the worker import every lib).
  */
 @Module({
-  controllers: [DataExportsController],
   providers: [DataExportsRepository, DataExportsService, ExportRunner, { provide: ExportStorage, useClass: FilesystemExportStorage }],
   exports: [DataExportsService, ExportRunner, ExportStorage],
 })
 export class ExportsModule {}
+
+/** The export routes, for the API only. */
+@Module({ imports: [ExportsModule], controllers: [DataExportsController] })
+export class ExportsHttpModule {}
 
 /** The exports queue (registered by the platform: JobQueueModule); its processor runs ExportRunner's jobs. */
 export const EXPORTS_JOB_QUEUE: JobQueueDefinition = { name: EXPORTS_QUEUE, processors: [ExportQueueProcessor], imports: [ExportsModule] };

@@ -26,7 +26,6 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([MfaFactor, BackupCode, MfaChallenge, SmsCode, TrustedDevice])],
-  controllers: [MfaController, MfaSignInController, PasskeysController, PasskeySignInController],
   providers: [
     {
       provide: MFA_OPTIONS,
@@ -53,6 +52,21 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     TrustedDevicesService,
     TrustedDevicesExportPart,
   ],
-  exports: [MfaService, TrustedDevicesService, SmsSender, MemberSecurityView],
+  exports: [
+    MfaService,
+    TrustedDevicesService,
+    SmsSender,
+    MemberSecurityView,
+    PasskeysService,
+    PasskeySignInUseCase,
+    CompleteMfaSignInUseCase,
+  ],
 })
 export class MfaModule {}
+
+/** The MFA routes (factors, passkeys, the second sign-in step), for the API only. */
+@Module({
+  imports: [MfaModule, AuthModule],
+  controllers: [MfaController, MfaSignInController, PasskeysController, PasskeySignInController],
+})
+export class MfaHttpModule {}

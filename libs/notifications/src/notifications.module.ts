@@ -32,7 +32,6 @@ import { WorkerLease } from './worker-lease';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationOutbox])],
-  controllers: [MyNotificationsController, ServiceEventsController, HostEventTypesController, EventsController, DeadLettersController],
   providers: [
     NotificationsService,
     AccountNotificationSettingsService,
@@ -57,6 +56,12 @@ import { WorkerLease } from './worker-lease';
   ],
   exports: [
     NotificationsService,
+    // For NotificationsHttpModule's routes.
+    InboxService,
+    WebhooksService,
+    HostEventTypesService,
+    HostEventTypesManager,
+    DeadLettersService,
     AccountNotificationSettingsService,
     OutboxRelay,
     DeliveryProcessor,
@@ -78,3 +83,10 @@ export const NOTIFICATIONS_JOB_QUEUE: JobQueueDefinition = {
   lockMs: 8000,
   processors: [DeliveryQueueProcessor],
 };
+
+/** The notifications' routes (inbox, preferences, host events and types, dead letters), for the API only. */
+@Module({
+  imports: [NotificationsModule],
+  controllers: [MyNotificationsController, ServiceEventsController, HostEventTypesController, EventsController, DeadLettersController],
+})
+export class NotificationsHttpModule {}

@@ -1,16 +1,16 @@
-import { AccountsModule } from '@latchkey/accounts';
-import { ApiKeysModule } from '@latchkey/api-keys';
+import { AccountsHttpModule, AccountsModule } from '@latchkey/accounts';
+import { ApiKeysHttpModule, ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
-import { AuthModule } from '@latchkey/auth';
+import { AuthHttpModule, AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, JobQueueModule, loadConfig } from '@latchkey/core';
-import { EXPORTS_JOB_QUEUE, ExportsModule } from '@latchkey/exports';
-import { MfaModule } from '@latchkey/mfa';
-import { NOTIFICATIONS_JOB_QUEUE, NotificationsModule } from '@latchkey/notifications';
-import { ServiceAccessModule } from '@latchkey/service-access';
-import { SessionsModule } from '@latchkey/sessions';
-import { SupportModule } from '@latchkey/support';
-import { UsersModule } from '@latchkey/users';
-import { WebhooksModule } from '@latchkey/webhooks';
+import { EXPORTS_JOB_QUEUE, ExportsHttpModule, ExportsModule } from '@latchkey/exports';
+import { MfaHttpModule, MfaModule } from '@latchkey/mfa';
+import { NOTIFICATIONS_JOB_QUEUE, NotificationsHttpModule, NotificationsModule } from '@latchkey/notifications';
+import { ServiceAccessHttpModule, ServiceAccessModule } from '@latchkey/service-access';
+import { SessionsHttpModule, SessionsModule } from '@latchkey/sessions';
+import { SupportHttpModule, SupportModule } from '@latchkey/support';
+import { UsersHttpModule, UsersModule } from '@latchkey/users';
+import { WebhooksApiModule, WebhooksModule } from '@latchkey/webhooks';
 import { DynamicModule, Module } from '@nestjs/common';
 
 /**
@@ -34,6 +34,24 @@ export const DOMAIN_MODULES = [
   WebhooksModule,
 ];
 
+/**
+ * The libs' HTTP faces (routes, the global session guard, route guards), in the order of
+ * DOMAIN_MODULES: only the API loads them; the worker and the CLI run the domain without them.
+ */
+export const HTTP_MODULES = [
+  ServiceAccessHttpModule,
+  NotificationsHttpModule,
+  UsersHttpModule,
+  SessionsHttpModule,
+  AuthHttpModule,
+  MfaHttpModule,
+  AccountsHttpModule,
+  ApiKeysHttpModule,
+  SupportHttpModule,
+  ExportsHttpModule,
+  WebhooksApiModule,
+];
+
 /** Every lib's queue: bull's on Redis, in-process without. */
 export const JOB_QUEUES = [NOTIFICATIONS_JOB_QUEUE, EXPORTS_JOB_QUEUE];
 
@@ -48,8 +66,8 @@ export interface PlatformOptions extends CoreOptions {
 
 /**
  * The shared bootstrap of every process: settings, database, queue, logging (CoreModule) and the
- * domain. Each app adds only its own face: the API its HTTP-only modules, filters and pipes; the
- * worker and the CLI nothing.
+ * domain, without any route or guard. Each app adds only its own face: the API the libs' HTTP
+ * modules (HTTP_MODULES), filters and pipes; the worker and the CLI nothing.
  */
 @Module({})
 export class PlatformModule {

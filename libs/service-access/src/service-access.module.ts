@@ -1,17 +1,22 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { ServiceAuthGuard } from './service-auth.guard';
 import { ServiceCredential } from './service-credential.entity';
 import { ServiceCredentialsController } from './service-credentials.controller';
 import { ServiceCredentialsService } from './service-credentials.service';
 
-/** The host application's credentials and the guard of every service-API route. */
+/**
+ * The host application's credentials (global: every service-API route's guard, ServiceAuthGuard,
+ * checks them where the route is declared).
+ */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ServiceCredential])],
-  controllers: [ServiceCredentialsController],
-  providers: [ServiceCredentialsService, ServiceAuthGuard],
-  exports: [ServiceCredentialsService, ServiceAuthGuard],
+  providers: [ServiceCredentialsService],
+  exports: [ServiceCredentialsService],
 })
 export class ServiceAccessModule {}
+
+/** The credentials' routes, for the API only. */
+@Module({ imports: [ServiceAccessModule], controllers: [ServiceCredentialsController] })
+export class ServiceAccessHttpModule {}

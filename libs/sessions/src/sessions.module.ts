@@ -9,8 +9,11 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Session])],
-  controllers: [SessionsController],
   providers: [SessionsService, SessionsRepository, SessionsExportPart],
   exports: [SessionsService],
 })
 export class SessionsModule {}
+
+/** The sessions' routes, for the API only. */
+@Module({ imports: [SessionsModule], controllers: [SessionsController] })
+export class SessionsHttpModule {}

@@ -6,7 +6,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminUsersController } from './admin-users.controller';
 import { SupportErasureModule } from './support-erasure.module';
 import { SupportTicket, SupportTicketCheck, SupportTicketEvent } from './entities';
-import { StaffGuard } from './guards/staff.guard';
 import { StaffUsersService } from './staff-users.service';
 import { SupportTicketsExportPart } from './support-export.part';
 import { DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS } from './support.constants';
@@ -23,10 +22,8 @@ import { SupportTicketsService } from './support-tickets.service';
     AccountsModule,
     TypeOrmModule.forFeature([SupportTicket, SupportTicketCheck, SupportTicketEvent]),
   ],
-  controllers: [SupportController, AdminUsersController],
   providers: [
     { provide: SUPPORT_OPTIONS, useValue: DEFAULT_SUPPORT_OPTIONS },
-    StaffGuard,
     StaffUsersService,
     SupportResetSignInStep,
     SupportTicketsRepository,
@@ -34,6 +31,13 @@ import { SupportTicketsService } from './support-tickets.service';
     SupportMetrics,
     SupportTicketsExportPart,
   ],
-  exports: [SupportTicketsService, SupportTicketsRepository],
+  exports: [SupportTicketsService, SupportTicketsRepository, StaffUsersService],
 })
 export class SupportModule {}
+
+/** The support desk's routes, for the API only (StaffGuard reads the staff's factors). */
+@Module({
+  imports: [SupportModule, MfaModule],
+  controllers: [SupportController, AdminUsersController],
+})
+export class SupportHttpModule {}

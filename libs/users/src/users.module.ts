@@ -16,7 +16,6 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
-  controllers: [UsersController, PrivacyController, ServiceConsentController],
   providers: [
     UsersService,
     UsersRepository,
@@ -29,3 +28,10 @@ import { UsersService } from './users.service';
   exports: [UsersService, UsersRepository, UserTokensService, ConsentService],
 })
 export class UsersModule {}
+
+/** The users' routes, for the API only (the worker loads UsersModule without them). */
+@Module({
+  imports: [UsersModule],
+  controllers: [UsersController, PrivacyController, ServiceConsentController],
+})
+export class UsersHttpModule {}
