@@ -14,7 +14,7 @@ const OUT = path.join(root, 'docs', 'architecture.md');
 const { TABLE_OWNERS, CROSSINGS_TO_REMOVE } = require('../libs/core/src/database/table-ownership.ts');
 
 /** Registries: a lib defines them, others call `.register(...)`/`.define(...)` on them to plug a part in. */
-const REGISTRIES = ['DataExportParts', 'PersonalDataErasure', 'SignInSteps', 'JobRegistry'];
+const REGISTRIES = ['DataExportParts', 'PersonalDataErasure', 'SignInSteps'];
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -87,6 +87,32 @@ const registryHome = (name) => {
   return '?';
 };
 
+// Queues: `@Processor(QUEUE)` classes and their `@Process({ name, concurrency })` methods.
+const constant = (name) => {
+  for (const lib of libs) {
+    for (const [, text] of files[lib]) {
+      const m = new RegExp(`export const ${name} = '([^']+)'`).exec(text);
+      if (m) {
+        return m[1];
+      }
+    }
+  }
+  return name;
+};
+const queues = [];
+const httpModules = [];
+for (const lib of libs) {
+  for (const [, text] of files[lib]) {
+    for (const m of text.matchAll(/@Processor\((\w+)\)\s*export class (\w+)/g)) {
+      const jobs = [...text.matchAll(/@Process\(\{ name: (\w+), concurrency: (\d+) \}\)/g)].map((j) => `${constant(j[1])} (concurrency ${j[2]})`);
+      queues.push(`| ${constant(m[1])} | ${lib} | ${m[2]} | ${jobs.join(', ')} |`);
+    }
+    for (const m of text.matchAll(/export class (\w+(?:HttpModule|ApiModule))\b/g)) {
+      httpModules.push(`| ${lib} | ${m[1]} |`);
+    }
+  }
+}
+
 const tablesByLib = {};
 for (const [table, lib] of Object.entries(TABLE_OWNERS)) {
   (tablesByLib[lib] ??= []).push(table);
@@ -131,6 +157,25 @@ lines.push(
   '| registry | defined in | parts from |',
   '|---|---|---|',
   ...REGISTRIES.map((r) => `| ${r} | ${registryHome(r)} | ${[...new Set(plugged.get(r) ?? [])].sort().join(', ') || '-'} |`),
+  '',
+  '## Queues',
+  '',
+  "Each lib's queue is a @nestjs/bull queue (BullModule.registerQueue) when REDIS_URL is set, and",
+  'in-process without it; the same `@Processor` classes run its jobs either way, in the processes',
+  'built with `processJobs` (the worker, the API with `--with-worker`; without Redis every process).',
+  '',
+  '| queue | lib | processor | jobs |',
+  '|---|---|---|---|',
+  ...queues.sort(),
+  '',
+  '## HTTP modules',
+  '',
+  "A lib's routes and guards (and auth's global session guard) are in its HTTP module, which only",
+  'the API loads (`HTTP_MODULES` in libs/platform); the worker and the CLI run the domain without them.',
+  '',
+  '| lib | HTTP module |',
+  '|---|---|',
+  ...httpModules.sort(),
   '',
   '## Tables and their owners',
   '',

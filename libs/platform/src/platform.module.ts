@@ -35,10 +35,11 @@ export const DOMAIN_MODULES = [
 ];
 
 /**
- * The libs' HTTP faces (routes, the global session guard, route guards), in the order of
- * DOMAIN_MODULES: only the API loads them; the worker and the CLI run the domain without them.
+ * The libs' HTTP faces (routes, the global session guard, route guards): only the API loads them; the worker and the CLI run the domain without them.
  */
 export const HTTP_MODULES = [
+  // First, as the API imported it before the split: the OpenAPI document keeps its order.
+  WebhooksApiModule,
   ServiceAccessHttpModule,
   NotificationsHttpModule,
   UsersHttpModule,
@@ -49,7 +50,6 @@ export const HTTP_MODULES = [
   ApiKeysHttpModule,
   SupportHttpModule,
   ExportsHttpModule,
-  WebhooksApiModule,
 ];
 
 /** Every lib's queue: bull's on Redis, in-process without. */
