@@ -35,7 +35,8 @@ export const DOMAIN_MODULES = [
 ];
 
 /**
- * The libs' HTTP faces (routes, the global session guard, route guards): only the API loads them; the worker and the CLI run the domain without them.
+ * The libs' HTTP faces (routes, the global session guard, route guards): only the API loads
+ * them; the worker and the CLI run the domain without them.
  */
 export const HTTP_MODULES = [
   // First, as the API imported it before the split: the OpenAPI document keeps its order.
