@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { loadConfig } from '@latchkey/core';
-import { NotificationsService } from '@latchkey/notifications';
+import { AppConfig, QueueDriver, loadConfig } from '@latchkey/core';
+import { NOTIFICATIONS_QUEUE, NotificationsService } from '@latchkey/notifications';
 import { startWorkers } from '@latchkey/platform';
+import { getQueueToken } from '@nestjs/bull';
 import { INestApplicationContext } from '@nestjs/common';
+import type { Queue } from 'bull';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 
@@ -39,11 +41,12 @@ describe('The worker runs the domain without HTTP', () => {
   let worker: INestApplicationContext;
   let mail: SmtpSink;
   let dataDir: string;
+  let config: AppConfig;
 
   beforeAll(async () => {
     mail = await new SmtpSink().start();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-worker-'));
-    const config = loadConfig({
+    config = loadConfig({
       NODE_ENV: 'test',
       PUBLIC_URL: 'http://latchkey.test',
       SMTP_URL: mail.url,
@@ -66,6 +69,24 @@ describe('The worker runs the domain without HTTP', () => {
 
   it('registers no controller and no guard (no global session guard, no route guard)', () => {
     expect(httpParts(worker)).toEqual({ controllers: [], guards: [] });
+  });
+
+  it('runs the notifications queue on @nestjs/bull with Redis (8 s lock: the outbox crash window), in-process without', () => {
+    const driver = worker.get(QueueDriver);
+    if (TEST_REDIS_URL) {
+      expect(driver.kind).toBe('bull');
+      const queue = worker.get<Queue>(getQueueToken(NOTIFICATIONS_QUEUE), { strict: false });
+      expect(queue.name).toBe('notifications');
+      expect((queue as unknown as { keyPrefix: string }).keyPrefix).toBe(config.redis.prefix);
+      expect((queue as unknown as { settings: object }).settings).toMatchObject({
+        lockDuration: 8000,
+        stalledInterval: 4000,
+        maxStalledCount: 3,
+      });
+    } else {
+      expect(driver.kind).toBe('in-process');
+      expect(() => worker.get(getQueueToken(NOTIFICATIONS_QUEUE), { strict: false })).toThrow();
+    }
   });
 
   it('delivers a notification end to end: outbox, relay, queue, processor, SMTP', async () => {
