@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { SecretBox } from '@latchkey/core';
-import { MfaService, Totp } from '@latchkey/mfa';
+import { MfaService } from '@latchkey/mfa';
+import { Totp } from '../../libs/mfa/src/totp/totp';
 
 import { createUser, SignedIn, UserOverrides } from '../factories/users.factory';
 import { tokenFrom } from '../fakes/smtp-sink';
