@@ -46,6 +46,6 @@ import { Require2faSignInStep } from './require-2fa.step';
     InvitationsExportPart,
     Require2faSignInStep,
   ],
-  exports: [AccountsService, AccountsRepository, AccountRoleGuard, AccountDeletionService, DeletionSweepModule],
+  exports: [AccountsService, AccountRoleGuard, AccountDeletionService, DeletionSweepModule],
 })
 export class AccountsModule {}

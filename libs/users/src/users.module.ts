@@ -26,6 +26,6 @@ import { UsersService } from './users.service';
     PreferencesExportPart,
     ConsentExportPart,
   ],
-  exports: [UsersService, UsersRepository, UserTokensService, ConsentService],
+  exports: [UsersService, UserTokensService, ConsentService],
 })
 export class UsersModule {}
