@@ -7,6 +7,7 @@ export {
 } from './account-notification-settings.service';
 export { CHANNELS, EVENT_CATALOGUE, type Channel, type EventCategory, type EventDefinition, type EventType } from './event-catalogue';
 export type { NotificationOutbox } from './notification-outbox.entity';
+export { MarketingConsent } from './marketing-consent';
 export { NotificationsModule } from './notifications.module';
 export { NotificationsService } from './notifications.service';
 export { OutboxRelay } from './outbox-relay';
