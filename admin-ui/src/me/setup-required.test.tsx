@@ -8,6 +8,9 @@ import { memberships } from '../account';
 import { fakeApi } from '../test/fake-api';
 import { SetupRequired } from './setup-required';
 
+/** vi.waitFor gives up after 1 s; a busy shared machine needs as long as Testing Library's waits (src/test/setup.ts). */
+const SLOW = { timeout: 20_000 };
+
 vi.mock('@simplewebauthn/browser', () => ({
   startRegistration: vi.fn(async () => ({ id: 'cred', rawId: 'cred', type: 'public-key', response: {} })),
 }));
@@ -126,6 +129,6 @@ describe('SetupRequired (the restricted session of mfa_setup_required)', () => {
     const logout = vi.fn(async () => undefined);
     renderSetup(restricted(logout));
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
-    await vi.waitFor(() => expect(logout).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(logout).toHaveBeenCalledTimes(1), SLOW);
   });
 });
