@@ -8,3 +8,5 @@ export * from './mfa.service';
 export * from './sms/sms-sender';
 export * from './totp/totp';
 export * from './trusted-devices/trusted-devices.service';
+export * from './two-factor-requirement';
+export { SeededTotp } from './totp/seeded-totp.service';
