@@ -335,7 +335,12 @@ export class PasskeysService {
         },
         m,
       );
-      await this.notifier.notify(user, 'security.passkey_clone_suspected', { passkey: passkey.name, when: this.clock.now().toUTCString() }, m);
+      await this.notifier.notify(
+        user,
+        'security.passkey_clone_suspected',
+        { passkey: passkey.name, when: this.clock.now().toUTCString() },
+        m,
+      );
     });
   }
 

@@ -33,7 +33,10 @@ export class SmsFactor implements FactorStrategy {
   }
 
   async verify(answer: ChallengeAnswer): Promise<MethodMatch | undefined> {
-    const matched = await this.match({ userId: answer.user.id, purposes: ['sign_in', 'recovery'], challengeId: answer.challengeId }, answer.code);
+    const matched = await this.match(
+      { userId: answer.user.id, purposes: ['sign_in', 'recovery'], challengeId: answer.challengeId },
+      answer.code,
+    );
     if (!matched) {
       return undefined;
     }
