@@ -120,7 +120,11 @@ function setup(
         _user: User,
         _client: ClientInfo,
         _restriction: string | null,
-        extra: { require?: { statements: SqlStatement[]; refused: () => Promise<Error> } } = {},
+        extra: {
+          method?: string;
+          within?: (m: unknown) => Promise<void>;
+          require?: { statements: SqlStatement[]; refused: () => Promise<Error> };
+        } = {},
       ) => {
         if (extra.require && options.claimRefused) {
           throw await extra.require.refused();

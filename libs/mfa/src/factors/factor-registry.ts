@@ -43,6 +43,11 @@ export class FactorRegistry {
     return m;
   }
 
+  /** The strategy of a stored kind, if it is still registered. */
+  find(kind: FactorKind): FactorStrategy | undefined {
+    return this.byKind.get(kind);
+  }
+
   strategy(kind: FactorKind): FactorStrategy {
     const s = this.byKind.get(kind);
     if (!s) {

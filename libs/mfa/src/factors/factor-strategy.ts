@@ -61,6 +61,8 @@ export interface FactorStrategy extends SignInMethod {
   readonly notSetUp: string;
   /** Its part of the user's two-factor status. */
   describe(confirmed: MfaFactor[]): Partial<MfaStatusDto>;
+  /** Its own fields of a factor in the data export (besides kind, phone and dates); never a secret or key. */
+  exported?(factor: MfaFactor): Record<string, unknown>;
 }
 
 export function isFactorStrategy(method: SignInMethod): method is FactorStrategy {

@@ -1,3 +1,4 @@
+import { isoTime } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 
 import { MfaFactor } from '../entities/mfa-factor.entity';
@@ -27,6 +28,15 @@ export class PasskeyFactor implements FactorStrategy {
 
   describe(confirmed: MfaFactor[]) {
     return { passkeys: confirmed.filter((f) => f.kind === this.kind).length };
+  }
+
+  exported(factor: MfaFactor): Record<string, unknown> {
+    return {
+      name: factor.name,
+      transports: (factor.transports ?? '').split(',').filter(Boolean),
+      backedUp: factor.backedUp,
+      lastUsedAt: isoTime(factor.lastUsedAt),
+    };
   }
 
   async verify(answer: ChallengeAnswer): Promise<MethodMatch | undefined> {
