@@ -123,6 +123,8 @@ export class PasskeysService {
     const user = await this.users.get(principal.userId);
     const now = this.clock.now();
     const result: PasskeyRegisteredDto = await this.dataSource.transaction(async (m) => {
+      // Registrations of one user take turns, so two at once cannot both pass the cap at 19.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`passkey-register:${user.id}`]);
       const before = await this.repo.listByUser(user.id, m);
       if (before.length >= MAX_PASSKEYS) {
         throw mfaError('PASSKEY_ALREADY_REGISTERED', `You have ${MAX_PASSKEYS} passkeys, the most an account can hold. Remove one first.`);
