@@ -4,7 +4,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { Principal, StaffGate, loadConfig } from '@latchkey/core';
-import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 
@@ -12,7 +11,6 @@ import { fastifyAdapter } from '../../apps/api/src/app.factory';
 import { AppModule } from '../../apps/api/src/app.module';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { Require2faSignInStep } from '../../libs/accounts/src/require-2fa.step';
-import { TwoFactorRequirementModule } from '../../libs/accounts/src/two-factor-requirement.module';
 import { MfaSignInStep } from '../../libs/mfa/src/mfa-sign-in.step';
 import { SupportResetSignInStep } from '../../libs/support/src/support-reset.step';
 import { createUser, signIn } from '../factories/users.factory';
@@ -199,30 +197,6 @@ describe('Ports that enforce security are required at start', () => {
     const err = await bootWithout(Require2faSignInStep);
     // Either check may speak first: the "required by" port, or the missing account-require-2fa sign-in step.
     expect(err?.message).toMatch(/requiredBySource is not set|account-require-2fa not registered/);
-  });
-
-  it('a boot where nothing provides the TwoFactorRequirement port (accounts) fails: the MFA status cannot be built', async () => {
-    @Module({})
-    class NothingModule {}
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-ports-'));
-    const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://latchkey.test', DATA_DIR: dataDir });
-    const database = await createTestDatabase();
-    try {
-      const err = await Test.createTestingModule({ imports: [AppModule.forRoot({ config, database })] })
-        .overrideModule(TwoFactorRequirementModule)
-        .useModule(NothingModule)
-        .compile()
-        .then(
-          async (moduleRef) => {
-            await moduleRef.close();
-            return undefined;
-          },
-          (e: Error) => e,
-        );
-      expect(err?.message).toMatch(/can't resolve dependencies of the MfaService[\s\S]*TwoFactorRequirement/);
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
   });
 
   it('the worker (no HTTP, no sign-in) boots with every security port, and its staff gate refuses non-staff and staff without 2FA', async () => {
