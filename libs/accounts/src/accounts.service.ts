@@ -198,14 +198,6 @@ export class AccountsService {
     }));
   }
 
-  /**
-   * Deleting your own user: refused while you are the only owner of an account that has other
-   * members (transfer ownership first). Accounts where you are the only member go with you.
-   */
-  requiredBy(userId: string): Promise<string[]> {
-    return this.accounts.namesRequiring2fa(userId);
-  }
-
   async needsSetup(userId: string): Promise<boolean> {
     return (await this.accounts.anyRequiring2fa(userId)) && !(await this.mfa.hasSecondFactor(userId));
   }

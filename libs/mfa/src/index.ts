@@ -4,3 +4,5 @@ export { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from './m
 export { MfaAuditAction } from './mfa.constants';
 export { MfaModule } from './mfa.module';
 export { MfaService } from './mfa.service';
+export { SeededTotp } from './totp/seeded-totp.service';
+export { TwoFactorRequirement } from './two-factor-requirement';

@@ -1,6 +1,6 @@
 import { AccountRole, AccountsService } from '@latchkey/accounts';
 import { PasswordHasher } from '@latchkey/core';
-import { MfaService } from '@latchkey/mfa';
+import { SeededTotp } from '@latchkey/mfa';
 import { seedDemoTickets } from '@latchkey/support';
 import { UsersService } from '@latchkey/users';
 import { INestApplicationContext } from '@nestjs/common';
@@ -62,7 +62,7 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
     if (totpSecret) {
       const user = await users.findByEmail(demo.email);
       if (user) {
-        await app.get(MfaService).ensureConfirmedTotp(user.id, totpSecret);
+        await app.get(SeededTotp).ensureConfirmed(user.id, totpSecret);
       }
       signIns.push({ email: demo.email, role: demo.role, note: `TOTP secret: ${totpSecret}` });
       continue;
