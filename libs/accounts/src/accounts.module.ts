@@ -24,7 +24,13 @@ import { Require2faSignInStep } from './require-2fa.step';
 import { TwoFactorRequirementModule } from './two-factor-requirement.module';
 
 @Module({
-  imports: [AuthModule, MfaModule, DeletionSweepModule, TwoFactorRequirementModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation])],
+  imports: [
+    AuthModule,
+    MfaModule,
+    DeletionSweepModule,
+    TwoFactorRequirementModule,
+    TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation]),
+  ],
   controllers: [
     AccountsController,
     MeAccountsController,
