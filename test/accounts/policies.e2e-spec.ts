@@ -1,4 +1,4 @@
-import { UsersRepository } from '@latchkey/users';
+import { UsersRepository } from '../../libs/users/src/users.repository';
 
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { enrolTotp, startChallenge, totpNow } from '../mfa/mfa-helpers';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { accountRouteTable } from '@latchkey/accounts';
-import { AccountApiKeysController } from '@latchkey/api-keys';
-import { AccountWebhooksController } from '@latchkey/webhooks';
+import { accountRouteTable } from '../../libs/accounts/src/route-table';
+import { AccountApiKeysController } from '../../libs/api-keys/src/api-keys.controller';
+import { AccountWebhooksController } from '../../libs/webhooks/src/webhooks.controller';
 
 import { AccountWithTeam, createAccountWithTeam } from '../factories/accounts.factory';
 import { TestApp, createTestApp } from '../setup/test-app';

@@ -1,4 +1,5 @@
-import { AccountRole, AccountsRepository } from '@latchkey/accounts';
+import { AccountRole } from '@latchkey/accounts';
+import { AccountsRepository } from '../../libs/accounts/src/accounts.repository';
 import { DataSource } from 'typeorm';
 
 import { TestApp } from '../setup/test-app';

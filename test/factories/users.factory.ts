@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { PasswordHasher } from '@latchkey/core';
-import { User, UsersRepository } from '@latchkey/users';
+import { User } from '@latchkey/users';
+import { UsersRepository } from '../../libs/users/src/users.repository';
 
 import { TestApp } from '../setup/test-app';
 

@@ -1,4 +1,4 @@
-import { Totp } from '@latchkey/mfa';
+import { Totp } from '../../libs/mfa/src/totp/totp';
 
 import { TestApp } from '../setup/test-app';
 

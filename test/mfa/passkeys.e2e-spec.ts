@@ -251,6 +251,35 @@ describe('Passkeys: registration, second factor and passwordless sign-in refuse 
     expect(outcomes.filter((o: string) => o === 'failure:passkey_refused')).toHaveLength(3);
   });
 
+  it('holds at most 20 passkeys, even when two registrations for the last place arrive at once', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    for (let i = 1; i <= 19; i++) {
+      await addPasskey(s.auth, new SoftwareAuthenticator(user.id), `Key ${i}`);
+    }
+    // Both ceremonies start while there is one place left; only one may take it.
+    const [a, b] = [await options(s.auth), await options(s.auth)];
+    const both = await Promise.all(
+      [a, b].map((o, i) =>
+        t
+          .http()
+          .post('/api/v1/me/mfa/passkeys')
+          .set(s.auth)
+          .send({
+            challengeId: o.challengeId,
+            name: `Race ${i}`,
+            credential: new SoftwareAuthenticator(user.id).register(o.options, { origin: ORIGIN }),
+          }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(both.find((r) => r.status === 409)!.body.detail).toMatch(/20 passkeys/);
+    const more = await t.http().post('/api/v1/me/mfa/passkeys/options').set(s.auth).send({});
+    expect(more.status).toBe(409);
+    const status = await t.http().get('/api/v1/me/mfa').set(s.auth).expect(200);
+    expect(status.body.passkeys).toBe(20);
+  });
+
   it('renames, and removes with reauth; the last factor gone takes the backup codes, and the user is emailed', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);

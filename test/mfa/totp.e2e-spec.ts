@@ -1,4 +1,4 @@
-import { Totp } from '@latchkey/mfa';
+import { Totp } from '../../libs/mfa/src/totp/totp';
 import { DEMO_MEMBER_TOTP_SECRET, DEMO_PASSWORD, seedDemo } from '@latchkey/platform';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { LINK_KINDS, LINK_KIND_NAMES, LinkKind, Links } from '@latchkey/core';
-import { EVENT_CATALOGUE, EventDefinition, EventType, TemplateRenderer } from '@latchkey/notifications';
+import { EVENT_CATALOGUE, EventDefinition, EventType } from '@latchkey/notifications';
+import { TemplateRenderer } from '../../libs/notifications/src/template-renderer';
 import { simpleParser } from 'mailparser';
 
 import { PUBLIC_ROUTES, SIGNED_IN_ROUTES } from '../../admin-ui/src/public/routes';

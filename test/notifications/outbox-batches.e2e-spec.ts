@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { DeliveryProcessor, NotificationsService, OutboxRelay, WORKER_TIMEOUT_MS } from '@latchkey/notifications';
+import { NotificationsService, OutboxRelay } from '@latchkey/notifications';
+import { DeliveryProcessor } from '../../libs/notifications/src/delivery.processor';
+import { WORKER_TIMEOUT_MS } from '../../libs/notifications/src/notifications.constants';
 
 import { uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';

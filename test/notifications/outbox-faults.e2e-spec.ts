@@ -1,5 +1,6 @@
 import { QueueDriver } from '@latchkey/core';
-import { DeliveryProcessor, NotificationsService, OutboxRelay } from '@latchkey/notifications';
+import { NotificationsService, OutboxRelay } from '@latchkey/notifications';
+import { DeliveryProcessor } from '../../libs/notifications/src/delivery.processor';
 
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';

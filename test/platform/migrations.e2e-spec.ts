@@ -31,6 +31,35 @@ describe('Migrations from zero', () => {
     }
   });
 
+  it('revert every migration down to zero and apply them again; the 2FA summary keeps working at every step', async () => {
+    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
+    await ds.initialize();
+    try {
+      await runMigrations(ds);
+      const has = async (sql: string): Promise<boolean> => ((await ds.query(sql)) as unknown[]).length > 0;
+      for (let left = migrations.length; left > 0; left--) {
+        await ds.undoLastMigration({ transaction: 'each' });
+        // Wherever factors and their summary exist, a factor change must still recount the summary
+        // (a down() that leaves the summary function reading a dropped column breaks every 2FA change).
+        if (await has(`SELECT 1 FROM pg_proc WHERE proname = 'mfa_summarise_user'`)) {
+          const [user] = (await ds.query(`INSERT INTO users (email, display_name) VALUES ($1, 'Probe') RETURNING id`, [
+            `probe-${left}@example.com`,
+          ])) as Array<{ id: string }>;
+          await ds.query(`INSERT INTO mfa_factors (user_id, kind, confirmed_at) VALUES ($1, 'totp', now())`, [user.id]);
+          const [summary] = (await ds.query(`SELECT totp FROM mfa_user_summaries WHERE user_id = $1`, [user.id])) as Array<{
+            totp: boolean;
+          }>;
+          expect({ left, totp: summary?.totp }).toEqual({ left, totp: true });
+        }
+      }
+      expect(await tables(ds)).not.toContain('users');
+      expect(await runMigrations(ds)).toHaveLength(migrations.length);
+      expect(await tables(ds)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+    } finally {
+      await ds.destroy();
+    }
+  });
+
   // Needs a PostgreSQL server: defined when TEST_DATABASE_URL is set (CI always sets it).
   const serverOnly = TEST_DATABASE_URL ? [it] : [];
   for (const test of serverOnly) {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { AppConfig, QueueDriver, loadConfig } from '@latchkey/core';
-import { NOTIFICATIONS_QUEUE, NotificationsService } from '@latchkey/notifications';
+import { NOTIFICATIONS_JOB_QUEUE, NotificationsService } from '@latchkey/notifications';
 import { startWorkers } from '@latchkey/platform';
 import { getQueueToken } from '@nestjs/bull';
 import { INestApplicationContext } from '@nestjs/common';
@@ -75,7 +75,7 @@ describe('The worker runs the domain without HTTP', () => {
     const driver = worker.get(QueueDriver);
     if (TEST_REDIS_URL) {
       expect(driver.kind).toBe('bull');
-      const queue = worker.get<Queue>(getQueueToken(NOTIFICATIONS_QUEUE), { strict: false });
+      const queue = worker.get<Queue>(getQueueToken(NOTIFICATIONS_JOB_QUEUE.name), { strict: false });
       expect(queue.name).toBe('notifications');
       expect((queue as unknown as { keyPrefix: string }).keyPrefix).toBe(config.redis.prefix);
       expect((queue as unknown as { settings: object }).settings).toMatchObject({
@@ -85,7 +85,7 @@ describe('The worker runs the domain without HTTP', () => {
       });
     } else {
       expect(driver.kind).toBe('in-process');
-      expect(() => worker.get(getQueueToken(NOTIFICATIONS_QUEUE), { strict: false })).toThrow();
+      expect(() => worker.get(getQueueToken(NOTIFICATIONS_JOB_QUEUE.name), { strict: false })).toThrow();
     }
   });
 

@@ -1,5 +1,6 @@
 import { DataExportParts } from '@latchkey/core';
-import { DATA_EXPORT_EXCLUSIONS, REQUIRED_EXPORT_AREAS } from '@latchkey/exports';
+import { DATA_EXPORT_EXCLUSIONS } from '../../libs/exports/src/export-exclusions';
+import { REQUIRED_EXPORT_AREAS } from '../../libs/exports/src/exports.constants';
 
 import { TestApp, createTestApp } from '../setup/test-app';
 

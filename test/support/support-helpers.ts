@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import { SecretBox } from '@latchkey/core';
-import { MfaService, Totp } from '@latchkey/mfa';
+import { SeededTotp } from '@latchkey/mfa';
+import { Totp } from '../../libs/mfa/src/totp/totp';
 
 import { createUser, SignedIn, UserOverrides } from '../factories/users.factory';
 import { tokenFrom } from '../fakes/smtp-sink';
@@ -37,7 +38,7 @@ export async function makeStaff(
 ): Promise<StaffMember> {
   const u = await createUser(t, { staffRole, displayName: `Staff ${staffRole}`, ...overrides });
   const totpSecret = Totp.generateSecret();
-  await t.app.get(MfaService).ensureConfirmedTotp(u.id, totpSecret);
+  await t.app.get(SeededTotp).ensureConfirmed(u.id, totpSecret);
   const codes = Array.from({ length: 30 }, () => randomBytes(5).toString('hex'));
   for (const code of codes) {
     await t.dataSource.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [

@@ -1,5 +1,4 @@
-import { Public } from '@latchkey/auth';
-import { Lifecycle, QueueDriver } from '@latchkey/core';
+import { Lifecycle, Public, QueueDriver } from '@latchkey/core';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';

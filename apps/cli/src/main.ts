@@ -7,7 +7,7 @@ import { LoginThrottle } from '@latchkey/auth';
 import { AuditAction, AuditService } from '@latchkey/audit';
 import { ConfigValidationError, dataSourceOptions, databaseTarget, loadConfig, runMigrations } from '@latchkey/core';
 import { DEMO_PASSWORD, PlatformModule, seedDemo } from '@latchkey/platform';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 
@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return withApp(async (app) => {
-        const users = app.get(UsersRepository);
+        const users = app.get(UsersService);
         const user = await users.findByEmail(email);
         if (!user) {
           console.error(`No user with the email ${email}.`);
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return withApp(async (app) => {
         await app.get(LoginThrottle).unlock(args[0]);
-        const user = await app.get(UsersRepository).findByEmail(args[0]);
+        const user = await app.get(UsersService).findByEmail(args[0]);
         await app
           .get(AuditService)
           .record({ action: AuditAction.AccountUnlocked, actorKind: 'system', subjectUserId: user?.id ?? null, metadata: { via: 'cli' } });

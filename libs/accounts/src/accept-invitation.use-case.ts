@@ -2,7 +2,7 @@ import { AuditService } from '@latchkey/audit';
 import { LoginResult, LoginThrottle, LoginUseCase } from '@latchkey/auth';
 import { ClientInfo, Clock, PasswordHasher, Principal, hashToken } from '@latchkey/core';
 import { AccountNotificationSettingsService } from '@latchkey/notifications';
-import { User, UsersRepository, checkPassword } from '@latchkey/users';
+import { User, UsersService, checkPassword } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -37,7 +37,7 @@ export class AcceptInvitationUseCase {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly login: LoginUseCase,
@@ -126,22 +126,10 @@ export class AcceptInvitationUseCase {
   }
 
   private async createAndJoin(inv: Invitation, passwordHash: string, displayName: string | undefined): Promise<User> {
-    const now = this.clock.now();
     return this.dataSource.transaction(async (m) => {
-      const user = await this.users.insert(
-        {
-          email: inv.email,
-          displayName: displayName?.trim() || inv.email.split('@')[0]!,
-          passwordHash,
-          // The link reached this inbox: that verifies the address.
-          emailVerifiedAt: now,
-          timezone: 'UTC',
-          language: 'en',
-          preferences: {},
-          createdAt: now,
-          updatedAt: now,
-          passwordChangedAt: now,
-        },
+      // The link reached this inbox: that verifies the address.
+      const user = await this.users.createConfirmed(
+        { email: inv.email, displayName: displayName?.trim() || inv.email.split('@')[0]!, passwordHash },
         m,
       );
       if (!user) {

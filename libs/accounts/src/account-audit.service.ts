@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { decodeCursor, toPage } from '@latchkey/core';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 
 import { AuditPageDto, AuditQueryDto } from './dto/accounts.dto';
@@ -10,7 +10,7 @@ import { AuditPageDto, AuditQueryDto } from './dto/accounts.dto';
 export class AccountAuditService {
   constructor(
     private readonly audit: AuditService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   async list(accountId: string, q: AuditQueryDto): Promise<AuditPageDto> {

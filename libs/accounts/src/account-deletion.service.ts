@@ -3,7 +3,7 @@ import { ReauthService } from '@latchkey/auth';
 import { APP_CONFIG, AppConfig, Clock, Links, Principal, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UserTokensService } from '@latchkey/users';
+import { User, UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -31,6 +31,7 @@ export class AccountDeletionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly sessions: SessionsService,
@@ -56,7 +57,7 @@ export class AccountDeletionService {
       const user = await this.lockUser(principal.userId, m);
       // Asking again keeps the date already promised; it only sends a fresh link.
       const at = user.deletionScheduledFor ?? new Date(this.clock.nowMs() + this.graceMs);
-      await m.getRepository(User).update({ id: user.id }, { deletionScheduledFor: at });
+      await this.users.setDeletionDate(user.id, at, m);
       const token = await this.tokens.issue(user.id, 'deletion_cancel', at.getTime() - this.clock.nowMs(), {}, m);
       await this.sessions.revokeAll(user.id, { reason: 'deletion_scheduled' }, m);
       await this.audit.record(
@@ -118,7 +119,7 @@ export class AccountDeletionService {
   }
 
   private async cancelLocked(user: User, via: 'console' | 'link', m: EntityManager): Promise<void> {
-    await m.getRepository(User).update({ id: user.id }, { deletionScheduledFor: null });
+    await this.users.setDeletionDate(user.id, null, m);
     await this.tokens.voidAll(user.id, 'deletion_cancel', m);
     await this.audit.record(
       { action: AccountAuditAction.DeletionCancelled, actorUserId: user.id, subjectUserId: user.id, metadata: { via } },
@@ -146,7 +147,7 @@ export class AccountDeletionService {
   }
 
   private async lockUser(userId: string, m: EntityManager): Promise<User> {
-    const user = await m.getRepository(User).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+    const user = await this.users.lockForUpdate(userId, m);
     if (!user) {
       throw accountsError('DELETION_LINK_INVALID', 'This link is no longer valid.');
     }

@@ -1,7 +1,7 @@
 import { AuditService } from '@latchkey/audit';
 import { Clock, Principal, RateLimitStore } from '@latchkey/core';
 import { AccountDefaultInput, AccountDefaultsEvent, AccountNotificationSettingsService } from '@latchkey/notifications';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ export class AccountNotificationsService {
     private readonly settings: AccountNotificationSettingsService,
     private readonly accounts: AccountsRepository,
     private readonly audit: AuditService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly rateLimits: RateLimitStore,
     private readonly clock: Clock,
   ) {}

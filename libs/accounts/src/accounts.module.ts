@@ -20,9 +20,16 @@ import { InvitationsService } from './invitations.service';
 import { MeAccountsController } from './me-accounts.controller';
 import { MembersService } from './members.service';
 import { Require2faSignInStep } from './require-2fa.step';
+import { TwoFactorRequirementModule } from './two-factor-requirement.module';
 
 @Module({
-  imports: [AuthModule, MfaModule, DeletionSweepModule, TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation])],
+  imports: [
+    AuthModule,
+    MfaModule,
+    DeletionSweepModule,
+    TwoFactorRequirementModule,
+    TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation]),
+  ],
   providers: [
     AcceptInvitationUseCase,
     AccountAuditService,
@@ -39,7 +46,6 @@ import { Require2faSignInStep } from './require-2fa.step';
   ],
   exports: [
     AccountsService,
-    AccountsRepository,
     AccountDeletionService,
     DeletionSweepModule,
     // For AccountsHttpModule's routes.

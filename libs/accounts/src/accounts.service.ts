@@ -4,17 +4,17 @@ import { Clock, Principal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { AccountRole, hasAtLeast } from './account-role';
 import { AccountAuditAction } from './accounts.constants';
 import { accountsError } from './accounts.exception';
 import { AccountsRepository } from './accounts.repository';
 import { AccountDto, DeleteAccountDto, MyAccountDto, UpdateAccountDto } from './dto/accounts.dto';
-import { Account } from './entities';
+import { Account, Membership } from './entities';
 import { ActiveMembership } from './guards/account-role.guard';
 import { cidrErrors, ipAllowed, normaliseCidr, parseCidr } from './ip-allowlist';
 
@@ -23,7 +23,7 @@ export class AccountsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly sessions: SessionsService,
@@ -198,19 +198,51 @@ export class AccountsService {
     }));
   }
 
-  /**
-   * Deleting your own user: refused while you are the only owner of an account that has other
-   * members (transfer ownership first). Accounts where you are the only member go with you.
-   */
-  requiredBy(userId: string): Promise<string[]> {
-    return this.accounts.namesRequiring2fa(userId);
-  }
-
   async needsSetup(userId: string): Promise<boolean> {
     return (await this.accounts.anyRequiring2fa(userId)) && !(await this.mfa.hasSecondFactor(userId));
   }
 
   userById(userId: string) {
     return this.users.findById(userId);
+  }
+
+  /** For other libs (API keys, support): the account, or null. */
+  findAccount(accountId: string): Promise<Account | null> {
+    return this.accounts.findAccount(accountId);
+  }
+
+  /** For other libs (API keys): the user's membership of the account, or null when they are not a member. */
+  findMembership(accountId: string, userId: string): Promise<Membership | null> {
+    return this.accounts.findMembership(accountId, userId);
+  }
+
+  /** For other libs (support): the user's memberships with each account's size and owner count, oldest first. */
+  listForUser(userId: string, m?: EntityManager): ReturnType<AccountsRepository['listForUser']> {
+    return this.accounts.listForUser(userId, m);
+  }
+
+  /** Deletes an account and what cascades with it, in the caller's transaction (support's erasure of a user who was its only member). */
+  deleteAccount(accountId: string, m: EntityManager): Promise<void> {
+    return this.accounts.deleteAccount(accountId, m);
+  }
+
+  /**
+   * The owner's account of this name, created when missing, with the given members added (a
+   * member already in keeps their role): the demo seed. Resolves to the account's id.
+   */
+  async ensureAccount(
+    name: string,
+    ownerId: string,
+    members: Array<{ userId: string; role: AccountRole }>,
+    m: EntityManager,
+  ): Promise<string> {
+    const now = this.clock.now();
+    const accountId =
+      (await this.accounts.findOwnedByName(name, ownerId, m)) ??
+      (await this.accounts.insertAccount({ name, require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m)).id;
+    for (const member of members) {
+      await this.accounts.insertMembership(accountId, member.userId, member.role, now, m);
+    }
+    return accountId;
   }
 }

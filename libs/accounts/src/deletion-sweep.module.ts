@@ -1,5 +1,5 @@
 import { SessionsModule } from '@latchkey/sessions';
-import { User } from '@latchkey/users';
+import { UsersModule } from '@latchkey/users';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -9,7 +9,7 @@ import { Account, Invitation, Membership } from './entities';
 
 /** What the worker needs to erase users, without the HTTP side of accounts (and of auth, which it would drag in). */
 @Module({
-  imports: [SessionsModule, TypeOrmModule.forFeature([Account, Membership, Invitation, User])],
+  imports: [SessionsModule, UsersModule, TypeOrmModule.forFeature([Account, Membership, Invitation])],
   providers: [AccountsRepository, DeletionSweep],
   exports: [DeletionSweep],
 })

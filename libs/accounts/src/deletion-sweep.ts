@@ -2,7 +2,7 @@ import { AuditService } from '@latchkey/audit';
 import { APP_CONFIG, AppConfig, Clock, PersonalDataErasure } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User } from '@latchkey/users';
+import { User, UsersService } from '@latchkey/users';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -39,6 +39,7 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly sessions: SessionsService,
@@ -103,14 +104,7 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
   private async eraseOne(userId: string): Promise<boolean> {
     const propagated = this.sessions.watch(userId);
     const done = await this.dataSource.transaction(async (m) => {
-      const rows: User[] = await m
-        .getRepository(User)
-        .createQueryBuilder('u')
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .where('u.id = :userId AND u.deletion_scheduled_for <= :now', { userId, now: this.clock.now() })
-        .getMany();
-      const user = rows[0];
+      const user = await this.users.lockForUpdate(userId, m, { dueBy: this.clock.now(), skipLocked: true });
       if (!user) {
         return false;
       }
@@ -135,7 +129,7 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
       await this.audit.record({ action: AccountAuditAction.UserDeleted, actorUserId: user.id, subjectUserId: user.id }, m);
       await this.erasure.eraseAll(this.erasure.subjectOf(user), m);
       // Sessions, factors, tokens, login activity, memberships, preferences, inbox and consents cascade.
-      await m.getRepository(User).delete({ id: user.id });
+      await this.users.deleteRow(user.id, m);
       return true;
     });
     this.sessions.invalidate(userId);
@@ -149,7 +143,7 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
    */
   private async postpone(user: User, blocking: OwnedAccounts, m: EntityManager): Promise<void> {
     const at = new Date(this.clock.nowMs() + this.graceMs);
-    await m.getRepository(User).update({ id: user.id }, { deletionScheduledFor: at });
+    await this.users.setDeletionDate(user.id, at, m);
     await this.audit.record(
       {
         action: AccountAuditAction.DeletionPostponed,

@@ -1,17 +1,8 @@
-export * from './account-deletion.service';
-export * from './account-role';
-export * from './deletion-sweep';
-export * from './deletion-sweep.module';
-export * from './accounts.constants';
-export * from './accounts.exception';
-export * from './accounts.module';
-export * from './accounts.repository';
-export * from './accounts.service';
-export * from './decorators/account-roles.decorator';
-export * from './decorators/current-membership.decorator';
-export * from './dto/accounts.dto';
-export * from './entities';
-export * from './guards/account-role.guard';
-export * from './ip-allowlist';
-export * from './members.service';
-export * from './route-table';
+// The public face of @latchkey/accounts: what other libs and the apps may use (see test/platform/public-faces).
+export { AccountRole, hasAtLeast } from './account-role';
+export { AccountsHttpModule, AccountsModule } from './accounts.module';
+export { AccountsService } from './accounts.service';
+export { AccountRoles } from './decorators/account-roles.decorator';
+export { CurrentMembership } from './decorators/current-membership.decorator';
+export { DeletionSweep } from './deletion-sweep';
+export type { ActiveMembership } from './guards/account-role.guard';

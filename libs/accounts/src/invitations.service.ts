@@ -1,7 +1,7 @@
 import { AuditService } from '@latchkey/audit';
 import { Clock, Links, MailCaps, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -21,7 +21,7 @@ export class InvitationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly clock: Clock,

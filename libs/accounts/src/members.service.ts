@@ -5,7 +5,7 @@ import { PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, CursorKeyKind, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -127,7 +127,7 @@ export class MembersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly reauth: ReauthService,

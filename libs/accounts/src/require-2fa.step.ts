@@ -1,5 +1,4 @@
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
-import { MfaService } from '@latchkey/mfa';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { AccountsService } from './accounts.service';
@@ -16,12 +15,10 @@ export class Require2faSignInStep implements SignInStep, OnModuleInit {
   constructor(
     private readonly steps: SignInSteps,
     private readonly accounts: AccountsService,
-    private readonly mfa: MfaService,
   ) {}
 
   onModuleInit(): void {
     this.steps.register(this);
-    this.mfa.requiredBySource = (userId) => this.accounts.requiredBy(userId);
   }
 
   async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {

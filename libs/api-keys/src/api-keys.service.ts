@@ -1,4 +1,4 @@
-import { AccountRole, AccountsRepository, hasAtLeast } from '@latchkey/accounts';
+import { AccountRole, AccountsService, hasAtLeast } from '@latchkey/accounts';
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
 import {
@@ -19,7 +19,7 @@ import {
   randomToken,
 } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -69,8 +69,8 @@ export class ApiKeysService implements ApiKeyVerifier {
 
   constructor(
     private readonly keys: ApiKeysRepository,
-    private readonly accounts: AccountsRepository,
-    private readonly users: UsersRepository,
+    private readonly accounts: AccountsService,
+    private readonly users: UsersService,
     private readonly reauth: ReauthService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,

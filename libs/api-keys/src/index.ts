@@ -1,6 +1,3 @@
+// The public face of @latchkey/api-keys: what other libs and the apps may use (see test/platform/public-faces).
 export { ApiKeysHttpModule, ApiKeysModule } from './api-keys.module';
 export { ApiKeysService } from './api-keys.service';
-export * from './api-keys.constants';
-export * from './dto/api-keys.dto';
-// The account-scoped controller, for the reviewed route → role table (test/accounts/role-matrix).
-export { AccountApiKeysController } from './api-keys.controller';

@@ -12,7 +12,7 @@ import {
 } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UserTokensService, UsersRepository, UsersService } from '@latchkey/users';
+import { User, UserTokensService, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -37,7 +37,6 @@ export interface ResetRequester {
 export class PasswordService {
   constructor(
     private readonly users: UsersService,
-    private readonly usersRepo: UsersRepository,
     private readonly tokens: UserTokensService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
@@ -184,8 +183,7 @@ export class PasswordService {
   }
 
   private async setPassword(user: User, hash: string, m: EntityManager) {
-    const now = this.clock.now();
-    await this.usersRepo.update(user.id, { passwordHash: hash, passwordChangedAt: now, updatedAt: now }, m);
+    await this.users.setPasswordHash(user.id, hash, m);
     await this.tokens.voidAll(user.id, 'password_reset', m);
   }
 

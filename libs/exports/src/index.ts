@@ -1,8 +1,3 @@
-export * from './data-exports.service';
-export * from './dto/data-export.dto';
-export * from './export-exclusions';
-export * from './export-runner';
-export * from './export-storage';
-export * from './exports.constants';
-export * from './exports.exception';
-export * from './exports.module';
+// The public face of @latchkey/exports: what other libs and the apps may use (see test/platform/public-faces).
+export { ExportRunner } from './export-runner';
+export { EXPORTS_JOB_QUEUE, ExportsHttpModule, ExportsModule } from './exports.module';

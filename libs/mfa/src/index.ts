@@ -1,10 +1,8 @@
-export * from './dto/mfa.dto';
-export * from './entities';
-export * from './member-security.view';
-export * from './mfa.constants';
-export * from './mfa.exception';
-export * from './mfa.module';
-export * from './mfa.service';
-export * from './sms/sms-sender';
-export * from './totp/totp';
-export * from './trusted-devices/trusted-devices.service';
+// The public face of @latchkey/mfa: what other libs and the apps may use (see test/platform/public-faces).
+export { MfaStatusDto, ReauthProofDto } from './dto/mfa.dto';
+export { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from './member-security.view';
+export { MfaAuditAction } from './mfa.constants';
+export { MfaHttpModule, MfaModule } from './mfa.module';
+export { MfaService } from './mfa.service';
+export { SeededTotp } from './totp/seeded-totp.service';
+export { TwoFactorRequirement } from './two-factor-requirement';

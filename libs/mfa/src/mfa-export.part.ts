@@ -2,10 +2,14 @@ import { DataExportPart, DataExportParts, DataExportSink, isoTime } from '@latch
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { MfaFactor } from './entities/mfa-factor.entity';
+import { FactorRegistry } from './factors/factor-registry';
+
 /**
  * Second factors in the data export: which kinds, the phone, when added and used, and the backup
- * codes' dates, and each passkey's name, created and last used. Never a TOTP secret (sealed or
- * open), a code hash, nor a passkey's credential id or public key (keys, not data about the person).
+ * codes' dates, and what each kind's strategy adds (a passkey's name, transports and last use).
+ * Never a TOTP secret (sealed or open), a code hash, nor a passkey's credential id or public key
+ * (keys, not data about the person).
  */
 @Injectable()
 export class FactorsExportPart implements DataExportPart, OnModuleInit {
@@ -15,6 +19,7 @@ export class FactorsExportPart implements DataExportPart, OnModuleInit {
   constructor(
     private readonly parts: DataExportParts,
     private readonly dataSource: DataSource,
+    private readonly registry: FactorRegistry,
   ) {}
 
   onModuleInit() {
@@ -26,11 +31,7 @@ export class FactorsExportPart implements DataExportPart, OnModuleInit {
   }
 
   async write(userId: string, sink: DataExportSink): Promise<void> {
-    const factors: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT kind, phone, name, transports, backed_up, last_used_at, confirmed_at, created_at, updated_at
-         FROM mfa_factors WHERE user_id = $1 ORDER BY created_at`,
-      [userId],
-    );
+    const factors = await this.dataSource.getRepository(MfaFactor).find({ where: { userId }, order: { createdAt: 'ASC' } });
     const codes: Array<{ created_at: Date; used_at: Date | null }> = await this.dataSource.query(
       `SELECT created_at, used_at FROM mfa_backup_codes WHERE user_id = $1 ORDER BY created_at, used_at NULLS LAST`,
       [userId],
@@ -39,19 +40,10 @@ export class FactorsExportPart implements DataExportPart, OnModuleInit {
       factors: factors.map((f) => ({
         kind: f.kind,
         phone: f.phone,
-        ...(f.kind === 'passkey'
-          ? {
-              name: f.name,
-              transports: String(f.transports ?? '')
-                .split(',')
-                .filter(Boolean),
-              backedUp: f.backed_up,
-              lastUsedAt: isoTime(f.last_used_at as Date | null),
-            }
-          : {}),
-        confirmedAt: isoTime(f.confirmed_at as Date | null),
-        createdAt: isoTime(f.created_at as Date),
-        updatedAt: isoTime(f.updated_at as Date),
+        ...this.registry.find(f.kind)?.exported?.(f),
+        confirmedAt: isoTime(f.confirmedAt),
+        createdAt: isoTime(f.createdAt),
+        updatedAt: isoTime(f.updatedAt),
       })),
       backupCodes: {
         total: codes.length,

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { ChallengeRefDto, LoginMfaDto, ResetTokenDto, SmsSentDto } from './dto/mfa.dto';
+import { SmsSignInCodes } from './sms/sms-sign-in-codes.service';
 
 @ApiTags('auth')
 @Controller()
@@ -13,6 +14,7 @@ export class MfaSignInController {
   constructor(
     private readonly complete: CompleteMfaSignInUseCase,
     private readonly answer: SignInAnswer,
+    private readonly smsCodes: SmsSignInCodes,
   ) {}
 
   @Public()
@@ -40,7 +42,7 @@ export class MfaSignInController {
   @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   sendSms(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
-    return this.complete.sendSms(body.challengeId);
+    return this.smsCodes.forChallenge(body.challengeId);
   }
 
   @Public()
@@ -51,7 +53,7 @@ export class MfaSignInController {
   @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   sendResetCode(@Body() body: ResetTokenDto): Promise<SmsSentDto> {
-    return this.complete.sendPasswordResetSms(body.token);
+    return this.smsCodes.forPasswordReset(body.token);
   }
 
   @Public()
@@ -66,6 +68,6 @@ export class MfaSignInController {
   @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   sendRecovery(@Body() body: ChallengeRefDto): Promise<SmsSentDto> {
-    return this.complete.sendRecoverySms(body.challengeId);
+    return this.smsCodes.forRecovery(body.challengeId);
   }
 }

@@ -14,9 +14,15 @@ import {
   TotpSetupResponseDto,
   TrustedDeviceDto,
 } from './dto/mfa.dto';
+import { BackupCodesRegeneration } from './backup-codes/backup-codes-regeneration.service';
+import { MfaReset } from './factors/mfa-reset.service';
 import { MfaAuditAction } from './mfa.constants';
 import { mfaError } from './mfa.exception';
+import { MfaNotifier } from './mfa-notifier';
 import { MfaService } from './mfa.service';
+import { SmsEnrolment } from './sms/sms-enrolment.service';
+import { SmsSignInCodes } from './sms/sms-sign-in-codes.service';
+import { TotpEnrolment } from './totp/totp-enrolment.service';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
 @ApiTags('mfa')
@@ -25,7 +31,13 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
 export class MfaController {
   constructor(
     private readonly mfa: MfaService,
+    private readonly totp: TotpEnrolment,
+    private readonly sms: SmsEnrolment,
+    private readonly smsCodes: SmsSignInCodes,
+    private readonly backupCodes: BackupCodesRegeneration,
+    private readonly mfaReset: MfaReset,
     private readonly trustedDevices: TrustedDevicesService,
+    private readonly notifier: MfaNotifier,
   ) {}
 
   @Get('me/mfa')
@@ -47,7 +59,7 @@ export class MfaController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'An authenticator app is already set up')
   startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
-    return this.mfa.startTotp(p, body ?? {});
+    return this.totp.start(p, body ?? {});
   }
 
   @Post('me/mfa/totp/confirm')
@@ -57,7 +69,7 @@ export class MfaController {
   @ApiOkResponse({ type: FactorEnabledDto })
   @ApiProblem(409, 'An authenticator app is already set up')
   confirmTotp(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
-    return this.mfa.confirmTotp(p, body.code);
+    return this.totp.confirm(p, body.code);
   }
 
   @Delete('me/mfa/totp')
@@ -67,7 +79,7 @@ export class MfaController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No authenticator app is set up')
   async disableTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
-    await this.mfa.disable(p, 'totp', body ?? {});
+    await this.totp.remove(p, body ?? {});
     return { status: 'disabled' };
   }
 
@@ -87,7 +99,7 @@ export class MfaController {
   @ApiProblem(409, 'A phone is already set up')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
-    return this.mfa.startSms(p, body.phone, body);
+    return this.sms.start(p, body.phone, body);
   }
 
   @Post('me/mfa/sms/confirm')
@@ -97,7 +109,7 @@ export class MfaController {
   @ApiOkResponse({ type: FactorEnabledDto })
   @ApiProblem(409, 'A phone is already set up')
   confirmSms(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
-    return this.mfa.confirmSms(p, body.code);
+    return this.sms.confirm(p, body.code);
   }
 
   @Post('me/mfa/sms/code')
@@ -107,7 +119,7 @@ export class MfaController {
   @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
   @ApiProblem(503, 'Text messages cannot be sent right now')
   sendReauthCode(@CurrentUser() p: Principal): Promise<SmsSentDto> {
-    return this.mfa.sendSignInSms(p.userId, null, 'sign_in');
+    return this.smsCodes.send(p.userId, null, 'sign_in');
   }
 
   @Delete('me/mfa/sms')
@@ -117,7 +129,7 @@ export class MfaController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No phone is set up')
   async disableSms(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
-    await this.mfa.disable(p, 'sms', body ?? {});
+    await this.sms.remove(p, body ?? {});
     return { status: 'disabled' };
   }
 
@@ -129,7 +141,7 @@ export class MfaController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'Two-factor authentication is not set up')
   async regenerate(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
-    return { backupCodes: await this.mfa.regenerateBackupCodes(p, body ?? {}) };
+    return { backupCodes: await this.backupCodes.regenerate(p, body ?? {}) };
   }
 
   @Post('me/mfa/reset')
@@ -139,7 +151,7 @@ export class MfaController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async reset(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
-    await this.mfa.selfReset(p, body ?? {});
+    await this.mfaReset.selfReset(p, body ?? {});
     return { status: 'reset', detail: 'Two-factor authentication is off. Set it up again.' };
   }
 
@@ -158,7 +170,7 @@ export class MfaController {
     if (!(await this.trustedDevices.revoke(p.userId, id))) {
       throw mfaError('TRUSTED_DEVICE_NOT_FOUND', 'No such trusted device.');
     }
-    await this.mfa.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { deviceId: id });
+    await this.notifier.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { deviceId: id });
     return { status: 'revoked' };
   }
 
@@ -167,7 +179,7 @@ export class MfaController {
   @ApiOkResponse({ type: MfaStatusMessageDto })
   async revokeAllDevices(@CurrentUser() p: Principal): Promise<MfaStatusMessageDto> {
     const count = await this.trustedDevices.revokeAll(p.userId);
-    await this.mfa.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { count });
+    await this.notifier.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { count });
     return { status: 'revoked', detail: `${count} device(s) no longer trusted.` };
   }
 }

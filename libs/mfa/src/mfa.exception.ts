@@ -26,3 +26,6 @@ export const MfaErrorCode = {
 
 export type MfaErrorCode = keyof typeof MfaErrorCode;
 export const mfaError = exceptionFactory(MfaErrorCode);
+
+export const invalidCode = (field = 'code') =>
+  mfaError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field, message: 'is not right' }] });

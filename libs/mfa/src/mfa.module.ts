@@ -3,25 +3,41 @@ import { APP_CONFIG, AppConfig } from '@latchkey/core';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { BackupCodesMethod } from './backup-codes/backup-codes.method';
+import { BackupCodesRegeneration } from './backup-codes/backup-codes-regeneration.service';
 import { BackupCodesService } from './backup-codes/backup-codes.service';
 import { ChallengesService } from './challenges/challenges.service';
 import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
 import { FactorsRepository } from './factors.repository';
+import { FactorEnrolment } from './factors/factor-enrolment.service';
+import { FactorRegistry, SIGN_IN_METHODS } from './factors/factor-registry';
+import { FactorRemoval } from './factors/factor-removal.service';
+import { SignInMethod } from './factors/factor-strategy';
+import { MfaReset } from './factors/mfa-reset.service';
 import { FactorsExportPart, TrustedDevicesExportPart } from './mfa-export.part';
 import { DEFAULT_MFA_OPTIONS, MFA_OPTIONS, MfaOptions } from './mfa.constants';
 import { MfaController } from './mfa.controller';
 import { MemberSecurityView, SqlMemberSecurityView } from './member-security.view';
+import { MfaLock } from './mfa-lock';
+import { MfaNotifier } from './mfa-notifier';
 import { MfaService } from './mfa.service';
 import { MfaSignInController } from './mfa-sign-in.controller';
 import { MfaSignInStep } from './mfa-sign-in.step';
+import { PasskeyFactor } from './passkeys/passkey.factor';
 import { PasskeySignInUseCase } from './passkeys/passkey-sign-in.use-case';
 import { PasskeySignInController, PasskeysController } from './passkeys/passkeys.controller';
 import { PasskeysRepository } from './passkeys/passkeys.repository';
 import { PasskeysService } from './passkeys/passkeys.service';
 import { SmsGuard } from './sms-guard';
 import { SmsCodesService } from './sms/sms-codes.service';
+import { SmsEnrolment } from './sms/sms-enrolment.service';
 import { SmsSender } from './sms/sms-sender';
+import { SmsSignInCodes } from './sms/sms-sign-in-codes.service';
+import { SmsFactor } from './sms/sms.factor';
+import { SeededTotp } from './totp/seeded-totp.service';
+import { TotpEnrolment } from './totp/totp-enrolment.service';
+import { TotpFactor } from './totp/totp.factor';
 import { TrustedDevicesService } from './trusted-devices/trusted-devices.service';
 
 @Module({
@@ -35,28 +51,52 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
         smsRecoveryBlockedCountries: config.abuse.sms.blockedCountries ?? DEFAULT_MFA_OPTIONS.smsRecoveryBlockedCountries,
       }),
     },
+    // The factor kinds, then the recovery method, in the order a challenge offers them. A new
+    // kind is one strategy here (and its enrolment, migration and console screen).
+    TotpFactor,
+    SmsFactor,
+    PasskeyFactor,
+    BackupCodesMethod,
+    {
+      provide: SIGN_IN_METHODS,
+      inject: [TotpFactor, SmsFactor, PasskeyFactor, BackupCodesMethod],
+      useFactory: (...methods: SignInMethod[]) => methods,
+    },
+    FactorRegistry,
+    BackupCodesRegeneration,
     BackupCodesService,
     ChallengesService,
     CompleteMfaSignInUseCase,
+    FactorEnrolment,
+    FactorRemoval,
     FactorsExportPart,
     FactorsRepository,
     { provide: MemberSecurityView, useClass: SqlMemberSecurityView },
+    MfaLock,
+    MfaNotifier,
+    MfaReset,
     MfaService,
     MfaSignInStep,
     PasskeySignInUseCase,
     PasskeysRepository,
     PasskeysService,
+    SeededTotp,
     SmsCodesService,
+    SmsEnrolment,
     SmsGuard,
     SmsSender,
+    SmsSignInCodes,
+    TotpEnrolment,
     TrustedDevicesService,
     TrustedDevicesExportPart,
   ],
   exports: [
     MfaService,
+    SeededTotp,
     TrustedDevicesService,
     SmsSender,
     MemberSecurityView,
+    // For MfaHttpModule's routes.
     PasskeysService,
     PasskeySignInUseCase,
     CompleteMfaSignInUseCase,

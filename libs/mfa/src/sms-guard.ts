@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { AuditService } from '@latchkey/audit';
 import { APP_CONFIG, AppConfig, Clock, RateLimitStore, maskPhone, requestContext } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
-import { UsersRepository, UsersService } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
@@ -34,7 +34,6 @@ export class SmsGuard {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly users: UsersService,
-    private readonly userRows: UsersRepository,
     private readonly notifications: NotificationsService,
   ) {}
 
@@ -129,7 +128,7 @@ export class SmsGuard {
 
   /** Once per hour (the request that first goes over the cap): every staff member is mailed. */
   private async alertStaff(sent: number, limit: number): Promise<void> {
-    const staff = await this.userRows.listStaff();
+    const staff = await this.users.listStaff();
     this.logger.warn(`SMS spike: the deployment-wide limit of ${limit} texts an hour was reached; ${staff.length} staff told`);
     const when = this.clock.now().toUTCString();
     const hour = Math.floor(this.clock.nowMs() / HOUR_MS);

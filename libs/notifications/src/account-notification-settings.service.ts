@@ -2,7 +2,7 @@ import { Clock, SecretBox, requestContext } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { DISCORD_WEBHOOK_PATTERN } from './discord.transport';
+import { discordWebhookHint } from './discord.transport';
 import { Channel, EventDefinition, defaultChannels } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { channelChoiceErrors } from './preferences.service';
@@ -193,12 +193,7 @@ export class AccountNotificationSettingsService {
 
   /** Sealed at rest and bound to the account id, like a user's webhook; only the webhook id is ever shown again. */
   async linkDiscord(accountId: string, url: string, m: EntityManager): Promise<WebhookLink> {
-    if (!DISCORD_WEBHOOK_PATTERN.test(url)) {
-      throw notificationsError('INVALID_WEBHOOK_URL', 'That is not a Discord webhook URL.', {
-        errors: [{ field: 'url', message: 'must be https://discord.com/api/webhooks/<id>/<token>' }],
-      });
-    }
-    const hint = `webhook ${url.split('/')[5]}`;
+    const hint = discordWebhookHint(url);
     const now = this.clock.now();
     await m.query(
       `INSERT INTO account_notification_webhooks (account_id, kind, url_sealed, url_hint, created_at) VALUES ($1, 'discord', $2, $3, $4)

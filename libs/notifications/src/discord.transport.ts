@@ -2,9 +2,24 @@ import { APP_CONFIG, AppConfig } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 
 import { EventCategory } from './event-catalogue';
+import { notificationsError } from './notifications.exception';
 
 export const DISCORD_WEBHOOK_PATTERN =
   /^https:\/\/(?:(?:ptb|canary)\.)?(?:discord\.com|discordapp\.com)\/api\/webhooks\/\d{5,30}\/[A-Za-z0-9_-]{20,200}$/;
+
+/**
+ * The one check of a Discord webhook URL given by a person (a user's or an account's channel):
+ * a 400 naming `url` unless it is a discord.com webhook; answers the hint shown from then on
+ * (the webhook id; the token part is never shown again).
+ */
+export function discordWebhookHint(url: string): string {
+  if (!DISCORD_WEBHOOK_PATTERN.test(url)) {
+    throw notificationsError('INVALID_WEBHOOK_URL', 'That is not a Discord webhook URL.', {
+      errors: [{ field: 'url', message: 'must be https://discord.com/api/webhooks/<id>/<token>' }],
+    });
+  }
+  return `webhook ${url.split('/')[5]}`;
+}
 
 const COLOURS: Record<EventCategory, number> = {
   security: 0xd64545,

@@ -1,16 +1,15 @@
-export * from './account-notification-settings.service';
-export * from './delivery.processor';
-export * from './event-catalogue';
-export * from './host-event-types.service';
-export * from './host-events.service';
-export * from './notification-outbox.entity';
-export * from './notifications.constants';
-export * from './notifications.exception';
-export * from './notifications.module';
-export * from './notifications.service';
-export * from './outbox-relay';
-export * from './preferences.service';
-export * from './recipient-directory';
-export * from './template-renderer';
-export * from './webhook-sender';
-export * from './worker-lease';
+// The public face of @latchkey/notifications: what other libs and the apps may use (see test/platform/public-faces).
+export {
+  AccountNotificationSettingsService,
+  type AccountDefaultCell,
+  type AccountDefaultInput,
+  type AccountDefaultsEvent,
+} from './account-notification-settings.service';
+export { CHANNELS, EVENT_CATALOGUE, type Channel, type EventCategory, type EventDefinition, type EventType } from './event-catalogue';
+export type { NotificationOutbox } from './notification-outbox.entity';
+export { MarketingConsent } from './marketing-consent';
+export { NOTIFICATIONS_JOB_QUEUE, NotificationsHttpModule, NotificationsModule } from './notifications.module';
+export { NotificationsService } from './notifications.service';
+export { OutboxRelay } from './outbox-relay';
+export { RecipientDirectory } from './recipient-directory';
+export { WebhookSender } from './webhook-sender';

@@ -8,6 +8,7 @@ import { HostEventTypeVersion, HostEventTypesService } from './host-event-types.
 import { NotificationOutbox } from './notification-outbox.entity';
 import { sealPayload, withoutSecrets } from './outbox-secrets';
 import { PreferencesService, resolveChannels } from './preferences.service';
+import { MarketingConsent } from './marketing-consent';
 import { TemplateRenderer } from './template-renderer';
 
 export interface Recipient {
@@ -62,6 +63,7 @@ export class NotificationsService {
     private readonly secrets: SecretBox,
     private readonly hostTypes: HostEventTypesService,
     private readonly preferences: PreferencesService,
+    private readonly consent: MarketingConsent,
   ) {}
 
   async notify(input: NotifyInput | HostNotifyInput, manager?: EntityManager): Promise<NotifyResult> {
@@ -75,7 +77,7 @@ export class NotificationsService {
     }
     const userId = input.to.userId ?? null;
     const key = input.idempotencyKey ?? crypto.randomUUID();
-    if (def.marketing && !(userId && (await this.marketingConsent(userId, manager)))) {
+    if (def.marketing && !(userId && (await this.consent.granted(userId, manager)))) {
       await this.recordSkipped(input.event, userId, key, manager);
       return { channels: [], skipped: 'no_marketing_consent' };
     }
@@ -137,15 +139,6 @@ export class NotificationsService {
       await manager.getRepository(NotificationOutbox).createQueryBuilder().insert().values(rows).orIgnore().execute();
     }
     return { channels: sent };
-  }
-
-  /** The newest consent record decides; without one there is no consent (marketing is opt-in). */
-  private async marketingConsent(userId: string, m: EntityManager): Promise<boolean> {
-    const rows: Array<{ granted: boolean }> = await m.query(
-      `SELECT granted FROM consent_records WHERE user_id = $1 AND purpose = 'marketing_email' ORDER BY seq DESC LIMIT 1`,
-      [userId],
-    );
-    return rows[0]?.granted === true;
   }
 
   /**

@@ -2,8 +2,7 @@ import { Clock, SecretBox } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { DISCORD_WEBHOOK_PATTERN } from './discord.transport';
-import { notificationsError } from './notifications.exception';
+import { discordWebhookHint } from './discord.transport';
 
 export interface WebhookLink {
   kind: 'discord';
@@ -22,12 +21,7 @@ export class WebhooksService {
   ) {}
 
   async link(userId: string, url: string): Promise<WebhookLink> {
-    if (!DISCORD_WEBHOOK_PATTERN.test(url)) {
-      throw notificationsError('INVALID_WEBHOOK_URL', 'That is not a Discord webhook URL.', {
-        errors: [{ field: 'url', message: 'must be https://discord.com/api/webhooks/<id>/<token>' }],
-      });
-    }
-    const hint = `webhook ${url.split('/')[5]}`;
+    const hint = discordWebhookHint(url);
     const now = this.clock.now();
     await this.dataSource.query(
       `INSERT INTO notification_webhooks (user_id, kind, url_sealed, url_hint, created_at) VALUES ($1, 'discord', $2, $3, $4)

@@ -1,8 +1,8 @@
-import { AccountRole, AccountsRepository } from '@latchkey/accounts';
+import { AccountRole, AccountsService } from '@latchkey/accounts';
 import { PasswordHasher } from '@latchkey/core';
-import { MfaService } from '@latchkey/mfa';
+import { SeededTotp } from '@latchkey/mfa';
 import { seedDemoTickets } from '@latchkey/support';
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -43,7 +43,7 @@ const DEMO_USERS: DemoUser[] = [
 
 /** Seeds the demo idempotently: run it on every start, on any database, and it only fills gaps. */
 export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn[]> {
-  const users = app.get(UsersRepository);
+  const users = app.get(UsersService);
   const hasher = app.get(PasswordHasher);
   const signIns: DemoSignIn[] = [];
   let hash: string | undefined;
@@ -51,26 +51,18 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
     const existing = await users.findByEmail(demo.email);
     if (!existing) {
       hash ??= await hasher.hash(DEMO_PASSWORD);
-      const now = new Date();
-      await users.insert({
+      await users.createConfirmed({
         email: demo.email,
         displayName: demo.displayName,
         passwordHash: hash,
-        emailVerifiedAt: now,
-        timezone: 'UTC',
-        language: 'en',
-        preferences: {},
         staffRole: demo.staffRole ?? null,
-        createdAt: now,
-        updatedAt: now,
-        passwordChangedAt: now,
       });
     }
     const totpSecret = demo.email === 'member@demo.latchkey.dev' ? DEMO_MEMBER_TOTP_SECRET : DEMO_STAFF_TOTP_SECRETS[demo.email];
     if (totpSecret) {
       const user = await users.findByEmail(demo.email);
       if (user) {
-        await app.get(MfaService).ensureConfirmedTotp(user.id, totpSecret);
+        await app.get(SeededTotp).ensureConfirmed(user.id, totpSecret);
       }
       signIns.push({ email: demo.email, role: demo.role, note: `TOTP secret: ${totpSecret}` });
       continue;
@@ -87,23 +79,20 @@ export async function seedDemo(app: INestApplicationContext): Promise<DemoSignIn
  * TOTP (compliant), the others have no factor yet. require2fa stays off so every demo sign-in works.
  */
 async function seedDemoAccount(app: INestApplicationContext): Promise<void> {
-  const users = app.get(UsersRepository);
-  const accounts = app.get(AccountsRepository);
+  const users = app.get(UsersService);
+  const accounts = app.get(AccountsService);
   const owner = await users.findByEmail('owner@demo.latchkey.dev');
   if (!owner) {
     return;
   }
   await app.get(DataSource).transaction(async (m) => {
-    const existing = await accounts.findOwnedByName(DEMO_ACCOUNT_NAME, owner.id, m);
-    const now = new Date();
-    const accountId =
-      existing ??
-      (await accounts.insertAccount({ name: DEMO_ACCOUNT_NAME, require2fa: false, ipAllowlist: [], createdAt: now, updatedAt: now }, m)).id;
+    const members: Array<{ userId: string; role: AccountRole }> = [];
     for (const demo of DEMO_USERS.filter((d) => d.accountRole)) {
       const user = await users.findByEmail(demo.email, m);
       if (user) {
-        await accounts.insertMembership(accountId, user.id, demo.accountRole!, now, m);
+        members.push({ userId: user.id, role: demo.accountRole! });
       }
     }
+    await accounts.ensureAccount(DEMO_ACCOUNT_NAME, owner.id, members, m);
   });
 }

@@ -1,5 +1,4 @@
-export * from './service-access.module';
-export { ServiceApi, CurrentService, ServiceAuthGuard } from './service-auth.guard';
+// The public face of @latchkey/service-access: what other libs and the apps may use (see test/platform/public-faces).
+export { ServiceAccessHttpModule, ServiceAccessModule } from './service-access.module';
+export { CurrentService, ServiceApi } from './service-auth.guard';
 export type { ServicePrincipal } from './service-credentials.service';
-export { SERVICE_SCOPES, type ServiceScope } from './service-scopes';
-export * from './service-access.constants';

@@ -1,5 +1,4 @@
-export * from './dto/session.dto';
-export * from './session.entity';
-export * from './sessions.exception';
-export * from './sessions.module';
-export * from './sessions.service';
+// The public face of @latchkey/sessions: what other libs and the apps may use (see test/platform/public-faces).
+export { SessionDto } from './dto/session.dto';
+export { SessionsHttpModule, SessionsModule } from './sessions.module';
+export { SessionsService, csrfTokenFor, type IssuedSession } from './sessions.service';

@@ -1,12 +1,3 @@
-export * from './decorators/staff-only.decorator';
-export * from './dto/support.dto';
-export * from './entities';
-export * from './guards/staff.guard';
-export * from './support.constants';
-export * from './support.exception';
-export * from './support.module';
-export * from './support-tickets.repository';
-export * from './support-tickets.service';
-export * from './ticket-state';
-export * from './support-erasure.module';
-export * from './support-demo';
+// The public face of @latchkey/support: what other libs and the apps may use (see test/platform/public-faces).
+export { seedDemoTickets } from './support-demo';
+export { SupportHttpModule, SupportModule } from './support.module';

@@ -1,14 +1,12 @@
-import { AccountsRepository } from '@latchkey/accounts';
+import { AccountsService } from '@latchkey/accounts';
 import { ApiKeysService } from '@latchkey/api-keys';
 import { AuditService } from '@latchkey/audit';
 import { LoginActivityService, PasswordService } from '@latchkey/auth';
 import { decodeCursor, Page, Principal, toPage } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersRepository } from '@latchkey/users';
+import { User, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 
 import { StaffUserDetailDto, StaffUserDto, UserSearchQueryDto } from './dto/support.dto';
 import { SupportAuditAction } from './support.constants';
@@ -29,11 +27,10 @@ const toStaffUser = (u: User): StaffUserDto => ({
 @Injectable()
 export class StaffUsersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly mfa: MfaService,
     private readonly sessions: SessionsService,
-    private readonly accounts: AccountsRepository,
+    private readonly accounts: AccountsService,
     private readonly logins: LoginActivityService,
     private readonly tickets: SupportTicketsRepository,
     private readonly audit: AuditService,
@@ -43,22 +40,8 @@ export class StaffUsersService {
 
   async search(query: UserSearchQueryDto): Promise<Page<StaffUserDto>> {
     const limit = query.limit ?? 20;
-    const after = decodeCursor(query.cursor);
-    const qb = this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .limit(limit + 1);
-    const q = query.q?.trim();
-    if (q) {
-      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb.where('(u.email ILIKE :like OR u.display_name ILIKE :like)', { like });
-    }
-    if (after) {
-      qb.andWhere('(u.created_at, u.id) < (:at, :id)', { at: after.at, id: after.id });
-    }
-    return toPage(await qb.getMany(), limit, (u) => u.createdAt, toStaffUser);
+    const rows = await this.users.search(query.q?.trim() || undefined, limit, decodeCursor(query.cursor));
+    return toPage(rows, limit, (u) => u.createdAt, toStaffUser);
   }
 
   async detail(userId: string): Promise<StaffUserDetailDto> {

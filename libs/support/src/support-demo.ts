@@ -1,4 +1,4 @@
-import { UsersRepository } from '@latchkey/users';
+import { UsersService } from '@latchkey/users';
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -86,7 +86,7 @@ const DEMO_TICKETS: Array<{ state: TicketState; path: TicketState[]; checks: str
  * belongs to the member, who has a factor, so no demo sign-in is restricted by it.
  */
 export async function seedDemoTickets(app: INestApplicationContext): Promise<void> {
-  const users = app.get(UsersRepository);
+  const users = app.get(UsersService);
   const agent = await users.findByEmail('support@demo.latchkey.dev');
   const lead = await users.findByEmail('lead@demo.latchkey.dev');
   if (!agent || !lead) {

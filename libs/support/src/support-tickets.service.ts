@@ -1,4 +1,4 @@
-import { AccountsRepository } from '@latchkey/accounts';
+import { AccountsService } from '@latchkey/accounts';
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
 import {
@@ -20,7 +20,7 @@ import {
 import { MfaService } from '@latchkey/mfa';
 import { EventType, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersRepository, UsersService } from '@latchkey/users';
+import { User, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -76,10 +76,9 @@ export class SupportTicketsService {
     @Inject(SUPPORT_OPTIONS) private readonly options: SupportOptions,
     private readonly tickets: SupportTicketsRepository,
     private readonly users: UsersService,
-    private readonly userRows: UsersRepository,
     private readonly mfa: MfaService,
     private readonly sessions: SessionsService,
-    private readonly accounts: AccountsRepository,
+    private readonly accounts: AccountsService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly rateLimits: RateLimitStore,
@@ -144,7 +143,7 @@ export class SupportTicketsService {
         });
         return true;
       }
-      const user = await this.userRows.findById(ticket.userId, m);
+      const user = await this.users.findById(ticket.userId, m);
       if (!user) {
         throw invalidToken();
       }
@@ -201,7 +200,7 @@ export class SupportTicketsService {
         'cancelled by the emailed link',
         m,
       );
-      const user = ticket.userId ? await this.userRows.findById(ticket.userId, m) : null;
+      const user = ticket.userId ? await this.users.findById(ticket.userId, m) : null;
       if (user && ticket.type === 'mfa_reset') {
         await this.notify(user, 'security.mfa_reset_cancelled', ticket, m, { by: 'you' });
       }
@@ -224,7 +223,7 @@ export class SupportTicketsService {
       throw ticketNotFound();
     }
     const [checks, events] = await Promise.all([this.tickets.checks(id), this.tickets.events(id)]);
-    const people = await this.userRows.findRefs([
+    const people = await this.users.findRefs([
       ticket.userId,
       ticket.verifierId,
       ticket.approverId,
@@ -303,7 +302,7 @@ export class SupportTicketsService {
       const now = this.clock.now();
       const executeAfter = new Date(now.getTime() + this.config.support.mfaResetCooldownHours * 3600_000);
       await this.transition(ticket, 'approved', staff(p), reason, m, { approverId: p.userId, approvedAt: now, executeAfter, reason });
-      const user = ticket.userId ? await this.userRows.findById(ticket.userId, m) : null;
+      const user = ticket.userId ? await this.users.findById(ticket.userId, m) : null;
       if (user && ticket.type === 'mfa_reset' && ticket.cancelTokenSealed) {
         await this.notify(user, 'security.mfa_reset_approved', ticket, m, {
           runsAt: executeAfter.toUTCString(),
@@ -338,7 +337,7 @@ export class SupportTicketsService {
         });
       }
       await reauthenticated.spend(m);
-      const user = ticket.userId ? await this.userRows.findById(ticket.userId, m) : null;
+      const user = ticket.userId ? await this.users.findById(ticket.userId, m) : null;
       if (ticket.type !== 'other' && !user) {
         throw supportError('NO_USER', 'The user of this ticket no longer exists.');
       }
@@ -352,7 +351,7 @@ export class SupportTicketsService {
         // Last, so the trail entry just written is pseudonymised with the rest: the same erasure as a
         // self-service deletion at the end of its grace period (the cool-down was this path's).
         await this.erasure.eraseAll(this.erasure.subjectOf(user), m);
-        await m.getRepository(User).delete({ id: user.id });
+        await this.users.deleteRow(user.id, m);
       }
     });
     if (peek?.userId) {

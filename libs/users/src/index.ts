@@ -1,12 +1,8 @@
-export * from './dto/user.dto';
-export * from './password-policy';
-export * from './user-token.entity';
-export * from './user.entity';
-export * from './user-tokens.service';
-export * from './users.exception';
-export * from './users.module';
-export * from './users.repository';
-export * from './users.service';
-export * from './password-gate';
-export * from './privacy/consent.service';
-export * from './privacy/privacy.dto';
+// The public face of @latchkey/users: what other libs and the apps may use (see test/platform/public-faces).
+export { AcceptedDto, TokenDto, UserDto, UserRefDto } from './dto/user.dto';
+export { PasswordGate } from './password-gate';
+export { checkPassword } from './password-policy';
+export { UserTokensService } from './user-tokens.service';
+export type { User } from './user.entity';
+export { UsersHttpModule, UsersModule } from './users.module';
+export { UsersService } from './users.service';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { ConsentModule } from './privacy/consent.module';
 import { ConsentRecord } from './privacy/consent-record.entity';
 import { ConsentService } from './privacy/consent.service';
 import { ConsentExportPart } from './privacy/consent-export.part';
@@ -15,7 +16,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
+  imports: [ConsentModule, TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
   providers: [
     UsersService,
     UsersRepository,
@@ -25,7 +26,7 @@ import { UsersService } from './users.service';
     PreferencesExportPart,
     ConsentExportPart,
   ],
-  exports: [UsersService, UsersRepository, UserTokensService, ConsentService],
+  exports: [UsersService, UserTokensService, ConsentService],
 })
 export class UsersModule {}
 

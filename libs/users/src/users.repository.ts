@@ -49,6 +49,39 @@ export class UsersRepository {
     return this.users.createQueryBuilder('u').where('u.staff_role IS NOT NULL').getMany();
   }
 
+  /** Staff search: newest first, by email or name, one keyset page (`limit + 1` rows, to know if more follow). */
+  search(q: string | undefined, limit: number, after?: { at: string; id: string }): Promise<User[]> {
+    const qb = this.users
+      .createQueryBuilder('u')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1);
+    if (q) {
+      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.where('(u.email ILIKE :like OR u.display_name ILIKE :like)', { like });
+    }
+    if (after) {
+      qb.andWhere('(u.created_at, u.id) < (:at, :id)', { at: after.at, id: after.id });
+    }
+    return qb.getMany();
+  }
+
+  /** The user row, locked for the rest of the transaction; `skipLocked` passes over one another transaction holds. */
+  async lock(id: string, m: EntityManager, opts: { dueBy?: Date; skipLocked?: boolean } = {}): Promise<User | null> {
+    const qb = m.getRepository(User).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id });
+    if (opts.skipLocked) {
+      qb.setOnLocked('skip_locked');
+    }
+    if (opts.dueBy) {
+      qb.andWhere('u.deletion_scheduled_for <= :dueBy', { dueBy: opts.dueBy });
+    }
+    return (await qb.getMany())[0] ?? null;
+  }
+
+  async delete(id: string, m: EntityManager): Promise<void> {
+    await m.getRepository(User).delete({ id });
+  }
+
   async setStaffRole(id: string, role: User['staffRole']): Promise<void> {
     await this.users.update({ id }, { staffRole: role });
   }

@@ -111,6 +111,84 @@ export class UsersService {
     return this.users.findByEmail(normaliseEmail(email), manager);
   }
 
+  /** The user, or null for a caller that answers its own "not found". */
+  findById(userId: string, manager?: EntityManager): Promise<User | null> {
+    return this.users.findById(userId, manager);
+  }
+
+  /** Names and emails of the given users, for lists that name people; deleted users are simply absent. */
+  findRefs(ids: Array<string | null | undefined>): Promise<Map<string, { id: string; email: string; displayName: string }>> {
+    return this.users.findRefs(ids);
+  }
+
+  /** Staff search over every user: newest first, by email or name, one keyset page (`limit + 1` rows). */
+  search(q: string | undefined, limit: number, after?: { at: string; id: string }): Promise<User[]> {
+    return this.users.search(q, limit, after);
+  }
+
+  /** Every support agent and lead (operational alerts). */
+  listStaff(): Promise<User[]> {
+    return this.users.listStaff();
+  }
+
+  /** Grants or withdraws a staff role (the CLI, run by an operator on the host). */
+  async setStaffRole(userId: string, role: User['staffRole']): Promise<void> {
+    await this.users.setStaffRole(userId, role);
+    this.evict(userId);
+  }
+
+  /**
+   * Creates a user whose address is already confirmed (an invitation link that reached the inbox,
+   * the demo seed), in the caller's transaction; null when the address is taken.
+   */
+  async createConfirmed(
+    input: { email: string; displayName: string; passwordHash: string; staffRole?: User['staffRole'] },
+    manager?: EntityManager,
+  ): Promise<User | null> {
+    const now = this.clock.now();
+    const user = await this.users.insert(
+      {
+        email: input.email,
+        displayName: input.displayName,
+        passwordHash: input.passwordHash,
+        emailVerifiedAt: now,
+        timezone: 'UTC',
+        language: 'en',
+        preferences: {},
+        staffRole: input.staffRole ?? null,
+        createdAt: now,
+        updatedAt: now,
+        passwordChangedAt: now,
+      },
+      manager,
+    );
+    return user ?? null;
+  }
+
+  /** The user row locked for the rest of the caller's transaction (deletion scheduling and erasure). */
+  lockForUpdate(userId: string, m: EntityManager, opts: { dueBy?: Date; skipLocked?: boolean } = {}): Promise<User | null> {
+    return this.users.lock(userId, m, opts);
+  }
+
+  /** Stores a new password hash (already checked and hashed by auth), in the caller's transaction. */
+  async setPasswordHash(userId: string, passwordHash: string, m: EntityManager): Promise<void> {
+    const now = this.clock.now();
+    await this.users.update(userId, { passwordHash, passwordChangedAt: now, updatedAt: now }, m);
+    this.evict(userId);
+  }
+
+  /** Sets or clears the date the user's erasure is due, in the caller's transaction. */
+  async setDeletionDate(userId: string, at: Date | null, m: EntityManager): Promise<void> {
+    await this.users.update(userId, { deletionScheduledFor: at }, m);
+    this.evict(userId);
+  }
+
+  /** Deletes the user row (sessions, factors, tokens, memberships... cascade), in the caller's transaction, after the erasure parts ran. */
+  async deleteRow(userId: string, m: EntityManager): Promise<void> {
+    await this.users.delete(userId, m);
+    this.evict(userId);
+  }
+
   assertPassword(password: string, email: string | undefined, field: string): void {
     const problem = checkPassword(password, email, field);
     if (problem) {

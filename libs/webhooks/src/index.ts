@@ -1,5 +1,2 @@
-export * from './webhooks.module';
-export * from './webhooks.constants';
-export { WEBHOOK_EVENTS, type WebhookEventType } from './webhook-events';
-export { signWebhook } from './signature';
-export { AccountWebhooksController } from './webhooks.controller';
+// The public face of @latchkey/webhooks: what other libs and the apps may use (see test/platform/public-faces).
+export { WebhooksApiModule, WebhooksModule } from './webhooks.module';

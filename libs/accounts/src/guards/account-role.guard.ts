@@ -6,7 +6,7 @@ import { Reflector } from '@nestjs/core';
 
 import { AccountRole, hasAtLeast, isAccountRole, lowerRole } from '../account-role';
 import { accountNotFound, accountsError } from '../accounts.exception';
-import { AccountsRepository } from '../accounts.repository';
+import { AccountsService } from '../accounts.service';
 import { Account, Membership } from '../entities';
 import { ipAllowed } from '../ip-allowlist';
 
@@ -34,7 +34,7 @@ export interface AccountScopedRequest {
 export class AccountRoleGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly accounts: AccountsRepository,
+    private readonly accounts: AccountsService,
     private readonly mfa: MfaService,
     private readonly sessions: SessionsService,
   ) {}

@@ -67,9 +67,7 @@ export const CROSSINGS_TO_REMOVE: Readonly<Record<string, string>> = {
   'accounts -> users': "the members report sorts and filters by the users' names and emails in its one keyset query",
   'notifications -> memberships': "the recipient directory resolves an account's members",
   'notifications -> users': "the recipient directory and a notification's recipient state read the user's address and language",
-  'notifications -> consent_records': 'the marketing gate reads the newest consent record (a port would need notifications below users)',
   'sessions -> users': "the session lookup of every request joins the user's email and staff role (one indexed query)",
-  'support -> users': 'tickets read their requester',
   'webhooks -> memberships':
     "a user's security events go to every account they belong to (read here so the worker needs no accounts module)",
 };

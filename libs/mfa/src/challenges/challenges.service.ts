@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { MfaChallenge } from '../entities/mfa-challenge.entity';
-import { MfaFactor } from '../entities/mfa-factor.entity';
+import { FactorKind, MfaFactor } from '../entities/mfa-factor.entity';
 import { MFA_OPTIONS, MfaOptions } from '../mfa.constants';
 import { mfaError } from '../mfa.exception';
 import { returning } from '../sql';
@@ -48,22 +48,22 @@ export class ChallengesService {
 
   /**
    * Spends one attempt atomically; throws when the challenge is expired, finished or out of
-   * attempts. Answers the user with their authenticator factor, read in the same statement (the
-   * second step then needs no further read of its own).
+   * attempts. Answers the user with their factor of the `preload` kind (a kind of one factor per
+   * user), read in the same statement: the second step then needs no further read of its own.
    */
-  async spendAttempt(id: string): Promise<{ userId: string; totp: MfaFactor | null }> {
+  async spendAttempt(id: string, preload: FactorKind | null): Promise<{ userId: string; factor: MfaFactor | null }> {
     const rows: Array<{ user_id: string; factor: Record<string, unknown> | null }> = await this.dataSource.query(
       `WITH c AS (
          UPDATE mfa_challenges SET attempts = attempts + 1
           WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id)
-       SELECT c.user_id, (SELECT row_to_json(f) FROM mfa_factors f WHERE f.user_id = c.user_id AND f.kind = 'totp') AS factor FROM c`,
-      [id, this.clock.now(), this.options.challengeMaxAttempts],
+       SELECT c.user_id, (SELECT row_to_json(f) FROM mfa_factors f WHERE f.user_id = c.user_id AND f.kind = $4) AS factor FROM c`,
+      [id, this.clock.now(), this.options.challengeMaxAttempts, preload],
     );
     if (!rows[0]) {
       throw challengeGone();
     }
     const f = rows[0].factor;
-    const totp = f
+    const factor = f
       ? ({
           id: f.id,
           userId: f.user_id,
@@ -74,7 +74,7 @@ export class ChallengesService {
           lastUsedStep: f.last_used_step,
         } as MfaFactor)
       : null;
-    return { userId: rows[0].user_id, totp };
+    return { userId: rows[0].user_id, factor };
   }
 
   /** `complete` as one compare-and-swap statement, for a sign-in's single write. */

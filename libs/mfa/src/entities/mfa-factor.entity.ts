@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type FactorKind = 'totp' | 'sms' | 'passkey';
+/**
+ * The kind of a factor: the `kind` of a FactorStrategy registered in FactorRegistry (totp, sms,
+ * passkey today), and allowed by the mfa_factors_kind_chk constraint.
+ */
+export type FactorKind = string;
 
 /**
  * A second factor. At most one totp and one sms per user (a partial unique index); passkeys are

@@ -1,4 +1,3 @@
-import { AuditService } from '@latchkey/audit';
 import { ReauthService, SecondFactorProof } from '@latchkey/auth';
 import { APP_CONFIG, AppConfig, Clock, DomainException, Principal } from '@latchkey/core';
 import { User, UsersService } from '@latchkey/users';
@@ -17,10 +16,11 @@ import { DataSource } from 'typeorm';
 import { ChallengesService } from '../challenges/challenges.service';
 import { PasskeyDto, PasskeyOptionsDto, PasskeyRegisteredDto } from '../dto/passkeys.dto';
 import { MfaFactor } from '../entities/mfa-factor.entity';
-import { FactorsRepository } from '../factors.repository';
+import { FactorEnrolment } from '../factors/factor-enrolment.service';
+import { FactorRemoval } from '../factors/factor-removal.service';
 import { MfaAuditAction } from '../mfa.constants';
 import { mfaError } from '../mfa.exception';
-import { MfaService } from '../mfa.service';
+import { MfaNotifier } from '../mfa-notifier';
 import { PasskeysRepository, StoredWebauthnChallenge, WebauthnPurpose } from './passkeys.repository';
 
 /** How long a WebAuthn challenge may be answered; the browser prompt itself times out sooner. */
@@ -58,12 +58,12 @@ export class PasskeysService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: PasskeysRepository,
-    private readonly factors: FactorsRepository,
-    private readonly mfa: MfaService,
+    private readonly enrolment: FactorEnrolment,
+    private readonly removal: FactorRemoval,
+    private readonly notifier: MfaNotifier,
     private readonly challenges: ChallengesService,
     private readonly reauth: ReauthService,
     private readonly users: UsersService,
-    private readonly auditLog: AuditService,
     private readonly clock: Clock,
   ) {}
 
@@ -78,7 +78,7 @@ export class PasskeysService {
   // --- Registration -------------------------------------------------------------------------
 
   async registrationOptions(principal: Principal, proof: { password?: string; code?: string }): Promise<PasskeyOptionsDto> {
-    const reauthenticated = await this.mfa.assertMayAddFactor(principal, proof);
+    const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
     const user = await this.users.get(principal.userId);
     const existing = await this.repo.listByUser(user.id);
     if (existing.length >= MAX_PASSKEYS) {
@@ -123,11 +123,13 @@ export class PasskeysService {
     const user = await this.users.get(principal.userId);
     const now = this.clock.now();
     const result: PasskeyRegisteredDto = await this.dataSource.transaction(async (m) => {
+      // Registrations of one user take turns, so two at once cannot both pass the cap at 19.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`passkey-register:${user.id}`]);
       const before = await this.repo.listByUser(user.id, m);
       if (before.length >= MAX_PASSKEYS) {
         throw mfaError('PASSKEY_ALREADY_REGISTERED', `You have ${MAX_PASSKEYS} passkeys, the most an account can hold. Remove one first.`);
       }
-      const hadFactor = (await this.factors.findConfirmed(user.id, m)).length > 0;
+      const hadFactor = await this.enrolment.hasFactor(user.id, m);
       const id = await this.repo.insert(
         user.id,
         {
@@ -147,8 +149,8 @@ export class PasskeysService {
           errors: [{ field: 'credential', message: 'is already registered' }],
         });
       }
-      const backupCodes = await this.mfa.factorAdded(principal, hadFactor, now, m);
-      await this.auditLog.record(
+      const backupCodes = await this.enrolment.factorAdded(principal, hadFactor, now, m);
+      await this.notifier.record(
         {
           action: MfaAuditAction.PasskeyAdded,
           actorUserId: user.id,
@@ -157,7 +159,7 @@ export class PasskeysService {
         },
         m,
       );
-      await this.mfa.notify(user, 'security.passkey_added', { passkey: input.name, when: now.toUTCString() }, m);
+      await this.notifier.notify(user, 'security.passkey_added', { passkey: input.name, when: now.toUTCString() }, m);
       const passkey: PasskeyDto = {
         id,
         name: input.name,
@@ -178,7 +180,7 @@ export class PasskeysService {
     if (!before || !(await this.repo.rename(principal.userId, id, name, this.clock.now()))) {
       throw notFound();
     }
-    await this.auditLog.record({
+    await this.notifier.record({
       action: MfaAuditAction.PasskeyRenamed,
       actorUserId: principal.userId,
       subjectUserId: principal.userId,
@@ -201,8 +203,8 @@ export class PasskeysService {
       if (!removed) {
         throw notFound();
       }
-      const revoked = await this.mfa.factorRemoved(user.id, m);
-      await this.auditLog.record(
+      const revoked = await this.removal.factorRemoved(user.id, m);
+      await this.notifier.record(
         {
           action: MfaAuditAction.PasskeyRemoved,
           actorUserId: user.id,
@@ -211,7 +213,7 @@ export class PasskeysService {
         },
         m,
       );
-      await this.mfa.notify(user, 'security.passkey_removed', { passkey: removed.name, when: now.toUTCString() }, m);
+      await this.notifier.notify(user, 'security.passkey_removed', { passkey: removed.name, when: now.toUTCString() }, m);
     });
   }
 
@@ -326,7 +328,7 @@ export class PasskeysService {
   private async cloneSuspected(user: User, passkey: MfaFactor, known: number, got: number): Promise<void> {
     this.logger.warn(`Passkey ${passkey.id} of user ${user.id}: signature counter ${got} did not move past ${known}`);
     await this.dataSource.transaction(async (m) => {
-      await this.auditLog.record(
+      await this.notifier.record(
         {
           action: MfaAuditAction.PasskeyCloneSuspected,
           actorKind: 'system',
@@ -335,7 +337,12 @@ export class PasskeysService {
         },
         m,
       );
-      await this.mfa.notify(user, 'security.passkey_clone_suspected', { passkey: passkey.name, when: this.clock.now().toUTCString() }, m);
+      await this.notifier.notify(
+        user,
+        'security.passkey_clone_suspected',
+        { passkey: passkey.name, when: this.clock.now().toUTCString() },
+        m,
+      );
     });
   }
 

@@ -1,11 +1,13 @@
 import { ClientInfo, Clock, hashToken, randomToken } from '@latchkey/core';
+import { User } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
 
 import { TrustedDeviceDto } from '../dto/mfa.dto';
 import { TrustedDevice } from '../entities/trusted-device.entity';
-import { MFA_OPTIONS, MfaOptions } from '../mfa.constants';
+import { MFA_OPTIONS, MfaAuditAction, MfaOptions } from '../mfa.constants';
+import { MfaNotifier } from '../mfa-notifier';
 import { returning } from '../sql';
 
 export const DEVICE_TOKEN_PREFIX = 'lkd_';
@@ -17,7 +19,32 @@ export class TrustedDevicesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(MFA_OPTIONS) private readonly options: MfaOptions,
+    private readonly notifier: MfaNotifier,
   ) {}
+
+  /** A sign-in asked to trust its device: a new device token, audited and mailed. */
+  async trust(user: User, client: ClientInfo): Promise<{ token: string; expiresAt: Date }> {
+    const issued = await this.dataSource.transaction(async (m) => {
+      const d = await this.issue(user.id, client, m);
+      await this.notifier.auditAndNotify(
+        user,
+        MfaAuditAction.TrustedDeviceAdded,
+        { deviceId: d.device.id },
+        'security.trusted_device_added',
+        {
+          when: this.clock.now().toUTCString(),
+          until: d.device.expiresAt.toUTCString(),
+          browser: client.browser,
+          os: client.os,
+          location: client.location,
+          ip: client.ip ?? 'unknown',
+        },
+        m,
+      );
+      return d;
+    });
+    return { token: issued.token, expiresAt: issued.device.expiresAt };
+  }
 
   async issue(userId: string, client: ClientInfo, m: EntityManager): Promise<{ token: string; device: TrustedDevice }> {
     const token = randomToken(32, DEVICE_TOKEN_PREFIX);

@@ -91,6 +91,27 @@ export class Passkeys1764000601600 implements MigrationInterface {
       ALTER TABLE mfa_user_summaries ADD COLUMN level smallint GENERATED ALWAYS AS
         ((CASE WHEN totp THEN 2 ELSE 0 END) + (CASE WHEN sms THEN 1 ELSE 0 END)) STORED`);
     await q.query(`CREATE INDEX mfa_user_summaries_level_idx ON mfa_user_summaries (level, user_id)`);
+    // The summary function as MfaUserSummary left it: this one reads the dropped passkeys column.
+    await q.query(`
+      CREATE OR REPLACE FUNCTION mfa_summarise_user(uid uuid) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        has_totp boolean;
+        has_sms boolean;
+        codes integer;
+      BEGIN
+        INSERT INTO mfa_user_summaries (user_id)
+          SELECT uid WHERE EXISTS (SELECT 1 FROM users WHERE id = uid)
+          ON CONFLICT (user_id) DO NOTHING;
+        PERFORM 1 FROM mfa_user_summaries WHERE user_id = uid FOR UPDATE;
+        IF NOT FOUND THEN
+          RETURN;
+        END IF;
+        SELECT coalesce(bool_or(kind = 'totp'), false), coalesce(bool_or(kind = 'sms'), false) INTO has_totp, has_sms
+          FROM mfa_factors WHERE user_id = uid AND confirmed_at IS NOT NULL;
+        SELECT count(*) INTO codes FROM mfa_backup_codes WHERE user_id = uid AND used_at IS NULL;
+        UPDATE mfa_user_summaries SET totp = has_totp, sms = has_sms, backup_codes_remaining = codes, updated_at = now()
+         WHERE user_id = uid AND (totp, sms, backup_codes_remaining) IS DISTINCT FROM (has_totp, has_sms, codes);
+      END $$`);
     await q.query(`ALTER TABLE mfa_factors DROP CONSTRAINT mfa_factors_passkey_chk`);
     await q.query(`DROP INDEX mfa_factors_credential_uq`);
     await q.query(`
