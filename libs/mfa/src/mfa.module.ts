@@ -97,9 +97,15 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     SmsSender,
     MemberSecurityView,
     // For MfaHttpModule's routes.
-    PasskeysService,
-    PasskeySignInUseCase,
+    BackupCodesRegeneration,
     CompleteMfaSignInUseCase,
+    MfaNotifier,
+    MfaReset,
+    PasskeySignInUseCase,
+    PasskeysService,
+    SmsEnrolment,
+    SmsSignInCodes,
+    TotpEnrolment,
   ],
 })
 export class MfaModule {}

@@ -26,7 +26,8 @@ import { UsersService } from './users.service';
     PreferencesExportPart,
     ConsentExportPart,
   ],
-  exports: [UsersService, UserTokensService, ConsentService],
+  // UsersRepository: for UsersHttpModule's routes (the privacy controller), not another lib's (the face leaves it out).
+  exports: [UsersService, UserTokensService, ConsentService, UsersRepository],
 })
 export class UsersModule {}
 
