@@ -43,6 +43,14 @@ export class ReauthService {
     if (!options.requireProof && this.isRecent(principal) && !proof.password) {
       return NOTHING_TO_SPEND;
     }
+    if (!proof.password && proof.code) {
+      // A user without a password (signed up through a provider) proves it with the second
+      // factor alone, or by signing in with the provider again (connected accounts' reauth).
+      const user = await this.users.get(principal.userId);
+      if (!user.passwordHash && (await this.steps.secondFactor.hasSecondFactor(user.id))) {
+        return this.checkCode(user.id, proof.code);
+      }
+    }
     if (!proof.password) {
       throw authError('REAUTH_REQUIRED', 'Confirm it is you: send your current password (and a 2FA code if you use one).', {
         errors: [{ field: 'password', message: 'is required for this change' }],
@@ -57,12 +65,16 @@ export class ReauthService {
           errors: [{ field: 'code', message: 'is required because two-factor authentication is on' }],
         });
       }
-      const matched = await secondFactor.check(user.id, proof.code);
-      if (!matched) {
-        throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
-      }
-      return matched;
+      return this.checkCode(user.id, proof.code);
     }
     return NOTHING_TO_SPEND;
+  }
+
+  private async checkCode(userId: string, code: string): Promise<Reauthenticated> {
+    const matched = await this.steps.secondFactor.check(userId, code);
+    if (!matched) {
+      throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
+    }
+    return matched;
   }
 }
