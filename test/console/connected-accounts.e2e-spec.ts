@@ -1,6 +1,7 @@
 import { Page } from 'playwright-core';
 
-import { createUser, uniqueEmail, TEST_PASSWORD } from '../factories/users.factory';
+import { TEST_PASSWORD, createUser, signIn, uniqueEmail } from '../factories/users.factory';
+import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { OidcProviderFake } from '../fakes/oidc-provider-fake';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, freePort, launchChromium } from './pages/console.page';
@@ -116,6 +117,25 @@ describe('Console: connected accounts (Chromium, a real OpenID Connect provider,
     await me.section('connected-accounts').getByText('No connected accounts.').waitFor();
     await t.settle();
     await t.mail.waitFor((m) => m.to.includes(user.email) && /disconnected/.test(m.subject));
+  });
+
+  it('a linked user with an authenticator app is asked for a code after the provider, then is in', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const { secret } = await enrolTotp(t, s.auth);
+    await t.dataSource.query(
+      `INSERT INTO connected_identities (user_id, provider, issuer, subject, email, email_verified, linked_at)
+       VALUES ($1, 'acme', $2, 'journey-4', $3, true, now())`,
+      [user.id, idp.issuer, user.email],
+    );
+    await idp.setAccounts({ 'journey-4': { email: user.email, email_verified: true, name: 'Two Factor' } });
+    const c = await page();
+    await c.goto('/login');
+    await c.page.getByRole('button', { name: 'Continue with Acme SSO' }).click();
+    await signInAtProvider(c.page, idp.issuer, 'journey-4');
+    await c.page.getByLabel('Code').waitFor();
+    await c.enterCode(totpNow(t, secret));
+    await c.waitForHeading(/Welcome/);
   });
 
   it('a verified email of an existing account asks for its password, then signs in and links', async () => {
