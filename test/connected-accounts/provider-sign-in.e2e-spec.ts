@@ -465,6 +465,24 @@ describe('Connected accounts: sign-in, sign-up and linking through OIDC and GitH
       await callback(await idp.signIn(flow.authorizationUrl, sub, `${CALLBACK}/acme/callback`), flow.cookie);
       expect((await result(flow.cookie).expect(200)).body).toEqual({ status: 'reauthenticated', provider: 'acme' });
       await t.http().post('/api/v1/me/connected-accounts/github/start').set(auth).send({}).expect(200);
+      // Routes that always want proof (deleting the account) take the provider reauth as it, for 5 minutes.
+      await t.http().delete('/api/v1/me').set(auth).send({}).expect(202);
+    });
+
+    it('a user without a password but with 2FA proves it with a code alone', async () => {
+      const signup = await viaOidc(await oidcAccount(uniqueEmail('code-only'), true));
+      const auth = bearer(signup.res.body.session.token);
+      const { secret } = await enrolTotp(t, auth);
+      t.clock.advance(6 * 60_000);
+      const refused = await t.http().post('/api/v1/me/connected-accounts/github/start').set(auth).send({});
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'REAUTH_REQUIRED', errors: [{ field: 'code' }] });
+      await t
+        .http()
+        .post('/api/v1/me/connected-accounts/github/start')
+        .set(auth)
+        .send({ code: totpNow(t, secret) })
+        .expect(200);
     });
   });
 });

@@ -43,12 +43,26 @@ export class ReauthService {
     if (!options.requireProof && this.isRecent(principal) && !proof.password) {
       return NOTHING_TO_SPEND;
     }
-    if (!proof.password && proof.code) {
-      // A user without a password (signed up through a provider) proves it with the second
-      // factor alone, or by signing in with the provider again (connected accounts' reauth).
+    if (!proof.password) {
+      // A user without a password (signed up through a provider) proves it with the second factor
+      // alone; without one, with a sign-in at the provider in the last 5 minutes (a fresh sign-in,
+      // or the provider reauth of connected accounts, prompt=login): the strongest proof they hold.
       const user = await this.users.get(principal.userId);
-      if (!user.passwordHash && (await this.steps.secondFactor.hasSecondFactor(user.id))) {
-        return this.checkCode(user.id, proof.code);
+      if (!user.passwordHash) {
+        const twoFactor = await this.steps.secondFactor.hasSecondFactor(user.id);
+        if (twoFactor && proof.code) {
+          return this.checkCode(user.id, proof.code);
+        }
+        if (!twoFactor && this.isRecent(principal)) {
+          return NOTHING_TO_SPEND;
+        }
+        throw authError(
+          'REAUTH_REQUIRED',
+          twoFactor
+            ? 'Confirm it is you: send a current code from your authenticator, an SMS code or a backup code.'
+            : 'Confirm it is you: sign in with your connected account again (My account > Connected accounts > Confirm it is you).',
+          { errors: [{ field: twoFactor ? 'code' : 'password', message: 'is required for this change' }] },
+        );
       }
     }
     if (!proof.password) {
