@@ -1,6 +1,7 @@
 import { AccountsModule } from '@latchkey/accounts';
 import { ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
+import { ConnectedAccountsModule } from '@latchkey/connected-accounts';
 import { AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions } from '@latchkey/core';
 import { ExportsModule } from '@latchkey/exports';
@@ -29,6 +30,7 @@ export const DOMAIN_MODULES = [
   MfaModule,
   AccountsModule,
   ApiKeysModule,
+  ConnectedAccountsModule,
   SupportModule,
   ExportsModule,
   WebhooksModule,
