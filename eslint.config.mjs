@@ -1,7 +1,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['core', 'users', 'sessions', 'auth', 'mfa', 'accounts', 'notifications', 'support', 'audit', 'exports', 'service-access', 'webhooks', 'api-keys', 'platform'];
+const LIBS = ['core', 'users', 'sessions', 'auth', 'mfa', 'accounts', 'notifications', 'support', 'audit', 'exports', 'service-access', 'webhooks', 'api-keys', 'connected-accounts', 'platform'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'admin-ui/**', 'coverage/**', 'bench/**', 'scripts/**', '*.js', '*.mjs', '.data/**'] },

@@ -13,7 +13,7 @@ const swc = [
 ];
 
 // NestJS 12 and a few of its dependencies ship ESM only: let swc turn them into CommonJS.
-const esm = '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|@noble|@scure|content-disposition|@apidevtools)/)';
+const esm = '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|@noble|@scure|content-disposition|@apidevtools|openid-client|oauth4webapi|jose)/)';
 
 const moduleNameMapper = {
   '^@latchkey/core/testing$': '<rootDir>/libs/core/src/testing/index.ts',

@@ -7,6 +7,7 @@ import { Link as RouterLink, useLocation } from 'react-router-dom';
 
 import { ApiError, api } from './api';
 import { pendingChallenge } from './authProvider';
+import { ProviderButtons } from './public/providers';
 import { PUBLIC_ROUTES } from './public/routes';
 import { PageLink, useResetAuthState } from './public/ui';
 
@@ -27,6 +28,8 @@ interface Arrival {
   email?: string;
   /** Why the sign-in is asked for (e.g. to accept an invitation). */
   message?: string;
+  /** A second step already asked for (a sign-in provider was the first factor). */
+  challenge?: { challengeId: string; methods: string[] };
 }
 
 /**
@@ -46,9 +49,9 @@ export function LoginPage() {
   const [email, setEmail] = useState(arrival.email ?? '');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [method, setMethod] = useState('totp');
+  const [method, setMethod] = useState(arrival.challenge?.methods[0] ?? 'totp');
   const [trust, setTrust] = useState(false);
-  const [challenge, setChallenge] = useState<typeof pendingChallenge>();
+  const [challenge, setChallenge] = useState<typeof pendingChallenge>(arrival.challenge);
   const [recovery, setRecovery] = useState<{ sent?: string; refused?: string }>({});
   const [busy, setBusy] = useState(false);
 
@@ -207,6 +210,7 @@ export function LoginPage() {
                   Sign in with a passkey
                 </Button>
               )}
+              <ProviderButtons disabled={busy} onError={fail} />
               <Stack direction="row" spacing={2} useFlexGap sx={{ mt: 2, flexWrap: 'wrap', justifyContent: 'space-between' }}>
                 <PageLink to={PUBLIC_ROUTES.forgotPassword} state={ticket}>
                   Forgot password?

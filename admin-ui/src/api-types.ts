@@ -1715,6 +1715,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sign-in providers configured here (a provider without settings is not listed) */
+        get: operations["ProviderSignInController_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start signing in (or up) with a provider: answers the provider's URL and sets the HttpOnly flow cookie that binds the round trip to this browser (10 minutes, single use) */
+        post: operations["ProviderSignInController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The redirect URI registered with the provider. Checks the flow cookie, state, PKCE and the ID token, then sends the browser to the console's /admin/#/provider-return, which asks POST /auth/providers/result for the outcome */
+        get: operations["ProviderSignInController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The outcome of the provider round trip of this browser (flow cookie): as /auth/login (authenticated, mfa_required, mfa_setup_required), link_required, or linked / reauthenticated for the My account flows. Single use */
+        post: operations["ProviderSignInController_result"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers/link-existing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** After link_required: the existing account's password (and a code when it has 2FA) links the provider account and signs in. Wrong passwords count towards the sign-in lockout */
+        post: operations["ProviderSignInController_linkExisting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/connected-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your connected accounts (provider, its email, linked at, last used) and the providers you could connect */
+        get: operations["MyConnectedAccountsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/connected-accounts/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a provider (reauth: a sign-in within 5 minutes, or the password and a code), or sign in at a connected one again to confirm it is you (purpose reauth). Answers the provider's URL and sets the flow cookie; the console then asks POST /auth/providers/result */
+        post: operations["MyConnectedAccountsController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/connected-accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disconnect a provider (reauth: a sign-in within 5 minutes, or the password and a code; a code alone without a password). Refused when it is your last way to sign in. You are emailed */
+        delete: operations["MyConnectedAccountsController_unlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -3414,6 +3550,107 @@ export interface components {
         };
         ApiKeyListDto: {
             items: components["schemas"]["ApiKeyDto"][];
+        };
+        ProviderDto: {
+            /**
+             * @description The route segment: google, microsoft, github or a configured OIDC provider
+             * @example google
+             */
+            id: string;
+            /**
+             * @description What the "Continue with …" button says
+             * @example Google
+             */
+            displayName: string;
+        };
+        ProviderListDto: {
+            /** @description Configured providers only; empty when none is */
+            items: components["schemas"]["ProviderDto"][];
+        };
+        StartProviderSignInDto: {
+            /**
+             * @description Only sign_in here; linking starts under /me
+             * @default sign_in
+             * @enum {string}
+             */
+            intent: "sign_in";
+        };
+        AuthorizationUrlDto: {
+            /** @description Send the browser here (the provider's sign-in page); the flow cookie was set with this answer */
+            authorizationUrl: string;
+        };
+        ProviderResultSessionDto: {
+            id: string;
+            token: string;
+            expiresAt: string;
+        };
+        ProviderResultDto: {
+            /**
+             * @description As /auth/login for a sign-in (authenticated, mfa_required, mfa_setup_required); link_required: an account with this verified email exists, prove it with POST /auth/providers/link-existing; linked / reauthenticated: the My account flows
+             * @enum {string}
+             */
+            status: "authenticated" | "mfa_required" | "mfa_setup_required" | "link_required" | "linked" | "reauthenticated";
+            session?: components["schemas"]["ProviderResultSessionDto"];
+            user?: components["schemas"]["UserDto"];
+            csrfToken?: string;
+            /** @description With mfa_required */
+            challengeId?: string;
+            /** @description With mfa_required */
+            methods?: string[];
+            /** @description With mfa_required: when the challenge ends */
+            expiresAt?: string;
+            deviceToken?: string;
+            /** @description The provider id (every status) */
+            provider?: string;
+            /** @description With link_required: the verified email the provider gave */
+            email?: string;
+        };
+        LinkExistingDto: {
+            /** @description The password of the existing account with the same verified email */
+            password: string;
+            /** @description A current TOTP, SMS or backup code, required when that account has two-factor authentication */
+            code?: string;
+            /** @description A trusted-device token (as for /auth/login) */
+            deviceToken?: string;
+        };
+        ConnectedAccountDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example github */
+            provider: string;
+            /** @example GitHub */
+            providerName: string;
+            /** @description The provider's email for this identity */
+            email: string | null;
+            /** Format: date-time */
+            linkedAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        ConnectedAccountListDto: {
+            items: components["schemas"]["ConnectedAccountDto"][];
+            /** @description Configured providers not connected yet */
+            available: components["schemas"]["ProviderDto"][];
+            /** @description Whether the account has a password (without one, a provider or a passkey is the way in) */
+            hasPassword: boolean;
+        };
+        StartLinkDto: {
+            /**
+             * @description link: connect this provider (reauth first: a sign-in within 5 minutes, or the password and a code). reauth: sign in at an already connected provider again to confirm it is you (for accounts without a password)
+             * @default link
+             * @enum {string}
+             */
+            purpose: "link" | "reauth";
+            /** @description Your current password (link, when the sign-in is not recent) */
+            password?: string;
+            /** @description A current TOTP code or a backup code, with the password when 2FA is on (alone when you have no password) */
+            code?: string;
+        };
+        UnlinkDto: {
+            /** @description Your current password, when the sign-in is not recent */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
         };
         OpenTicketDto: {
             /** @enum {string} */
@@ -7942,6 +8179,15 @@ export interface operations {
             };
             /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NO_PASSWORD_SET: the account has no password (signed up through a provider); set one through the reset link */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12585,6 +12831,556 @@ export interface operations {
             /** @description Unsupported content type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderListDto"];
+                };
+            };
+            /** @description Too many requests from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartProviderSignInDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationUrlDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND: no such provider is configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this network */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_UNAVAILABLE: the provider's discovery document cannot be fetched */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the console page /admin/#/provider-return (with ?error=expired when the flow is unknown, expired, already used or from another browser) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProviderSignInController_result: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderResultDto"];
+                };
+            };
+            /** @description PROVIDER_FLOW_INVALID: no flow for this browser, expired or used; PROVIDER_SIGN_IN_FAILED: the provider refused or was cancelled (the message says which); Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_EMAIL_UNVERIFIED: the provider did not verify the address; REGISTRATION_CLOSED; EMAIL_NOT_VERIFIED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND: the provider of this flow is no longer configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDENTITY_ALREADY_LINKED: this provider account is connected to another user */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many sign-in attempts from this network, or the account is locked for a while */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_linkExisting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkExistingDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderResultDto"];
+                };
+            };
+            /** @description PROVIDER_FLOW_INVALID; WRONG_PASSWORD (field password); MFA_CODE_REQUIRED or INVALID_MFA_CODE (field code); Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description EMAIL_NOT_VERIFIED: REQUIRE_VERIFIED_EMAIL is on and this address was never confirmed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND: the provider of this flow is no longer configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDENTITY_ALREADY_LINKED: connected meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords (ACCOUNT_LOCKED) or codes (MFA_LOCKED), or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyConnectedAccountsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedAccountListDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyConnectedAccountsController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartLinkDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationUrlDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description REAUTH_REQUIRED: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND, or (purpose reauth) CONNECTED_ACCOUNT_NOT_FOUND: that provider is not connected */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDENTITY_ALREADY_LINKED: this provider is already connected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords or codes, or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_UNAVAILABLE: the provider's discovery document cannot be fetched */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MyConnectedAccountsController_unlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlinkDto"];
+            };
+        };
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description REAUTH_REQUIRED: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such connected account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description LAST_SIGN_IN_METHOD: no password, passkey or other connected account: add one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong passwords or codes */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

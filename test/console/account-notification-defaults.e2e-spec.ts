@@ -45,7 +45,7 @@ describe('Console: account notification defaults (Chromium against the real API)
 
     const owner = await ConsolePage.open(chrome.browser, baseUrl);
     pages.push(owner);
-    await owner.signIn(team.owner.email, TEST_PASSWORD);
+    await owner.signInByApi(team.owner.email, TEST_PASSWORD);
     await owner.page.getByRole('menuitem', { name: 'Account settings' }).waitFor();
     await owner.goto('/settings');
     const card = owner.page.getByTestId('notification-defaults');
@@ -79,7 +79,7 @@ describe('Console: account notification defaults (Chromium against the real API)
 
     const member = await ConsolePage.open(chrome.browser, baseUrl);
     pages.push(member);
-    await member.signIn(team.member.email, TEST_PASSWORD);
+    await member.signInByApi(team.member.email, TEST_PASSWORD);
     await member.page.getByRole('menuitem', { name: 'My account' }).waitFor();
     const me = new MyAccountPage(member);
     await me.open('notifications');

@@ -59,7 +59,7 @@ describe('Console: API keys (Chromium against the real API)', () => {
   const signedIn = async (email: string) => {
     const c = await ConsolePage.open(chrome.browser, baseUrl);
     open.push(c);
-    await c.signIn(email, TEST_PASSWORD);
+    await c.signInByApi(email, TEST_PASSWORD);
     await c.waitForHeading(/Welcome/);
     return c;
   };

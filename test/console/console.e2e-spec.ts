@@ -112,7 +112,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     const team = await createAccountWithTeam(t, 'Acme Members');
     c = await ConsolePage.open(chrome.browser, baseUrl, { width: 390, height: 844 });
 
-    await c.signIn(team.member.email, TEST_PASSWORD);
+    await c.signInByApi(team.member.email, TEST_PASSWORD);
     await c.waitForHeading(/Welcome/);
     await c.page.getByText('Acme Members: you are member').waitFor();
     expect(await c.page.getByTestId('adoption-chart').count()).toBe(0);
@@ -142,7 +142,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     try {
       const team = await createAccountWithTeam(t, 'Acme Hooks');
       c = await ConsolePage.open(chrome.browser, baseUrl);
-      await c.signIn(team.owner.email, TEST_PASSWORD);
+      await c.signInByApi(team.owner.email, TEST_PASSWORD);
       await c.waitForHeading(/Welcome/);
       expect(await c.menuItems()).toContain('Webhooks');
       await c.goto('/webhooks');
@@ -184,7 +184,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     const user = await createUser(t, { displayName: 'New Person' });
     c = await ConsolePage.open(chrome.browser, baseUrl);
 
-    await c.signIn(user.email, TEST_PASSWORD);
+    await c.signInByApi(user.email, TEST_PASSWORD);
     await c.waitForHeading('Welcome, New Person');
     const security = new SecurityPage(c);
     await security.open();
@@ -231,8 +231,7 @@ describe('Console journeys (Chromium against the real API)', () => {
 
     c = await ConsolePage.open(chrome.browser, baseUrl);
     await c.page.clock.install({ time: t.clock.nowMs() });
-    await c.signIn(agent.email, TEST_PASSWORD);
-    await c.enterCode(totpNow(t, agent.totpSecret));
+    await c.signInByApi(agent.email, TEST_PASSWORD, () => totpNow(t, agent.totpSecret));
     await c.waitForHeading(/Welcome/);
     await c.goto('/tickets');
     await c.page.locator('table tbody tr', { hasText: user.email }).click();
@@ -248,8 +247,7 @@ describe('Console journeys (Chromium against the real API)', () => {
 
     const leadConsole = await ConsolePage.open(chrome.browser, baseUrl);
     try {
-      await leadConsole.signIn(lead.email, TEST_PASSWORD);
-      await leadConsole.enterCode(totpNow(t, lead.totpSecret));
+      await leadConsole.signInByApi(lead.email, TEST_PASSWORD, () => totpNow(t, lead.totpSecret));
       await leadConsole.waitForHeading(/Welcome/);
       const leadTicket = new TicketPage(leadConsole);
       await leadTicket.open(id);

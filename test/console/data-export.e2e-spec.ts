@@ -61,7 +61,7 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
 
     const c = await ConsolePage.open(chrome.browser, baseUrl);
     open.push(c);
-    await c.signIn(user.email, TEST_PASSWORD);
+    await c.signInByApi(user.email, TEST_PASSWORD);
     await c.waitForHeading(/Welcome/);
     const me = new MyAccountPage(c);
     await me.open('privacy');

@@ -63,7 +63,7 @@ describe('Console: an event type the host registered shows in My account > Notif
     const user = await createUser(t, { displayName: 'Cam Paign' });
     const c = await ConsolePage.open(chrome.browser, baseUrl);
     open.push(c);
-    await c.signIn(user.email, TEST_PASSWORD);
+    await c.signInByApi(user.email, TEST_PASSWORD);
     await c.waitForHeading(/Welcome/);
     const me = new MyAccountPage(c);
     await me.open('notifications');

@@ -70,7 +70,8 @@ describe('Console passkeys: add one, sign in with password + passkey and with th
   it('registers a passkey, then signs in with password + passkey and with the passkey alone, then removes it', async () => {
     const user = await createUser(t, { displayName: 'Kim Passkey' });
     const { c, cdp, authenticatorId } = await withAuthenticator();
-    await c.signIn(user.email, user.password);
+    // Signed in with the password over the API; the page's sign-ins below are the journey's subject.
+    await c.signInByApi(user.email, user.password);
     await c.waitForHeading(/Welcome/);
 
     const me = new MyAccountPage(c);

@@ -21,6 +21,7 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
     return c;
   };
 
+  /** Through the sign-in page: for the sign-in after a deletion, which shows the date. */
   const signedIn = async (c: ConsolePage, email: string, password: string, totpSecret?: string) => {
     await c.signIn(email, password);
     if (totpSecret) {
@@ -59,7 +60,8 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
   it('the consent switches are saved, listed in the history, and still set after a reload', async () => {
     const user = await createUser(t, { displayName: 'Cora Consent' });
     const c = await browse();
-    await signedIn(c, user.email, user.password);
+    await c.signInByApi(user.email, user.password);
+    await c.waitForHeading(/Welcome/);
     const me = new MyAccountPage(c);
     await me.open('privacy');
     const analytics = me.consentSwitch('analytics');
@@ -95,7 +97,8 @@ describe('Console privacy journeys: consent switches, deletion scheduled then ca
     const { secret } = await enrolTotp(t, session.auth);
     t.clock.advance(30_000);
     const c = await browse();
-    await signedIn(c, user.email, user.password, secret);
+    await c.signInByApi(user.email, user.password, () => totpNow(t, secret));
+    await c.waitForHeading(/Welcome/);
     const me = new MyAccountPage(c);
     await me.open('privacy');
     t.clock.advance(30_000);

@@ -41,13 +41,10 @@ describe('Console self-service, owner and support journeys (Chromium against the
     return c;
   };
 
+  /** A browser signed in over the API (the sign-in page has its own journeys), on the dashboard. */
   const signedIn = async (email: string, password = TEST_PASSWORD, totpSecret?: string) => {
     const c = await browse();
-    await c.signIn(email, password);
-    if (totpSecret) {
-      await c.page.getByLabel('Code').waitFor();
-      await c.enterCode(totpNow(t, totpSecret));
-    }
+    await c.signInByApi(email, password, totpSecret ? () => totpNow(t, totpSecret) : undefined);
     await c.waitForHeading(/Welcome/);
     return c;
   };
@@ -501,8 +498,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
 
     const c = await browse();
     await c.page.clock.install({ time: t.clock.nowMs() });
-    await c.signIn(agent2.email, TEST_PASSWORD);
-    await c.enterCode(totpNow(t, agent2.totpSecret));
+    await c.signInByApi(agent2.email, TEST_PASSWORD, () => totpNow(t, agent2.totpSecret));
     await c.waitForHeading(/Welcome/);
     await c.goto(`/tickets/${id}/show`);
     await c.page.getByRole('heading', { name: 'Verification checklist' }).waitFor();

@@ -72,6 +72,17 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       .set(auth)
       .send({ name: 'Ada script', scopes: ['read'], accountId: account.body.id, password: TEST_PASSWORD, code: totpNow(t, secret) })
       .expect(201);
+    // A provider identity (connected accounts) and a sign-in flow in progress, as the provider round trip leaves them.
+    await t.dataSource.query(
+      `INSERT INTO connected_identities (user_id, provider, issuer, subject, email, email_verified, linked_at)
+       VALUES ($1, 'github', 'https://github.com', '583231', 'ada@users.example', true, now())`,
+      [user.id],
+    );
+    await t.dataSource.query(
+      `INSERT INTO connected_account_flows (state_hash, browser_hash, provider, intent, user_id, nonce, code_verifier, stage, created_at, expires_at)
+       VALUES ('flow-state-hash', 'flow-browser-hash', 'github', 'link', $1, 'flow-nonce-value', 'flow-code-verifier-value', 'started', now(), now() + interval '10 minutes')`,
+      [user.id],
+    );
     const confirmToken = await openTicket(t, user.email, 'other', 'Please tell me what you hold about me.');
     await t.http().post(`${TICKETS}/confirm`).send({ token: confirmToken }).expect(204);
     await t.settle();
@@ -86,6 +97,7 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       [
         'api-keys.json',
         'audit-log.json',
+        'connected-accounts.json',
         'consent-records.json',
         'factors.json',
         'invitations.json',
@@ -127,6 +139,15 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
     expect(json('api-keys.json')).toEqual([
       expect.objectContaining({ id: apiKey.body.key.id, name: 'Ada script', prefix: apiKey.body.key.prefix, roleCap: 'owner' }),
     ]);
+    expect(json('connected-accounts.json')).toEqual([
+      expect.objectContaining({
+        provider: 'github',
+        issuer: 'https://github.com',
+        subject: '583231',
+        email: 'ada@users.example',
+        emailVerified: true,
+      }),
+    ]);
     expect(json('audit-log.json').map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(['auth.login_succeeded', 'mfa.totp_enabled', 'privacy.export_requested']),
     );
@@ -156,6 +177,10 @@ describe('Data export: every lib’s part, only for its owner, with progress, on
       confirmToken,
       apiKey.body.secret,
       ...(await column(`SELECT secret_hash AS v FROM api_keys WHERE user_id = $1`)),
+      'flow-state-hash',
+      'flow-browser-hash',
+      'flow-nonce-value',
+      'flow-code-verifier-value',
     ];
     expect(secrets.length).toBeGreaterThanOrEqual(20);
     expect(secrets.filter((s) => all.includes(s))).toEqual([]);

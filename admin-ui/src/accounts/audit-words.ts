@@ -46,7 +46,7 @@ const state = (v: unknown) => text(v, 'new').replace(/_/g, ' ');
 
 export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   // Users (libs/audit AuditAction)
-  'user.registered': (w) => `${w.actor} signed up`,
+  'user.registered': (w) => `${w.actor} signed up${w.meta.provider ? ` with ${text(w.meta.provider)}` : ''}`,
   'user.email_verified': (w) => `${w.actor} confirmed their email address`,
   'user.profile_updated': (w) => `${w.actor} updated their profile (${list(w.meta.fields)})`,
   'user.avatar_updated': (w) => `${w.actor} changed their profile picture`,
@@ -157,6 +157,10 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
     w.self ? `${w.actor} revoked their API key ${quoted(w.meta.name)}` : `${w.actor} revoked the API key ${quoted(w.meta.name)} of ${w.subject}`,
 
   'api_key.all_revoked': (w) => `Every API key of ${w.subject} was revoked (${Number(w.meta.count)} key(s), ${text(w.meta.reason)})`,
+
+  // Connected accounts (libs/connected-accounts ConnectedAccountsAuditAction)
+  'connected_account.linked': (w) => `${w.actor} connected their ${text(w.meta.providerName ?? w.meta.provider)} account`,
+  'connected_account.unlinked': (w) => `${w.actor} disconnected their ${text(w.meta.providerName ?? w.meta.provider)} account`,
 
   // Service credentials (libs/service-access ServiceAccessAuditAction): deployment-wide, not in an account's log
   'service.credential_created': (w) => `${w.actor} created the service credential ${quoted(w.meta.name)} (${list(w.meta.scopes)})`,

@@ -3,6 +3,7 @@ import { Title } from 'react-admin';
 import { useNavigate, useParams } from 'react-router-dom';
 
 import { ApiKeysTab } from './api-keys';
+import { ConnectedAccountsTab } from './connected-accounts';
 import { DataExport } from './data-export';
 import { ChangeEmail } from './email-password';
 import { InboxTab } from './inbox';
@@ -14,10 +15,11 @@ import { SecurityTab } from './security';
 import { Loading, useLoad } from './common';
 
 /** Each tab has its own address (#/me/security, #/me/notifications, ...) so mails and the bell can link to it. */
-export const ME_TABS = ['profile', 'security', 'api-keys', 'notifications', 'inbox', 'privacy'] as const;
+export const ME_TABS = ['profile', 'security', 'connected-accounts', 'api-keys', 'notifications', 'inbox', 'privacy'] as const;
 const LABELS: Record<(typeof ME_TABS)[number], string> = {
   profile: 'Profile',
   security: 'Security',
+  'connected-accounts': 'Connected accounts',
   'api-keys': 'API keys',
   notifications: 'Notifications',
   inbox: 'Inbox',
@@ -48,6 +50,7 @@ export function MyAccount() {
       </Tabs>
       {tab === 'profile' && <ProfileTab />}
       {tab === 'security' && <SecurityTab />}
+      {tab === 'connected-accounts' && <ConnectedAccountsTab />}
       {tab === 'api-keys' && <ApiKeysTab />}
       {tab === 'notifications' && <NotificationsTab />}
       {tab === 'inbox' && <InboxTab />}

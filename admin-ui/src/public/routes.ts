@@ -18,6 +18,8 @@ export const PUBLIC_ROUTES = {
   supportConfirm: '/support/confirm',
   supportCancel: '/support/cancel',
   cancelDeletion: '/cancel-deletion',
+  /** Where a sign-in provider sends the browser back (through the API's callback). */
+  providerReturn: '/provider-return',
 } as const;
 
 /** Pages behind the sign-in that mails link to: without a session the sign-in comes first, then the page. */
@@ -26,6 +28,7 @@ export const SIGNED_IN_ROUTES = {
   securitySettings: '/me/security',
   privacySettings: '/me/privacy',
   apiKeySettings: '/me/api-keys',
+  connectedAccounts: '/me/connected-accounts',
 } as const;
 
 export type PublicPage = keyof typeof PUBLIC_ROUTES;

@@ -101,6 +101,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change your password; every other session is signed out' })
   @ApiOkResponse({ type: StatusDto })
+  @ApiProblem(409, 'NO_PASSWORD_SET: the account has no password (signed up through a provider); set one through the reset link')
   @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
   async changePassword(@CurrentUser() p: Principal, @Body() body: ChangePasswordDto): Promise<StatusDto> {
     await this.passwords.change(p, body.currentPassword, body.newPassword);

@@ -75,7 +75,16 @@ export class LoginUseCase {
     user: User,
     client: ClientInfo,
     deviceToken?: string,
-    passwordless?: { method: string; require: { statements: SqlStatement[]; refused: () => Promise<Error> } },
+    /**
+     * A first factor other than the password (a passkey, a sign-in provider): `method` is what
+     * login activity and the audit log say; `bothFactors` only when the credential itself proved
+     * both factors (a user-verified passkey), otherwise the second-factor step still asks.
+     */
+    passwordless?: {
+      method: string;
+      bothFactors: boolean;
+      require?: { statements: SqlStatement[]; refused: () => Promise<Error> };
+    },
   ): Promise<LoginResult> {
     // Said only after the right password, so it reveals nothing about which addresses exist.
     if (this.config.auth.requireVerifiedEmail && !user.emailVerifiedAt) {
@@ -84,7 +93,12 @@ export class LoginUseCase {
     }
     let restriction: SessionRestriction | null = null;
     for (const step of this.steps.all()) {
-      const decision = await step.evaluate({ user, client, deviceToken, bothFactorsBy: passwordless?.method });
+      const decision = await step.evaluate({
+        user,
+        client,
+        deviceToken,
+        bothFactorsBy: passwordless?.bothFactors ? passwordless.method : undefined,
+      });
       if (decision?.kind === 'challenge') {
         await this.activity.record(user.id, client, 'mfa_required', step.name);
         return { status: 'mfa_required', challenge: decision.response };
@@ -94,7 +108,7 @@ export class LoginUseCase {
         break;
       }
     }
-    return this.issueSession(user, client, restriction, passwordless ?? {});
+    return this.issueSession(user, client, restriction, passwordless ? { method: passwordless.method, require: passwordless.require } : {});
   }
 
   /**

@@ -57,6 +57,12 @@ export class PasswordService {
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
   async change(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.users.get(principal.userId);
+    if (!user.passwordHash) {
+      // Signed up through a provider: a first password is set only through the emailed reset link.
+      throw authError('NO_PASSWORD_SET', 'You have no password yet: set one with "Forgot password?", which emails you a link.', {
+        errors: [{ field: 'currentPassword', message: 'there is no password to change yet' }],
+      });
+    }
     await this.passwords.check(user, currentPassword, 'currentPassword');
     this.users.assertPassword(newPassword, user.email, 'newPassword');
     const hash = await this.hasher.hash(newPassword);

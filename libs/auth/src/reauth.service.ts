@@ -44,6 +44,28 @@ export class ReauthService {
       return NOTHING_TO_SPEND;
     }
     if (!proof.password) {
+      // A user without a password (signed up through a provider) proves it with the second factor
+      // alone; without one, with a sign-in at the provider in the last 5 minutes (a fresh sign-in,
+      // or the provider reauth of connected accounts, prompt=login): the strongest proof they hold.
+      const user = await this.users.get(principal.userId);
+      if (!user.passwordHash) {
+        const twoFactor = await this.steps.secondFactor.hasSecondFactor(user.id);
+        if (twoFactor && proof.code) {
+          return this.checkCode(user.id, proof.code);
+        }
+        if (!twoFactor && this.isRecent(principal)) {
+          return NOTHING_TO_SPEND;
+        }
+        throw authError(
+          'REAUTH_REQUIRED',
+          twoFactor
+            ? 'Confirm it is you: send a current code from your authenticator, an SMS code or a backup code.'
+            : 'Confirm it is you: sign in with your connected account again (My account > Connected accounts > Confirm it is you).',
+          { errors: [{ field: twoFactor ? 'code' : 'password', message: 'is required for this change' }] },
+        );
+      }
+    }
+    if (!proof.password) {
       throw authError('REAUTH_REQUIRED', 'Confirm it is you: send your current password (and a 2FA code if you use one).', {
         errors: [{ field: 'password', message: 'is required for this change' }],
       });
@@ -57,12 +79,16 @@ export class ReauthService {
           errors: [{ field: 'code', message: 'is required because two-factor authentication is on' }],
         });
       }
-      const matched = await secondFactor.check(user.id, proof.code);
-      if (!matched) {
-        throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
-      }
-      return matched;
+      return this.checkCode(user.id, proof.code);
     }
     return NOTHING_TO_SPEND;
+  }
+
+  private async checkCode(userId: string, code: string): Promise<Reauthenticated> {
+    const matched = await this.steps.secondFactor.check(userId, code);
+    if (!matched) {
+      throw authError('INVALID_MFA_CODE', 'That code is not right.', { errors: [{ field: 'code', message: 'is not right' }] });
+    }
+    return matched;
   }
 }

@@ -2,7 +2,15 @@
 // guards' decorators, errors, ports (queue, rate limits, SMS, erasure and export registries) and
 // small helpers every lib uses. Named, not `export *` (see test/platform/public-faces).
 export { Clock, FakeClock } from './clock';
-export { APP_CONFIG, ConfigValidationError, EnvironmentVariables, loadConfig, type AppConfig } from './config';
+export {
+  APP_CONFIG,
+  ConfigValidationError,
+  EnvironmentVariables,
+  isLoopbackUrl,
+  loadConfig,
+  type AppConfig,
+  type IdentityProviderSettings,
+} from './config';
 export { requestContext } from './context';
 export { CoreModule, type CoreOptions } from './core.module';
 export { PasswordHasher, SecretBox, constantTimeEqual, hashToken, randomDigits, randomToken } from './crypto';

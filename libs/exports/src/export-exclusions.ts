@@ -11,5 +11,7 @@ export const DATA_EXPORT_EXCLUSIONS: Readonly<Record<string, string>> = {
     'random passkey challenges living 5 minutes and answered once; every sign-in attempt is exported as login activity',
   mfa_sms_codes: 'texted codes stored as HMACs, living minutes; secrets, not data about the person',
   data_exports: 'the export jobs themselves: the export is what they produce, and GET /me/exports lists them',
+  connected_account_flows:
+    'provider sign-in round trips living 10 minutes (state, nonce, PKCE verifier); the identities they link are exported as connected accounts',
   mfa_user_summaries: 'a per-user 2FA summary derived (by trigger) from mfa_factors and mfa_backup_codes, which the factors part writes',
 };

@@ -37,6 +37,7 @@ export const REQUIRED_EXPORT_AREAS = [
   'audit-log',
   'consent-records',
   'api-keys',
+  'connected-accounts',
 ] as const;
 
 export const ExportsAuditAction = {

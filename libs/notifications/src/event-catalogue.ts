@@ -135,6 +135,22 @@ export const EVENT_CATALOGUE = {
     ...SECURITY,
     mandatoryEmail: true,
   },
+  'security.connected_account_linked': {
+    category: 'security',
+    template: 'connected-account-linked',
+    subject: 'Your {{provider}} account was connected',
+    description: 'A sign-in provider (Google, Microsoft, GitHub, OIDC) was connected to the account',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
+  'security.connected_account_unlinked': {
+    category: 'security',
+    template: 'connected-account-unlinked',
+    subject: 'Your {{provider}} account was disconnected',
+    description: 'A sign-in provider was disconnected from the account',
+    ...SECURITY,
+    mandatoryEmail: true,
+  },
   'security.passkey_added': {
     category: 'security',
     template: 'passkey-added',

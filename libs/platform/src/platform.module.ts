@@ -1,6 +1,7 @@
 import { AccountsHttpModule, AccountsModule } from '@latchkey/accounts';
 import { ApiKeysHttpModule, ApiKeysModule } from '@latchkey/api-keys';
 import { AuditModule } from '@latchkey/audit';
+import { ConnectedAccountsHttpModule, ConnectedAccountsModule } from '@latchkey/connected-accounts';
 import { AuthHttpModule, AuthModule } from '@latchkey/auth';
 import { CoreModule, CoreOptions, JobQueueModule, loadConfig } from '@latchkey/core';
 import { EXPORTS_JOB_QUEUE, ExportsHttpModule, ExportsModule } from '@latchkey/exports';
@@ -29,6 +30,7 @@ export const DOMAIN_MODULES = [
   MfaModule,
   AccountsModule,
   ApiKeysModule,
+  ConnectedAccountsModule,
   SupportModule,
   ExportsModule,
   WebhooksModule,
@@ -49,6 +51,7 @@ export const HTTP_MODULES = [
   MfaHttpModule,
   AccountsHttpModule,
   ApiKeysHttpModule,
+  ConnectedAccountsHttpModule,
   SupportHttpModule,
   ExportsHttpModule,
 ];

@@ -234,6 +234,43 @@ export class UsersService {
     );
   }
 
+  /**
+   * A new user through a sign-in provider (connected accounts): no password (one can be set later
+   * through the reset flow), the address the provider verified counts as verified. Undefined when
+   * the address is taken meanwhile. The caller decided registration is open and writes the link
+   * in the same transaction.
+   */
+  async registerFromProvider(input: { email: string; displayName: string; provider: string }, m: EntityManager): Promise<User | undefined> {
+    if (!this.config.auth.registrationEnabled) {
+      throw usersError('REGISTRATION_CLOSED', 'Sign-up is turned off; ask an account owner for an invitation.');
+    }
+    const now = this.clock.now();
+    const email = normaliseEmail(input.email);
+    const user = await this.users.insert(
+      {
+        email,
+        emailVerifiedAt: now,
+        passwordHash: null,
+        displayName: input.displayName.trim().slice(0, 100) || email.split('@')[0],
+        timezone: 'UTC',
+        language: 'en',
+        preferences: {},
+        createdAt: now,
+        updatedAt: now,
+        passwordChangedAt: null,
+      },
+      m,
+    );
+    if (!user) {
+      return undefined;
+    }
+    await this.audit.record(
+      { action: AuditAction.UserRegistered, actorUserId: user.id, subjectUserId: user.id, metadata: { provider: input.provider } },
+      m,
+    );
+    return user;
+  }
+
   async sendVerification(user: User, manager: EntityManager): Promise<void> {
     const token = await this.tokens.issue(user.id, 'verify_email', VERIFY_TTL_MS, { email: user.email }, manager);
     await this.notifications.notify(

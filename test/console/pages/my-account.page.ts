@@ -16,9 +16,10 @@ export async function screenshotBoth(c: ConsolePage, name: string): Promise<void
 export class MyAccountPage {
   constructor(private readonly c: ConsolePage) {}
 
-  async open(tab: 'profile' | 'security' | 'api-keys' | 'notifications' | 'inbox' | 'privacy'): Promise<void> {
+  async open(tab: 'profile' | 'security' | 'connected-accounts' | 'api-keys' | 'notifications' | 'inbox' | 'privacy'): Promise<void> {
     await this.c.goto(`/me/${tab}`);
-    const label = tab === 'api-keys' ? 'API keys' : tab[0]!.toUpperCase() + tab.slice(1);
+    const label =
+      tab === 'api-keys' ? 'API keys' : tab === 'connected-accounts' ? 'Connected accounts' : tab[0]!.toUpperCase() + tab.slice(1);
     await this.c.page.getByRole('tab', { name: label, selected: true }).waitFor();
   }
 

@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, M
 
 import { LinkKind, resolveLinkTemplates } from '../links/link-kinds';
 import { AbuseLimits, loadAbuseLimits } from './abuse-limits';
+import { IdentityProviderSettings, resolveIdentityProviders } from './identity-providers';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
@@ -151,6 +152,8 @@ export interface AppConfig {
   notifications: { maxAttempts: number; backoffMs: number; discordApiBase?: string };
   /** Security webhooks: allowPrivate (WEBHOOKS_ALLOW_PRIVATE) lets endpoints resolve to private, loopback or link-local addresses. */
   webhooks: { allowPrivate: boolean };
+  /** Sign-in providers with their settings (identity-providers.ts); none configured: the feature is hidden. */
+  identityProviders: IdentityProviderSettings[];
   logLevel: string;
   /** URL template of every emailed link kind: LINK_<KIND>, else PUBLIC_URL + the console page. */
   links: Record<LinkKind, string>;
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three or none');
   }
   const webauthn = webauthnSettings(parsed, publicUrl, problems);
+  const identityProviders = resolveIdentityProviders(env, problems);
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }
@@ -277,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       discordApiBase: parsed.DISCORD_API_BASE,
     },
     webhooks: { allowPrivate: parsed.WEBHOOKS_ALLOW_PRIVATE ?? false },
+    identityProviders,
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     links,
     abuse,

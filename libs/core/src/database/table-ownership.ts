@@ -53,6 +53,9 @@ export const TABLE_OWNERS = {
   webhook_endpoints: 'webhooks',
   // api-keys
   api_keys: 'api-keys',
+  // connected-accounts
+  connected_identities: 'connected-accounts',
+  connected_account_flows: 'connected-accounts',
 } as const satisfies Record<string, string>;
 
 export type OwnedTable = keyof typeof TABLE_OWNERS;

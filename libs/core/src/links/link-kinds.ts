@@ -17,6 +17,7 @@ export const LINK_KINDS = {
   security_settings: { path: '/admin/#/me/security', token: false },
   privacy_settings: { path: '/admin/#/me/privacy', token: false },
   api_key_settings: { path: '/admin/#/me/api-keys', token: false },
+  connected_accounts: { path: '/admin/#/me/connected-accounts', token: false },
   forgot_password: { path: '/admin/#/forgot-password', token: false },
   sign_in: { path: '/admin/#/login', token: false },
 } as const satisfies Record<string, { path: string; token: boolean }>;

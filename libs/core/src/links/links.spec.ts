@@ -17,6 +17,7 @@ describe('Links', () => {
       security_settings: 'https://id.example.com/admin/#/me/security',
       privacy_settings: 'https://id.example.com/admin/#/me/privacy',
       api_key_settings: 'https://id.example.com/admin/#/me/api-keys',
+      connected_accounts: 'https://id.example.com/admin/#/me/connected-accounts',
       forgot_password: 'https://id.example.com/admin/#/forgot-password',
       sign_in: 'https://id.example.com/admin/#/login',
     });

@@ -80,6 +80,7 @@ export class PasskeySignInUseCase {
     const claim = assertion.proof.claim!;
     return this.login.decide(user, client, input.deviceToken, {
       method: 'passkey',
+      bothFactors: true,
       require: {
         statements: [claim],
         refused: async () => {

@@ -19,6 +19,7 @@ import { AccountNotificationSettings1764000500400 } from './1764000500400-Accoun
 import { ApiKeys1764000600000 } from './1764000600000-ApiKeys';
 import { HostEventTypes1764000600100 } from './1764000600100-HostEventTypes';
 import { Passkeys1764000601600 } from './1764000601600-Passkeys';
+import { ConnectedAccounts1764000602000 } from './1764000602000-ConnectedAccounts';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   ApiKeys1764000600000,
   HostEventTypes1764000600100,
   Passkeys1764000601600,
+  ConnectedAccounts1764000602000,
 ];
