@@ -90,7 +90,9 @@ describe('Connected accounts: proving the existing account by an emailed link', 
     expect(mail.text).toContain(`${PUBLIC_URL}/admin/#/link-account?token=`);
     const token = tokenFrom(mail);
     // Only the hash is stored.
-    const stored = await t.dataSource.query(`SELECT token_hash FROM user_tokens WHERE user_id = $1 AND purpose = 'provider_link'`, [owner.id]);
+    const stored = await t.dataSource.query(`SELECT token_hash FROM user_tokens WHERE user_id = $1 AND purpose = 'provider_link'`, [
+      owner.id,
+    ]);
     expect(stored).toHaveLength(1);
     expect(stored[0].token_hash).not.toContain(token);
 
@@ -107,9 +109,10 @@ describe('Connected accounts: proving the existing account by an emailed link', 
     expect(done.body).toMatchObject({ status: 'authenticated', provider: 'acme', user: { id: owner.id } });
     expect(((done.headers['set-cookie'] as unknown as string[]) ?? []).some((c) => c.startsWith('lk_session='))).toBe(true);
     expect(await identities(owner.id)).toEqual([{ provider: 'acme', email: owner.email }]);
-    const audit = await t.dataSource.query(`SELECT action FROM audit_log WHERE subject_user_id = $1 AND action = 'connected_account.linked'`, [
-      owner.id,
-    ]);
+    const audit = await t.dataSource.query(
+      `SELECT action FROM audit_log WHERE subject_user_id = $1 AND action = 'connected_account.linked'`,
+      [owner.id],
+    );
     expect(audit).toHaveLength(1);
     await t.mail.waitFor((m) => m.to.includes(owner.email) && /Acme SSO account was connected/.test(m.subject));
     // Single use.
@@ -134,7 +137,9 @@ describe('Connected accounts: proving the existing account by an emailed link', 
     const first = tokenFrom(await linkMail(owner.email));
     t.clock.advance(1000);
     await askForLink(cookie).expect(202);
-    const second = tokenFrom(await t.mail.waitFor((m) => m.to.includes(owner.email) && /Connect your/.test(m.subject) && !m.text.includes(first)));
+    const second = tokenFrom(
+      await t.mail.waitFor((m) => m.to.includes(owner.email) && /Connect your/.test(m.subject) && !m.text.includes(first)),
+    );
     expect((await confirm(first, cookie).expect(400)).body).toMatchObject({ code: 'PROVIDER_LINK_INVALID' });
     await confirm(second, cookie).expect(200);
   });

@@ -145,9 +145,13 @@ export class ProviderSignInController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      "After link_required, instead of the password: emails the existing account (its own address, never one the caller names) a single-use link that connects the provider and signs in. The link works only in this browser (the flow cookie) and for 10 minutes, which the flow is extended to. The same answer whether or not a mail went",
+      'After link_required, instead of the password: emails the existing account (its own address, never one the caller names) a single-use link that connects the provider and signs in. The link works only in this browser (the flow cookie) and for 10 minutes, which the flow is extended to. The same answer whether or not a mail went',
   })
-  @ApiResponse({ status: 202, type: LinkByEmailSentDto, description: 'Accepted: a mail is on its way when the account can be linked this way' })
+  @ApiResponse({
+    status: 202,
+    type: LinkByEmailSentDto,
+    description: 'Accepted: a mail is on its way when the account can be linked this way',
+  })
   @ApiProblem(400, 'PROVIDER_FLOW_INVALID: no flow waiting at link_required in this browser, or it expired')
   @ApiProblem(404, 'PROVIDER_NOT_FOUND: the provider of this flow is no longer configured')
   @ApiProblem(429, 'Too many mails for this network or this address, or too many requests')
@@ -259,7 +263,13 @@ export class MyConnectedAccountsController {
   }
 }
 
-function setFlowCookie(cookies: SessionCookies, config: AppConfig, reply: FastifyReply, secret: string, maxAgeSeconds = FLOW_TTL_MS / 1000): void {
+function setFlowCookie(
+  cookies: SessionCookies,
+  config: AppConfig,
+  reply: FastifyReply,
+  secret: string,
+  maxAgeSeconds = FLOW_TTL_MS / 1000,
+): void {
   void reply.setCookie(cookies.name(FLOW_COOKIE), secret, {
     path: '/',
     sameSite: 'lax',

@@ -439,9 +439,13 @@ export class ConnectedAccountsService {
       throw flowInvalid();
     }
     const linkInvalid = () =>
-      connectedAccountsError('PROVIDER_LINK_INVALID', 'This link has expired, was already used, or belongs to another sign-in. Start again.', {
-        errors: [{ field: 'token', message: 'is expired, used or not for this sign-in' }],
-      });
+      connectedAccountsError(
+        'PROVIDER_LINK_INVALID',
+        'This link has expired, was already used, or belongs to another sign-in. Start again.',
+        {
+          errors: [{ field: 'token', message: 'is expired, used or not for this sign-in' }],
+        },
+      );
     const pending = await this.tokens.find('provider_link', token);
     if (!pending || pending.userId !== flow.user_id || pending.data.flowId !== flow.id) {
       throw linkInvalid();
