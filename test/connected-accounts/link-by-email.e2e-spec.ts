@@ -85,6 +85,11 @@ describe('Connected accounts: proving the existing account by an emailed link', 
     const cookie = await linkRequired(owner.email);
     const sent = await askForLink(cookie).expect(202);
     expect(sent.body).toMatchObject({ status: 'sent' });
+    // The flow (and its cookie) lives on as long as the link.
+    expect(flowCookie(sent)).toBe(cookie);
+    expect(((sent.headers['set-cookie'] as unknown as string[]) ?? []).find((c) => c.startsWith('lk_provider_flow='))).toMatch(
+      /Max-Age=(599|600);/,
+    );
     const mail = await linkMail(owner.email);
     expect(mail.to).toEqual([owner.email]);
     expect(mail.text).toContain(`${PUBLIC_URL}/admin/#/link-account?token=`);

@@ -158,8 +158,8 @@ export class ProviderSignInController {
   async linkByEmail(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LinkByEmailSentDto> {
     const client = describeClient(req.ip, req.headers['user-agent']);
     const secret = readFlowCookie(this.cookies, req);
-    const until = await this.service.emailLink(secret, client);
-    setFlowCookie(this.cookies, this.config, reply, secret!, Math.max(1, Math.floor((until.getTime() - Date.now()) / 1000)));
+    const secondsLeft = await this.service.emailLink(secret, client);
+    setFlowCookie(this.cookies, this.config, reply, secret!, secondsLeft);
     return {
       status: 'sent',
       detail: 'If the account can be connected this way, we emailed it a link. Open it in this browser within 10 minutes.',

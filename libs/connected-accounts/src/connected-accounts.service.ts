@@ -391,9 +391,9 @@ export class ConnectedAccountsService {
    * signed up through another provider, or passkey only). The mail goes to the matched user's
    * address, never to one the caller names; the answer is the same whether a mail went or not.
    * The flow (and the browser's cookie) lives on for FLOW_TTL_MS from now, as long as the link.
-   * Answers the new end of the flow.
+   * Answers how many seconds the flow (and so its cookie) has left.
    */
-  async emailLink(browserSecret: string | undefined, client: ClientInfo): Promise<Date> {
+  async emailLink(browserSecret: string | undefined, client: ClientInfo): Promise<number> {
     await this.checkIp(client);
     const flow = browserSecret ? await this.repo.findFlowByBrowser(hashToken(browserSecret), this.clock.now()) : undefined;
     if (!flow || flow.stage !== 'link_required' || !flow.identity || !flow.user_id) {
@@ -403,8 +403,9 @@ export class ConnectedAccountsService {
     const user = await this.users.get(flow.user_id);
     await this.mailCaps.check('provider_link', user.email, client.ip);
     const expiresAt = new Date(this.clock.nowMs() + FLOW_TTL_MS);
+    const secondsLeft = (until: Date) => Math.max(1, Math.ceil((until.getTime() - this.clock.nowMs()) / 1000));
     if (!this.sameVerifiedEmail(flow.identity, user) || !(await this.repo.extendFlow(flow.id, 'link_required', expiresAt))) {
-      return flow.expires_at;
+      return secondsLeft(new Date(flow.expires_at));
     }
     await this.dataSource.transaction(async (m) => {
       const token = await this.tokens.issue(user.id, 'provider_link', FLOW_TTL_MS, { flowId: flow.id }, m);
@@ -417,7 +418,7 @@ export class ConnectedAccountsService {
         m,
       );
     });
-    return expiresAt;
+    return secondsLeft(expiresAt);
   }
 
   /**
