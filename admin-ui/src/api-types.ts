@@ -1800,6 +1800,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers/link-by-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** After link_required, instead of the password: emails the existing account (its own address, never one the caller names) a single-use link that connects the provider and signs in. The link works only in this browser (the flow cookie) and for 10 minutes, which the flow is extended to. The same answer whether or not a mail went */
+        post: operations["ProviderSignInController_linkByEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers/link-by-email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The emailed link, opened in the browser of the flow (flow cookie): connects the provider account to the existing account (audited, emailed) and signs in as /auth/login (the second factor is asked when it has 2FA). Single use */
+        post: operations["ProviderSignInController_confirmLinkByEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/connected-accounts": {
         parameters: {
             query?: never;
@@ -3586,7 +3620,7 @@ export interface components {
         };
         ProviderResultDto: {
             /**
-             * @description As /auth/login for a sign-in (authenticated, mfa_required, mfa_setup_required); link_required: an account with this verified email exists, prove it with POST /auth/providers/link-existing; linked / reauthenticated: the My account flows
+             * @description As /auth/login for a sign-in (authenticated, mfa_required, mfa_setup_required); link_required: an account with this verified email exists, prove it with POST /auth/providers/link-existing (password) or POST /auth/providers/link-by-email (emailed link); linked / reauthenticated: the My account flows
              * @enum {string}
              */
             status: "authenticated" | "mfa_required" | "mfa_setup_required" | "link_required" | "linked" | "reauthenticated";
@@ -3610,6 +3644,18 @@ export interface components {
             password: string;
             /** @description A current TOTP, SMS or backup code, required when that account has two-factor authentication */
             code?: string;
+            /** @description A trusted-device token (as for /auth/login) */
+            deviceToken?: string;
+        };
+        LinkByEmailSentDto: {
+            /** @enum {string} */
+            status: "sent";
+            /** @description What to tell the person */
+            detail: string;
+        };
+        ConfirmEmailLinkDto: {
+            /** @description The token of the emailed link */
+            token: string;
             /** @description A trusted-device token (as for /auth/login) */
             deviceToken?: string;
         };
@@ -13132,6 +13178,161 @@ export interface operations {
                 };
             };
             /** @description Too many wrong passwords (ACCOUNT_LOCKED) or codes (MFA_LOCKED), or the network limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_linkByEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: a mail is on its way when the account can be linked this way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkByEmailSentDto"];
+                };
+            };
+            /** @description PROVIDER_FLOW_INVALID: no flow waiting at link_required in this browser, or it expired; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND: the provider of this flow is no longer configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many mails for this network or this address, or too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ProviderSignInController_confirmLinkByEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmEmailLinkDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderResultDto"];
+                };
+            };
+            /** @description PROVIDER_FLOW_INVALID: no flow waiting at link_required in this browser (another browser, expired or used); PROVIDER_LINK_INVALID (field token): expired, used or for another sign-in; Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_EMAIL_UNVERIFIED: the provider's address is not verified or no longer the account's; EMAIL_NOT_VERIFIED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROVIDER_NOT_FOUND: the provider of this flow is no longer configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDENTITY_ALREADY_LINKED: connected meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this network, or the account is locked for a while */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */

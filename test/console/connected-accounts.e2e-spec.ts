@@ -157,4 +157,29 @@ describe('Console: connected accounts (Chromium, a real OpenID Connect provider,
       { provider: 'acme' },
     ]);
   });
+
+  it('an existing account without a password proves it by the emailed link: clicked in the same browser, it links and signs in', async () => {
+    const user = await createUser(t);
+    await t.dataSource.query(`UPDATE users SET password_hash = NULL WHERE id = $1`, [user.id]);
+    await idp.setAccounts({ 'journey-5': { email: user.email, email_verified: true, name: 'No Password' } });
+    const c = await page();
+    await c.goto('/login');
+    await c.page.getByRole('button', { name: 'Continue with Acme SSO' }).click();
+    await signInAtProvider(c.page, idp.issuer, 'journey-5');
+    const card = c.page.getByTestId('provider-link-existing');
+    await card.getByText(user.email).waitFor();
+    await card.getByRole('button', { name: 'Email me a link instead' }).click();
+    await card.getByTestId('provider-link-mailed').waitFor();
+
+    await t.settle();
+    const mail = await t.mail.waitFor((m) => m.to.includes(user.email) && /Connect your Acme SSO sign-in/.test(m.subject));
+    expect(await new MailView(c).click(mail, 'Connect Acme SSO and sign in')).toMatch(
+      new RegExp(`^${baseUrl}/admin/#/link-account\\?token=`),
+    );
+    await c.page.getByTestId('link-account').getByRole('button', { name: 'Connect and sign in' }).click();
+    await c.waitForHeading(/Welcome/);
+    expect(await t.dataSource.query(`SELECT provider FROM connected_identities WHERE user_id = $1`, [user.id])).toEqual([
+      { provider: 'acme' },
+    ]);
+  });
 });

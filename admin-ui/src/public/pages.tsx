@@ -6,7 +6,7 @@ import { CancelDeletionPage } from './cancel-deletion';
 import { ConfirmEmailPage } from './confirm-email';
 import { ForgotPasswordPage } from './forgot-password';
 import { ResetPasswordPage } from './reset-password';
-import { ProviderReturnPage } from './providers';
+import { LinkAccountPage, ProviderReturnPage } from './providers';
 import { PUBLIC_ROUTES, PublicPage } from './routes';
 import { SignUpPage } from './sign-up';
 import { SupportCancelPage } from './support-cancel';
@@ -27,6 +27,7 @@ const PAGES: Record<Exclude<PublicPage, 'signIn'>, ComponentType> = {
   supportCancel: SupportCancelPage,
   cancelDeletion: CancelDeletionPage,
   providerReturn: ProviderReturnPage,
+  linkAccount: LinkAccountPage,
 };
 
 /** For `<CustomRoutes noLayout>`: reachable without a session. */

@@ -5,7 +5,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { Schemas, api } from '../api';
 import { SETUP_ROUTE } from '../authProvider';
 import { SIGNED_IN_ROUTES, PUBLIC_ROUTES } from './routes';
-import { Outcome, PublicCard, SignInButton, codeOf, messageOf, useEnterConsole } from './ui';
+import { Outcome, PublicCard, SignInButton, codeOf, messageOf, useEnterConsole, useToken } from './ui';
 
 type Provider = Schemas['ProviderDto'];
 type Result = Schemas['ProviderResultDto'];
@@ -61,22 +61,14 @@ const ERRORS: Record<string, string> = {
  * goes on (into the console, to the second factor, to My account), or, when an account with the
  * same verified email exists, asks for its password (and code) to connect the provider first.
  */
-export function ProviderReturnPage() {
-  const [params] = useSearchParams();
+/** Goes on from a provider outcome: into the console, to the second factor, to My account. */
+function useGoOn(onLinkRequired: (link: { provider: string; email: string }) => void) {
   const navigate = useNavigate();
   const enter = useEnterConsole();
-  const [error, setError] = useState<string | undefined>(params.get('error') ? (ERRORS[params.get('error')!] ?? ERRORS.expired) : undefined);
-  const [link, setLink] = useState<{ provider: string; email: string }>();
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [needCode, setNeedCode] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const asked = useRef(false);
-
-  const go = (res: Result) => {
+  return (res: Result) => {
     switch (res.status) {
       case 'link_required':
-        setLink({ provider: res.provider ?? '', email: res.email ?? '' });
+        onLinkRequired({ provider: res.provider ?? '', email: res.email ?? '' });
         return;
       case 'mfa_required':
         navigate(PUBLIC_ROUTES.signIn, { state: { challenge: { challengeId: res.challengeId, methods: res.methods ?? [] } } });
@@ -90,6 +82,31 @@ export function ProviderReturnPage() {
         return;
       default:
         enter('/');
+    }
+  };
+}
+
+export function ProviderReturnPage() {
+  const [params] = useSearchParams();
+  const [error, setError] = useState<string | undefined>(params.get('error') ? (ERRORS[params.get('error')!] ?? ERRORS.expired) : undefined);
+  const [link, setLink] = useState<{ provider: string; email: string }>();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [needCode, setNeedCode] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [mailed, setMailed] = useState<string>();
+  const asked = useRef(false);
+  const go = useGoOn(setLink);
+
+  const emailLink = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setMailed((await api.post('/auth/providers/link-by-email')).detail);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -140,6 +157,16 @@ export function ProviderReturnPage() {
             Connect and sign in
           </Button>
         </form>
+        <Divider sx={{ my: 2 }}>or</Divider>
+        {mailed ? (
+          <Alert severity="info" data-testid="provider-link-mailed">
+            {mailed}
+          </Alert>
+        ) : (
+          <Button variant="outlined" fullWidth disabled={busy} onClick={() => void emailLink()}>
+            Email me a link instead
+          </Button>
+        )}
       </PublicCard>
     );
   }
@@ -151,6 +178,52 @@ export function ProviderReturnPage() {
         </Outcome>
       ) : (
         <CircularProgress aria-label="Finishing the sign-in" />
+      )}
+    </PublicCard>
+  );
+}
+
+/**
+ * The emailed link that connects a provider to the existing account (after link_required). It
+ * works only in the browser where the sign-in started (the flow cookie), so a forwarded link is
+ * useless; one button, so a mail scanner that opens links connects nothing.
+ */
+export function LinkAccountPage() {
+  const token = useToken();
+  const [error, setError] = useState<string | undefined>(token ? undefined : 'This link is not complete. Open it from the email again.');
+  const [busy, setBusy] = useState(false);
+  const go = useGoOn(() => setError(ERRORS.expired));
+
+  const confirm = async () => {
+    setBusy(true);
+    try {
+      go(await api.post('/auth/providers/link-by-email/confirm', { body: { token } }));
+    } catch (err) {
+      setError(
+        codeOf(err) === 'PROVIDER_FLOW_INVALID'
+          ? 'This link works only in the browser where you started signing in, within 10 minutes, and once. Open it there, or start again from the sign-in page.'
+          : messageOf(err),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <PublicCard title="Connect your sign-in" testId="link-account">
+      {error ? (
+        <Outcome severity="error" title="The account was not connected." actions={<SignInButton />}>
+          {error}
+        </Outcome>
+      ) : (
+        <>
+          <Typography variant="body2" sx={{ mb: 2 }}>
+            Connect the provider you just signed in with to your account, and sign in. From then on either works.
+          </Typography>
+          <Button variant="contained" fullWidth disabled={busy} onClick={() => void confirm()}>
+            Connect and sign in
+          </Button>
+        </>
       )}
     </PublicCard>
   );

@@ -18,6 +18,7 @@ export const PUBLIC_ROUTES = {
   supportConfirm: '/support/confirm',
   supportCancel: '/support/cancel',
   cancelDeletion: '/cancel-deletion',
+  linkAccount: '/link-account',
   /** Where a sign-in provider sends the browser back (through the API's callback). */
   providerReturn: '/provider-return',
 } as const;

@@ -8,7 +8,9 @@ import { FLOW_COOKIE, FLOW_START_SCOPE, FLOW_TTL_MS } from './connected-accounts
 import { ConnectedAccountsService, ProviderOutcome } from './connected-accounts.service';
 import {
   AuthorizationUrlDto,
+  ConfirmEmailLinkDto,
   ConnectedAccountListDto,
+  LinkByEmailSentDto,
   LinkExistingDto,
   ProviderListDto,
   ProviderResultDto,
@@ -138,6 +140,59 @@ export class ProviderSignInController {
     return this.respond(outcome, reply);
   }
 
+  @Public()
+  @Post('auth/providers/link-by-email')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'After link_required, instead of the password: emails the existing account (its own address, never one the caller names) a single-use link that connects the provider and signs in. The link works only in this browser (the flow cookie) and for 10 minutes, which the flow is extended to. The same answer whether or not a mail went',
+  })
+  @ApiResponse({
+    status: 202,
+    type: LinkByEmailSentDto,
+    description: 'Accepted: a mail is on its way when the account can be linked this way',
+  })
+  @ApiProblem(400, 'PROVIDER_FLOW_INVALID: no flow waiting at link_required in this browser, or it expired')
+  @ApiProblem(404, 'PROVIDER_NOT_FOUND: the provider of this flow is no longer configured')
+  @ApiProblem(429, 'Too many mails for this network or this address, or too many requests')
+  async linkByEmail(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LinkByEmailSentDto> {
+    const client = describeClient(req.ip, req.headers['user-agent']);
+    const secret = readFlowCookie(this.cookies, req);
+    const secondsLeft = await this.service.emailLink(secret, client);
+    setFlowCookie(this.cookies, this.config, reply, secret!, secondsLeft);
+    return {
+      status: 'sent',
+      detail: 'If the account can be connected this way, we emailed it a link. Open it in this browser within 10 minutes.',
+    };
+  }
+
+  @Public()
+  @Post('auth/providers/link-by-email/confirm')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'The emailed link, opened in the browser of the flow (flow cookie): connects the provider account to the existing account (audited, emailed) and signs in as /auth/login (the second factor is asked when it has 2FA). Single use',
+  })
+  @ApiOkResponse({ type: ProviderResultDto })
+  @ApiProblem(
+    400,
+    'PROVIDER_FLOW_INVALID: no flow waiting at link_required in this browser (another browser, expired or used); PROVIDER_LINK_INVALID (field token): expired, used or for another sign-in',
+  )
+  @ApiProblem(403, "PROVIDER_EMAIL_UNVERIFIED: the provider's address is not verified or no longer the account's; EMAIL_NOT_VERIFIED")
+  @ApiProblem(404, 'PROVIDER_NOT_FOUND: the provider of this flow is no longer configured')
+  @ApiProblem(409, 'IDENTITY_ALREADY_LINKED: connected meanwhile')
+  @ApiProblem(429, 'Too many requests from this network, or the account is locked for a while')
+  async confirmLinkByEmail(
+    @Body() body: ConfirmEmailLinkDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProviderResultDto> {
+    const client = describeClient(req.ip, req.headers['user-agent']);
+    const deviceToken = body.deviceToken ?? (req.cookies as Record<string, string | undefined>)[this.cookies.name(DEVICE_COOKIE)];
+    const outcome = await this.service.confirmEmailLink(readFlowCookie(this.cookies, req), body.token, client, deviceToken);
+    return this.respond(outcome, reply);
+  }
+
   private respond(outcome: ProviderOutcome, reply: FastifyReply): ProviderResultDto {
     if (outcome.kind === 'link_required') {
       return { status: 'link_required', provider: outcome.provider, email: outcome.email };
@@ -208,13 +263,19 @@ export class MyConnectedAccountsController {
   }
 }
 
-function setFlowCookie(cookies: SessionCookies, config: AppConfig, reply: FastifyReply, secret: string): void {
+function setFlowCookie(
+  cookies: SessionCookies,
+  config: AppConfig,
+  reply: FastifyReply,
+  secret: string,
+  maxAgeSeconds = FLOW_TTL_MS / 1000,
+): void {
   void reply.setCookie(cookies.name(FLOW_COOKIE), secret, {
     path: '/',
     sameSite: 'lax',
     secure: config.http.secureCookies,
     httpOnly: true,
-    maxAge: FLOW_TTL_MS / 1000,
+    maxAge: maxAgeSeconds,
   });
 }
 

@@ -3,6 +3,7 @@ import { ErrorCategory, exceptionFactory } from '@latchkey/core';
 export const ConnectedAccountsErrorCode = {
   PROVIDER_NOT_FOUND: 'NOT_FOUND',
   PROVIDER_FLOW_INVALID: 'BAD_INPUT',
+  PROVIDER_LINK_INVALID: 'BAD_INPUT',
   PROVIDER_SIGN_IN_FAILED: 'BAD_INPUT',
   PROVIDER_EMAIL_UNVERIFIED: 'FORBIDDEN',
   REGISTRATION_CLOSED: 'FORBIDDEN',

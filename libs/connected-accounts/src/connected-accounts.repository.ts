@@ -141,6 +141,18 @@ export class ConnectedAccountsRepository {
     return rows[0];
   }
 
+  /** A flow waiting at link_required lives on while its emailed link does. */
+  async extendFlow(id: string, stage: FlowStage, expiresAt: Date): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(`UPDATE connected_account_flows SET expires_at = $3 WHERE id = $1 AND stage = $2 RETURNING id`, [
+        id,
+        stage,
+        expiresAt,
+      ]),
+    );
+    return rows.length === 1;
+  }
+
   /** Compare-and-swap of the stage: false when another request moved it first (a replay). */
   async advance(
     id: string,

@@ -15,6 +15,8 @@ import {
   ClientInfo,
   Clock,
   IdentityProviderSettings,
+  Links,
+  MailCaps,
   Principal,
   constantTimeEqual,
   hashToken,
@@ -24,7 +26,7 @@ import {
 import { MfaService } from '@latchkey/mfa';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { User, UsersService } from '@latchkey/users';
+import { User, UserTokensService, UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { DataSource, EntityManager } from 'typeorm';
@@ -78,6 +80,9 @@ export class ConnectedAccountsService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly dataSource: DataSource,
+    private readonly tokens: UserTokensService,
+    private readonly mailCaps: MailCaps,
+    private readonly links: Links,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -379,6 +384,101 @@ export class ConnectedAccountsService {
       bothFactors: hasSecondFactor,
     });
     return { kind: 'sign_in', provider: provider.id, result };
+  }
+
+  /**
+   * link_required, answered by an emailed link instead of the password (for users without one:
+   * signed up through another provider, or passkey only). The mail goes to the matched user's
+   * address, never to one the caller names; the answer is the same whether a mail went or not.
+   * The flow (and the browser's cookie) lives on for FLOW_TTL_MS from now, as long as the link.
+   * Answers how many seconds the flow (and so its cookie) has left.
+   */
+  async emailLink(browserSecret: string | undefined, client: ClientInfo): Promise<number> {
+    await this.checkIp(client);
+    const flow = browserSecret ? await this.repo.findFlowByBrowser(hashToken(browserSecret), this.clock.now()) : undefined;
+    if (!flow || flow.stage !== 'link_required' || !flow.identity || !flow.user_id) {
+      throw flowInvalid();
+    }
+    const provider = this.provider(flow.provider);
+    const user = await this.users.get(flow.user_id);
+    await this.mailCaps.check('provider_link', user.email, client.ip);
+    const expiresAt = new Date(this.clock.nowMs() + FLOW_TTL_MS);
+    const secondsLeft = (until: Date) => Math.max(1, Math.ceil((until.getTime() - this.clock.nowMs()) / 1000));
+    if (!this.sameVerifiedEmail(flow.identity, user) || !(await this.repo.extendFlow(flow.id, 'link_required', expiresAt))) {
+      return secondsLeft(new Date(flow.expires_at));
+    }
+    await this.dataSource.transaction(async (m) => {
+      const token = await this.tokens.issue(user.id, 'provider_link', FLOW_TTL_MS, { flowId: flow.id }, m);
+      await this.notifications.notify(
+        {
+          event: 'auth.provider_link',
+          to: { userId: user.id, email: user.email, name: user.displayName, locale: user.language },
+          data: { provider: provider.displayName, providerEmail: flow.identity!.email!, link: this.links.build('link_provider', token) },
+        },
+        m,
+      );
+    });
+    return secondsLeft(expiresAt);
+  }
+
+  /**
+   * The emailed link, opened: only in the browser of the flow (its cookie), while the flow still
+   * waits at link_required and the provider's email is still verified and still the user's.
+   * The token is checked before it is spent, so opening it in another browser does not burn it.
+   * Then as the password answer: linked (audited, mailed) and the sign-in decided with the
+   * provider as the first factor (2FA users get the challenge).
+   */
+  async confirmEmailLink(
+    browserSecret: string | undefined,
+    token: string,
+    client: ClientInfo,
+    deviceToken: string | undefined,
+  ): Promise<ProviderOutcome> {
+    await this.checkIp(client);
+    const flow = browserSecret ? await this.repo.findFlowByBrowser(hashToken(browserSecret), this.clock.now()) : undefined;
+    if (!flow || flow.stage !== 'link_required' || !flow.identity || !flow.user_id) {
+      throw flowInvalid();
+    }
+    const linkInvalid = () =>
+      connectedAccountsError(
+        'PROVIDER_LINK_INVALID',
+        'This link has expired, was already used, or belongs to another sign-in. Start again.',
+        {
+          errors: [{ field: 'token', message: 'is expired, used or not for this sign-in' }],
+        },
+      );
+    const pending = await this.tokens.find('provider_link', token);
+    if (!pending || pending.userId !== flow.user_id || pending.data.flowId !== flow.id) {
+      throw linkInvalid();
+    }
+    const provider = this.provider(flow.provider);
+    const user = await this.users.get(flow.user_id);
+    const identity = flow.identity;
+    if (!this.sameVerifiedEmail(identity, user)) {
+      throw connectedAccountsError(
+        'PROVIDER_EMAIL_UNVERIFIED',
+        `${provider.displayName} no longer vouches for the address of this account, so it cannot be connected this way.`,
+        { errors: [{ field: 'email', message: 'is not verified by the provider' }] },
+      );
+    }
+    // The same lockout as a password: a locked address is not signed in this way either.
+    const ticket = await this.passwords.reserve(user.email, client, user);
+    await this.throttle.succeeded(ticket);
+    await this.dataSource.transaction(async (m) => {
+      if (!(await this.tokens.consume('provider_link', token, m))) {
+        throw linkInvalid();
+      }
+      if (!(await this.repo.advance(flow.id, 'link_required', 'done', {}, m))) {
+        throw flowInvalid();
+      }
+      await this.insertLink(user, provider, identity, m, true);
+    });
+    const result = await this.login.decide(user, client, deviceToken, { method: provider.id, bothFactors: false });
+    return { kind: 'sign_in', provider: provider.id, result };
+  }
+
+  private sameVerifiedEmail(identity: ProviderIdentity, user: User): boolean {
+    return !!identity.email && identity.emailVerified && identity.email.trim().toLowerCase() === user.email.trim().toLowerCase();
   }
 
   // --- linking and unlinking ------------------------------------------------------------------

@@ -70,6 +70,15 @@ export const EVENT_CATALOGUE = {
     mandatoryEmail: true,
     links: { link: 'reset_password' },
   },
+  'auth.provider_link': {
+    category: 'transactional',
+    template: 'provider-link',
+    subject: 'Connect your {{provider}} sign-in',
+    description: 'Link that connects a sign-in provider to the existing account with the same email',
+    channels: ['email'],
+    mandatoryEmail: true,
+    links: { link: 'link_provider' },
+  },
   'auth.email_change_confirm': {
     category: 'transactional',
     template: 'email-change-confirm',

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type TokenPurpose = 'verify_email' | 'password_reset' | 'email_change' | 'deletion_cancel';
+export type TokenPurpose = 'verify_email' | 'password_reset' | 'email_change' | 'deletion_cancel' | 'provider_link';
 
 /** Single-use emailed tokens; only the SHA-256 of the token is stored. */
 @Entity('user_tokens')

@@ -74,6 +74,24 @@ export class LinkExistingDto {
   deviceToken?: string;
 }
 
+export class LinkByEmailSentDto {
+  @ApiProperty({ enum: ['sent'] }) status: 'sent';
+  @ApiProperty({ description: 'What to tell the person' }) detail: string;
+}
+
+export class ConfirmEmailLinkDto {
+  @ApiProperty({ description: 'The token of the emailed link' })
+  @IsString()
+  @MaxLength(200)
+  token: string;
+
+  @ApiPropertyOptional({ description: 'A trusted-device token (as for /auth/login)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  deviceToken?: string;
+}
+
 export class ProviderResultSessionDto {
   @ApiProperty() id: string;
   @ApiProperty() token: string;
@@ -84,7 +102,7 @@ export class ProviderResultDto {
   @ApiProperty({
     enum: ['authenticated', 'mfa_required', 'mfa_setup_required', 'link_required', 'linked', 'reauthenticated'],
     description:
-      'As /auth/login for a sign-in (authenticated, mfa_required, mfa_setup_required); link_required: an account with this verified email exists, prove it with POST /auth/providers/link-existing; linked / reauthenticated: the My account flows',
+      'As /auth/login for a sign-in (authenticated, mfa_required, mfa_setup_required); link_required: an account with this verified email exists, prove it with POST /auth/providers/link-existing (password) or POST /auth/providers/link-by-email (emailed link); linked / reauthenticated: the My account flows',
   })
   status: string;
   @ApiPropertyOptional({ type: ProviderResultSessionDto }) session?: ProviderResultSessionDto;

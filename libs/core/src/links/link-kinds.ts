@@ -13,6 +13,7 @@ export const LINK_KINDS = {
   support_confirm: { path: '/admin/#/support/confirm?token={token}', token: true },
   support_cancel: { path: '/admin/#/support/cancel?token={token}', token: true },
   cancel_deletion: { path: '/admin/#/cancel-deletion?token={token}', token: true },
+  link_provider: { path: '/admin/#/link-account?token={token}', token: true },
   notification_preferences: { path: '/admin/#/me/notifications', token: false },
   security_settings: { path: '/admin/#/me/security', token: false },
   privacy_settings: { path: '/admin/#/me/privacy', token: false },

@@ -9,7 +9,7 @@ import { coreError } from '../errors/domain.exception';
 import { RateLimitStore } from './rate-limit.store';
 
 /** The mails a stranger can make Latchkey send. */
-export type StrangerMail = 'password_reset' | 'verify_email' | 'invitation' | 'support_ticket' | 'sign_up';
+export type StrangerMail = 'password_reset' | 'verify_email' | 'invitation' | 'support_ticket' | 'sign_up' | 'provider_link';
 
 const HOUR_MS = 3600_000;
 

@@ -20,6 +20,7 @@ import { ApiKeys1764000600000 } from './1764000600000-ApiKeys';
 import { HostEventTypes1764000600100 } from './1764000600100-HostEventTypes';
 import { Passkeys1764000601600 } from './1764000601600-Passkeys';
 import { ConnectedAccounts1764000602000 } from './1764000602000-ConnectedAccounts';
+import { ProviderLinkTokens1764000602100 } from './1764000602100-ProviderLinkTokens';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   HostEventTypes1764000600100,
   Passkeys1764000601600,
   ConnectedAccounts1764000602000,
+  ProviderLinkTokens1764000602100,
 ];
