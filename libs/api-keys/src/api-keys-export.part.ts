@@ -1,6 +1,5 @@
-import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { OneTableExportPart, isoTime } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
 
 interface Row {
   name: string;
@@ -17,46 +16,27 @@ interface Row {
 
 /** Every API key of the user, revoked ones included; never the secret's hash. */
 @Injectable()
-export class ApiKeysExportPart implements DataExportPart, OnModuleInit {
+export class ApiKeysExportPart extends OneTableExportPart<Row> {
   readonly area = 'api-keys';
-  readonly tables = ['api_keys'];
+  protected readonly source = {
+    table: 'api_keys',
+    columns: 'name, prefix, scopes, account_id, role_cap, created_at, expires_at, last_used_at, last_used_ip, revoked_at',
+    time: 'created_at',
+  };
 
-  constructor(
-    private readonly parts: DataExportParts,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit() {
-    this.parts.register(this);
-  }
-
-  async count(userId: string): Promise<number> {
-    return countRows(this.dataSource, userId, ['api_keys']);
-  }
-
-  async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = newestFirst<Row, unknown>(
-      this.dataSource,
-      {
-        table: 'api_keys',
-        columns: 'name, prefix, scopes, account_id, role_cap, created_at, expires_at, last_used_at, last_used_ip, revoked_at',
-        time: 'created_at',
-      },
-      userId,
-      (r) => ({
-        id: r.id,
-        name: r.name,
-        prefix: r.prefix,
-        scopes: r.scopes,
-        accountId: r.account_id,
-        roleCap: r.role_cap,
-        createdAt: isoTime(r.created_at),
-        expiresAt: isoTime(r.expires_at),
-        lastUsedAt: isoTime(r.last_used_at),
-        lastUsedIp: r.last_used_ip,
-        revokedAt: isoTime(r.revoked_at),
-      }),
-    );
-    await sink.rows('api-keys', rows);
+  protected toJson(r: Row & { id: string }) {
+    return {
+      id: r.id,
+      name: r.name,
+      prefix: r.prefix,
+      scopes: r.scopes,
+      accountId: r.account_id,
+      roleCap: r.role_cap,
+      createdAt: isoTime(r.created_at),
+      expiresAt: isoTime(r.expires_at),
+      lastUsedAt: isoTime(r.last_used_at),
+      lastUsedIp: r.last_used_ip,
+      revokedAt: isoTime(r.revoked_at),
+    };
   }
 }

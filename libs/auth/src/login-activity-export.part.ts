@@ -1,6 +1,5 @@
-import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { OneTableExportPart, isoTime } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
 
 interface Row {
   occurred_at: Date;
@@ -16,45 +15,26 @@ interface Row {
 
 /** Every sign-in attempt on the account, newest first, in keyset batches (a user may have hundreds of thousands). */
 @Injectable()
-export class LoginActivityExportPart implements DataExportPart, OnModuleInit {
+export class LoginActivityExportPart extends OneTableExportPart<Row> {
   readonly area = 'login-activity';
-  readonly tables = ['login_activity'];
+  protected readonly source = {
+    table: 'login_activity',
+    columns: 'occurred_at, outcome, reason, ip, user_agent, browser, os, device_type, location',
+    time: 'occurred_at',
+  };
 
-  constructor(
-    private readonly parts: DataExportParts,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit() {
-    this.parts.register(this);
-  }
-
-  async count(userId: string): Promise<number> {
-    return countRows(this.dataSource, userId, ['login_activity']);
-  }
-
-  async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = newestFirst<Row, unknown>(
-      this.dataSource,
-      {
-        table: 'login_activity',
-        columns: 'occurred_at, outcome, reason, ip, user_agent, browser, os, device_type, location',
-        time: 'occurred_at',
-      },
-      userId,
-      (r) => ({
-        id: r.id,
-        occurredAt: isoTime(r.occurred_at),
-        outcome: r.outcome,
-        reason: r.reason,
-        ip: r.ip,
-        userAgent: r.user_agent,
-        browser: r.browser,
-        os: r.os,
-        deviceType: r.device_type,
-        location: r.location,
-      }),
-    );
-    await sink.rows('login-activity', rows);
+  protected toJson(r: Row & { id: string }) {
+    return {
+      id: r.id,
+      occurredAt: isoTime(r.occurred_at),
+      outcome: r.outcome,
+      reason: r.reason,
+      ip: r.ip,
+      userAgent: r.user_agent,
+      browser: r.browser,
+      os: r.os,
+      deviceType: r.device_type,
+      location: r.location,
+    };
   }
 }

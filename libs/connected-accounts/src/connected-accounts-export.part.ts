@@ -1,6 +1,5 @@
-import { DataExportPart, DataExportParts, DataExportSink, countRows, isoTime, newestFirst } from '@latchkey/core';
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { OneTableExportPart, isoTime } from '@latchkey/core';
+import { Injectable } from '@nestjs/common';
 
 interface Row {
   provider: string;
@@ -14,43 +13,24 @@ interface Row {
 
 /** Every provider identity linked to the user: who the provider says they are, and when it was used. */
 @Injectable()
-export class ConnectedAccountsExportPart implements DataExportPart, OnModuleInit {
+export class ConnectedAccountsExportPart extends OneTableExportPart<Row> {
   readonly area = 'connected-accounts';
-  readonly tables = ['connected_identities'];
+  protected readonly source = {
+    table: 'connected_identities',
+    columns: 'provider, issuer, subject, email, email_verified, linked_at, last_used_at',
+    time: 'linked_at',
+  };
 
-  constructor(
-    private readonly parts: DataExportParts,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit() {
-    this.parts.register(this);
-  }
-
-  async count(userId: string): Promise<number> {
-    return countRows(this.dataSource, userId, ['connected_identities']);
-  }
-
-  async write(userId: string, sink: DataExportSink): Promise<void> {
-    const rows = newestFirst<Row, unknown>(
-      this.dataSource,
-      {
-        table: 'connected_identities',
-        columns: 'provider, issuer, subject, email, email_verified, linked_at, last_used_at',
-        time: 'linked_at',
-      },
-      userId,
-      (r) => ({
-        id: r.id,
-        provider: r.provider,
-        issuer: r.issuer,
-        subject: r.subject,
-        email: r.email,
-        emailVerified: r.email_verified,
-        linkedAt: isoTime(r.linked_at),
-        lastUsedAt: isoTime(r.last_used_at),
-      }),
-    );
-    await sink.rows('connected-accounts', rows);
+  protected toJson(r: Row & { id: string }) {
+    return {
+      id: r.id,
+      provider: r.provider,
+      issuer: r.issuer,
+      subject: r.subject,
+      email: r.email,
+      emailVerified: r.email_verified,
+      linkedAt: isoTime(r.linked_at),
+      lastUsedAt: isoTime(r.last_used_at),
+    };
   }
 }

@@ -14,7 +14,16 @@ export {
 export { requestContext } from './context';
 export { CoreModule, type CoreOptions } from './core.module';
 export { PasswordHasher, SecretBox, constantTimeEqual, hashToken, randomDigits, randomToken } from './crypto';
-export { DataExportParts, countRows, isoTime, keysetRows, newestFirst, type DataExportPart, type DataExportSink } from './data-export';
+export {
+  DataExportParts,
+  OneTableExportPart,
+  countRows,
+  isoTime,
+  keysetRows,
+  newestFirst,
+  type DataExportPart,
+  type DataExportSink,
+} from './data-export';
 export {
   ChangeFeed,
   SqlBatch,
