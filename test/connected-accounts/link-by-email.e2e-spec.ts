@@ -3,17 +3,7 @@ import { CapturedMail, tokenFrom } from '../fakes/smtp-sink';
 import { OidcProviderFake } from '../fakes/oidc-provider-fake';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-
-const PUBLIC_URL = 'http://latchkey.test';
-const CALLBACK = `${PUBLIC_URL}/api/v1/auth/providers`;
-
-function flowCookie(res: { headers: Record<string, unknown> }): string {
-  const found = ((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('lk_provider_flow='));
-  if (!found) {
-    throw new Error('No flow cookie');
-  }
-  return found.split(';')[0];
-}
+import { CALLBACK, PUBLIC_URL, acmeSettings, flowCookie, startAcmeIdp } from './provider-helpers';
 
 /**
  * link_required answered by an emailed link instead of the password: for users who have none
@@ -26,22 +16,8 @@ describe('Connected accounts: proving the existing account by an emailed link', 
   let idp: OidcProviderFake;
 
   beforeAll(async () => {
-    idp = await new OidcProviderFake({
-      clientId: 'latchkey-test',
-      clientSecret: 'oidc-client-secret-for-tests',
-      redirectUris: [`${CALLBACK}/acme/callback`],
-      accounts: {},
-    }).start();
-    t = await createTestApp({
-      env: {
-        PUBLIC_URL,
-        OIDC_PROVIDERS: 'acme',
-        OIDC_ACME_ISSUER: idp.issuer,
-        OIDC_ACME_CLIENT_ID: 'latchkey-test',
-        OIDC_ACME_CLIENT_SECRET: 'oidc-client-secret-for-tests',
-        OIDC_ACME_NAME: 'Acme SSO',
-      },
-    });
+    idp = await startAcmeIdp();
+    t = await createTestApp({ env: acmeSettings(idp) });
   });
 
   afterAll(async () => {

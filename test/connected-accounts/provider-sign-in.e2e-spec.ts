@@ -7,19 +7,7 @@ import { GithubFake } from '../fakes/github-fake';
 import { OidcProviderFake } from '../fakes/oidc-provider-fake';
 import { bearer, enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-
-const PUBLIC_URL = 'http://latchkey.test';
-const CALLBACK = `${PUBLIC_URL}/api/v1/auth/providers`;
-
-/** A browser's flow cookie after POST .../start. */
-function flowCookie(res: { headers: Record<string, unknown> }): string {
-  const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? [];
-  const found = cookies.find((c) => c.startsWith('lk_provider_flow='));
-  if (!found) {
-    throw new Error(`No flow cookie in ${JSON.stringify(cookies)}`);
-  }
-  return found.split(';')[0];
-}
+import { CALLBACK, PUBLIC_URL, acmeSettings, flowCookie, startAcmeIdp } from './provider-helpers';
 
 describe('Connected accounts: sign-in, sign-up and linking through OIDC and GitHub', () => {
   let t: TestApp;
@@ -27,21 +15,11 @@ describe('Connected accounts: sign-in, sign-up and linking through OIDC and GitH
   let github: GithubFake;
 
   beforeAll(async () => {
-    idp = await new OidcProviderFake({
-      clientId: 'latchkey-test',
-      clientSecret: 'oidc-client-secret-for-tests',
-      redirectUris: [`${CALLBACK}/acme/callback`],
-      accounts: {},
-    }).start();
     github = await new GithubFake('gh-client', 'gh-secret').start();
+    idp = await startAcmeIdp();
     t = await createTestApp({
       env: {
-        PUBLIC_URL,
-        OIDC_PROVIDERS: 'acme',
-        OIDC_ACME_ISSUER: idp.issuer,
-        OIDC_ACME_CLIENT_ID: 'latchkey-test',
-        OIDC_ACME_CLIENT_SECRET: 'oidc-client-secret-for-tests',
-        OIDC_ACME_NAME: 'Acme SSO',
+        ...acmeSettings(idp),
         OAUTH_GITHUB_CLIENT_ID: 'gh-client',
         OAUTH_GITHUB_CLIENT_SECRET: 'gh-secret',
         OAUTH_GITHUB_URL: github.url,
