@@ -195,8 +195,8 @@ describe('Ports that enforce security are required at start', () => {
 
   it('a boot without the accounts "required by" port fails with a clear error', async () => {
     const err = await bootWithout(Require2faSignInStep);
-    // Either check may speak first: the "required by" port, or the missing account-require-2fa sign-in step.
-    expect(err?.message).toMatch(/requiredBySource is not set|account-require-2fa not registered/);
+    // The "required by" answer itself is a required injection token (TwoFactorRequirement, unit-tested in mfa.service.spec).
+    expect(err?.message).toMatch(/account-require-2fa not registered/);
   });
 
   it('the worker (no HTTP, no sign-in) boots with every security port, and its staff gate refuses non-staff and staff without 2FA', async () => {
