@@ -42,6 +42,15 @@ const SAMPLE: Record<string, unknown> = {
   error: 'HTTP 401 from the API <script>',
   title: 'Passkeys are here',
   summary: 'Sign in with a passkey from the security page.',
+  passkey: 'YubiKey 5C',
+  keyName: 'CI deploy',
+  prefix: 'lk_pat_3fQ9',
+  scopes: 'read, write',
+  account: 'Acme Corp (admin at most)',
+  expires: 'Sun, 28 Feb 2027 12:00:00 GMT',
+  provider: 'Google',
+  providerEmail: 'robin@gmail.example',
+  deleteOn: 'Mon, 14 Dec 2026 12:00:00 GMT',
 };
 
 describe('TemplateRenderer', () => {
