@@ -1,4 +1,5 @@
 import { DataExportPart, DataExportParts, DataExportSink, isoTime, keysetRows } from '@latchkey/core';
+import { UserView } from '@latchkey/users';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -63,13 +64,16 @@ export class InvitationsExportPart implements DataExportPart, OnModuleInit {
   constructor(
     private readonly parts: DataExportParts,
     private readonly dataSource: DataSource,
+    private readonly userView: UserView,
   ) {}
 
   onModuleInit() {
     this.parts.register(this);
   }
 
-  private readonly mine = `(i.invited_by_user_id = $1 OR i.accepted_by_user_id = $1 OR lower(i.email) = (SELECT lower(email) FROM users WHERE id = $1))`;
+  private get mine(): string {
+    return `(i.invited_by_user_id = $1 OR i.accepted_by_user_id = $1 OR lower(i.email) = ${this.userView.lowerEmailOf('$1')})`;
+  }
 
   async count(userId: string): Promise<number> {
     const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM invitations i WHERE ${this.mine}`, [userId]);

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AcceptInvitationUseCase } from './accept-invitation.use-case';
+import { AccountMembershipsModule } from './account-memberships.module';
 import { AccountNotificationsController } from './account-notifications.controller';
 import { AccountNotificationsService } from './account-notifications.service';
 import { AccountDeletionService } from './account-deletion.service';
@@ -28,6 +29,7 @@ import { TwoFactorRequirementModule } from './two-factor-requirement.module';
     MfaModule,
     DeletionSweepModule,
     TwoFactorRequirementModule,
+    AccountMembershipsModule,
     TypeOrmModule.forFeature([Account, AccountBilling, Membership, Invitation]),
   ],
   providers: [

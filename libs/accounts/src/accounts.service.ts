@@ -4,7 +4,7 @@ import { Clock, Principal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
-import { UsersService } from '@latchkey/users';
+import { UserView, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -32,6 +32,7 @@ export class AccountsService {
     private readonly clock: Clock,
     private readonly securityView: MemberSecurityView,
     private readonly accountAlerts: AccountNotificationSettingsService,
+    private readonly userView: UserView,
   ) {}
 
   toDto(account: Account, role: AccountRole, extra: { nonCompliantMembers?: number } = {}): AccountDto {
@@ -125,7 +126,7 @@ export class AccountsService {
         );
         if (patch.require2fa) {
           const pending: Array<{ user_id: string; email: string; display_name: string; language: string }> = await m.query(
-            `SELECT ms.user_id, u.email, u.display_name, u.language FROM memberships ms JOIN users u ON u.id = ms.user_id
+            `SELECT ms.user_id, ${this.userView.columns('u', true)} FROM memberships ms ${this.userView.join('u', 'ms.user_id')}
               WHERE ms.account_id = $1 AND ${this.securityView.matches('none', 'ms.user_id')}`,
             [accountId],
           );

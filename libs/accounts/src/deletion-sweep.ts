@@ -86,12 +86,9 @@ export class DeletionSweep implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async sweep(): Promise<number> {
-    const due: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM users WHERE deletion_scheduled_for <= $1 ORDER BY deletion_scheduled_for LIMIT ${SWEEP_BATCH}`,
-      [this.clock.now()],
-    );
+    const due = await this.users.dueForDeletion(this.clock.now(), SWEEP_BATCH);
     let erased = 0;
-    for (const { id } of due) {
+    for (const id of due) {
       try {
         erased += (await this.eraseOne(id)) ? 1 : 0;
       } catch (err) {

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
-import { PasswordService, ReauthService } from '@latchkey/auth';
+import { LastSignInView, PasswordService, ReauthService } from '@latchkey/auth';
 import { Clock, CursorKeyKind, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
-import { UsersService } from '@latchkey/users';
+import { UserView, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -32,9 +32,11 @@ interface ReportRow {
   mfa_level: number;
 }
 
-const LAST_SIGN_IN = (userId: string) =>
-  `(SELECT la.occurred_at FROM login_activity la WHERE la.user_id = ${userId} AND la.outcome = 'success'
-     ORDER BY la.occurred_at DESC LIMIT 1)`;
+/** The users' and auth's SQL the report composes (users' UserView, auth's LastSignInView): accounts names neither table. */
+interface PeopleSql {
+  users: UserView;
+  signIns: LastSignInView;
+}
 
 /**
  * One row per member. The 2FA columns come from the MFA lib's member security view (a stored
@@ -42,10 +44,10 @@ const LAST_SIGN_IN = (userId: string) =>
  * and sort 100,000 members on them through indexes. `joined_key` is PostgreSQL's own text for
  * the join time: cursors carry it, since a JS Date would drop the microseconds.
  */
-const report = (view: MemberSecurityView) => `
-  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, ms.created_at::text AS joined_key, u.email, u.display_name,
-         ${LAST_SIGN_IN('ms.user_id')} AS last_sign_in_at, ${view.columns('s')}
-    FROM memberships ms JOIN users u ON u.id = ms.user_id ${view.join('s', 'ms.user_id')}
+const report = (view: MemberSecurityView, people: PeopleSql) => `
+  SELECT ms.user_id, ms.role, ms.created_at AS joined_at, ms.created_at::text AS joined_key, ${people.users.columns('u')},
+         ${people.signIns.lastSignIn('ms.user_id')} AS last_sign_in_at, ${view.columns('s')}
+    FROM memberships ms ${people.users.join('u', 'ms.user_id')} ${view.join('s', 'ms.user_id')}
    WHERE ms.account_id = $1`;
 
 /**
@@ -53,12 +55,12 @@ const report = (view: MemberSecurityView) => `
  * needs them. A page is picked from these first (a top-N sort, or an index walk that stops after
  * the page) and only its rows are joined to users: 100,000 members never join 100,000 users.
  */
-const pageKeys = (view: MemberSecurityView, sort: MemberSort) => {
+const pageKeys = (view: MemberSecurityView, sort: MemberSort, people: PeopleSql) => {
   const user = sort === 'email' || sort === 'displayName';
   return `
   SELECT ms.user_id, ms.role, ms.created_at AS joined_at, ${view.columns('s')}
-         ${user ? ', u.email, u.display_name' : ''} ${sort === 'lastSignInAt' ? `, ${LAST_SIGN_IN('ms.user_id')} AS last_sign_in_at` : ''}
-    FROM memberships ms ${user ? 'JOIN users u ON u.id = ms.user_id' : ''} ${view.join('s', 'ms.user_id')}
+         ${user ? `, ${people.users.columns('u')}` : ''} ${sort === 'lastSignInAt' ? `, ${people.signIns.lastSignIn('ms.user_id')} AS last_sign_in_at` : ''}
+    FROM memberships ms ${user ? people.users.join('u', 'ms.user_id') : ''} ${view.join('s', 'ms.user_id')}
    WHERE ms.account_id = $1`;
 };
 
@@ -135,8 +137,14 @@ export class MembersService {
     private readonly clock: Clock,
     private readonly securityView: MemberSecurityView,
     private readonly accountAlerts: AccountNotificationSettingsService,
+    private readonly userView: UserView,
+    private readonly signIns: LastSignInView,
   ) {
-    this.report = report(securityView);
+    this.report = report(securityView, this.people);
+  }
+
+  private get people(): PeopleSql {
+    return { users: this.userView, signIns: this.signIns };
   }
 
   /** Reads both query dialects (ours and react-admin's) into one query. */
@@ -237,7 +245,7 @@ export class MembersService {
     const sort = SORT_SQL[q.sort];
     const dir = q.desc ? 'DESC' : 'ASC';
     const order = `ORDER BY ${sort.expr} ${dir}, r.user_id ${dir}`;
-    const keys = pageKeys(this.securityView, q.sort);
+    const keys = pageKeys(this.securityView, q.sort, this.people);
     const pick = (conditions: string[], window: string, depth: number) => {
       const filter = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
       if (q.sort !== 'mfa') {
@@ -259,9 +267,9 @@ export class MembersService {
     };
     const page = (conditions: string[], window: string, depth: number) => `
       SELECT * FROM (
-        SELECT p.user_id, p.role, p.joined_at, p.joined_at::text AS joined_key, u.email, u.display_name,
-               ${LAST_SIGN_IN('p.user_id')} AS last_sign_in_at, p.totp, p.sms, p.passkeys, p.backup_codes, p.mfa_level
-          FROM (${pick(conditions, window, depth)}) p JOIN users u ON u.id = p.user_id
+        SELECT p.user_id, p.role, p.joined_at, p.joined_at::text AS joined_key, ${this.userView.columns('u')},
+               ${this.signIns.lastSignIn('p.user_id')} AS last_sign_in_at, p.totp, p.sms, p.passkeys, p.backup_codes, p.mfa_level
+          FROM (${pick(conditions, window, depth)}) p ${this.userView.join('u', 'p.user_id')}
       ) r ${order}`;
     const map = (r: ReportRow) => this.toDto(r, seesMfa);
     const after = q.offset ? undefined : decodeKeysetCursor(q.cursor, sort.key);

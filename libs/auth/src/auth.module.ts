@@ -21,6 +21,7 @@ import { SessionCookies } from './session-cookies';
 import { SignInAnswer } from './sign-in-answer';
 import { SignInSteps } from './sign-in-steps';
 import { StaffTwoFactorGate } from './staff-gate.service';
+import { LastSignInView, SqlLastSignInView } from './last-sign-in.view';
 
 /**
  * Sign-in and passwords, without HTTP: the worker and the CLI load it. Global for the StaffGate
@@ -43,9 +44,11 @@ import { StaffTwoFactorGate } from './staff-gate.service';
     SignInAnswer,
     SignInSteps,
     { provide: StaffGate, useClass: StaffTwoFactorGate },
+    { provide: LastSignInView, useClass: SqlLastSignInView },
   ],
   exports: [
     StaffGate,
+    LastSignInView,
     PasswordCheck,
     PasswordGate,
     LoginUseCase,

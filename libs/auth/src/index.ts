@@ -1,6 +1,7 @@
 // The public face of @latchkey/auth: what other libs and the apps may use (see test/platform/public-faces).
 export { authError } from './auth.exception';
 export { AuthHttpModule, AuthModule } from './auth.module';
+export { LastSignInView } from './last-sign-in.view';
 export { LoginActivityDto, LoginResponseDto, SessionInfoDto } from './dto/auth.dto';
 export { LoginActivityService } from './login-activity.service';
 export { LoginThrottle } from './login-throttle.service';

@@ -12,6 +12,7 @@ export {
   type IdentityProviderSettings,
 } from './config';
 export { requestContext } from './context';
+export { AccountMemberships } from './directory';
 export { CoreModule, type CoreOptions } from './core.module';
 export { PasswordHasher, SecretBox, constantTimeEqual, hashToken, randomDigits, randomToken } from './crypto';
 export {

@@ -1,4 +1,4 @@
-import { Clock, FieldError } from '@latchkey/core';
+import { AccountMemberships, Clock, FieldError } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -47,6 +47,7 @@ export class HostEventsService {
     private readonly dataSource: DataSource,
     private readonly notifications: NotificationsService,
     private readonly directory: RecipientDirectory,
+    private readonly memberships: AccountMemberships,
     private readonly clock: Clock,
     private readonly hostTypes: HostEventTypesService,
   ) {}
@@ -170,6 +171,6 @@ export class HostEventsService {
       }
       return [user];
     }
-    return this.directory.accountMembers(event.accountId as string, event.roles, m);
+    return this.directory.findUsers(await this.memberships.memberIds(event.accountId as string, event.roles, m), m);
   }
 }

@@ -11,5 +11,5 @@ export { MarketingConsent } from './marketing-consent';
 export { NOTIFICATIONS_JOB_QUEUE, NotificationsHttpModule, NotificationsModule } from './notifications.module';
 export { NotificationsService } from './notifications.service';
 export { OutboxRelay } from './outbox-relay';
-export { RecipientDirectory } from './recipient-directory';
+export { RecipientDirectory, type DirectoryUser } from './recipient-directory';
 export { WebhookSender } from './webhook-sender';

@@ -24,7 +24,6 @@ import { NotificationsService } from './notifications.service';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
 import { PreferencesService } from './preferences.service';
-import { RecipientDirectory, SqlRecipientDirectory } from './recipient-directory';
 import { TemplateRenderer } from './template-renderer';
 import { WebhooksService } from './webhooks.service';
 import { WorkerLease } from './worker-lease';
@@ -52,7 +51,6 @@ import { WorkerLease } from './worker-lease';
     NotificationPreferencesExportPart,
     NotificationsErasure,
     WorkerLease,
-    { provide: RecipientDirectory, useClass: SqlRecipientDirectory },
   ],
   exports: [
     NotificationsService,
@@ -67,7 +65,6 @@ import { WorkerLease } from './worker-lease';
     DeliveryProcessor,
     TemplateRenderer,
     PreferencesService,
-    RecipientDirectory,
     HostEventsService,
   ],
 })

@@ -9,6 +9,7 @@ import { NotificationOutbox } from './notification-outbox.entity';
 import { sealPayload, withoutSecrets } from './outbox-secrets';
 import { PreferencesService, resolveChannels } from './preferences.service';
 import { MarketingConsent } from './marketing-consent';
+import { RecipientDirectory } from './recipient-directory';
 import { TemplateRenderer } from './template-renderer';
 
 export interface Recipient {
@@ -64,6 +65,7 @@ export class NotificationsService {
     private readonly hostTypes: HostEventTypesService,
     private readonly preferences: PreferencesService,
     private readonly consent: MarketingConsent,
+    private readonly directory: RecipientDirectory,
   ) {}
 
   async notify(input: NotifyInput | HostNotifyInput, manager?: EntityManager): Promise<NotifyResult> {
@@ -224,20 +226,20 @@ export class NotificationsService {
     return qb.getMany();
   }
 
+  /** The user's phone (users' RecipientDirectory) and their own channel settings (this lib's tables). */
   private async recipientState(userId: string, event: string, m: EntityManager) {
-    const rows: Array<{ phone: string | null; discord: boolean; overrides: Record<string, boolean> | string | null }> = await m.query(
-      `SELECT u.phone,
-              EXISTS (SELECT 1 FROM notification_webhooks w WHERE w.user_id = u.id) AS discord,
-              (SELECT jsonb_object_agg(p.channel, p.enabled) FROM notification_preferences p WHERE p.user_id = u.id AND p.event = $2) AS overrides
-         FROM users u WHERE u.id = $1`,
-      [userId, event],
-    );
-    const row = rows[0];
-    if (!row) {
+    const user = await this.directory.findUser(userId, m);
+    if (!user) {
       return undefined;
     }
+    const rows: Array<{ discord: boolean; overrides: Record<string, boolean> | string | null }> = await m.query(
+      `SELECT EXISTS (SELECT 1 FROM notification_webhooks w WHERE w.user_id = $1) AS discord,
+              (SELECT jsonb_object_agg(p.channel, p.enabled) FROM notification_preferences p WHERE p.user_id = $1 AND p.event = $2) AS overrides`,
+      [userId, event],
+    );
+    const row = rows[0]!;
     const overrides = typeof row.overrides === 'string' ? JSON.parse(row.overrides) : (row.overrides ?? {});
-    return { phone: row.phone, discord: row.discord, overrides: overrides as Partial<Record<Channel, boolean>> };
+    return { phone: user.phone, discord: row.discord, overrides: overrides as Partial<Record<Channel, boolean>> };
   }
 
   private async addToInbox(def: EventDefinition, input: NotifyInput | HostNotifyInput, userId: string, key: string, m: EntityManager) {

@@ -1,11 +1,10 @@
-import { Clock } from '@latchkey/core';
+import { AccountMemberships, Clock } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { Channel, EventDefinition, EventType, defaultChannels } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { notificationsError } from './notifications.exception';
-import { RecipientDirectory } from './recipient-directory';
 
 export type PreferenceOverrides = Partial<Record<Channel, boolean>>;
 
@@ -133,7 +132,7 @@ export class PreferencesService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly hostTypes: HostEventTypesService,
-    private readonly directory: RecipientDirectory,
+    private readonly memberships: AccountMemberships,
   ) {}
 
   /** The user's answer: the accounts' rules merged as for a user-level event (mergeAccountRules). */
@@ -229,7 +228,7 @@ export class PreferencesService {
     m: EntityManager,
     event?: string,
   ): Promise<Map<string, AccountRules>> {
-    const accountIds = accountId ? [accountId] : await this.directory.accountIdsOf(userId, m);
+    const accountIds = accountId ? [accountId] : await this.memberships.accountIdsOf(userId, m);
     const byEvent = new Map<string, AccountRules>();
     if (accountIds.length === 0) {
       return byEvent;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 
+import { SessionHolderView } from './session-holder.view';
 import { Session } from './session.entity';
 
 export interface AuthenticatedRow {
@@ -18,7 +19,17 @@ export interface AuthenticatedRow {
 
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectRepository(Session) private readonly repo: Repository<Session>) {}
+  private readonly lookup: string;
+
+  constructor(
+    @InjectRepository(Session) private readonly repo: Repository<Session>,
+    holder: SessionHolderView,
+  ) {
+    this.lookup = `SELECT s.id AS session_id, s.user_id, ${holder.columns('u')}, s.restriction, s.reauthenticated_at,
+              s.last_active_at, s.expires_at, s.revoked_at
+         FROM sessions s ${holder.join('u', 's.user_id')}
+        WHERE s.token_hash = $1`;
+  }
 
   private r(manager?: EntityManager) {
     return manager ? manager.getRepository(Session) : this.repo;
@@ -29,15 +40,9 @@ export class SessionsRepository {
     return { ...session, id: (result.identifiers[0] as { id: string }).id } as Session;
   }
 
-  /** One indexed lookup per request: the session with the few user fields the guard needs. */
+  /** One indexed lookup per request: the session with the few user fields the guard needs (joined through users' SessionHolderView). */
   async findForToken(tokenHash: string): Promise<AuthenticatedRow | undefined> {
-    const rows: AuthenticatedRow[] = await this.repo.query(
-      `SELECT s.id AS session_id, s.user_id, u.email, u.staff_role, s.restriction, s.reauthenticated_at,
-              s.last_active_at, s.expires_at, s.revoked_at
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1`,
-      [tokenHash],
-    );
+    const rows: AuthenticatedRow[] = await this.repo.query(this.lookup, [tokenHash]);
     return rows[0];
   }
 

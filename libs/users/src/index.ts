@@ -6,3 +6,4 @@ export { UserTokensService } from './user-tokens.service';
 export type { User } from './user.entity';
 export { UsersHttpModule, UsersModule } from './users.module';
 export { UsersService } from './users.service';
+export { UserView } from './views/user.view';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { ConsentModule } from './privacy/consent.module';
+import { UserViewsModule } from './views/user-views.module';
 import { ConsentRecord } from './privacy/consent-record.entity';
 import { ConsentService } from './privacy/consent.service';
 import { ConsentExportPart } from './privacy/consent-export.part';
@@ -16,7 +17,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [ConsentModule, TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
+  imports: [ConsentModule, UserViewsModule, TypeOrmModule.forFeature([User, UserToken, UserAvatar, ConsentRecord])],
   providers: [
     UsersService,
     UsersRepository,

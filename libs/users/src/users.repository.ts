@@ -78,6 +78,15 @@ export class UsersRepository {
     return (await qb.getMany())[0] ?? null;
   }
 
+  /** Ids of users whose deletion date is at or before `dueBy`, soonest first (the deletion_scheduled_for index). */
+  async dueForDeletion(dueBy: Date, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.users.query(
+      `SELECT id FROM users WHERE deletion_scheduled_for <= $1 ORDER BY deletion_scheduled_for LIMIT ${Number(limit)}`,
+      [dueBy],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async delete(id: string, m: EntityManager): Promise<void> {
     await m.getRepository(User).delete({ id });
   }

@@ -166,6 +166,11 @@ export class UsersService {
   }
 
   /** The user row locked for the rest of the caller's transaction (deletion scheduling and erasure). */
+  /** For the deletion sweep: the ids of up to `limit` users whose deletion date has come, soonest first. */
+  dueForDeletion(dueBy: Date, limit: number): Promise<string[]> {
+    return this.users.dueForDeletion(dueBy, limit);
+  }
+
   lockForUpdate(userId: string, m: EntityManager, opts: { dueBy?: Date; skipLocked?: boolean } = {}): Promise<User | null> {
     return this.users.lock(userId, m, opts);
   }

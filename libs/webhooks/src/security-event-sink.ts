@@ -1,4 +1,5 @@
 import { AuditSink, RecordedAuditEntry } from '@latchkey/audit';
+import { AccountMemberships } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -17,6 +18,7 @@ export class SecurityEventSink extends AuditSink {
   constructor(
     private readonly dataSource: DataSource,
     private readonly notifications: NotificationsService,
+    private readonly memberships: AccountMemberships,
   ) {
     super();
   }
@@ -37,13 +39,10 @@ export class SecurityEventSink extends AuditSink {
     } else if (entry.accountId) {
       accountIds.add(entry.accountId);
     } else if (event.data.userId) {
-      // Read here rather than through AccountsModule so the worker (which writes audit entries
-      // too) needs no HTTP-facing accounts module; memberships stay owned by libs/accounts.
-      const rows: Array<{ account_id: string }> = await m.query(`SELECT account_id FROM memberships WHERE user_id = $1`, [
-        event.data.userId,
-      ]);
-      for (const r of rows) {
-        accountIds.add(r.account_id);
+      // Through core's AccountMemberships port, which accounts provides from its domain module
+      // (the worker, which writes audit entries too, has it without accounts' HTTP parts).
+      for (const accountId of await this.memberships.accountIdsOf(String(event.data.userId), m)) {
+        accountIds.add(accountId);
       }
     }
     const endpoints = await m

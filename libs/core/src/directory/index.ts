@@ -1,0 +1,1 @@
+export { AccountMemberships } from './account-memberships';
