@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { LoginResult, LoginThrottle, LoginUseCase } from '@latchkey/auth';
-import { ClientInfo, Clock, PasswordHasher, Principal, hashToken } from '@latchkey/core';
+import { ClientInfo, Clock, PasswordHasher, UserPrincipal, hashToken } from '@latchkey/core';
 import { AccountNotificationSettingsService } from '@latchkey/notifications';
 import { User, UsersService, checkPassword } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -82,7 +82,7 @@ export class AcceptInvitationUseCase {
     };
   }
 
-  async execute(token: string, body: AcceptInvitationDto, client: ClientInfo, principal?: Principal): Promise<AcceptResult> {
+  async execute(token: string, body: AcceptInvitationDto, client: ClientInfo, principal?: UserPrincipal): Promise<AcceptResult> {
     if (!principal) {
       await this.throttle.checkIp(client.ip, THROTTLE_SCOPE);
     }

@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { APP_CONFIG, AppConfig, Clock, Links, Principal, RateLimitStore } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, Links, UserPrincipal, RateLimitStore } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UserTokensService, UsersService } from '@latchkey/users';
@@ -47,7 +47,7 @@ export class AccountDeletionService {
     return this.config.privacy.deletionGraceDays * DAY_MS;
   }
 
-  async schedule(principal: Principal, proof: { password?: string; code?: string }): Promise<{ deletionScheduledFor: string }> {
+  async schedule(principal: UserPrincipal, proof: { password?: string; code?: string }): Promise<{ deletionScheduledFor: string }> {
     // Irreversible in the end: the password (and a code with 2FA) every time, even on a fresh session.
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     this.assertNotSoleOwner(await this.accounts.listForUser(principal.userId));
@@ -85,7 +85,7 @@ export class AccountDeletionService {
   }
 
   /** Signed in during the grace period. */
-  async cancel(principal: Principal): Promise<void> {
+  async cancel(principal: UserPrincipal): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const user = await this.lockUser(principal.userId, m);
       if (!user.deletionScheduledFor) {

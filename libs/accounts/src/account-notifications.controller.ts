@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal } from '@latchkey/core';
+import { ApiProblem, CurrentUser, UserPrincipal } from '@latchkey/core';
 import { AcceptedDto } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -45,7 +45,7 @@ export class AccountNotificationsController {
   @ApiOkResponse({ type: AccountDefaultsDto })
   @ApiProblem(400, 'Unknown event or channel, a cell listed twice, or a mandatory email turned off (the field is named)')
   async putDefaults(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: PutAccountDefaultsDto,
   ): Promise<AccountDefaultsDto> {
@@ -69,7 +69,7 @@ export class AccountNotificationsController {
   @ApiOkResponse({ type: AccountDiscordDto })
   @ApiProblem(400, 'Not a Discord webhook URL (field url)')
   linkDiscord(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: LinkAccountDiscordDto,
   ): Promise<AccountDiscordDto> {
@@ -81,7 +81,7 @@ export class AccountNotificationsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop sending account alerts to Discord' })
   @ApiNoContentResponse({ description: 'Removed (or there was none)' })
-  async unlinkDiscord(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership): Promise<void> {
+  async unlinkDiscord(@CurrentUser() p: UserPrincipal, @CurrentMembership() ms: ActiveMembership): Promise<void> {
     await this.service.unlinkDiscord(p, ms);
   }
 
@@ -92,7 +92,7 @@ export class AccountNotificationsController {
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblem(409, 'The account has no Discord channel')
   @ApiProblem(429, 'Too many test messages this hour')
-  async test(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership): Promise<AcceptedDto> {
+  async test(@CurrentUser() p: UserPrincipal, @CurrentMembership() ms: ActiveMembership): Promise<AcceptedDto> {
     await this.service.sendTest(p, ms);
     return { status: 'accepted', detail: 'A test message is on its way to the Discord channel.' };
   }

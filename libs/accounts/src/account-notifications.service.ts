@@ -1,5 +1,5 @@
 import { AuditService } from '@latchkey/audit';
-import { Clock, Principal, RateLimitStore } from '@latchkey/core';
+import { Clock, UserPrincipal, RateLimitStore } from '@latchkey/core';
 import { AccountDefaultInput, AccountDefaultsEvent, AccountNotificationSettingsService } from '@latchkey/notifications';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -36,7 +36,7 @@ export class AccountNotificationsService {
     return this.settings.defaults(accountId);
   }
 
-  async replaceDefaults(principal: Principal, ms: ActiveMembership, items: AccountDefaultInput[]): Promise<AccountDefaultsEvent[]> {
+  async replaceDefaults(principal: UserPrincipal, ms: ActiveMembership, items: AccountDefaultInput[]): Promise<AccountDefaultsEvent[]> {
     return this.dataSource.transaction(async (m) => {
       // One replacement at a time per account: two owners saving at once apply in turn.
       await this.accounts.lockAccount(ms.accountId, m);
@@ -61,7 +61,7 @@ export class AccountNotificationsService {
     return this.settings.discord(accountId).then((discord) => ({ discord }));
   }
 
-  async linkDiscord(principal: Principal, ms: ActiveMembership, url: string): Promise<AccountDiscordDto> {
+  async linkDiscord(principal: UserPrincipal, ms: ActiveMembership, url: string): Promise<AccountDiscordDto> {
     return this.dataSource.transaction(async (m) => {
       const link = await this.settings.linkDiscord(ms.accountId, url, m);
       await this.audit.record(
@@ -77,7 +77,7 @@ export class AccountNotificationsService {
     });
   }
 
-  async unlinkDiscord(principal: Principal, ms: ActiveMembership): Promise<void> {
+  async unlinkDiscord(principal: UserPrincipal, ms: ActiveMembership): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const hint = await this.settings.unlinkDiscord(ms.accountId, m);
       if (hint) {
@@ -95,7 +95,7 @@ export class AccountNotificationsService {
   }
 
   /** Queues a test alert through the outbox, like a real one; a few an hour per account. */
-  async sendTest(principal: Principal, ms: ActiveMembership): Promise<void> {
+  async sendTest(principal: UserPrincipal, ms: ActiveMembership): Promise<void> {
     const now = this.clock.nowMs();
     const hit = await this.rateLimits.hit(`account-alert-test:${ms.accountId}`, HOUR_MS, now);
     if (hit.count > TESTS_PER_HOUR) {

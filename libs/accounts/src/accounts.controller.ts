@@ -1,4 +1,4 @@
-import { ApiKeyAccess, ApiProblem, ApiProblems, CurrentUser, PageQueryDto, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiKeyAccess, ApiProblem, ApiProblems, CurrentUser, PageQueryDto, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { AcceptedDto } from '@latchkey/users';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
@@ -52,7 +52,7 @@ export class AccountsController {
   @Post()
   @ApiOperation({ summary: 'Create an account; you become its owner' })
   @ApiCreatedResponse({ type: AccountDto })
-  create(@CurrentUser() p: Principal, @Body() body: CreateAccountDto): Promise<AccountDto> {
+  create(@CurrentUser() p: UserPrincipal, @Body() body: CreateAccountDto): Promise<AccountDto> {
     return this.accounts.create(p, body.name);
   }
 
@@ -71,7 +71,7 @@ export class AccountsController {
   @ApiOperation({ summary: 'Name, require2fa, ipAllowlist; with require2fa the answer counts members not yet compliant' })
   @ApiOkResponse({ type: AccountDto })
   update(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: UpdateAccountDto,
     @Req() req: FastifyRequest,
@@ -87,7 +87,7 @@ export class AccountsController {
   @ApiNoContentResponse()
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
-  async remove(@CurrentUser() p: Principal, @CurrentMembership() ms: ActiveMembership, @Body() body: DeleteAccountDto): Promise<void> {
+  async remove(@CurrentUser() p: UserPrincipal, @CurrentMembership() ms: ActiveMembership, @Body() body: DeleteAccountDto): Promise<void> {
     await this.accounts.remove(p, ms, body ?? {});
   }
 
@@ -151,7 +151,7 @@ export class AccountsController {
   @ApiProblem(404, 'No such member in this account')
   @ApiProblem(409, 'The last owner cannot be demoted')
   changeRole(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('userId', new UuidPipe('userId')) userId: string,
     @Body() body: ChangeRoleDto,
@@ -168,7 +168,7 @@ export class AccountsController {
   @ApiProblem(404, 'No such member in this account')
   @ApiProblem(409, 'The last owner cannot leave')
   async removeMember(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('userId', new UuidPipe('userId')) userId: string,
   ): Promise<void> {
@@ -186,7 +186,7 @@ export class AccountsController {
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblems(400, 401, 403, 404, 429)
   async sendPasswordReset(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('userId', new UuidPipe('userId')) userId: string,
   ): Promise<AcceptedDto> {
@@ -203,7 +203,7 @@ export class AccountsController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async transfer(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: TransferOwnershipDto,
   ): Promise<void> {
@@ -227,7 +227,7 @@ export class AccountsController {
   @ApiProblem(409, 'That person is already a member')
   @ApiProblem(429, 'Too many invitations to this address, or from this network, this hour; Retry-After')
   invite(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Body() body: CreateInvitationDto,
     @Req() req: FastifyRequest,
@@ -252,7 +252,7 @@ export class AccountsController {
   @ApiProblem(404, 'No such invitation in this account')
   @ApiProblem(410, 'The invitation was already accepted')
   async revokeInvitation(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('invitationId', new UuidPipe('invitationId')) invitationId: string,
   ): Promise<void> {
@@ -269,7 +269,7 @@ export class AccountsController {
   @ApiProblem(410, 'The invitation was already accepted')
   @ApiProblem(429, 'Too many invitations to this address, or from this network, this hour; Retry-After')
   resendInvitation(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() ms: ActiveMembership,
     @Param('invitationId', new UuidPipe('invitationId')) invitationId: string,
     @Req() req: FastifyRequest,

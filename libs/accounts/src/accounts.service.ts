@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
@@ -47,7 +47,7 @@ export class AccountsService {
     };
   }
 
-  async create(principal: Principal, name: string): Promise<AccountDto> {
+  async create(principal: UserPrincipal, name: string): Promise<AccountDto> {
     const now = this.clock.now();
     const account = await this.dataSource.transaction(async (m) => {
       const a = await this.accounts.insertAccount(
@@ -64,7 +64,7 @@ export class AccountsService {
     return this.toDto(account, AccountRole.Owner);
   }
 
-  async update(principal: Principal, membership: ActiveMembership, patch: UpdateAccountDto, callerIp?: string): Promise<AccountDto> {
+  async update(principal: UserPrincipal, membership: ActiveMembership, patch: UpdateAccountDto, callerIp?: string): Promise<AccountDto> {
     const accountId = membership.accountId;
     let allowlist: string[] | undefined;
     if (patch.ipAllowlist) {
@@ -172,7 +172,7 @@ export class AccountsService {
     return this.toDto(membership.account, membership.role, extra);
   }
 
-  async remove(principal: Principal, membership: ActiveMembership, proof: DeleteAccountDto): Promise<void> {
+  async remove(principal: UserPrincipal, membership: ActiveMembership, proof: DeleteAccountDto): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof);
     await this.dataSource.transaction(async (m) => {
       await reauthenticated.spend(m);

@@ -1,5 +1,5 @@
-import { ApiKeyAccess, ApiProblem, UuidPipe } from '@latchkey/core';
-import { CurrentService, ServiceApi, ServicePrincipal } from '@latchkey/service-access';
+import { ApiKeyAccess, ApiProblem, UuidPipe, ServicePrincipal } from '@latchkey/core';
+import { CurrentService, ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 

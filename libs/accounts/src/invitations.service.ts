@@ -1,5 +1,5 @@
 import { AuditService } from '@latchkey/audit';
-import { Clock, Links, MailCaps, Principal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
+import { Clock, Links, MailCaps, UserPrincipal, decodeCursor, hashToken, randomToken, toPage } from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -41,7 +41,13 @@ export class InvitationsService {
   }
 
   /** Capped per invited address and per IP (MAIL_PER_ADDRESS_HOURLY, MAIL_PER_IP_HOURLY): anyone can open an account and invite. */
-  async invite(principal: Principal, actor: ActiveMembership, emailRaw: string, role: AccountRole, ip?: string): Promise<InvitationDto> {
+  async invite(
+    principal: UserPrincipal,
+    actor: ActiveMembership,
+    emailRaw: string,
+    role: AccountRole,
+    ip?: string,
+  ): Promise<InvitationDto> {
     if (role === AccountRole.Owner && actor.role !== AccountRole.Owner) {
       throw accountsError('OWNER_ONLY', 'Only an owner can invite an owner.');
     }
@@ -86,7 +92,7 @@ export class InvitationsService {
     return this.toDto(invitation);
   }
 
-  private async sendEmail(principal: Principal, actor: ActiveMembership, inv: Invitation, token: string, m: EntityManager) {
+  private async sendEmail(principal: UserPrincipal, actor: ActiveMembership, inv: Invitation, token: string, m: EntityManager) {
     const inviter = await this.users.findById(principal.userId, m);
     await this.notifications.notify(
       {
@@ -125,7 +131,7 @@ export class InvitationsService {
     return inv;
   }
 
-  async revoke(principal: Principal, actor: ActiveMembership, invitationId: string): Promise<void> {
+  async revoke(principal: UserPrincipal, actor: ActiveMembership, invitationId: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const inv = await this.pending(actor.accountId, invitationId, m);
       if (inv.role === AccountRole.Owner && actor.role !== AccountRole.Owner) {
@@ -148,7 +154,7 @@ export class InvitationsService {
   }
 
   /** A fresh link (the old one stops working) and a fresh 7 days. */
-  async resend(principal: Principal, actor: ActiveMembership, invitationId: string, ip?: string): Promise<InvitationDto> {
+  async resend(principal: UserPrincipal, actor: ActiveMembership, invitationId: string, ip?: string): Promise<InvitationDto> {
     // Counted outside the transaction: on the embedded database both share one connection.
     const target = await this.dataSource.transaction((m) => this.pending(actor.accountId, invitationId, m));
     await this.mailCaps.check('invitation', target.email, ip);

@@ -5,7 +5,7 @@ import {
   ApiProblem,
   ApiProblems,
   CurrentUser,
-  Principal,
+  UserPrincipal,
   Public,
   SessionOnly,
   describeClient,
@@ -43,7 +43,7 @@ export class MeAccountsController {
   @ApiKeyAccess()
   @ApiOperation({ summary: 'The accounts you belong to, with your role' })
   @ApiOkResponse({ type: MyAccountListDto })
-  async mine(@CurrentUser() p: Principal): Promise<MyAccountListDto> {
+  async mine(@CurrentUser() p: UserPrincipal): Promise<MyAccountListDto> {
     return { items: await this.accounts.listMine(p.userId), nextCursor: null };
   }
 
@@ -60,7 +60,7 @@ export class MeAccountsController {
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'You are the sole owner of an account with other members: transfer ownership first')
   @ApiProblems(400, 401)
-  async deleteMe(@CurrentUser() p: Principal, @Body() body: DeleteMeDto): Promise<DeletionScheduledDto> {
+  async deleteMe(@CurrentUser() p: UserPrincipal, @Body() body: DeleteMeDto): Promise<DeletionScheduledDto> {
     const scheduled = await this.deletion.schedule(p, body ?? {});
     this.users.forgetProfile(p.userId);
     return scheduled;
@@ -72,7 +72,7 @@ export class MeAccountsController {
   @ApiNoContentResponse()
   @ApiProblem(409, 'Your user is not scheduled for deletion (DELETION_NOT_SCHEDULED)')
   @ApiProblems(401)
-  async cancelDeletion(@CurrentUser() p: Principal): Promise<void> {
+  async cancelDeletion(@CurrentUser() p: UserPrincipal): Promise<void> {
     await this.deletion.cancel(p);
     this.users.forgetProfile(p.userId);
   }
@@ -121,7 +121,7 @@ export class MeAccountsController {
   async acceptInvitation(
     @Param('token') token: string,
     @Body() body: AcceptInvitationDto,
-    @Req() req: FastifyRequest & { principal?: Principal },
+    @Req() req: FastifyRequest & { principal?: UserPrincipal },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AcceptedInvitationDto> {
     const client = describeClient(req.ip, req.headers['user-agent']);

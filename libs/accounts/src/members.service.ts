@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
 import { LastSignInView, PasswordService, ReauthService } from '@latchkey/auth';
-import { Clock, CursorKeyKind, DomainException, Principal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
+import { Clock, CursorKeyKind, DomainException, UserPrincipal, decodeKeysetCursor, encodeCursor } from '@latchkey/core';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from '@latchkey/mfa';
 import { UserView, UsersService } from '@latchkey/users';
@@ -407,7 +407,7 @@ export class MembersService {
     }
   }
 
-  async changeRole(principal: Principal, actor: ActiveMembership, userId: string, role: AccountRole): Promise<MemberDto> {
+  async changeRole(principal: UserPrincipal, actor: ActiveMembership, userId: string, role: AccountRole): Promise<MemberDto> {
     const accountId = actor.accountId;
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
@@ -460,7 +460,7 @@ export class MembersService {
     return this.one(accountId, userId, true);
   }
 
-  async remove(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+  async remove(principal: UserPrincipal, actor: ActiveMembership, userId: string): Promise<void> {
     const accountId = actor.accountId;
     await this.dataSource.transaction(async (m) => {
       await this.accounts.lockAccount(accountId, m);
@@ -505,7 +505,7 @@ export class MembersService {
   }
 
   /** The member gets the "forgot password" mail; only an owner may send it to an owner. */
-  async sendPasswordReset(principal: Principal, actor: ActiveMembership, userId: string): Promise<void> {
+  async sendPasswordReset(principal: UserPrincipal, actor: ActiveMembership, userId: string): Promise<void> {
     const target = await this.accounts.findMembership(actor.accountId, userId);
     if (!target) {
       throw accountsError('MEMBER_NOT_FOUND', 'No such member in this account.');
@@ -519,7 +519,7 @@ export class MembersService {
   }
 
   async transferOwnership(
-    principal: Principal,
+    principal: UserPrincipal,
     actor: ActiveMembership,
     userId: string,
     proof: { password?: string; code?: string },

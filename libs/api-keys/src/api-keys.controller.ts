@@ -1,5 +1,5 @@
 import { AccountRole, AccountRoles, ActiveMembership, CurrentMembership } from '@latchkey/accounts';
-import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -22,14 +22,14 @@ export class MyApiKeysController {
   @ApiProblem(403, 'REAUTH_REQUIRED: the password is missing')
   @ApiProblem(409, 'API_KEY_LIMIT_REACHED: 50 active keys already')
   @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
-  async create(@CurrentUser() p: Principal, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
+  async create(@CurrentUser() p: UserPrincipal, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
     return this.keys.create(p, body);
   }
 
   @Get()
   @ApiOperation({ summary: 'Your API keys, newest first (revoked and expired ones for 30 days); never their secrets' })
   @ApiOkResponse({ type: ApiKeyListDto })
-  async list(@CurrentUser() p: Principal): Promise<ApiKeyListDto> {
+  async list(@CurrentUser() p: UserPrincipal): Promise<ApiKeyListDto> {
     return { items: await this.keys.listMine(p.userId) };
   }
 
@@ -38,7 +38,7 @@ export class MyApiKeysController {
   @ApiOperation({ summary: 'Revoke one of your keys: it stops working at once, on every instance' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblem(404, 'No such key of yours, or it is already revoked')
-  async revoke(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<void> {
+  async revoke(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<void> {
     await this.keys.revokeMine(p, id);
   }
 }
@@ -65,7 +65,7 @@ export class AccountApiKeysController {
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblem(404, 'No such key on this account, or it is already revoked')
   async revoke(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @CurrentMembership() membership: ActiveMembership,
     @Param('id', new UuidPipe('id')) id: string,
   ): Promise<void> {

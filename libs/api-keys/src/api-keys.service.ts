@@ -11,7 +11,7 @@ import {
   ChangeFeed,
   UserScopedCache,
   Clock,
-  Principal,
+  UserPrincipal,
   RateLimitStore,
   coreError,
   constantTimeEqual,
@@ -152,7 +152,7 @@ export class ApiKeysService implements ApiKeyVerifier {
     }
   }
 
-  async create(principal: Principal, input: CreateApiKeyDto): Promise<{ key: ApiKeyDto; secret: string }> {
+  async create(principal: UserPrincipal, input: CreateApiKeyDto): Promise<{ key: ApiKeyDto; secret: string }> {
     const proof = await this.reauth.assert(principal, { password: input.password, code: input.code }, { requireProof: true });
     const now = this.clock.now();
     const expiresAt = this.expiryOf(input, now);
@@ -283,12 +283,12 @@ export class ApiKeysService implements ApiKeyVerifier {
     return rows.map((k) => ({ ...this.toDto(k, names, now), userEmail: users.get(k.userId)?.email ?? null }));
   }
 
-  async revokeMine(principal: Principal, id: string): Promise<void> {
+  async revokeMine(principal: UserPrincipal, id: string): Promise<void> {
     await this.revoke({ userId: principal.userId }, id, principal.userId);
   }
 
   /** An owner revokes a key acting on their account (anyone's); the key's user is the audit subject. */
-  async revokeForAccount(principal: Principal, accountId: string, id: string): Promise<void> {
+  async revokeForAccount(principal: UserPrincipal, accountId: string, id: string): Promise<void> {
     await this.revoke({ accountId }, id, principal.userId);
   }
 

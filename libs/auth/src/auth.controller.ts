@@ -3,7 +3,7 @@ import {
   ApiProblem,
   CurrentUser,
   PageQueryDto,
-  Principal,
+  UserPrincipal,
   Public,
   SessionOnly,
   describeClient,
@@ -67,7 +67,7 @@ export class AuthController {
   @AllowRestricted()
   @ApiOperation({ summary: 'End this session' })
   @ApiOkResponse({ type: StatusDto })
-  async logout(@CurrentUser() p: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<StatusDto> {
+  async logout(@CurrentUser() p: UserPrincipal, @Res({ passthrough: true }) reply: FastifyReply): Promise<StatusDto> {
     await this.sessions.end(p.userId, sessionIdOf(p));
     this.cookies.clear(reply);
     return { status: 'signed_out' };
@@ -103,7 +103,7 @@ export class AuthController {
   @ApiOkResponse({ type: StatusDto })
   @ApiProblem(409, 'NO_PASSWORD_SET: the account has no password (signed up through a provider); set one through the reset link')
   @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
-  async changePassword(@CurrentUser() p: Principal, @Body() body: ChangePasswordDto): Promise<StatusDto> {
+  async changePassword(@CurrentUser() p: UserPrincipal, @Body() body: ChangePasswordDto): Promise<StatusDto> {
     await this.passwords.change(p, body.currentPassword, body.newPassword);
     return { status: 'password_changed' };
   }
@@ -111,7 +111,7 @@ export class AuthController {
   @Get('me/login-activity')
   @ApiOperation({ summary: 'Every sign-in attempt on your account, newest first' })
   @ApiOkResponse({ type: LoginActivityPageDto })
-  async loginActivity(@CurrentUser() p: Principal, @Query() q: PageQueryDto): Promise<LoginActivityPageDto> {
+  async loginActivity(@CurrentUser() p: UserPrincipal, @Query() q: PageQueryDto): Promise<LoginActivityPageDto> {
     return this.activity.list(p.userId, q.limit ?? 20, q.cursor);
   }
 }

@@ -23,6 +23,7 @@ export const AuthErrorCode = {
   API_KEY_SESSION_REQUIRED: 'FORBIDDEN',
   API_KEY_SCOPE_MISSING: 'FORBIDDEN',
   API_KEY_ACCOUNT_BOUND: 'FORBIDDEN',
+  SERVICE_SCOPE_MISSING: 'FORBIDDEN',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AuthErrorCode = keyof typeof AuthErrorCode;

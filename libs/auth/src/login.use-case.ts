@@ -116,6 +116,11 @@ export class LoginUseCase {
    * and the second step both end here. Without a new-device alert to queue or a `within` callback,
    * the writes (and the `require`d compare-and-swaps, e.g. the spent TOTP step and the finished
    * challenge) go to PostgreSQL as one statement: one round trip, all or nothing.
+   *
+   * The only writer of sessions (SessionsService.create/prepare), called only by `decide` and by
+   * mfa's CompleteMfaSignInUseCase, which finishes a sign-in `decide` answered with a challenge
+   * (the challenge exists only because the decision opened it, and is completed in the session's
+   * own statement); test/identity/session-issuance keeps it so.
    */
   async issueSession(
     user: User,

@@ -6,7 +6,7 @@ import {
   Links,
   MailCaps,
   PasswordHasher,
-  Principal,
+  UserPrincipal,
   RateLimitStore,
   sessionIdOf,
 } from '@latchkey/core';
@@ -55,7 +55,7 @@ export class PasswordService {
   ) {}
 
   /** Needs the current password; ends every other session, voids reset links, emails the user. */
-  async change(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async change(principal: UserPrincipal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.users.get(principal.userId);
     if (!user.passwordHash) {
       // Signed up through a provider: a first password is set only through the emailed reset link.

@@ -1,4 +1,4 @@
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -31,12 +31,12 @@ export class ReauthService {
     private readonly clock: Clock,
   ) {}
 
-  isRecent(principal: Principal): boolean {
+  isRecent(principal: UserPrincipal): boolean {
     return principal.reauthenticatedAt !== null && this.clock.nowMs() - principal.reauthenticatedAt.getTime() < RECENT_MS;
   }
 
   async assert(
-    principal: Principal,
+    principal: UserPrincipal,
     proof: { password?: string; code?: string },
     options: { requireProof?: boolean } = {},
   ): Promise<Reauthenticated> {

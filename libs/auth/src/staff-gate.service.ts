@@ -1,4 +1,4 @@
-import { Principal, StaffGate, coreError } from '@latchkey/core';
+import { UserPrincipal, StaffGate, coreError } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 
 import { authError } from './auth.exception';
@@ -11,7 +11,7 @@ export class StaffTwoFactorGate extends StaffGate {
     super();
   }
 
-  async assertStaff(principal: Principal): Promise<void> {
+  async assertStaff(principal: UserPrincipal): Promise<void> {
     if (!principal.staffRole) {
       throw coreError('NOT_FOUND', 'Not found.');
     }

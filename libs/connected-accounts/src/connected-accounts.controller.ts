@@ -1,5 +1,15 @@
 import { DEVICE_COOKIE, SessionCookies, SignInAnswer } from '@latchkey/auth';
-import { APP_CONFIG, ApiProblem, AppConfig, CurrentUser, Principal, Public, SessionOnly, UuidPipe, describeClient } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  ApiProblem,
+  AppConfig,
+  CurrentUser,
+  UserPrincipal,
+  Public,
+  SessionOnly,
+  UuidPipe,
+  describeClient,
+} from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -218,7 +228,7 @@ export class MyConnectedAccountsController {
   @Get()
   @ApiOperation({ summary: 'Your connected accounts (provider, its email, linked at, last used) and the providers you could connect' })
   @ApiOkResponse({ type: ConnectedAccountListDto })
-  list(@CurrentUser() p: Principal): Promise<ConnectedAccountListDto> {
+  list(@CurrentUser() p: UserPrincipal): Promise<ConnectedAccountListDto> {
     return this.service.listMine(p.userId);
   }
 
@@ -235,7 +245,7 @@ export class MyConnectedAccountsController {
   @ApiProblem(429, 'Too many wrong passwords or codes, or the network limit')
   @ApiProblem(503, "PROVIDER_UNAVAILABLE: the provider's discovery document cannot be fetched")
   async start(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Param('provider') providerId: string,
     @Body() body: StartLinkDto,
     @Req() req: FastifyRequest,
@@ -258,7 +268,7 @@ export class MyConnectedAccountsController {
   @ApiProblem(404, 'No such connected account of yours')
   @ApiProblem(409, 'LAST_SIGN_IN_METHOD: no password, passkey or other connected account: add one first')
   @ApiProblem(429, 'Too many wrong passwords or codes')
-  async unlink(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: UnlinkDto): Promise<void> {
+  async unlink(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string, @Body() body: UnlinkDto): Promise<void> {
     await this.service.unlink(p, id, body ?? {});
   }
 }

@@ -17,7 +17,7 @@ import {
   IdentityProviderSettings,
   Links,
   MailCaps,
-  Principal,
+  UserPrincipal,
   constantTimeEqual,
   hashToken,
   randomToken,
@@ -154,7 +154,7 @@ export class ConnectedAccountsService {
 
   /** Link (reauth first) or a provider reauth (for accounts without a password), from My account. */
   async startForUser(
-    principal: Principal,
+    principal: UserPrincipal,
     provider: IdentityProviderSettings,
     body: { purpose?: 'link' | 'reauth'; password?: string; code?: string },
   ): Promise<{ authorizationUrl: string; browserSecret: string }> {
@@ -543,7 +543,7 @@ export class ConnectedAccountsService {
     return { items, available: this.list().filter((p) => !rows.some((r) => r.provider === p.id)), hasPassword: !!user.passwordHash };
   }
 
-  async unlink(principal: Principal, id: string, body: { password?: string; code?: string }): Promise<void> {
+  async unlink(principal: UserPrincipal, id: string, body: { password?: string; code?: string }): Promise<void> {
     const rows = await this.repo.listForUser(principal.userId);
     const target = rows.find((r) => r.id === id);
     if (!target) {

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -21,7 +21,7 @@ export class DataExportsController {
   @ApiAcceptedResponse({ type: DataExportDto })
   @ApiProblem(403, 'Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'One export per 24 hours (EXPORT_LIMITED, with Retry-After), or too many wrong passwords or codes')
-  start(@CurrentUser() p: Principal, @Body() body: StartExportDto): Promise<DataExportDto> {
+  start(@CurrentUser() p: UserPrincipal, @Body() body: StartExportDto): Promise<DataExportDto> {
     return this.exports.start(p, body ?? {});
   }
 
@@ -32,14 +32,14 @@ export class DataExportsController {
   @ApiAcceptedResponse({ type: DataExportDto })
   @ApiProblem(403, 'Proof required (REAUTH_REQUIRED): send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'One export per 24 hours (EXPORT_LIMITED, with Retry-After), or too many wrong passwords or codes')
-  startAlias(@CurrentUser() p: Principal, @Body() body: StartExportDto): Promise<DataExportDto> {
+  startAlias(@CurrentUser() p: UserPrincipal, @Body() body: StartExportDto): Promise<DataExportDto> {
     return this.exports.start(p, body ?? {});
   }
 
   @Get('exports')
   @ApiOperation({ summary: 'Your recent data exports, newest first' })
   @ApiOkResponse({ type: DataExportListDto })
-  async list(@CurrentUser() p: Principal): Promise<DataExportListDto> {
+  async list(@CurrentUser() p: UserPrincipal): Promise<DataExportListDto> {
     return { items: await this.exports.list(p.userId), nextCursor: null };
   }
 
@@ -47,7 +47,7 @@ export class DataExportsController {
   @ApiOperation({ summary: 'One export: state, percent done and the part being written' })
   @ApiOkResponse({ type: DataExportDto })
   @ApiProblem(404, 'No such export of yours')
-  get(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<DataExportDto> {
+  get(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<DataExportDto> {
     return this.exports.get(p.userId, id);
   }
 
@@ -57,7 +57,7 @@ export class DataExportsController {
   @ApiProblem(404, 'No such export of yours')
   @ApiProblem(409, 'The export is not ready yet (EXPORT_NOT_READY)')
   @ApiProblem(410, 'The file was deleted 7 days after it was made (EXPORT_EXPIRED)')
-  async download(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Res() reply: FastifyReply): Promise<void> {
+  async download(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string, @Res() reply: FastifyReply): Promise<void> {
     const file = await this.exports.download(p.userId, id);
     const day = file.createdAt.toISOString().slice(0, 10);
     void reply.header('Content-Type', 'application/zip').header('Content-Disposition', `attachment; filename="latchkey-export-${day}.zip"`);

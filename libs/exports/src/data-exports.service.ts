@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { Clock, Principal, SecretBox } from '@latchkey/core';
+import { Clock, UserPrincipal, SecretBox } from '@latchkey/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -33,7 +33,7 @@ export class DataExportsService {
     private readonly dataSource: DataSource,
   ) {}
 
-  async start(principal: Principal, proof: StartExportDto): Promise<DataExportDto> {
+  async start(principal: UserPrincipal, proof: StartExportDto): Promise<DataExportDto> {
     const reauthenticated = await this.reauth.assert(principal, proof);
     const now = this.clock.now();
     const row = await this.dataSource.transaction(async (m) => {

@@ -1,4 +1,4 @@
-import { AllowRestricted, ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -44,7 +44,7 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Two-factor status: authenticator, masked phone, backup codes left' })
   @ApiOkResponse({ type: MfaStatusDto })
-  status(@CurrentUser() p: Principal): Promise<MfaStatusDto> {
+  status(@CurrentUser() p: UserPrincipal): Promise<MfaStatusDto> {
     return this.mfa.status(p.userId);
   }
 
@@ -58,7 +58,7 @@ export class MfaController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(409, 'An authenticator app is already set up')
-  startTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
+  startTotp(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<TotpSetupResponseDto> {
     return this.totp.start(p, body ?? {});
   }
 
@@ -68,7 +68,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Confirm the authenticator with a code; the first factor returns backup codes once' })
   @ApiOkResponse({ type: FactorEnabledDto })
   @ApiProblem(409, 'An authenticator app is already set up')
-  confirmTotp(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
+  confirmTotp(@CurrentUser() p: UserPrincipal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.totp.confirm(p, body.code);
   }
 
@@ -78,7 +78,7 @@ export class MfaController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No authenticator app is set up')
-  async disableTotp(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+  async disableTotp(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.totp.remove(p, body ?? {});
     return { status: 'disabled' };
   }
@@ -98,7 +98,7 @@ export class MfaController {
   )
   @ApiProblem(409, 'A phone is already set up')
   @ApiProblem(503, 'Text messages cannot be sent right now')
-  startSms(@CurrentUser() p: Principal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
+  startSms(@CurrentUser() p: UserPrincipal, @Body() body: SmsSetupDto): Promise<SmsSentDto> {
     return this.sms.start(p, body.phone, body);
   }
 
@@ -108,7 +108,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Confirm the phone with the texted code' })
   @ApiOkResponse({ type: FactorEnabledDto })
   @ApiProblem(409, 'A phone is already set up')
-  confirmSms(@CurrentUser() p: Principal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
+  confirmSms(@CurrentUser() p: UserPrincipal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.sms.confirm(p, body.code);
   }
 
@@ -118,7 +118,7 @@ export class MfaController {
   @ApiOkResponse({ type: SmsSentDto })
   @ApiProblem(429, 'A code was just sent, too many texts this hour, or two-factor attempts are paused')
   @ApiProblem(503, 'Text messages cannot be sent right now')
-  sendReauthCode(@CurrentUser() p: Principal): Promise<SmsSentDto> {
+  sendReauthCode(@CurrentUser() p: UserPrincipal): Promise<SmsSentDto> {
     return this.smsCodes.send(p.userId, null, 'sign_in');
   }
 
@@ -128,7 +128,7 @@ export class MfaController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No phone is set up')
-  async disableSms(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+  async disableSms(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.sms.remove(p, body ?? {});
     return { status: 'disabled' };
   }
@@ -140,7 +140,7 @@ export class MfaController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'Two-factor authentication is not set up')
-  async regenerate(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
+  async regenerate(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<BackupCodesDto> {
     return { backupCodes: await this.backupCodes.regenerate(p, body ?? {}) };
   }
 
@@ -150,7 +150,7 @@ export class MfaController {
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
-  async reset(@CurrentUser() p: Principal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
+  async reset(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.mfaReset.selfReset(p, body ?? {});
     return { status: 'reset', detail: 'Two-factor authentication is off. Set it up again.' };
   }
@@ -158,7 +158,7 @@ export class MfaController {
   @Get('me/trusted-devices')
   @ApiOperation({ summary: 'Devices that skip the second sign-in step' })
   @ApiOkResponse({ type: [TrustedDeviceDto] })
-  listDevices(@CurrentUser() p: Principal): Promise<TrustedDeviceDto[]> {
+  listDevices(@CurrentUser() p: UserPrincipal): Promise<TrustedDeviceDto[]> {
     return this.trustedDevices.list(p.userId);
   }
 
@@ -166,7 +166,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Stop trusting one device' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(404, 'No such trusted device')
-  async revokeDevice(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<MfaStatusMessageDto> {
+  async revokeDevice(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<MfaStatusMessageDto> {
     if (!(await this.trustedDevices.revoke(p.userId, id))) {
       throw mfaError('TRUSTED_DEVICE_NOT_FOUND', 'No such trusted device.');
     }
@@ -177,7 +177,7 @@ export class MfaController {
   @Delete('me/trusted-devices')
   @ApiOperation({ summary: 'Stop trusting every device' })
   @ApiOkResponse({ type: MfaStatusMessageDto })
-  async revokeAllDevices(@CurrentUser() p: Principal): Promise<MfaStatusMessageDto> {
+  async revokeAllDevices(@CurrentUser() p: UserPrincipal): Promise<MfaStatusMessageDto> {
     const count = await this.trustedDevices.revokeAll(p.userId);
     await this.notifier.audit(p.userId, MfaAuditAction.TrustedDeviceRevoked, { count });
     return { status: 'revoked', detail: `${count} device(s) no longer trusted.` };

@@ -1,5 +1,5 @@
-import { ApiProblem } from '@latchkey/core';
-import { CurrentService, ServiceApi, ServicePrincipal } from '@latchkey/service-access';
+import { ApiProblem, ServicePrincipal } from '@latchkey/core';
+import { CurrentService, ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 

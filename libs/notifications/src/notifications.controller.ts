@@ -1,4 +1,4 @@
-import { ApiKeyAccess, ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiKeyAccess, ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -22,7 +22,7 @@ export class MyNotificationsController {
   @ApiKeyAccess()
   @ApiOperation({ summary: 'In-app inbox, newest first, with the unread count' })
   @ApiOkResponse({ type: InboxPageDto })
-  list(@CurrentUser() p: Principal, @Query() q: ListQueryDto): Promise<InboxPage> {
+  list(@CurrentUser() p: UserPrincipal, @Query() q: ListQueryDto): Promise<InboxPage> {
     return this.inbox.list(p.userId, q.limit ?? 20, q.cursor, q.unread === 'true');
   }
 
@@ -31,7 +31,7 @@ export class MyNotificationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark every inbox entry read' })
   @ApiOkResponse({ type: UnreadCountDto })
-  readAll(@CurrentUser() p: Principal): Promise<{ unreadCount: number }> {
+  readAll(@CurrentUser() p: UserPrincipal): Promise<{ unreadCount: number }> {
     return this.inbox.markAllRead(p.userId);
   }
 
@@ -41,35 +41,35 @@ export class MyNotificationsController {
   @ApiOperation({ summary: 'Mark one inbox entry read' })
   @ApiOkResponse({ type: UnreadCountDto })
   @ApiProblem(404, 'No such inbox entry of yours')
-  read(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<{ unreadCount: number }> {
+  read(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<{ unreadCount: number }> {
     return this.inbox.markRead(p.userId, id);
   }
 
   @Get('notification-preferences')
   @ApiOperation({ summary: 'Per event and channel: enabled, default, and locked (security events always reach email)' })
   @ApiOkResponse({ type: PreferencesListDto })
-  async getPreferences(@CurrentUser() p: Principal): Promise<{ items: EventPreferences[] }> {
+  async getPreferences(@CurrentUser() p: UserPrincipal): Promise<{ items: EventPreferences[] }> {
     return { items: await this.preferences.list(p.userId) };
   }
 
   @Put('notification-preferences')
   @ApiOperation({ summary: 'Change channels per event; applies to the next event' })
   @ApiOkResponse({ type: PreferencesListDto })
-  async putPreferences(@CurrentUser() p: Principal, @Body() body: UpdatePreferencesDto): Promise<{ items: EventPreferences[] }> {
+  async putPreferences(@CurrentUser() p: UserPrincipal, @Body() body: UpdatePreferencesDto): Promise<{ items: EventPreferences[] }> {
     return { items: await this.preferences.update(p.userId, body.items) };
   }
 
   @Get('notification-channels')
   @ApiOperation({ summary: 'Linked delivery channels (Discord webhook, shown by its id only)' })
   @ApiOkResponse({ type: NotificationChannelsDto })
-  async channels(@CurrentUser() p: Principal): Promise<{ discord: WebhookLink | null }> {
+  async channels(@CurrentUser() p: UserPrincipal): Promise<{ discord: WebhookLink | null }> {
     return { discord: await this.webhooks.get(p.userId) };
   }
 
   @Put('notification-channels/discord')
   @ApiOperation({ summary: 'Link a Discord webhook (https://discord.com/api/webhooks/...); stored encrypted' })
   @ApiOkResponse({ type: WebhookLinkDto })
-  linkDiscord(@CurrentUser() p: Principal, @Body() body: LinkDiscordDto): Promise<WebhookLink> {
+  linkDiscord(@CurrentUser() p: UserPrincipal, @Body() body: LinkDiscordDto): Promise<WebhookLink> {
     return this.webhooks.link(p.userId, body.url);
   }
 
@@ -77,7 +77,7 @@ export class MyNotificationsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unlink the Discord webhook' })
   @ApiNoContentResponse()
-  async unlinkDiscord(@CurrentUser() p: Principal): Promise<void> {
+  async unlinkDiscord(@CurrentUser() p: UserPrincipal): Promise<void> {
     await this.webhooks.unlink(p.userId);
   }
 }

@@ -1,3 +1,4 @@
+import { ServiceCredentialVerifier } from '@latchkey/core';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -6,14 +7,14 @@ import { ServiceCredentialsController } from './service-credentials.controller';
 import { ServiceCredentialsService } from './service-credentials.service';
 
 /**
- * The host application's credentials (global: every service-API route's guard, ServiceAuthGuard,
- * checks them where the route is declared).
+ * The host application's credentials. Global because it fills the ServiceCredentialVerifier port
+ * the one authentication step (auth's global guard) requires: an app without it fails at boot.
  */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ServiceCredential])],
-  providers: [ServiceCredentialsService],
-  exports: [ServiceCredentialsService],
+  providers: [ServiceCredentialsService, { provide: ServiceCredentialVerifier, useExisting: ServiceCredentialsService }],
+  exports: [ServiceCredentialsService, ServiceCredentialVerifier],
 })
 export class ServiceAccessModule {}
 

@@ -1,4 +1,4 @@
-import { ApiProblem, PageQueryDto, UuidPipe } from '@latchkey/core';
+import { ApiProblem, PageQueryDto, ServicePrincipal, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -9,9 +9,9 @@ import {
   ServiceCredentialDto,
   ServiceCredentialPageDto,
 } from './dto/service-credentials.dto';
-import { ServiceApi, CurrentService } from './service-auth.guard';
+import { ServiceApi, CurrentService } from './service-api.decorator';
 import { ServiceCredential } from './service-credential.entity';
-import { ServiceCredentialsService, ServicePrincipal } from './service-credentials.service';
+import { ServiceCredentialsService } from './service-credentials.service';
 
 /** Default time the replaced secret keeps working after a rotation: a day to roll a fleet over. */
 const DEFAULT_ROTATION_GRACE_MINUTES = 24 * 60;

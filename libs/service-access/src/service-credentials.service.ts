@@ -5,6 +5,9 @@ import {
   Clock,
   Page,
   RateLimitStore,
+  SERVICE_TOKEN_PREFIX,
+  ServiceCredentialVerifier,
+  ServicePrincipal,
   coreError,
   constantTimeEqual,
   decodeCursor,
@@ -23,14 +26,7 @@ import { ServiceAccessAuditAction } from './service-access.constants';
 import { serviceAccessError } from './service-access.exception';
 import { ALL_SERVICE_SCOPES, ServiceScope, isServiceScope } from './service-scopes';
 
-/** Who is calling the service API: a named credential, or the bootstrap SERVICE_TOKEN. */
-export interface ServicePrincipal {
-  credentialId: string | null;
-  name: string;
-  scopes: ServiceScope[];
-}
-
-export const SECRET_PREFIX = 'lksv_';
+export const SECRET_PREFIX = SERVICE_TOKEN_PREFIX;
 export const BOOTSTRAP_NAME = 'SERVICE_TOKEN';
 /** Wrong service tokens per IP per window before the IP is refused without a check. */
 export const SERVICE_AUTH_FAILURES_PER_IP = 20;
@@ -48,14 +44,16 @@ export interface IssuedCredential {
  * scope) to create the first ones.
  */
 @Injectable()
-export class ServiceCredentialsService {
+export class ServiceCredentialsService extends ServiceCredentialVerifier {
   constructor(
     @InjectRepository(ServiceCredential) private readonly repo: Repository<ServiceCredential>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly rateLimits: RateLimitStore,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Checks `Authorization: Bearer <secret>`. A network that sent too many wrong tokens is refused
@@ -74,7 +72,7 @@ export class ServiceCredentialsService {
     const bootstrap = this.config.serviceToken;
     if (secret !== undefined) {
       if (bootstrap && constantTimeEqual(secret, bootstrap)) {
-        return { credentialId: null, name: BOOTSTRAP_NAME, scopes: [...ALL_SERVICE_SCOPES] };
+        return { kind: 'service', via: 'bearer', credentialId: null, name: BOOTSTRAP_NAME, scopes: [...ALL_SERVICE_SCOPES] };
       }
       if (secret.startsWith(SECRET_PREFIX) && secret.length <= 100) {
         const found = await this.findBySecret(secret);
@@ -245,7 +243,7 @@ export class ServiceCredentialsService {
     if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.repo.update({ id: found.id }, { lastUsedAt: now });
     }
-    return { credentialId: found.id, name: found.name, scopes: found.scopes.filter(isServiceScope) };
+    return { kind: 'service', via: 'bearer', credentialId: found.id, name: found.name, scopes: found.scopes.filter(isServiceScope) };
   }
 
   private async anyActive(): Promise<boolean> {

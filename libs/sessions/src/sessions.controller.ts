@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe, sessionIdOf } from '@latchkey/core';
+import { ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe, sessionIdOf } from '@latchkey/core';
 import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -14,7 +14,7 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: 'Your active sessions; the one making this request has current: true' })
   @ApiOkResponse({ type: SessionListDto })
-  async list(@CurrentUser() p: Principal): Promise<SessionListDto> {
+  async list(@CurrentUser() p: UserPrincipal): Promise<SessionListDto> {
     return { items: await this.sessions.list(p.userId, sessionIdOf(p)) };
   }
 
@@ -23,7 +23,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Sign out one session' })
   @ApiNoContentResponse()
   @ApiProblem(404, 'No such session of yours')
-  async revoke(@CurrentUser() p: Principal, @Param('sessionId', new UuidPipe('sessionId')) sessionId: string): Promise<void> {
+  async revoke(@CurrentUser() p: UserPrincipal, @Param('sessionId', new UuidPipe('sessionId')) sessionId: string): Promise<void> {
     await this.sessions.revoke(p.userId, sessionId);
   }
 
@@ -31,7 +31,7 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign out everywhere but here' })
   @ApiOkResponse({ type: RevokedDto })
-  async revokeOthers(@CurrentUser() p: Principal): Promise<RevokedDto> {
+  async revokeOthers(@CurrentUser() p: UserPrincipal): Promise<RevokedDto> {
     return { revoked: await this.sessions.revokeAll(p.userId, { exceptSessionId: sessionIdOf(p), reason: 'revoke_others' }) };
   }
 
@@ -39,7 +39,7 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign out everywhere, this session included' })
   @ApiOkResponse({ type: RevokedDto })
-  async revokeAll(@CurrentUser() p: Principal): Promise<RevokedDto> {
+  async revokeAll(@CurrentUser() p: UserPrincipal): Promise<RevokedDto> {
     return { revoked: await this.sessions.revokeAll(p.userId, { reason: 'revoke_all' }) };
   }
 }

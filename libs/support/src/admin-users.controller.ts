@@ -1,4 +1,4 @@
-import { ApiProblem, ApiProblems, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { AcceptedDto } from '@latchkey/users';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -34,7 +34,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'End every session of the user' })
   @ApiOkResponse({ type: RevokedDto })
   @ApiProblem(404, 'The caller is not staff, or no such user')
-  async revoke(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<RevokedDto> {
+  async revoke(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<RevokedDto> {
     return { revoked: await this.users.revokeSessions(p, id) };
   }
 
@@ -43,7 +43,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Email the user a password-reset link, the same mail as "forgot password"; 3 an hour per user' })
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblems(400, 401, 403, 404, 429)
-  async sendPasswordReset(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string): Promise<AcceptedDto> {
+  async sendPasswordReset(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string): Promise<AcceptedDto> {
     await this.users.sendPasswordReset(p, id);
     return { status: 'accepted', detail: 'A password-reset link is on its way to the user. It works for 1 hour.' };
   }

@@ -2,7 +2,7 @@ import { AccountsService } from '@latchkey/accounts';
 import { ApiKeysService } from '@latchkey/api-keys';
 import { AuditService } from '@latchkey/audit';
 import { LoginActivityService, PasswordService } from '@latchkey/auth';
-import { decodeCursor, Page, Principal, toPage } from '@latchkey/core';
+import { decodeCursor, Page, UserPrincipal, toPage } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
@@ -65,7 +65,7 @@ export class StaffUsersService {
     };
   }
 
-  async revokeSessions(p: Principal, userId: string): Promise<number> {
+  async revokeSessions(p: UserPrincipal, userId: string): Promise<number> {
     await this.get(userId);
     const revoked = await this.sessions.revokeAll(userId, { reason: 'staff', actorUserId: p.userId, actorKind: 'staff' });
     await this.audit.record({
@@ -78,7 +78,7 @@ export class StaffUsersService {
     return revoked;
   }
 
-  async sendPasswordReset(p: Principal, userId: string): Promise<void> {
+  async sendPasswordReset(p: UserPrincipal, userId: string): Promise<void> {
     await this.passwords.sendResetFor(await this.get(userId), { userId: p.userId, kind: 'staff' });
   }
 

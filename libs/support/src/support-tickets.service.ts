@@ -10,7 +10,7 @@ import {
   Links,
   Page,
   PersonalDataErasure,
-  Principal,
+  UserPrincipal,
   randomToken,
   RateLimitStore,
   requestContext,
@@ -37,7 +37,7 @@ export interface Actor {
   kind: 'user' | 'staff' | 'system' | 'anonymous';
 }
 
-const staff = (p: Principal): Actor => ({ id: p.userId, kind: 'staff' });
+const staff = (p: UserPrincipal): Actor => ({ id: p.userId, kind: 'staff' });
 const CANCEL_CONTEXT = 'support-ticket-cancel';
 
 export function toTicketDto(t: SupportTicket): TicketDto {
@@ -257,7 +257,7 @@ export class SupportTicketsService {
     };
   }
 
-  async recordChecks(p: Principal, id: string, checks: Array<{ kind: CheckKind; note: string }>): Promise<TicketDetailDto> {
+  async recordChecks(p: UserPrincipal, id: string, checks: Array<{ kind: CheckKind; note: string }>): Promise<TicketDetailDto> {
     await this.dataSource.transaction(async (m) => {
       const ticket = await this.lockQueued(id, m);
       if (!['open', 'verifying', 'awaiting_approval'].includes(ticket.state)) {
@@ -292,7 +292,7 @@ export class SupportTicketsService {
   }
 
   /** Needs a fresh reauth (a sign-in in the last 5 minutes, or password and code); a code is spent only with the approval. */
-  async approve(p: Principal, id: string, reason: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
+  async approve(p: UserPrincipal, id: string, reason: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
     const reauthenticated = await this.reauth.assert(p, proof);
     await this.dataSource.transaction(async (m) => {
       const ticket = await this.lockQueued(id, m);
@@ -313,7 +313,7 @@ export class SupportTicketsService {
     return this.detail(id);
   }
 
-  async reject(p: Principal, id: string, reason: string): Promise<TicketDetailDto> {
+  async reject(p: UserPrincipal, id: string, reason: string): Promise<TicketDetailDto> {
     await this.dataSource.transaction(async (m) => {
       const ticket = await this.lockQueued(id, m);
       await this.assertFourEyes(p, ticket, m);
@@ -324,7 +324,7 @@ export class SupportTicketsService {
 
   /** After the cool-down only. The whole reset commits or nothing does. */
   /** Needs a fresh reauth, as approve; a code is spent only when the reset or deletion runs. */
-  async execute(p: Principal, id: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
+  async execute(p: UserPrincipal, id: string, proof: { password?: string; code?: string } = {}): Promise<TicketDetailDto> {
     const reauthenticated = await this.reauth.assert(p, proof);
     const peek = await this.tickets.findById(id);
     const watched = peek?.userId ? this.sessions.watch(peek.userId) : undefined;
@@ -374,7 +374,7 @@ export class SupportTicketsService {
 
   // --- Internals ----------------------------------------------------------------------------
 
-  private async resetMfa(p: Principal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
+  private async resetMfa(p: UserPrincipal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
     await this.mfa.wipe(user, `support ticket ${ticket.reference}`, null, m);
     await this.sessions.revokeAll(user.id, { reason: 'support_mfa_reset', actorUserId: p.userId, actorKind: 'staff' }, m);
     await this.audit.record(
@@ -391,7 +391,7 @@ export class SupportTicketsService {
   }
 
   /** The sole-owner rule, accounts where they are the only member, the audit entry; the erasure follows the trail entry. */
-  private async beginUserDeletion(p: Principal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
+  private async beginUserDeletion(p: UserPrincipal, ticket: SupportTicket, user: User, m: EntityManager): Promise<void> {
     const mine = await this.accounts.listForUser(user.id, m);
     const blocking = mine.filter((a) => a.role === 'owner' && a.owners === 1 && a.members > 1);
     if (blocking.length) {
@@ -415,7 +415,7 @@ export class SupportTicketsService {
   }
 
   /** Four eyes: whoever recorded a check on a ticket cannot decide it. */
-  private async assertFourEyes(p: Principal, ticket: SupportTicket, m: EntityManager): Promise<void> {
+  private async assertFourEyes(p: UserPrincipal, ticket: SupportTicket, m: EntityManager): Promise<void> {
     const checks = await this.tickets.checks(ticket.id, m);
     if (ticket.verifierId === p.userId || checks.some((c) => c.agentId === p.userId)) {
       throw supportError('FOUR_EYES_REQUIRED', 'You recorded checks on this ticket: another support lead must decide it.');

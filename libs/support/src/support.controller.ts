@@ -1,4 +1,4 @@
-import { ApiProblem, ApiProblems, CurrentUser, Principal, Public, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiProblem, ApiProblems, CurrentUser, UserPrincipal, Public, SessionOnly, UuidPipe } from '@latchkey/core';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -100,7 +100,7 @@ export class SupportController {
   @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
   @ApiProblem(409, 'The ticket is not waiting for identity checks')
   verify(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Param('id', new UuidPipe('id')) id: string,
     @Body() body: RecordChecksDto,
   ): Promise<TicketDetailDto> {
@@ -124,7 +124,7 @@ export class SupportController {
   @ApiProblem(409, 'The ticket is not awaiting approval')
   @ApiProblem(429, 'Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED)')
   approve(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Param('id', new UuidPipe('id')) id: string,
     @Body() body: ApproveTicketDto,
   ): Promise<TicketDetailDto> {
@@ -139,7 +139,7 @@ export class SupportController {
   @ApiProblem(403, 'Needs a support lead who recorded no check on this ticket (four eyes)')
   @ApiProblem(404, 'The caller is not staff, or no such ticket in the queue')
   @ApiProblem(409, 'The ticket is not awaiting approval')
-  reject(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
+  reject(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string, @Body() body: ReasonDto): Promise<TicketDetailDto> {
     return this.tickets.reject(p, id, body.reason);
   }
 
@@ -157,7 +157,7 @@ export class SupportController {
   @ApiProblem(409, 'Not approved, the cool-down is not over, the user is gone, or the user is the sole owner of an account')
   @ApiProblem(429, 'Too many wrong passwords (ACCOUNT_LOCKED) or 2FA codes (MFA_LOCKED)')
   execute(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Param('id', new UuidPipe('id')) id: string,
     @Body() body: ExecuteTicketDto,
   ): Promise<TicketDetailDto> {

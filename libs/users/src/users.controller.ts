@@ -4,7 +4,7 @@ import {
   ApiProblem,
   ApiProblems,
   CurrentUser,
-  Principal,
+  UserPrincipal,
   Public,
   SessionOnly,
   UuidPipe,
@@ -28,7 +28,7 @@ export class UsersController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
-  async me(@CurrentUser() principal: Principal): Promise<UserDto> {
+  async me(@CurrentUser() principal: UserPrincipal): Promise<UserDto> {
     return this.users.toDto(await this.users.getForDisplay(principal.userId));
   }
 
@@ -36,7 +36,7 @@ export class UsersController {
   @ApiKeyAccess()
   @ApiOperation({ summary: 'Update your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
-  async update(@CurrentUser() principal: Principal, @Body() body: UpdateProfileDto): Promise<UserDto> {
+  async update(@CurrentUser() principal: UserPrincipal, @Body() body: UpdateProfileDto): Promise<UserDto> {
     return this.users.toDto(await this.users.updateProfile(principal.userId, body));
   }
 
@@ -46,7 +46,7 @@ export class UsersController {
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiOkResponse({ type: UserDto })
   @ApiProblem(413, 'The image is larger than 2 MB')
-  async avatar(@CurrentUser() principal: Principal, @Req() req: FastifyRequest): Promise<UserDto> {
+  async avatar(@CurrentUser() principal: UserPrincipal, @Req() req: FastifyRequest): Promise<UserDto> {
     if (!req.isMultipart()) {
       throw usersError('AVATAR_INVALID', 'Send the image as multipart/form-data in the field "file".', {
         errors: [{ field: 'file', message: 'is missing' }],
@@ -96,7 +96,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Change your email: a link goes to the new address; the old one works until it is followed' })
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblem(429, 'Too many wrong passwords: the sign-in lockout (ACCOUNT_LOCKED) or the network limit')
-  async changeEmail(@CurrentUser() principal: Principal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
+  async changeEmail(@CurrentUser() principal: UserPrincipal, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
     await this.users.requestEmailChange(principal.userId, body.newEmail, body.password);
     return { status: 'accepted', detail: 'If the address can be used, a confirmation link is on its way to it.' };
   }
@@ -105,7 +105,7 @@ export class UsersController {
   @ApiOperation({ summary: 'The email change waiting for confirmation from the new address, if any' })
   @ApiOkResponse({ type: PendingEmailStatusDto })
   @ApiProblems(401, 403)
-  async pendingEmail(@CurrentUser() principal: Principal): Promise<PendingEmailStatusDto> {
+  async pendingEmail(@CurrentUser() principal: UserPrincipal): Promise<PendingEmailStatusDto> {
     return { pending: await this.users.pendingEmailChange(principal.userId) };
   }
 
@@ -114,7 +114,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Send the confirmation link again (the previous link stops working); at most 3 an hour' })
   @ApiAcceptedResponse({ type: AcceptedDto })
   @ApiProblems(401, 403, 404, 429)
-  async resendEmail(@CurrentUser() principal: Principal): Promise<AcceptedDto> {
+  async resendEmail(@CurrentUser() principal: UserPrincipal): Promise<AcceptedDto> {
     await this.users.resendEmailChange(principal.userId);
     return { status: 'accepted', detail: 'If the address can be used, a new confirmation link is on its way to it.' };
   }
@@ -124,7 +124,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Cancel the pending email change; the link stops working and your address stays' })
   @ApiNoContentResponse()
   @ApiProblems(401, 403, 404)
-  async cancelEmail(@CurrentUser() principal: Principal): Promise<void> {
+  async cancelEmail(@CurrentUser() principal: UserPrincipal): Promise<void> {
     await this.users.cancelEmailChange(principal.userId);
   }
 

@@ -1,6 +1,6 @@
 import { AccountRole, AccountRoles } from '@latchkey/accounts';
-import { ApiProblem, CurrentUser, PageQueryDto, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
-import { CurrentService, ServiceApi, ServicePrincipal } from '@latchkey/service-access';
+import { ApiProblem, CurrentUser, PageQueryDto, UserPrincipal, SessionOnly, UuidPipe, ServicePrincipal } from '@latchkey/core';
+import { CurrentService, ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
@@ -68,7 +68,12 @@ abstract class WebhookRoutes {
   }
 }
 
-const ownerOf = (accountId: string, p: Principal): WebhookOwner => ({ accountId, by: p.userId, actorUserId: p.userId, actorKind: 'user' });
+const ownerOf = (accountId: string, p: UserPrincipal): WebhookOwner => ({
+  accountId,
+  by: p.userId,
+  actorUserId: p.userId,
+  actorKind: 'user',
+});
 
 @ApiTags('webhooks')
 @SessionOnly()
@@ -82,7 +87,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   @AccountRoles(AccountRole.Owner)
   @ApiOperation({ summary: "The account's security webhook endpoints (owners)" })
   @ApiOkResponse({ type: WebhookEndpointListDto })
-  list(@Param('accountId', new UuidPipe('accountId')) accountId: string, @CurrentUser() p: Principal): Promise<WebhookEndpointListDto> {
+  list(@Param('accountId', new UuidPipe('accountId')) accountId: string, @CurrentUser() p: UserPrincipal): Promise<WebhookEndpointListDto> {
     return this.listFor(ownerOf(accountId, p));
   }
 
@@ -93,7 +98,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   @ApiProblem(409, 'The account has 10 endpoints already')
   create(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Body() body: CreateWebhookEndpointDto,
   ): Promise<WebhookEndpointWithSecretDto> {
     return this.createFor(ownerOf(accountId, p), body);
@@ -107,7 +112,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   async update(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
     @Param('id', new UuidPipe('id')) id: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Body() body: UpdateWebhookEndpointDto,
   ): Promise<WebhookEndpointDto> {
     return toEndpointDto(await this.webhooks.update(ownerOf(accountId, p), id, body));
@@ -122,7 +127,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   async remove(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
     @Param('id', new UuidPipe('id')) id: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
   ): Promise<void> {
     await this.webhooks.remove(ownerOf(accountId, p), id);
   }
@@ -136,7 +141,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   rotate(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
     @Param('id', new UuidPipe('id')) id: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Body() body: RotateWebhookSecretDto,
   ): Promise<WebhookEndpointWithSecretDto> {
     return this.rotateFor(ownerOf(accountId, p), id, body);
@@ -151,7 +156,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   test(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
     @Param('id', new UuidPipe('id')) id: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
   ): Promise<WebhookTestDto> {
     return this.webhooks.test(ownerOf(accountId, p), id);
   }
@@ -164,7 +169,7 @@ export class AccountWebhooksController extends WebhookRoutes {
   deliveries(
     @Param('accountId', new UuidPipe('accountId')) accountId: string,
     @Param('id', new UuidPipe('id')) id: string,
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Query() q: PageQueryDto,
   ): Promise<WebhookDeliveryPageDto> {
     return this.deliveriesFor(ownerOf(accountId, p), id, q);

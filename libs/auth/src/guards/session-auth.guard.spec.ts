@@ -1,8 +1,8 @@
-import { API_KEY_ACCESS, ApiKeyPrincipal, IS_PUBLIC, SessionOnly } from '@latchkey/core';
+import { API_KEY_ACCESS, ApiKeyPrincipal, IS_PUBLIC, SERVICE_SCOPES_METADATA, ServicePrincipal, SessionOnly } from '@latchkey/core';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 
-import { SessionAuthGuard } from './session-auth.guard';
+import { SessionAuthGuard, verifierFor } from './session-auth.guard';
 
 const KEY = 'lk_pat_' + 'a'.repeat(43);
 
@@ -28,6 +28,9 @@ function setup(opts: {
   principal?: ApiKeyPrincipal;
   params?: Record<string, string>;
   token?: string;
+  /** The route is a service-API route needing these scopes (@ServiceApi). */
+  serviceScopes?: string[];
+  service?: ServicePrincipal;
 }) {
   const handler = () => undefined;
   class Controller {}
@@ -39,6 +42,9 @@ function setup(opts: {
   }
   if (opts.isPublic) {
     Reflect.defineMetadata(IS_PUBLIC, true, handler);
+  }
+  if (opts.serviceScopes) {
+    Reflect.defineMetadata(SERVICE_SCOPES_METADATA, opts.serviceScopes, handler);
   }
   const req: Record<string, unknown> = {
     method: opts.method ?? 'GET',
@@ -52,8 +58,16 @@ function setup(opts: {
   const sessions = { authenticate: jest.fn(async () => undefined) };
   const apiKeys = { authenticate: jest.fn(async () => opts.principal), consume: jest.fn(async () => undefined) };
   const config = { http: { cookiePrefix: '' } };
-  const sut = new SessionAuthGuard(new Reflector(), sessions as never, config as never, apiKeys as never);
-  return { sut, ctx, req, sessions, apiKeys };
+  const services = {
+    authenticate: jest.fn(async () => {
+      if (!opts.service) {
+        throw Object.assign(new Error('wrong service token'), { code: 'SERVICE_TOKEN_INVALID' });
+      }
+      return opts.service;
+    }),
+  };
+  const sut = new SessionAuthGuard(new Reflector(), sessions as never, config as never, apiKeys as never, services as never);
+  return { sut, ctx, req, sessions, apiKeys, services };
 }
 
 describe('SessionAuthGuard with API keys', () => {
@@ -100,5 +114,52 @@ describe('SessionAuthGuard with API keys', () => {
     await expect(sut.canActivate(ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
     expect(sessions.authenticate).toHaveBeenCalledWith('lks_something', 'bearer');
     expect(apiKeys.authenticate).not.toHaveBeenCalled();
+  });
+});
+
+const SERVICE_TOKEN = 'lksv_' + 'b'.repeat(43);
+const service = (scopes: string[]): ServicePrincipal => ({ kind: 'service', via: 'bearer', credentialId: 'c1', name: 'billing', scopes });
+
+describe('SessionAuthGuard with service credentials (one authentication step for every credential)', () => {
+  it('picks the verifier by the token prefix', () => {
+    expect([verifierFor(KEY), verifierFor(SERVICE_TOKEN), verifierFor('lks_x'), verifierFor('anything')]).toEqual([
+      'api_key',
+      'service',
+      'session',
+      'session',
+    ]);
+  });
+
+  it('admits a service credential holding the route scope as a service principal, without a session or key lookup', async () => {
+    const { sut, ctx, req, sessions, apiKeys, services } = setup({
+      isPublic: true,
+      serviceScopes: ['billing:write'],
+      token: SERVICE_TOKEN,
+      service: service(['billing:write']),
+    });
+    await expect(sut.canActivate(ctx)).resolves.toBe(true);
+    expect(req.principal).toEqual(service(['billing:write']));
+    expect(services.authenticate).toHaveBeenCalledWith(`Bearer ${SERVICE_TOKEN}`, undefined);
+    expect(sessions.authenticate).not.toHaveBeenCalled();
+    expect(apiKeys.authenticate).not.toHaveBeenCalled();
+  });
+
+  it('refuses a credential without the route scope (403), and sends any token on a service route to the service verifier', async () => {
+    const lacking = setup({ isPublic: true, serviceScopes: ['billing:write'], token: SERVICE_TOKEN, service: service(['events:publish']) });
+    await expect(lacking.sut.canActivate(lacking.ctx)).rejects.toMatchObject({ code: 'SERVICE_SCOPE_MISSING', category: 'FORBIDDEN' });
+    expect(lacking.req.principal).toBeUndefined();
+    const key = setup({ isPublic: true, serviceScopes: ['billing:write'], principal: keyPrincipal() });
+    await expect(key.sut.canActivate(key.ctx)).rejects.toMatchObject({ code: 'SERVICE_TOKEN_INVALID' });
+    expect(key.apiKeys.authenticate).not.toHaveBeenCalled();
+  });
+
+  it('a service credential opens no other route: refused as an invalid session, anonymous on a public one', async () => {
+    const closed = setup({ token: SERVICE_TOKEN, service: service(['billing:write']) });
+    await expect(closed.sut.canActivate(closed.ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+    expect(closed.services.authenticate).not.toHaveBeenCalled();
+    expect(closed.sessions.authenticate).not.toHaveBeenCalled();
+    const open = setup({ isPublic: true, token: SERVICE_TOKEN, service: service(['billing:write']) });
+    await expect(open.sut.canActivate(open.ctx)).resolves.toBe(true);
+    expect(open.req.principal).toBeUndefined();
   });
 });

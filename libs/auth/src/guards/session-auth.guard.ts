@@ -8,6 +8,10 @@ import {
   AppConfig,
   IS_PUBLIC,
   Principal,
+  SERVICE_SCOPES_METADATA,
+  SERVICE_TOKEN_PREFIX,
+  ServiceCredentialVerifier,
+  UserPrincipal,
   constantTimeEqual,
   requestContext,
 } from '@latchkey/core';
@@ -28,7 +32,10 @@ export function cookieName(config: AppConfig, base: string): string {
   return `${config.http.cookiePrefix}${base}`;
 }
 
-export function presentedToken(req: FastifyRequest, sessionCookie = SESSION_COOKIE): { token: string; via: Principal['via'] } | undefined {
+export function presentedToken(
+  req: FastifyRequest,
+  sessionCookie = SESSION_COOKIE,
+): { token: string; via: UserPrincipal['via'] } | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string' && header.toLowerCase().startsWith('bearer ')) {
     return { token: header.slice(7).trim(), via: 'bearer' };
@@ -42,9 +49,19 @@ function csrfMatches(req: FastifyRequest, sessionToken: string): boolean {
   return typeof sent === 'string' && constantTimeEqual(sent, csrfTokenFor(sessionToken));
 }
 
+/** Which verifier checks a token: chosen by its prefix (`lk_pat_` API key, `lksv_` service credential, else a session). */
+export function verifierFor(token: string): Principal['kind'] {
+  return token.startsWith(API_KEY_PREFIX) ? 'api_key' : token.startsWith(SERVICE_TOKEN_PREFIX) ? 'service' : 'session';
+}
+
 /**
- * The global guard: deny by default, @Public() opts out. Cookie-authenticated writes must
- * carry the CSRF token; a restricted session reaches only routes marked @AllowRestricted().
+ * The one authentication step, for every credential (a global guard: it runs before any pipe, so
+ * a caller without a valid credential learns nothing about a route's body). Deny by default,
+ * @Public() opts out. The verifier is chosen by the token's prefix (verifierFor) and the route's
+ * door: a service-API route (@ServiceApi) takes service credentials only, whatever the token (the
+ * operator's bootstrap SERVICE_TOKEN has no prefix), and a service credential opens no other
+ * route. Cookie-authenticated writes must carry the CSRF token; a restricted session reaches
+ * only routes marked @AllowRestricted().
  */
 @Injectable()
 export class SessionAuthGuard implements CanActivate {
@@ -53,6 +70,7 @@ export class SessionAuthGuard implements CanActivate {
     private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly apiKeys: ApiKeyVerifier,
+    private readonly services: ServiceCredentialVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,6 +80,10 @@ export class SessionAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
     const req = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const serviceScopes = this.reflector.getAllAndOverride<string[] | undefined>(SERVICE_SCOPES_METADATA, targets);
+    if (serviceScopes) {
+      return this.admitService(req, serviceScopes);
+    }
     const presented = presentedToken(req, cookieName(this.config, SESSION_COOKIE));
     if (!presented) {
       if (isPublic) {
@@ -69,10 +91,12 @@ export class SessionAuthGuard implements CanActivate {
       }
       throw authError('SESSION_REQUIRED', 'Sign in first.');
     }
-    if (presented.via === 'bearer' && presented.token.startsWith(API_KEY_PREFIX)) {
+    const verifier = presented.via === 'bearer' ? verifierFor(presented.token) : 'session';
+    if (verifier === 'api_key') {
       return this.admitApiKey(req, presented.token, isPublic, targets);
     }
-    const principal = await this.sessions.authenticate(presented.token, presented.via);
+    // A service credential outside the service API is no session: refused as one, without a lookup.
+    const principal = verifier === 'service' ? undefined : await this.sessions.authenticate(presented.token, presented.via);
     if (!principal) {
       if (isPublic) {
         return true;
@@ -100,6 +124,25 @@ export class SessionAuthGuard implements CanActivate {
             'MFA_SETUP_REQUIRED',
             'An account you belong to requires two-factor authentication: set it up before doing anything else.',
           );
+    }
+    req.principal = principal;
+    return true;
+  }
+
+  /**
+   * A service-API route: the Authorization header goes to the service verifier (429 after too many
+   * wrong tokens from the network, 403 when the service API is off, 401 for a wrong or missing
+   * token), then the route's scopes (403). A session cookie or an API key opens no service route.
+   */
+  private async admitService(req: FastifyRequest & { principal?: Principal }, needed: readonly string[]): Promise<boolean> {
+    const authorization = req.headers.authorization;
+    const principal = await this.services.authenticate(
+      typeof authorization === 'string' ? authorization : undefined,
+      requestContext.get()?.ip ?? req.ip,
+    );
+    const missing = needed.filter((s) => !principal.scopes.includes(s));
+    if (missing.length > 0) {
+      throw authError('SERVICE_SCOPE_MISSING', `This service credential lacks the scope ${missing.join(', ')}.`);
     }
     req.principal = principal;
     return true;

@@ -1,6 +1,7 @@
 /**
  * Which lib owns each table: the only lib whose code may name it in SQL or register its entity.
- * Every other lib reads it through a port the owner provides. `test/platform/table-ownership`
+ * Every other lib reads it through a port the owner provides. The `latchkey/table-ownership` lint
+ * rule (eslint.config.mjs) flags SQL naming another lib's table, and `test/platform/table-ownership`
  * fails on a table without an owner, an entity outside its owner, and any cross-lib SQL not in
  * its list of crossings still to remove (that list only shrinks).
  */

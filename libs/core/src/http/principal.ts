@@ -10,6 +10,7 @@ export type ApiKeyScope = 'read' | 'write';
 interface PrincipalBase {
   userId: string;
   email: string;
+  /** How the token came: the session cookie or an `Authorization: Bearer` header. */
   via: 'cookie' | 'bearer';
 }
 
@@ -44,8 +45,28 @@ export interface ApiKeyPrincipal extends PrincipalBase {
   apiKey: ApiKeyGrant;
 }
 
-/** Who is calling: put on the request by the global guard, whatever the credential. */
-export type Principal = SessionPrincipal | ApiKeyPrincipal;
+/**
+ * A service credential of the host application (`lksv_…`, or the bootstrap SERVICE_TOKEN). It
+ * acts for no user: it reaches only the service API's routes (@ServiceApi), within its scopes.
+ */
+export interface ServicePrincipal {
+  kind: 'service';
+  via: 'bearer';
+  /** Null for the bootstrap SERVICE_TOKEN. */
+  credentialId: string | null;
+  name: string;
+  scopes: readonly string[];
+}
+
+/** A principal acting for a user: a session or an API key (what user routes see). */
+export type UserPrincipal = SessionPrincipal | ApiKeyPrincipal;
+
+/**
+ * Who is calling, whatever the credential (`kind`: session, api_key or service): put on the
+ * request by the one authentication step (auth's global guard), which picks the verifier by the
+ * token's prefix and the route's door.
+ */
+export type Principal = UserPrincipal | ServicePrincipal;
 
 export const IS_PUBLIC = 'latchkey:public';
 export const ALLOW_RESTRICTED = 'latchkey:allow-restricted';
@@ -67,15 +88,16 @@ export const AllowRestricted = () => SetMetadata(ALLOW_RESTRICTED, true);
 export const ApiKeyAccess = () => SetMetadata(API_KEY_ACCESS, true);
 export const SessionOnly = () => SetMetadata(API_KEY_ACCESS, false);
 
-export function principalOf(request: { principal?: Principal }): Principal {
-  if (!request.principal) {
+/** The user principal of a user route; a service credential never reaches one (the guard sends it to service routes only). */
+export function principalOf(request: { principal?: Principal }): UserPrincipal {
+  if (!request.principal || request.principal.kind === 'service') {
     throw new DomainException('UNAUTHENTICATED', 'UNAUTHENTICATED', 'Sign in first.');
   }
   return request.principal;
 }
 
 /** The session of a session-only route; an API key never reaches one (the guard refuses it first). */
-export function sessionIdOf(principal: Principal): string {
+export function sessionIdOf(principal: UserPrincipal): string {
   if (principal.kind !== 'session') {
     throw new DomainException('API_KEY_SESSION_REQUIRED', 'FORBIDDEN', 'This needs a signed-in session: API keys cannot do it.');
   }
@@ -83,7 +105,7 @@ export function sessionIdOf(principal: Principal): string {
 }
 
 /** The signed-in principal; throws if a route forgot the guard. */
-export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal =>
+export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): UserPrincipal =>
   principalOf(ctx.switchToHttp().getRequest<{ principal?: Principal }>()),
 );
 
@@ -102,4 +124,19 @@ export abstract class ApiKeyVerifier {
    * key must not keep it). Other instances drop them when the change feed announces the commit.
    */
   abstract revokeAllOf(userId: string, reason: string, m: EntityManager): Promise<number>;
+}
+
+/** A service credential's secret starts with this; the bootstrap SERVICE_TOKEN may not (it is the operator's). */
+export const SERVICE_TOKEN_PREFIX = 'lksv_';
+
+/** The service scopes a @ServiceApi route needs (set by service-access's decorator, read by the authentication step). */
+export const SERVICE_SCOPES_METADATA = 'latchkey:service-scopes';
+
+/**
+ * The port the authentication step checks a service-API call's token through; the service-access
+ * lib provides it. Throws the route's problem: 429 after too many wrong tokens from the network,
+ * 403 when the service API is off (no SERVICE_TOKEN, no credential), 401 for a wrong or missing token.
+ */
+export abstract class ServiceCredentialVerifier {
+  abstract authenticate(authorization: string | undefined, ip: string | undefined): Promise<ServicePrincipal>;
 }

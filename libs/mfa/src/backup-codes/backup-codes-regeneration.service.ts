@@ -1,5 +1,5 @@
 import { ReauthService } from '@latchkey/auth';
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -23,7 +23,7 @@ export class BackupCodesRegeneration {
     private readonly clock: Clock,
   ) {}
 
-  async regenerate(principal: Principal, proof: { password?: string; code?: string }): Promise<string[]> {
+  async regenerate(principal: UserPrincipal, proof: { password?: string; code?: string }): Promise<string[]> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     if ((await this.factors.findConfirmed(principal.userId)).length === 0) {
       throw mfaError('MFA_FACTOR_NOT_FOUND', 'Set up two-factor authentication first.');

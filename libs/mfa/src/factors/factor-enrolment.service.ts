@@ -1,5 +1,5 @@
 import { Reauthenticated, ReauthService } from '@latchkey/auth';
-import { Clock, Principal, sessionIdOf } from '@latchkey/core';
+import { Clock, UserPrincipal, sessionIdOf } from '@latchkey/core';
 import { SessionsService } from '@latchkey/sessions';
 import { UsersService } from '@latchkey/users';
 import { Inject, Injectable } from '@nestjs/common';
@@ -38,12 +38,12 @@ export class FactorEnrolment {
    * Adding a factor next to an existing one needs a fresh sign-in or proof: otherwise a stolen
    * session could add the thief's phone and later "recover" the account with it.
    */
-  async assertMayAddFactor(principal: Principal, proof: { password?: string; code?: string }): Promise<Reauthenticated | undefined> {
+  async assertMayAddFactor(principal: UserPrincipal, proof: { password?: string; code?: string }): Promise<Reauthenticated | undefined> {
     return (await this.hasFactor(principal.userId)) ? this.reauth.assert(principal, proof) : undefined;
   }
 
   /** Confirms a pending factor of `strategy`'s kind: audited, mailed, with backup codes when it is the first. */
-  async enable(principal: Principal, factor: MfaFactor, strategy: FactorStrategy, step: number | null): Promise<FactorEnabledDto> {
+  async enable(principal: UserPrincipal, factor: MfaFactor, strategy: FactorStrategy, step: number | null): Promise<FactorEnabledDto> {
     const user = await this.users.get(principal.userId);
     const now = this.clock.now();
     return this.dataSource.transaction(async (m) => {
@@ -62,7 +62,7 @@ export class FactorEnrolment {
    * After a factor was confirmed in `m`: backup codes with the first factor (or when none are
    * left), and a session restricted to enrolment becomes a full one.
    */
-  async factorAdded(principal: Principal, hadFactor: boolean, now: Date, m: EntityManager): Promise<string[] | undefined> {
+  async factorAdded(principal: UserPrincipal, hadFactor: boolean, now: Date, m: EntityManager): Promise<string[] | undefined> {
     let backupCodes: string[] | undefined;
     if (!hadFactor || (await this.backupCodes.remaining(principal.userId, m)) === 0) {
       backupCodes = await this.backupCodes.replace(principal.userId, this.options.backupCodeCount, now, m);

@@ -1,5 +1,5 @@
 import { ReauthService } from '@latchkey/auth';
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -27,7 +27,7 @@ export class FactorRemoval {
   ) {}
 
   /** Removes the user's factor of a one-per-user kind (password and a current code required). */
-  async removeOnly(principal: Principal, strategy: FactorStrategy, proof: { password?: string; code?: string }): Promise<void> {
+  async removeOnly(principal: UserPrincipal, strategy: FactorStrategy, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const user = await this.users.get(principal.userId);
     const now = this.clock.now();

@@ -1,5 +1,5 @@
 import { ReauthService, SecondFactorProof } from '@latchkey/auth';
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { User, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -28,7 +28,7 @@ export class MfaReset {
     private readonly clock: Clock,
   ) {}
 
-  async selfReset(principal: Principal, proof: { password?: string; code?: string }): Promise<void> {
+  async selfReset(principal: UserPrincipal, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const user = await this.users.get(principal.userId);
     await this.dataSource.transaction(async (m) => {

@@ -1,5 +1,5 @@
 import { DEVICE_COOKIE, LoginResponseDto, SessionCookies, SignInAnswer } from '@latchkey/auth';
-import { AllowRestricted, ApiProblem, CurrentUser, Principal, Public, UuidPipe, describeClient } from '@latchkey/core';
+import { AllowRestricted, ApiProblem, CurrentUser, UserPrincipal, Public, UuidPipe, describeClient } from '@latchkey/core';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -26,7 +26,7 @@ export class PasskeysController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Your passkeys: name, created, last used' })
   @ApiOkResponse({ type: [PasskeyDto] })
-  list(@CurrentUser() p: Principal): Promise<PasskeyDto[]> {
+  list(@CurrentUser() p: UserPrincipal): Promise<PasskeyDto[]> {
     return this.passkeys.list(p.userId);
   }
 
@@ -41,7 +41,7 @@ export class PasskeysController {
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(409, 'The account already holds the most passkeys it can')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
-  options(@CurrentUser() p: Principal, @Body() body: PasskeyOptionsRequestDto): Promise<PasskeyOptionsDto> {
+  options(@CurrentUser() p: UserPrincipal, @Body() body: PasskeyOptionsRequestDto): Promise<PasskeyOptionsDto> {
     return this.passkeys.registrationOptions(p, body ?? {});
   }
 
@@ -52,7 +52,7 @@ export class PasskeysController {
   @ApiCreatedResponse({ type: PasskeyRegisteredDto })
   @ApiProblem(400, 'The challenge is expired, used or unknown, or the credential was refused (origin, RP id, challenge, format)')
   @ApiProblem(409, 'This passkey is already registered, or the account holds the most passkeys it can')
-  register(@CurrentUser() p: Principal, @Body() body: RegisterPasskeyDto): Promise<PasskeyRegisteredDto> {
+  register(@CurrentUser() p: UserPrincipal, @Body() body: RegisterPasskeyDto): Promise<PasskeyRegisteredDto> {
     return this.passkeys.register(p, body);
   }
 
@@ -60,7 +60,7 @@ export class PasskeysController {
   @ApiOperation({ summary: 'Rename a passkey' })
   @ApiOkResponse({ type: PasskeyDto })
   @ApiProblem(404, 'No such passkey')
-  rename(@CurrentUser() p: Principal, @Param('id', new UuidPipe('id')) id: string, @Body() body: PasskeyNameDto): Promise<PasskeyDto> {
+  rename(@CurrentUser() p: UserPrincipal, @Param('id', new UuidPipe('id')) id: string, @Body() body: PasskeyNameDto): Promise<PasskeyDto> {
     return this.passkeys.rename(p, id, body.name);
   }
 
@@ -73,7 +73,7 @@ export class PasskeysController {
   @ApiProblem(404, 'No such passkey')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   async remove(
-    @CurrentUser() p: Principal,
+    @CurrentUser() p: UserPrincipal,
     @Param('id', new UuidPipe('id')) id: string,
     @Body() body: ReauthProofDto,
   ): Promise<MfaStatusMessageDto> {

@@ -1,5 +1,5 @@
 import { ReauthService, SecondFactorProof } from '@latchkey/auth';
-import { APP_CONFIG, AppConfig, Clock, DomainException, Principal } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, DomainException, UserPrincipal } from '@latchkey/core';
 import { User, UsersService } from '@latchkey/users';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -77,7 +77,7 @@ export class PasskeysService {
 
   // --- Registration -------------------------------------------------------------------------
 
-  async registrationOptions(principal: Principal, proof: { password?: string; code?: string }): Promise<PasskeyOptionsDto> {
+  async registrationOptions(principal: UserPrincipal, proof: { password?: string; code?: string }): Promise<PasskeyOptionsDto> {
     const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
     const user = await this.users.get(principal.userId);
     const existing = await this.repo.listByUser(user.id);
@@ -102,7 +102,7 @@ export class PasskeysService {
     });
   }
 
-  async register(principal: Principal, input: { challengeId: string; name: string; credential: Record<string, unknown> }) {
+  async register(principal: UserPrincipal, input: { challengeId: string; name: string; credential: Record<string, unknown> }) {
     const stored = await this.take(input.challengeId, 'register', principal.userId);
     let info;
     try {
@@ -175,7 +175,7 @@ export class PasskeysService {
 
   // --- Management ---------------------------------------------------------------------------
 
-  async rename(principal: Principal, id: string, name: string): Promise<PasskeyDto> {
+  async rename(principal: UserPrincipal, id: string, name: string): Promise<PasskeyDto> {
     const before = await this.repo.findOne(principal.userId, id);
     if (!before || !(await this.repo.rename(principal.userId, id, name, this.clock.now()))) {
       throw notFound();
@@ -190,7 +190,7 @@ export class PasskeysService {
   }
 
   /** Needs reauth: a session that signed in within 5 minutes, or the password (and a code with 2FA). */
-  async remove(principal: Principal, id: string, proof: { password?: string; code?: string }): Promise<void> {
+  async remove(principal: UserPrincipal, id: string, proof: { password?: string; code?: string }): Promise<void> {
     if (!(await this.repo.findOne(principal.userId, id))) {
       throw notFound();
     }

@@ -1,4 +1,4 @@
-import { Clock, Principal } from '@latchkey/core';
+import { Clock, UserPrincipal } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -30,7 +30,7 @@ export class SmsEnrolment {
     private readonly removal: FactorRemoval,
   ) {}
 
-  async start(principal: Principal, phone: string, proof: Proof = {}): Promise<SmsSentDto> {
+  async start(principal: UserPrincipal, phone: string, proof: Proof = {}): Promise<SmsSentDto> {
     const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
     await this.smsGuard.assertMayAddPhone(principal.userId, phone);
     // The sending limits first: a refused request must not spend the code given as proof.
@@ -48,7 +48,7 @@ export class SmsEnrolment {
     return { status: 'sent', phone: maskPhone(phone), expiresAt: expiresAt.toISOString() };
   }
 
-  async confirm(principal: Principal, code: string): Promise<FactorEnabledDto> {
+  async confirm(principal: UserPrincipal, code: string): Promise<FactorEnabledDto> {
     const factor = await this.factors.find(principal.userId, this.smsFactor.kind);
     if (!factor || factor.confirmedAt) {
       throw factor?.confirmedAt
@@ -61,7 +61,7 @@ export class SmsEnrolment {
     return this.enrolment.enable(principal, factor, this.smsFactor, null);
   }
 
-  remove(principal: Principal, proof: Proof): Promise<void> {
+  remove(principal: UserPrincipal, proof: Proof): Promise<void> {
     return this.removal.removeOnly(principal, this.smsFactor, proof);
   }
 }

@@ -1,4 +1,4 @@
-import { APP_CONFIG, AppConfig, Clock, Principal, SecretBox } from '@latchkey/core';
+import { APP_CONFIG, AppConfig, Clock, UserPrincipal, SecretBox } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ export class TotpEnrolment {
     private readonly removal: FactorRemoval,
   ) {}
 
-  async start(principal: Principal, proof: Proof = {}): Promise<TotpSetupResponseDto> {
+  async start(principal: UserPrincipal, proof: Proof = {}): Promise<TotpSetupResponseDto> {
     const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
     const secret = Totp.generateSecret();
     await this.dataSource.transaction(async (m) => {
@@ -47,7 +47,7 @@ export class TotpEnrolment {
     return { secret, otpauthUri, qrCode: await Totp.qrDataUrl(otpauthUri) };
   }
 
-  async confirm(principal: Principal, code: string): Promise<FactorEnabledDto> {
+  async confirm(principal: UserPrincipal, code: string): Promise<FactorEnabledDto> {
     const factor = await this.factors.find(principal.userId, this.totp.kind);
     if (!factor || factor.confirmedAt || !factor.secretSealed) {
       throw factor?.confirmedAt
@@ -61,7 +61,7 @@ export class TotpEnrolment {
     return this.enrolment.enable(principal, factor, this.totp, step);
   }
 
-  remove(principal: Principal, proof: Proof): Promise<void> {
+  remove(principal: UserPrincipal, proof: Proof): Promise<void> {
     return this.removal.removeOnly(principal, this.totp, proof);
   }
 }

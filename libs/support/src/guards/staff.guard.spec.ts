@@ -1,16 +1,16 @@
-import { Principal } from '@latchkey/core';
+import { UserPrincipal } from '@latchkey/core';
 import { MfaService } from '@latchkey/mfa';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 
 import { STAFF_ROLE_KEY, StaffGuard } from './staff.guard';
 
-function contextFor(staffRole: Principal['staffRole'] | undefined, least: string | undefined) {
+function contextFor(staffRole: UserPrincipal['staffRole'] | undefined, least: string | undefined) {
   const handler = () => undefined;
   if (least) {
     Reflect.defineMetadata(STAFF_ROLE_KEY, least, handler);
   }
-  const req = staffRole === undefined ? {} : { principal: { staffRole, userId: 'u1' } as Principal };
+  const req = staffRole === undefined ? {} : { principal: { staffRole, userId: 'u1' } as UserPrincipal };
   const ctx = new ExecutionContextHost([req, {}, undefined]);
   ctx.setType('http');
   jest.spyOn(ctx, 'getHandler').mockReturnValue(handler);

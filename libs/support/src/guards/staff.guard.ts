@@ -28,8 +28,9 @@ export class StaffGuard implements CanActivate {
       return true;
     }
     const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
-    const role = principal?.staffRole ?? null;
-    if (!principal || !role) {
+    // A service credential acts for no user (and never reaches a staff route); an API key's staffRole is always null.
+    const role = principal && principal.kind !== 'service' ? principal.staffRole : null;
+    if (!principal || principal.kind === 'service' || !role) {
       throw staffOnlyNotFound();
     }
     if (!(await this.mfa.hasSecondFactor(principal.userId))) {

@@ -1,4 +1,4 @@
-import { ApiProblem, CurrentUser, Principal, SessionOnly, UuidPipe } from '@latchkey/core';
+import { ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
 import { ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -28,7 +28,7 @@ export class PrivacyController {
   @Get('me/privacy')
   @ApiOperation({ summary: 'Your privacy choices: analytics opt-out and marketing-mail consent' })
   @ApiOkResponse({ type: PrivacySettingsDto })
-  get(@CurrentUser() p: Principal): Promise<PrivacySettingsDto> {
+  get(@CurrentUser() p: UserPrincipal): Promise<PrivacySettingsDto> {
     return this.consent.settings(p.userId);
   }
 
@@ -38,14 +38,14 @@ export class PrivacyController {
       'Change your privacy choices (either field, or both); each change is recorded with its source (console for the cookie session, api for a bearer token), IP and user agent',
   })
   @ApiOkResponse({ type: PrivacySettingsDto })
-  put(@CurrentUser() p: Principal, @Body() body: UpdatePrivacySettingsDto): Promise<PrivacySettingsDto> {
+  put(@CurrentUser() p: UserPrincipal, @Body() body: UpdatePrivacySettingsDto): Promise<PrivacySettingsDto> {
     return this.consent.update(p.userId, body ?? {}, p.via === 'cookie' ? 'console' : 'api');
   }
 
   @Get('me/consents')
   @ApiOperation({ summary: 'The history of your privacy choices, newest first' })
   @ApiOkResponse({ type: ConsentRecordListDto })
-  history(@CurrentUser() p: Principal, @Query() q: ConsentListQueryDto): Promise<ConsentRecordListDto> {
+  history(@CurrentUser() p: UserPrincipal, @Query() q: ConsentListQueryDto): Promise<ConsentRecordListDto> {
     return this.consent.history(p.userId, q.limit ?? 50, q.cursor);
   }
 }
