@@ -42,7 +42,8 @@ export class HandedMarks {
   private closed = false;
 
   constructor(private readonly dataSource: DataSource) {
-    this.server = Boolean((dataSource.options as { url?: string }).url) && dataSource.options.type === 'postgres';
+    const options = dataSource.options as { url?: string; type?: string } | undefined;
+    this.server = Boolean(options?.url) && options?.type === 'postgres';
   }
 
   /** Called by the SMTP connection once MAIL, RCPT and DATA were accepted; writes the dot now or with the next UPDATE. */
@@ -92,7 +93,11 @@ export class HandedMarks {
     this.connecting ??= (async () => {
       try {
         const runner = this.dataSource.createQueryRunner();
-        this.client = (await runner.connect()) as PgClient;
+        const client = (await runner.connect()) as PgClient;
+        // A mark lost with a PostgreSQL crash costs a resend, never a loss: no need to wait for the WAL flush,
+        // which would hold every waiting dot for a disk write.
+        await client.query(`SET synchronous_commit = off`, []);
+        this.client = client;
         this.runner = runner;
       } catch (err) {
         this.logger.warn(`No connection for handed marks: ${(err as Error).message}`);

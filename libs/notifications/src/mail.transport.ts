@@ -10,7 +10,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 
-import { SmtpPool, smtpPoolOptions } from './smtp-pool';
+import { Gate, SmtpPool, smtpPoolOptions } from './smtp-pool';
 
 export interface OutgoingMail {
   to: string;
@@ -22,13 +22,13 @@ export interface OutgoingMail {
 }
 
 /**
- * A URL given to nodemailer alone takes its options from the query only (a second argument
- * is message defaults), so the pool is asked for there unless SMTP_URL already says otherwise
- * (`?maxConnections=4`, `?pool=false`). 8 connections per worker keep a relay busy while each
- * waits on its server's replies, and bound what a killed worker sends twice: each connection
- * holds at most one message the server accepted and the outbox has not marked yet (16 sent
- * ~1.3x more per second in the bench but up to 16 duplicates per kill). A connection is kept
- * for 1,000 messages (nodemailer's default of 100 pays a new handshake every 100).
+ * For nodemailer (SMTP_URL options the pipelining pool does not speak). A URL given to nodemailer
+ * alone takes its options from the query only (a second argument is message defaults), so the pool
+ * is asked for there unless SMTP_URL already says otherwise (`?maxConnections=4`, `?pool=false`).
+ * 8 connections per worker: nodemailer's path has no HandedMarks gate, so each connection holds at
+ * most one message the server accepted and the outbox has not marked yet, which a killed worker
+ * sends again. A connection is kept for 1,000 messages (nodemailer's default of 100 pays a new
+ * handshake every 100).
  */
 export function pooled(smtpUrl: string): string {
   const url = new URL(smtpUrl);
@@ -167,9 +167,10 @@ export class MailTransport implements OnApplicationShutdown {
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  /** `gate` decides when the body and its final dot are written (HandedMarks); only the pipelining pool asks it. */
+  async send(mail: OutgoingMail, gate?: Gate): Promise<void> {
     if (this.pool && this.from && SIMPLE_ADDRESS.test(mail.to)) {
-      await this.pool.send(this.from.address, mail.to, buildMessage(this.from.header, mail));
+      await this.pool.send(this.from.address, mail.to, buildMessage(this.from.header, mail), gate);
       return;
     }
     // Built to one buffer first: streamed part by part, the message leaves in dozens of small socket writes.

@@ -125,7 +125,7 @@ describe('SmtpPool (pipelined SMTP) and buildMessage', () => {
       host: '127.0.0.1',
       port: 25,
       secure: false,
-      maxConnections: 8,
+      maxConnections: 32,
       maxMessages: 1000,
     });
     expect(smtpPoolOptions('smtps://u:p@mail.example.com')).toMatchObject({ port: 465, secure: true, user: 'u', pass: 'p' });
