@@ -78,7 +78,13 @@ export class HandedMarks {
     }
     this.busy = true;
     client
-      .query(`UPDATE notification_outbox SET delivered_at = now() WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [ids])
+      // SKIP LOCKED: a row locked now is being marked delivered (DeliveredMarks) and needs no stamp; waiting on
+      // it could deadlock with that UPDATE, which locks the same rows in another order.
+      .query(
+        `UPDATE notification_outbox SET delivered_at = now()
+          WHERE id IN (SELECT id FROM notification_outbox WHERE id = ANY($1::uuid[]) AND status = 'sending' FOR UPDATE SKIP LOCKED)`,
+        [ids],
+      )
       .catch((err: Error) => {
         this.logger.warn(`Could not record ${ids.length} handed message(s): ${err.message}`);
         this.drop();
