@@ -298,8 +298,8 @@ describe('Fleet: real processes behind a load balancer', () => {
     const seen = fleet.deliveries(markers);
     // Every event became exactly one message (one Message-ID, the outbox id). The final dot of a
     // message and the UPDATE stamping its row leave in the same synchronous step (HandedMarks), so a
-    // killed worker's sent mail is not sent again; only a kill between those two writes would resend
-    // one (with the same Message-ID, for receivers to drop).
+    // killed worker's sent mail is not sent again; only a kill in the middle of such a step resends
+    // its dots (with the same Message-ID, for receivers to drop). The issue's bound: one in total.
     for (const marker of markers) {
       const ids = new Set(fleet.mail.messages.filter((m) => m.subject === `Unusual usage: ${marker}`).map((m) => m.messageId));
       expect([marker, ids.size]).toEqual([marker, 1]);

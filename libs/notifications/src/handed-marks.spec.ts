@@ -51,6 +51,20 @@ describe('HandedMarks', () => {
     expect(events).toEqual(['SET', 'dot a', 'UPDATE a', 'dot b', 'dot c', 'UPDATE b,c']);
   });
 
+  it('writes at most 8 dots per UPDATE, so a kill in the middle of a flush resends few', async () => {
+    const { events, dataSource, answer } = fakeServer();
+    const marks = new HandedMarks(dataSource);
+    const ids = Array.from({ length: 11 }, (_, i) => `m${i}`);
+    for (const id of ids) {
+      marks.hand(id, () => events.push(`dot ${id}`) > 0);
+    }
+    await new Promise((r) => setImmediate(r));
+    await answer(); // SET
+    expect(events.filter((e) => e.startsWith('UPDATE'))).toEqual([`UPDATE ${ids.slice(0, 8).join(',')}`]);
+    await answer();
+    expect(events.slice(-4)).toEqual(['dot m8', 'dot m9', 'dot m10', `UPDATE m8,m9,m10`]);
+  });
+
   it('leaves out of the UPDATE a message whose connection closed (nothing was written)', async () => {
     const { events, dataSource, answer } = fakeServer();
     const marks = new HandedMarks(dataSource);

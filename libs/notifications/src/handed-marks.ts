@@ -14,6 +14,14 @@ interface Waiting {
 }
 
 /**
+ * Dots written per stamp UPDATE. A kill in the middle of a flush resends the dots already written
+ * in it, about (dots per second) x (one socket write) x STAMP_BATCH / 2 per kill: uncapped, a heavy
+ * stream made batches of tens and 0.4 resends per kill; the rest waits one (asynchronous-commit)
+ * round trip for the next UPDATE.
+ */
+const STAMP_BATCH = 8;
+
+/**
  * Closes the crash window of email: a message's body and final dot are written to the SMTP
  * socket in the same synchronous step as an UPDATE stamping `delivered_at` on its still
  * 'sending' row is written to PostgreSQL, on a connection of its own that is idle at that
@@ -22,9 +30,11 @@ interface Waiting {
  * whether or not its client is still there. So a dead worker's 'sending' row with `delivered_at`
  * set has had its dot sent, and OutboxRelay.reclaim records it delivered instead of sending it
  * again; a row without it never reached the server's final dot and is sent again (the server
- * dropped the unfinished message). What is left: a kill between those two writes (microseconds:
- * a duplicate, which the Message-ID lets a receiver drop), and a server that refuses the message
- * after its dot while the worker dies (the row reads delivered). A live worker still records the
+ * dropped the unfinished message). What is left: a kill after some dots of a flush and before its
+ * UPDATE is written (a few socket writes, but the writes wake the SMTP server and on a busy machine
+ * the worker is often preempted right there for milliseconds): those messages go out twice, with
+ * the same Message-ID for a receiver to drop; and a server that refuses a message after its dot
+ * while the worker dies (the row reads delivered). A live worker still records the
  * server's answer (DeliveredMarks; a refusal clears `delivered_at`).
  *
  * Messages whose body is ready while the previous UPDATE is in flight wait for it (one round trip
@@ -70,7 +80,7 @@ export class HandedMarks {
       }
       return;
     }
-    const batch = this.waiting.splice(0);
+    const batch = this.waiting.splice(0, STAMP_BATCH);
     // The dots first, then the UPDATE, with nothing asynchronous between them.
     const ids = batch.filter((w) => w.writeDot()).map((w) => w.id);
     if (ids.length === 0) {
