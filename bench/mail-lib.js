@@ -21,6 +21,7 @@ function startSink() {
   const { SMTPServer } = require('smtp-server');
   const seen = new Map();
   const firstAt = new Map();
+  const againAt = new Map();
   let waiter = null;
   const server = new SMTPServer({
     authOptional: true,
@@ -36,6 +37,7 @@ function startSink() {
         const id = /^Message-ID:\s*<([^>]+)>/im.exec(head)?.[1] ?? '?';
         seen.set(id, (seen.get(id) ?? 0) + 1);
         if (!firstAt.has(id)) firstAt.set(id, Date.now());
+        else againAt.set(id, Date.now());
         if (waiter) waiter();
         callback();
       });
@@ -51,6 +53,7 @@ function startSink() {
         url: `smtp://127.0.0.1:${server.server.address().port}`,
         seen,
         firstAt,
+        againAt,
         total: () => [...seen.values()].reduce((a, b) => a + b, 0),
         onMessage(fn) {
           waiter = fn;

@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const L = require('./lib');
 
 const COUNT = Number(process.env.BENCH_NOTIFY_COUNT || 10_000);
-const REPS = Number(process.env.BENCH_NOTIFY_REPS || 1);
+const REPS = Number(process.env.BENCH_NOTIFY_REPS || process.env.BENCH_REPS || 5);
 const WORKERS = Number(process.env.BENCH_NOTIFY_WORKERS || 2);
 const CONCURRENCY = 8;
 const { REDIS_URL, WORKER_MAIN, startSink, startWorker } = require('./mail-lib');
@@ -132,7 +132,8 @@ L.runMain(async (onCleanup) => {
     const per = (k) => L.round((d.cpu[k] * 1000) / COUNT, 3);
     console.log(
       `rep ${rep + 1}: bull no-op ${Math.round(b.perSecond)} jobs/s (${b.ms} ms) | notifications ${Math.round(d.perSecond)} deliveries/s (${d.ms} ms, ${d.unique} unique, ${d.dupes} duplicated)` +
-        ` | CPU ms per delivery: workers ${per('app')}, postgres ${per('postgres')}, redis ${per('redis')}, bench+sink ${per('bench')} (postgres and redis: every process on the machine)`,
+        ` | CPU ms per delivery: workers ${per('app')}, postgres ${per('postgres')}, redis ${per('redis')}, bench+sink ${per('bench')} (postgres and redis: every process on the machine)` +
+        ` | load ${require('node:os').loadavg()[0].toFixed(1)}`,
     );
   }
   const dupes = deliveries.reduce((a, d) => a + d.dupes, 0);
@@ -154,6 +155,8 @@ L.runMain(async (onCleanup) => {
     baseline: { name: 'bull no-op jobs/s', median: Math.round(baseline) },
     measured: { name: 'deliveries/s (commit -> SMTP)', median: Math.round(measured) },
     ratio,
+    reps: deliveries.map((d, i) => ({ deliveries: Math.round(d.perSecond), noop: Math.round(baselines[i].perSecond) })),
+    load: require('node:os').loadavg()[0],
     perPeakSignin: perSignin,
     peakSignins,
     goal: 'ratio >= 0.5 and >= 20x peak sign-ins; every message exactly once (hard)',

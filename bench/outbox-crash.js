@@ -170,6 +170,16 @@ L.runMain(async (onCleanup) => {
     `${COUNT} committed, ${sink.seen.size} unique Message-IDs received, lost ${lost}, duplicated ${duplicated}, rows not 'delivered' ${undelivered}; ` +
       `a dead worker's rows taken over after: median ${L.round(medianPickup / 1000, 1)} s, max ${maxPickup === Infinity ? 'never' : `${L.round(maxPickup / 1000, 1)} s`} (${pickups.length} kills with rows in hand)`,
   );
+  // Where duplicates came from: each one's first and second arrival against the last kill before the first.
+  for (const [id, again] of sink.againAt) {
+    const first = sink.firstAt.get(id);
+    const kill = kills.filter((k) => k.killedAt <= first + 50).pop();
+    console.log(
+      `duplicate ${id}: first ${kill ? `${first - kill.killedAt} ms after kill ${kill.k + 1}` : 'before any kill'}, again ${L.round((again - first) / 1000, 1)} s later`,
+    );
+  }
+  const warnings = [...retired, ...workers].reduce((n, w) => n + (w.output().match(/deadlock|Could not record|Could not mark/g) ?? []).length, 0);
+  if (warnings > 0) console.log(`worker warnings about marks (deadlock, could not record/mark): ${warnings}`);
   // A live worker whose heartbeat could not land for 8 s (a starved machine) is presumed dead: its sends in flight may go out twice.
   const falseDeaths = [...retired, ...workers].reduce((n, w) => n + (w.output().match(/was presumed dead/g) ?? []).length, 0);
   console.log(`live workers presumed dead (heartbeat late by 8 s): ${falseDeaths}`);

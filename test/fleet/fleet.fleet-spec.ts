@@ -296,15 +296,16 @@ describe('Fleet: real processes behind a load balancer', () => {
     await waitFor('all 1,000 deliveries', () => fleet.deliveries(markers).size === 1000, 120_000, 250);
     await sleep(2_000);
     const seen = fleet.deliveries(markers);
-    // Every event became exactly one message (one Message-ID, the outbox id). A worker killed after
-    // the SMTP server accepted a message and before it was marked delivered sends that message again
-    // with the same Message-ID, for receivers to drop: at most one per delivery in flight (8).
+    // Every event became exactly one message (one Message-ID, the outbox id). The final dot of a
+    // message and the UPDATE stamping its row leave in the same synchronous step (HandedMarks), so a
+    // killed worker's sent mail is not sent again; only a kill in the middle of such a step resends
+    // its dots (with the same Message-ID, for receivers to drop). The issue's bound: one in total.
     for (const marker of markers) {
       const ids = new Set(fleet.mail.messages.filter((m) => m.subject === `Unusual usage: ${marker}`).map((m) => m.messageId));
       expect([marker, ids.size]).toEqual([marker, 1]);
     }
     const resent = [...seen.values()].filter((n) => n > 1).length;
-    expect(resent).toBeLessThanOrEqual(8);
+    expect(resent).toBeLessThanOrEqual(1);
     await waitFor('the killed worker to be back', () => fleet.workers[0].alive && /worker running/.test(fleet.workers[0].output), 60_000);
   }, 240_000);
 

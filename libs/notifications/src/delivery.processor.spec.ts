@@ -37,7 +37,7 @@ function setup(claimable: string[]) {
         const rows = ids.filter((id) => claimable.includes(id)).map(row);
         return [rows, rows.length];
       }
-      if (sql.includes('delivered_at')) {
+      if (sql.includes('delivered_at = $3')) {
         events.push(`mark ${(params[0] as string[]).join(',')}`);
       }
       return [[], 0];

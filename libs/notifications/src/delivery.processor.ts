@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ACCOUNT_DISCORD_CHANNEL, AccountNotificationSettingsService } from './account-notification-settings.service';
 import { DeliveredMarks, Outcome } from './delivered-marks';
 import { DiscordTransport } from './discord.transport';
+import { HandedMarks } from './handed-marks';
 import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
@@ -51,6 +52,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly marks: DeliveredMarks;
+  private readonly handed: HandedMarks;
   /** Renders and sends in progress in this process, and the rows waiting for a free one. */
   private sending = 0;
   private readonly waiting: Array<() => void> = [];
@@ -75,6 +77,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
     private readonly accountSettings: AccountNotificationSettingsService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
+    this.handed = new HandedMarks(dataSource);
   }
 
   /** One row (a replayed job, tests): 'skipped' when it is not there to claim or needed no sending. */
@@ -171,7 +174,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
     const until = new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs));
     for (const f of failures) {
       await this.dataSource.query(
-        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4 WHERE id = $1 AND status = 'sending'`,
+        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL WHERE id = $1 AND status = 'sending'`,
         [f.id, String(f.error.message).slice(0, 1000), until, holder],
       );
     }
@@ -206,7 +209,10 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
       : this.renderer.render(def.template, def.subject, context);
     switch (row.channel) {
       case 'email':
-        await this.mail.send({ to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id });
+        await this.mail.send(
+          { to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id },
+          (write) => this.handed.hand(row.id, write),
+        );
         return 'delivered';
       case 'sms':
         if (!this.sms.enabled) {
@@ -285,6 +291,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
       resolve();
     }
     await Promise.allSettled([...this.inFlight]);
+    this.handed.close();
     await this.lease.release();
   }
   private fromRaw(raw: Record<string, unknown>): NotificationOutbox {

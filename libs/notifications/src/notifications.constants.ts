@@ -19,7 +19,7 @@ export const QUEUE_LEASE_MIN_MS = 60_000;
 export const RELAY_BATCH = 1000;
 export const DELIVERY_BATCH = 50;
 /** Messages one worker renders and sends at once (the SMTP pool queues what exceeds its connections). */
-export const SEND_CONCURRENCY = 32;
+export const SEND_CONCURRENCY = 64;
 /** Delivered marks: at most this many ids per UPDATE, and this many UPDATEs in flight. */
 export const MARK_BATCH_MAX = 500;
 export const MARK_FLUSHES = 2;

@@ -64,5 +64,9 @@ describe('OutboxRelay', () => {
     expect(reclaim).toBeGreaterThanOrEqual(0);
     expect(reclaim).toBeLessThan(claim);
     expect(queries[reclaim].sql).toMatch(/heartbeat_at > now\(\) - make_interval\(secs => 8\)/);
+    // A dead worker's row whose final dot went out (HandedMarks stamped delivered_at) is delivered, not sent again.
+    expect(queries[reclaim].sql).toMatch(
+      /SET status = CASE WHEN o\.status = 'sending' AND o\.delivered_at IS NOT NULL THEN 'delivered' ELSE 'pending' END/,
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
   deliveryJobId,
   queueLeaseMs,
 } from './notifications.constants';
+import { WIPED_PAYLOAD_SQL } from './outbox-secrets';
 import { WorkerLease } from './worker-lease';
 
 function rowsOf<T>(result: unknown): T[] {
@@ -102,7 +103,11 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     const timeout = `make_interval(secs => ${WORKER_TIMEOUT_MS / 1000})`;
     const rows = rowsOf<{ id: string }>(
       await this.dataSource.query(
-        `UPDATE notification_outbox o SET status = 'pending', worker_id = NULL, lease_until = NULL
+        // A 'sending' row with delivered_at had its final dot written (HandedMarks): delivered, not sent again.
+        `UPDATE notification_outbox o
+            SET status = CASE WHEN o.status = 'sending' AND o.delivered_at IS NOT NULL THEN 'delivered' ELSE 'pending' END,
+                payload = CASE WHEN o.status = 'sending' AND o.delivered_at IS NOT NULL THEN ${WIPED_PAYLOAD_SQL} ELSE o.payload END,
+                worker_id = NULL, lease_until = NULL
           WHERE o.status IN ('queued', 'sending') AND o.worker_id IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM notification_workers w WHERE w.id = o.worker_id AND w.heartbeat_at > now() - ${timeout})
             AND now() - pg_postmaster_start_time() > ${timeout}
