@@ -205,6 +205,10 @@ class SmtpConnection {
       await this.ehlo();
     }
     if (this.options.user !== undefined) {
+      // Like nodemailer's requireTLS, but by default: a password goes over TLS, or to this machine.
+      if (!(this.socket instanceof tls.TLSSocket) && !isLoopback(this.options.host)) {
+        throw new Error(`SMTP server ${this.options.host} offers no STARTTLS: refusing to send the password in clear (use smtps://)`);
+      }
       const auth = /[ -]AUTH[ =]([^\n]*)/i.exec(this.extensions)?.[1]?.toUpperCase() ?? '';
       const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
       if (/\bPLAIN\b/.test(auth) || !/\bLOGIN\b/.test(auth)) {
@@ -397,4 +401,8 @@ export class SmtpPool {
       w(null);
     }
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
