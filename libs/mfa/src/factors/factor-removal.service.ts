@@ -1,4 +1,4 @@
-import { ReauthService } from '@latchkey/auth';
+import { Reauthenticated, ReauthService } from '@latchkey/auth';
 import { Clock, Principal } from '@latchkey/core';
 import { UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
@@ -6,10 +6,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { BackupCodesService } from '../backup-codes/backup-codes.service';
+import { MfaFactor } from '../entities/mfa-factor.entity';
 import { FactorsRepository } from '../factors.repository';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
+import { FactorRegistry } from './factor-registry';
 import { FactorStrategy } from './factor-strategy';
 
 /** What removing any factor does: the proof it needs, and what follows once one is gone. */
@@ -18,6 +20,7 @@ export class FactorRemoval {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly factors: FactorsRepository,
+    private readonly registry: FactorRegistry,
     private readonly backupCodes: BackupCodesService,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly users: UsersService,
@@ -26,24 +29,59 @@ export class FactorRemoval {
     private readonly clock: Clock,
   ) {}
 
-  /** Removes the user's factor of a one-per-user kind (password and a current code required). */
+  /**
+   * The old one-factor routes (DELETE /me/mfa/totp, /me/mfa/sms): removes the user's factor of
+   * the kind when there is exactly one; 409 MFA_SEVERAL_FACTORS when there are several (remove one
+   * by id then), 404 when none. Password and a current code required.
+   */
   async removeOnly(principal: Principal, strategy: FactorStrategy, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
-    const user = await this.users.get(principal.userId);
-    const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
-      await reauthenticated.spend(m);
-      const factor = await this.factors.find(user.id, strategy.kind, m);
-      if (!factor?.confirmedAt || !(await this.factors.remove(user.id, strategy.kind, m))) {
-        throw mfaError('MFA_FACTOR_NOT_FOUND', strategy.notSetUp);
+      const confirmed = await this.factors.findConfirmedOfKind(principal.userId, strategy.kind, m);
+      if (confirmed.length > 1) {
+        throw mfaError('MFA_SEVERAL_FACTORS', `There are ${confirmed.length} of these; remove one by its id (DELETE /me/mfa/factors/{id}).`);
       }
-      const revoked = await this.factorRemoved(user.id, m);
-      await this.notifier.record(
-        { action: strategy.actions.disabled, actorUserId: user.id, subjectUserId: user.id, metadata: { trustedDevicesRevoked: revoked } },
-        m,
-      );
-      await this.notifier.notify(user, 'security.mfa_disabled', { method: strategy.label, when: now.toUTCString() }, m);
+      await this.removeIn(principal.userId, confirmed[0], strategy, reauthenticated, m);
     });
+  }
+
+  /** Removes one confirmed factor of any kind by id (password and a current code required); 404 when it is not the user's. */
+  async removeById(principal: Principal, id: string, proof: { password?: string; code?: string }): Promise<void> {
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
+    await this.dataSource.transaction(async (m) => {
+      const factor = await this.factors.findById(principal.userId, id, m);
+      const strategy = factor?.confirmedAt ? this.registry.find(factor.kind) : undefined;
+      if (!factor || !strategy) {
+        throw mfaError('MFA_FACTOR_NOT_FOUND', 'No such factor.');
+      }
+      await this.removeIn(principal.userId, factor, strategy, reauthenticated, m);
+    });
+  }
+
+  private async removeIn(
+    userId: string,
+    factor: MfaFactor | undefined,
+    strategy: FactorStrategy,
+    reauthenticated: Reauthenticated,
+    m: EntityManager,
+  ): Promise<void> {
+    const user = await this.users.get(userId);
+    const now = this.clock.now();
+    await reauthenticated.spend(m);
+    if (!factor || !(await this.factors.removeById(user.id, factor.id, m))) {
+      throw mfaError('MFA_FACTOR_NOT_FOUND', strategy.notSetUp);
+    }
+    const revoked = await this.factorRemoved(user.id, m);
+    await this.notifier.record(
+      {
+        action: strategy.actions.disabled,
+        actorUserId: user.id,
+        subjectUserId: user.id,
+        metadata: { factorId: factor.id, name: factor.name, trustedDevicesRevoked: revoked },
+      },
+      m,
+    );
+    await this.notifier.notify(user, 'security.mfa_disabled', { method: strategy.label, when: now.toUTCString() }, m);
   }
 
   /** After a factor was removed in `m`: no backup codes without a factor; trusted devices are revoked. */

@@ -1,8 +1,9 @@
-import { SecondFactorProof } from '@latchkey/auth';
-import { User } from '@latchkey/users';
+import type { SecondFactorProof } from '@latchkey/auth';
+import type { User } from '@latchkey/users';
 
-import { MfaStatusDto } from '../dto/mfa.dto';
-import { FactorKind, MfaFactor } from '../entities/mfa-factor.entity';
+import type { MfaStatusDto } from '../dto/mfa.dto';
+import type { FactorKind, MfaFactor } from '../entities/mfa-factor.entity';
+import type { FactorKindInfo } from './factor-registry';
 
 /** What the user sent to answer the second sign-in step with one method. */
 export interface ChallengeAnswer {
@@ -11,8 +12,8 @@ export interface ChallengeAnswer {
   code: string;
   passkeyChallengeId: string;
   credential: Record<string, unknown>;
-  /** The user's factor of this method's kind, read with the challenge when the method `preloads`. */
-  preloaded?: MfaFactor | null;
+  /** The user's confirmed factors of this method's kind, read with the challenge when the method `preloads`. */
+  preloaded?: MfaFactor[];
 }
 
 /** A right answer, not spent yet. */
@@ -30,7 +31,7 @@ export interface MethodMatch {
 export interface SignInMethod {
   /** The `method` of a sign-in answer and of a challenge's `methods`. */
   readonly method: string;
-  /** The one-row factor kind read with the challenge for this method (saves a round trip). */
+  /** The factor kind whose confirmed rows are read with the challenge for this method (saves a round trip). */
   readonly preloads?: FactorKind;
   /** Whether a challenge offers this method to a user with these confirmed factors. */
   offered(confirmed: MfaFactor[], backupCodesRemaining: number): boolean;
@@ -52,15 +53,19 @@ export interface SignInMethod {
  * here, registered in FactorRegistry.
  */
 export interface FactorStrategy extends SignInMethod {
+  /** Its entry of FACTOR_KINDS (kind, method, strength, answer, audit actions). */
+  readonly info: FactorKindInfo;
   readonly kind: FactorKind;
   /** In mails: "An authenticator app". */
   readonly label: string;
-  /** Audit actions of enabling and of removing one. */
-  readonly actions: { enabled: string; disabled: string };
+  /** Audit actions of enabling, removing and renaming one (info.actions). */
+  readonly actions: FactorKindInfo['actions'];
   /** Answers when it is removed but none is set up. */
   readonly notSetUp: string;
   /** Its part of the user's two-factor status. */
   describe(confirmed: MfaFactor[]): Partial<MfaStatusDto>;
+  /** What the factor list shows as a factor's name when it has none of its own (a masked phone). */
+  nameOf?(factor: MfaFactor): string | null;
   /** Its own fields of a factor in the data export (besides kind, phone and dates); never a secret or key. */
   exported?(factor: MfaFactor): Record<string, unknown>;
 }
