@@ -19,7 +19,6 @@ import {
 } from './dto/mfa.dto';
 import { BackupCodesRegeneration } from './backup-codes/backup-codes-regeneration.service';
 import { FactorList } from './factors/factor-list.service';
-import { FactorRemoval } from './factors/factor-removal.service';
 import { MfaReset } from './factors/mfa-reset.service';
 import { MfaAuditAction } from './mfa.constants';
 import { mfaError } from './mfa.exception';
@@ -44,7 +43,6 @@ export class MfaController {
     private readonly trustedDevices: TrustedDevicesService,
     private readonly notifier: MfaNotifier,
     private readonly factorList: FactorList,
-    private readonly factorRemoval: FactorRemoval,
   ) {}
 
   @Get('me/mfa')
@@ -84,7 +82,7 @@ export class MfaController {
     @Param('id', new UuidPipe('id')) id: string,
     @Body() body: ReauthProofDto,
   ): Promise<MfaStatusMessageDto> {
-    await this.factorRemoval.removeById(p, id, body ?? {});
+    await this.factorList.remove(p, id, body ?? {});
     return { status: 'disabled' };
   }
 

@@ -12,7 +12,7 @@ import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './e
 import { FactorsRepository } from './factors.repository';
 import { FactorEnrolment } from './factors/factor-enrolment.service';
 import { FactorList } from './factors/factor-list.service';
-import { FactorRegistry, SIGN_IN_METHODS } from './factors/factor-registry';
+import { FACTOR_KIND_CATALOGUE, FACTOR_KINDS, FactorRegistry, SIGN_IN_METHODS } from './factors/factor-registry';
 import { FactorRemoval } from './factors/factor-removal.service';
 import { SignInMethod } from './factors/factor-strategy';
 import { MfaReset } from './factors/mfa-reset.service';
@@ -63,6 +63,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
       inject: [TotpFactor, SmsFactor, PasskeyFactor, BackupCodesMethod],
       useFactory: (...methods: SignInMethod[]) => methods,
     },
+    { provide: FACTOR_KIND_CATALOGUE, useValue: FACTOR_KINDS },
     FactorRegistry,
     BackupCodesRegeneration,
     BackupCodesService,
@@ -104,7 +105,6 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     MfaNotifier,
     MfaReset,
     FactorList,
-    FactorRemoval,
     PasskeySignInUseCase,
     PasskeysService,
     SmsEnrolment,

@@ -1,3 +1,4 @@
+import { ReauthService } from '@latchkey/auth';
 import { Clock, Principal, isUniqueViolation, isoTime } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -9,8 +10,9 @@ import { FactorsRepository } from '../factors.repository';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
 import { FactorRegistry } from './factor-registry';
+import { FactorRemoval } from './factor-removal.service';
 
-/** The user's factors one by one, of every kind: the list and renaming (removal is FactorRemoval). */
+/** The user's factors one by one, of every kind: the list, renaming and removal by id. */
 @Injectable()
 export class FactorList {
   constructor(
@@ -18,6 +20,8 @@ export class FactorList {
     private readonly factors: FactorsRepository,
     private readonly registry: FactorRegistry,
     private readonly notifier: MfaNotifier,
+    private readonly removal: FactorRemoval,
+    private readonly reauth: ReauthService,
     private readonly clock: Clock,
   ) {}
 
@@ -68,6 +72,19 @@ export class FactorList {
       throw err;
     }
     return this.toDto({ ...before, name, updatedAt: now } as MfaFactor);
+  }
+
+  /** Removes one confirmed factor of any kind by id (password and a current code required); 404 when it is not the user's. */
+  async remove(principal: Principal, id: string, proof: { password?: string; code?: string }): Promise<void> {
+    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
+    await this.dataSource.transaction(async (m) => {
+      const factor = await this.factors.findById(principal.userId, id, m);
+      const strategy = factor?.confirmedAt ? this.registry.find(factor.kind) : undefined;
+      if (!factor || !strategy) {
+        throw mfaError('MFA_FACTOR_NOT_FOUND', 'No such factor.');
+      }
+      await this.removal.removeIn(principal.userId, factor, strategy, reauthenticated, m);
+    });
   }
 
   private toDto(f: MfaFactor): FactorDto {

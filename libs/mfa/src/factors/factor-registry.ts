@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 
 import type { FactorKind } from '../entities/mfa-factor.entity';
 import { mfaError } from '../mfa.exception';
@@ -77,7 +77,7 @@ export function levelOf(present: Iterable<FactorKind>, kinds: readonly FactorKin
 
 /** Every sign-in method (the factor strategies, then backup codes), in the order a challenge lists them. */
 export const SIGN_IN_METHODS = Symbol('SIGN_IN_METHODS');
-/** The kinds FactorRegistry holds the strategies to (FACTOR_KINDS unless a test provides its own). */
+/** The kinds FactorRegistry holds the strategies to: FACTOR_KINDS (MfaModule), or a test's own list. */
 export const FACTOR_KIND_CATALOGUE = Symbol('FACTOR_KIND_CATALOGUE');
 
 /** The one place that knows which factor kinds and sign-in methods exist. */
@@ -88,9 +88,8 @@ export class FactorRegistry {
 
   constructor(
     @Inject(SIGN_IN_METHODS) private readonly ordered: SignInMethod[],
-    @Optional() @Inject(FACTOR_KIND_CATALOGUE) catalogue: readonly FactorKindInfo[] | null = null,
+    @Inject(FACTOR_KIND_CATALOGUE) kinds: readonly FactorKindInfo[] = FACTOR_KINDS,
   ) {
-    const kinds = catalogue ?? FACTOR_KINDS;
     for (const m of ordered) {
       if (this.byMethod.has(m.method)) {
         throw new Error(`Two sign-in methods are named ${m.method}`);

@@ -11,7 +11,6 @@ import { FactorsRepository } from '../factors.repository';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
-import { FactorRegistry } from './factor-registry';
 import { FactorStrategy } from './factor-strategy';
 
 /** What removing any factor does: the proof it needs, and what follows once one is gone. */
@@ -20,7 +19,6 @@ export class FactorRemoval {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly factors: FactorsRepository,
-    private readonly registry: FactorRegistry,
     private readonly backupCodes: BackupCodesService,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly users: UsersService,
@@ -45,20 +43,8 @@ export class FactorRemoval {
     });
   }
 
-  /** Removes one confirmed factor of any kind by id (password and a current code required); 404 when it is not the user's. */
-  async removeById(principal: Principal, id: string, proof: { password?: string; code?: string }): Promise<void> {
-    const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
-    await this.dataSource.transaction(async (m) => {
-      const factor = await this.factors.findById(principal.userId, id, m);
-      const strategy = factor?.confirmedAt ? this.registry.find(factor.kind) : undefined;
-      if (!factor || !strategy) {
-        throw mfaError('MFA_FACTOR_NOT_FOUND', 'No such factor.');
-      }
-      await this.removeIn(principal.userId, factor, strategy, reauthenticated, m);
-    });
-  }
-
-  private async removeIn(
+  /** Spends the proof and removes `factor` in `m`: 404 when it is gone; audited and mailed. */
+  async removeIn(
     userId: string,
     factor: MfaFactor | undefined,
     strategy: FactorStrategy,

@@ -47,6 +47,27 @@ export interface SignInMethod {
 }
 
 /**
+ * Adding a factor kind (say a hardware token), and nothing else:
+ *
+ * 1. Its strategy, in its own folder: a `FactorKindInfo` (kind, method, strength bit, answer,
+ *    audit actions; e.g. totp/totp.kind.ts), a class implementing FactorStrategy, its enrolment
+ *    service and routes if it needs a ceremony of its own. Register it: its info in FACTOR_KINDS
+ *    (factor-registry.ts) and its class in MfaModule's sign-in methods (FactorRegistry refuses to
+ *    start when the two disagree).
+ * 2. Its migration: `INSERT INTO mfa_factor_kinds (kind, strength)` (the same strength bit as its
+ *    info; test/mfa/several-authenticators checks they agree), and any columns or constraints of
+ *    its own (how many per user, name rules).
+ * 3. Its console screen: its part of My account's two-factor page (admin-ui/src/me/security.tsx), and the
+ *    words of its audit actions (admin-ui/src/accounts/audit-words.ts).
+ *
+ * Derived with no edit: the sign-in DTO's `method` enum and which field an answer carries, the
+ * factor list's `kind`, the members report's `mfa` filter and levels, the 2FA summary (a count per
+ * kind and the level), webhooks' mfa.enabled / mfa.disabled, status `methods`, removal by id and
+ * the data export (plus its `exported` fields). libs/mfa/src/factors/new-factor-kind.spec.ts
+ * proves it with a fake kind. The members report's `totp`/`sms`/`passkeys` columns (the member
+ * DTO's) stay for the three kinds they name; a new kind shows in `enabled`, the level and the
+ * filter.
+ *
  * A kind of second factor: a row of mfa_factors of its `kind`. Enrolment stays with each kind
  * (its steps differ: a QR code, a texted code, a WebAuthn ceremony); what the rest of the lib
  * does with any factor (offer it, check it, describe it, remove it, mail about it) goes through
