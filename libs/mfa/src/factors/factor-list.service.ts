@@ -1,4 +1,5 @@
 import { ReauthService } from '@latchkey/auth';
+import { UsersService } from '@latchkey/users';
 import { Clock, Principal, isUniqueViolation, isoTime } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -22,6 +23,7 @@ export class FactorList {
     private readonly notifier: MfaNotifier,
     private readonly removal: FactorRemoval,
     private readonly reauth: ReauthService,
+    private readonly users: UsersService,
     private readonly clock: Clock,
   ) {}
 
@@ -77,13 +79,14 @@ export class FactorList {
   /** Removes one confirmed factor of any kind by id (password and a current code required); 404 when it is not the user's. */
   async remove(principal: Principal, id: string, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
+    const user = await this.users.get(principal.userId);
     await this.dataSource.transaction(async (m) => {
       const factor = await this.factors.findById(principal.userId, id, m);
       const strategy = factor?.confirmedAt ? this.registry.find(factor.kind) : undefined;
       if (!factor || !strategy) {
         throw mfaError('MFA_FACTOR_NOT_FOUND', 'No such factor.');
       }
-      await this.removal.removeIn(principal.userId, factor, strategy, reauthenticated, m);
+      await this.removal.removeIn(user, factor, strategy, reauthenticated, m);
     });
   }
 

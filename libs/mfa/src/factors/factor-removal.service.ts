@@ -1,6 +1,6 @@
 import { Reauthenticated, ReauthService } from '@latchkey/auth';
 import { Clock, Principal } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
+import { User, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -34,24 +34,27 @@ export class FactorRemoval {
    */
   async removeOnly(principal: Principal, strategy: FactorStrategy, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
+    const user = await this.users.get(principal.userId);
     await this.dataSource.transaction(async (m) => {
       const confirmed = await this.factors.findConfirmedOfKind(principal.userId, strategy.kind, m);
       if (confirmed.length > 1) {
-        throw mfaError('MFA_SEVERAL_FACTORS', `There are ${confirmed.length} of these; remove one by its id (DELETE /me/mfa/factors/{id}).`);
+        throw mfaError(
+          'MFA_SEVERAL_FACTORS',
+          `There are ${confirmed.length} of these; remove one by its id (DELETE /me/mfa/factors/{id}).`,
+        );
       }
-      await this.removeIn(principal.userId, confirmed[0], strategy, reauthenticated, m);
+      await this.removeIn(user, confirmed[0], strategy, reauthenticated, m);
     });
   }
 
   /** Spends the proof and removes `factor` in `m`: 404 when it is gone; audited and mailed. */
   async removeIn(
-    userId: string,
+    user: User,
     factor: MfaFactor | undefined,
     strategy: FactorStrategy,
     reauthenticated: Reauthenticated,
     m: EntityManager,
   ): Promise<void> {
-    const user = await this.users.get(userId);
     const now = this.clock.now();
     await reauthenticated.spend(m);
     if (!factor || !(await this.factors.removeById(user.id, factor.id, m))) {
