@@ -124,7 +124,7 @@ describe('Several authenticator apps, each named; factors one by one', () => {
       [user.id],
     );
     const phone = (await list(s.auth)).find((f) => f.kind === 'sms')!;
-    expect(phone.name).toBe('+1••••••••23');
+    expect(phone.name).toBe('+14•••••••23');
     const refused = await t.http().patch(`/api/v1/me/mfa/factors/${phone.id}`).set(s.auth).send({ name: 'My phone' });
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('MFA_FACTOR_NOT_NAMED');

@@ -49,7 +49,7 @@ function Rename({ factor, onDone }: { factor: Factor; onDone: () => void }) {
         name="factor-name"
         value={name}
         onChange={(e) => setName(e.target.value)}
-        inputProps={{ maxLength: 64 }}
+        slotProps={{ htmlInput: { maxLength: 64 } }}
       />
       <Button size="small" type="submit">
         Save
@@ -116,7 +116,7 @@ export function Authenticators({ onChange }: { onChange: () => void }) {
             name="authenticator-name"
             value={name}
             onChange={(e) => setName(e.target.value)}
-            inputProps={{ maxLength: 64 }}
+            slotProps={{ htmlInput: { maxLength: 64 } }}
             helperText="To tell it apart, e.g. the phone or app it is on"
           />
           {name.trim() && (

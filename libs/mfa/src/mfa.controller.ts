@@ -54,7 +54,6 @@ export class MfaController {
   }
 
   @Get('me/mfa/factors')
-  @AllowRestricted()
   @ApiOperation({ summary: 'Every confirmed factor (authenticator apps, phone, passkeys), oldest first, with its name and last use' })
   @ApiOkResponse({ type: [FactorDto] })
   listFactors(@CurrentUser() p: Principal): Promise<FactorDto[]> {
@@ -88,7 +87,6 @@ export class MfaController {
 
   @Post('me/mfa/authenticators')
   @HttpCode(200)
-  @AllowRestricted()
   @ApiOperation({
     summary:
       'Add an authenticator app with a name (another one, or the first): secret, otpauth URI and QR code; pending until confirmed with POST /me/mfa/totp/confirm (reauth when another factor exists)',
