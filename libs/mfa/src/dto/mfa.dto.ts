@@ -121,8 +121,7 @@ export class FactorDto {
   @ApiProperty({ nullable: true, type: String, description: 'Its name; a phone is shown masked' }) name: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true, type: String, description: 'Last sign-in with it (authenticator apps, passkeys)' }) lastUsedAt:
-    | string
-    | null;
+    string | null;
 }
 
 export class FactorEnabledDto {

@@ -41,8 +41,7 @@ describe('a new factor kind needs no edit outside its strategy', () => {
       validator: require('class-validator') as typeof import('class-validator'),
       transformer: require('class-transformer') as typeof import('class-transformer'),
     }));
-    const check = (body: object) =>
-      validator.validateSync(transformer.plainToInstance(dto.LoginMfaDto, body)).map((e) => e.property);
+    const check = (body: object) => validator.validateSync(transformer.plainToInstance(dto.LoginMfaDto, body)).map((e) => e.property);
     const challengeId = '0b9f7a4e-8c1d-4e8a-9a51-1f2d3c4b5a69';
     expect(check({ challengeId, method: 'hardware_token', code: '123456' })).toEqual([]);
     expect(check({ challengeId, method: 'hardware_token' })).toEqual(['code']);
@@ -75,8 +74,18 @@ describe('a new factor kind needs no edit outside its strategy', () => {
   });
 
   it('is an mfa.enabled / mfa.disabled webhook event through its own audit actions', () => {
-    const events = withKinds([HARDWARE_TOKEN], () => require('../../../webhooks/src/webhook-events') as typeof import('../../../webhooks/src/webhook-events'));
-    const facts = (action: string) => ({ action, actorKind: 'user', actorUserId: 'u1', subjectUserId: 'u1', accountId: null, metadata: {} });
+    const events = withKinds(
+      [HARDWARE_TOKEN],
+      () => require('../../../webhooks/src/webhook-events') as typeof import('../../../webhooks/src/webhook-events'),
+    );
+    const facts = (action: string) => ({
+      action,
+      actorKind: 'user',
+      actorUserId: 'u1',
+      subjectUserId: 'u1',
+      accountId: null,
+      metadata: {},
+    });
     expect(events.webhookEventOf(facts('mfa.hardware_token_added'))).toEqual({
       type: 'mfa.enabled',
       data: { userId: 'u1', actorKind: 'user', actorUserId: 'u1', factor: 'hardware_token' },
