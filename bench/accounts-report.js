@@ -87,9 +87,9 @@ async function seedAccount(c, accountId, size, tag) {
     [accountId],
   );
   await c.query(
-    `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at)
-     SELECT user_id, 'totp', 'bench', now() FROM memberships WHERE account_id = $1 AND random() < 0.3
-     ON CONFLICT (user_id, kind) DO NOTHING`,
+    `INSERT INTO mfa_factors (user_id, kind, name, secret_sealed, confirmed_at)
+     SELECT user_id, 'totp', 'Authenticator app', 'bench', now() FROM memberships WHERE account_id = $1 AND random() < 0.3
+     ON CONFLICT DO NOTHING`,
     [accountId],
   );
   await c.query(

@@ -59,7 +59,7 @@ L.runMain(async (onCleanup) => {
     const users = (await c.query(`SELECT id FROM users WHERE email = ANY($1::text[])`, [emails])).rows;
     for (const u of users) {
       const secret = generateSecret({ length: 20 });
-      await c.query(`INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at) VALUES ($1, 'totp', $2, now())`, [
+      await c.query(`INSERT INTO mfa_factors (user_id, kind, name, secret_sealed, confirmed_at) VALUES ($1, 'totp', 'Authenticator app', $2, now())`, [
         u.id,
         seal(key, secret, u.id),
       ]);

@@ -899,6 +899,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/mfa/factors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every confirmed factor (authenticator apps, phone, passkeys), oldest first, with its name and last use */
+        get: operations["MfaController_listFactors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/factors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one factor of any kind (password and a current code required); trusted devices are revoked */
+        delete: operations["MfaController_removeFactor"];
+        options?: never;
+        head?: never;
+        /** Rename an authenticator app or a passkey */
+        patch: operations["MfaController_renameFactor"];
+        trace?: never;
+    };
+    "/api/v1/me/mfa/authenticators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an authenticator app with a name (another one, or the first): secret, otpauth URI and QR code; pending until confirmed with POST /me/mfa/totp/confirm (reauth when another factor exists) */
+        post: operations["MfaController_addAuthenticator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/mfa/totp/setup": {
         parameters: {
             query?: never;
@@ -925,7 +977,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the authenticator with a code; the first factor returns backup codes once */
+        /** Confirm the pending authenticator with a code of it; the first factor returns backup codes once */
         post: operations["MfaController_confirmTotp"];
         delete?: never;
         options?: never;
@@ -943,7 +995,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove the authenticator (password and a current code required); trusted devices are revoked */
+        /** Remove the authenticator when there is only one (password and a current code required); trusted devices are revoked. With several: 409, use DELETE /me/mfa/factors/{id} */
         delete: operations["MfaController_disableTotp"];
         options?: never;
         head?: never;
@@ -2265,7 +2317,7 @@ export interface components {
              */
             url: string;
             description?: string;
-            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app or SMS); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: A user created an API key (personal access token): its id, name, prefix, scopes and account binding; `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
+            /** @description Event types to receive; empty or absent: all. `sign_in.new_device`: A user signed in from a device or browser not seen before; `password.changed`: A user's password was changed or reset; `mfa.enabled`: A user turned on a second factor (authenticator app, SMS or passkey); `mfa.disabled`: A user removed a second factor, or reset all of them; `mfa.reset_executed`: Support executed an approved reset of a user’s two-factor authentication; `member.role_changed`: A member's role in an account changed; `account.require_2fa_changed`: An account turned require-2FA on or off; `api_key.created`: A user created an API key (personal access token): its id, name, prefix, scopes and account binding; `consent.changed`: A user changed a privacy choice (analytics opt-out, marketing-mail consent); deployment endpoints only; `webhook.test`: A test event sent from the endpoint settings */
             events?: ("sign_in.new_device" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "mfa.reset_executed" | "member.role_changed" | "account.require_2fa_changed" | "api_key.created" | "consent.changed" | "webhook.test")[];
             /** @default true */
             enabled: boolean;
@@ -3028,6 +3080,8 @@ export interface components {
             enabled: boolean;
             /** @description An authenticator app is set up */
             totp: boolean;
+            /** @description How many authenticator apps are set up */
+            authenticators: number;
             /** @description Masked phone of the SMS factor */
             sms: string | null;
             /** @description How many passkeys are registered */
@@ -3036,13 +3090,46 @@ export interface components {
             /** @description Accounts you belong to that require 2FA */
             requiredBy: string[];
             /** @description What a sign-in can ask for */
-            methods: string[];
+            methods: ("totp" | "sms" | "passkey" | "backup_code")[];
+        };
+        FactorDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "totp" | "sms" | "passkey";
+            /** @description Its name; a phone is shown masked */
+            name: string | null;
+            createdAt: string;
+            /** @description Last sign-in with it (authenticator apps, passkeys) */
+            lastUsedAt: string | null;
+        };
+        FactorNameDto: {
+            /**
+             * @description A name to tell your factors apart
+             * @example Phone (Aegis)
+             */
+            name: string;
         };
         ReauthProofDto: {
             /** @description Your current password */
             password?: string;
             /** @description A current TOTP code or a backup code */
             code?: string;
+        };
+        MfaStatusMessageDto: {
+            status: string;
+            detail?: string;
+        };
+        AddAuthenticatorDto: {
+            /** @description Your current password */
+            password?: string;
+            /** @description A current TOTP code or a backup code */
+            code?: string;
+            /**
+             * @description A name to tell your authenticator apps apart
+             * @example Phone (Aegis)
+             */
+            name: string;
         };
         TotpSetupResponseDto: {
             /** @description Base32 secret, shown once for manual entry */
@@ -3051,6 +3138,11 @@ export interface components {
             otpauthUri: string;
             /** @description PNG data URL of the otpauth URI */
             qrCode: string;
+            /**
+             * @description The name the authenticator will have once confirmed
+             * @example Authenticator app
+             */
+            name: string;
         };
         ConfirmCodeDto: {
             /**
@@ -3063,13 +3155,9 @@ export interface components {
             /** @enum {string} */
             status: "enabled";
             /** @enum {string} */
-            method: "totp" | "sms";
+            method: "totp" | "sms" | "passkey";
             /** @description With the first factor: ten one-time backup codes, shown only now */
             backupCodes?: string[];
-        };
-        MfaStatusMessageDto: {
-            status: string;
-            detail?: string;
         };
         SmsSetupDto: {
             /** @description Your current password */
@@ -3109,7 +3197,7 @@ export interface components {
             /** Format: uuid */
             challengeId: string;
             /** @enum {string} */
-            method: "totp" | "sms" | "backup_code" | "passkey";
+            method: "totp" | "sms" | "passkey" | "backup_code";
             /** @description The code (every method but passkey) */
             code?: string;
             /**
@@ -8359,6 +8447,309 @@ export interface operations {
             };
         };
     };
+    MfaController_listFactors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorDto"][];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MfaController_removeFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReauthProofDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusMessageDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such factor */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MfaController_renameFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FactorNameDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorDto"];
+                };
+            };
+            /** @description A phone has no name of its own (MFA_FACTOR_NOT_NAMED); Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such factor */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Another of your authenticator apps has that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    MfaController_addAuthenticator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddAuthenticatorDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupResponseDto"];
+                };
+            };
+            /** @description Malformed body or invalid fields; errors[] names each */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Proof required: send the password (and a code when 2FA is on); cookie-authenticated write without a valid X-CSRF-Token, or the session is restricted to setting up two-factor authentication, or an API key was sent: this operation needs a session (API_KEY_SESSION_REQUIRED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Another of your authenticator apps has that name, or a setup was started at the same time */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     MfaController_startTotp: {
         parameters: {
             query?: never;
@@ -8495,7 +8886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An authenticator app is already set up */
+            /** @description No setup is pending and an authenticator app is set up, or another authenticator got its name meanwhile */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8574,6 +8965,15 @@ export interface operations {
             };
             /** @description No authenticator app is set up */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Several authenticator apps are set up (MFA_SEVERAL_FACTORS): remove one by id */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -118,6 +118,7 @@ export const AUDIT_WORDS: Readonly<Record<string, (w: Words) => string>> = {
   // Two-factor authentication (libs/mfa MfaAuditAction)
   'mfa.totp_enabled': (w) => `${w.actor} set up an authenticator app`,
   'mfa.totp_disabled': (w) => `${w.actor} removed their authenticator app`,
+  'mfa.totp_renamed': (w) => `${w.actor} renamed an authenticator app from ${quoted(w.meta.from)} to ${quoted(w.meta.to)}`,
   'mfa.sms_enabled': (w) => `${w.actor} added a phone for text-message codes`,
   'mfa.sms_disabled': (w) => `${w.actor} removed their phone for text-message codes`,
   'mfa.reset': (w) =>

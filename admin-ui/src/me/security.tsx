@@ -8,11 +8,13 @@ import { ConfirmButton, Loading, Section, useLoad } from './common';
 import { ChangePassword } from './email-password';
 import { Passkeys } from './passkeys';
 import { ProofDialog, RemoveFactor, SmsSetup } from './sms-setup';
-import { BackupCodes, TotpSetup } from './totp-setup';
+import { Authenticators } from './authenticators';
+import { BackupCodes } from './totp-setup';
 
 interface MfaStatus {
   enabled: boolean;
   totp: boolean;
+  authenticators: number;
   sms: string | null;
   passkeys: number;
   backupCodesRemaining: number;
@@ -36,16 +38,19 @@ function TwoFactor() {
         <>
           <Box sx={{ display: 'flex', gap: 1, mb: 2, flexWrap: 'wrap' }} data-testid="mfa-status">
             <Chip color={mfa.data.enabled ? 'success' : 'warning'} label={mfa.data.enabled ? '2FA is on' : '2FA is off'} />
-            {mfa.data.totp && <Chip label="Authenticator app" />}
+            {mfa.data.authenticators > 0 && (
+              <Chip label={mfa.data.authenticators === 1 ? 'Authenticator app' : `${mfa.data.authenticators} authenticator apps`} />
+            )}
             {mfa.data.sms && <Chip label={`SMS ${mfa.data.sms}`} />}
             {mfa.data.passkeys > 0 && <Chip label={mfa.data.passkeys === 1 ? '1 passkey' : `${mfa.data.passkeys} passkeys`} />}
             {mfa.data.enabled && <Chip variant="outlined" label={`${mfa.data.backupCodesRemaining} backup codes left`} />}
           </Box>
-          {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>}
-          {!mfa.data.totp && <TotpSetup onDone={mfa.reload} />}
+          {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && (
+            <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>
+          )}
+          <Authenticators key={mfa.data.authenticators} onChange={mfa.reload} />
           {!mfa.data.sms && <SmsSetup onDone={mfa.reload} />}
           <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mt: 1 }}>
-            {mfa.data.totp && <RemoveFactor label="authenticator app" path="/me/mfa/totp" onDone={mfa.reload} />}
             {mfa.data.sms && <RemoveFactor label="text messages" path="/me/mfa/sms" onDone={mfa.reload} />}
             {mfa.data.enabled && (
               <ProofDialog

@@ -40,12 +40,16 @@ export function BackupCodes({ codes }: { codes: string[] }) {
   return (
     <Box>
       <Alert severity="warning" sx={{ my: 1 }}>
-        Save these backup codes now: they are shown only once. Each one signs you in once if you lose your phone. Keep them away from the phone
-        itself.
+        Save these backup codes now: they are shown only once. Each one signs you in once if you lose your phone. Keep them away from the
+        phone itself.
       </Alert>
       <Box className="lk-print-area">
         <Typography sx={{ display: 'none', '@media print': { display: 'block' } }}>Latchkey backup codes. Each code works once.</Typography>
-        <Box component="pre" data-testid="backup-codes" sx={{ fontFamily: 'monospace', columns: 2, bgcolor: 'action.hover', p: 2, borderRadius: 1 }}>
+        <Box
+          component="pre"
+          data-testid="backup-codes"
+          sx={{ fontFamily: 'monospace', columns: 2, bgcolor: 'action.hover', p: 2, borderRadius: 1 }}
+        >
           {codes.join('\n')}
         </Box>
       </Box>
@@ -61,8 +65,11 @@ export function BackupCodes({ codes }: { codes: string[] }) {
   );
 }
 
-/** Scan the QR (or type the secret), confirm with a code, then keep the backup codes. */
-export function TotpSetup({ onDone }: { onDone: () => void }) {
+/**
+ * Scan the QR (or type the secret), confirm with a code, then keep the backup codes. With a
+ * `name`: another authenticator app, added under that name (POST /me/mfa/authenticators).
+ */
+export function TotpSetup({ onDone, name }: { onDone: () => void; name?: string }) {
   const [setup, setSetup] = useState<{ secret: string; qrCode: string; otpauthUri: string }>();
   const [code, setCode] = useState('');
   const [codes, setCodes] = useState<string[]>();
@@ -72,7 +79,11 @@ export function TotpSetup({ onDone }: { onDone: () => void }) {
   const start = async () => {
     setBusy(true);
     try {
-      setSetup(await api('/me/mfa/totp/setup', { method: 'POST', body: {} }));
+      setSetup(
+        name === undefined
+          ? await api('/me/mfa/totp/setup', { method: 'POST', body: {} })
+          : await api('/me/mfa/authenticators', { method: 'POST', body: { name } }),
+      );
       setError(undefined);
     } catch (err) {
       setError(problem(err));
@@ -115,16 +126,31 @@ export function TotpSetup({ onDone }: { onDone: () => void }) {
         </>
       ) : !setup ? (
         <Button variant="contained" onClick={() => void start()} disabled={busy}>
-          Set up an authenticator app
+          {name === undefined ? 'Set up an authenticator app' : `Set up "${name}"`}
         </Button>
       ) : (
         <form onSubmit={confirm}>
           <Typography>Scan this QR code with your authenticator app, then enter the 6-digit code it shows.</Typography>
-          <Box component="img" src={setup.qrCode} alt="QR code for your authenticator app" data-testid="totp-qr" sx={{ width: 200, height: 200, my: 1 }} />
+          <Box
+            component="img"
+            src={setup.qrCode}
+            alt="QR code for your authenticator app"
+            data-testid="totp-qr"
+            sx={{ width: 200, height: 200, my: 1 }}
+          />
           <Typography variant="body2">
             Cannot scan? Enter this key: <code data-testid="totp-secret">{setup.secret}</code>
           </Typography>
-          <TextField label="6-digit code" name="totp-code" value={code} onChange={(e) => setCode(e.target.value.trim())} inputMode="numeric" autoComplete="one-time-code" margin="normal" required />
+          <TextField
+            label="6-digit code"
+            name="totp-code"
+            value={code}
+            onChange={(e) => setCode(e.target.value.trim())}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            margin="normal"
+            required
+          />
           <Box>
             <Button type="submit" variant="contained" disabled={busy}>
               Verify and enable

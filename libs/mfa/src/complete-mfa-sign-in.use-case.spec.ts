@@ -68,7 +68,8 @@ function setup(
       if (options.challenge === 'used_up' || options.challenge === 'expired') {
         throw challengeGone();
       }
-      return { userId: ada.id, factor: preload === 'totp' ? (options.totp === undefined ? authenticator : options.totp) : null };
+      const totp = options.totp === undefined ? authenticator : options.totp;
+      return { userId: ada.id, factors: preload === 'totp' && totp ? [totp] : [] };
     }),
     completeStatement: jest.fn(() => COMPLETE),
     isOpen: jest.fn(async () => options.claimRefused?.challengeOpen ?? true),
@@ -76,6 +77,7 @@ function setup(
   };
   const factors = {
     find: jest.fn(async () => authenticator),
+    findConfirmedOfKind: jest.fn(async () => [authenticator]),
     claimTotpStepStatement: jest.fn((id: string, step: number): SqlStatement => ({
       sql: 'UPDATE mfa_factors SET last_used_step',
       params: [id, step],
@@ -177,6 +179,7 @@ describe('CompleteMfaSignInUseCase: the code', () => {
     // The authenticator came with the challenge: no read of its own.
     expect(t.challenges.spendAttempt).toHaveBeenCalledWith(CHALLENGE, 'totp');
     expect(t.factors.find).not.toHaveBeenCalled();
+    expect(t.factors.findConfirmedOfKind).not.toHaveBeenCalled();
     const [, , restriction, extra] = t.login.issueSession.mock.calls[0];
     expect(restriction).toBeNull();
     expect(extra).toMatchObject({ method: 'totp', require: { statements: [COMPLETE, { sql: expect.stringMatching(/last_used_step/) }] } });

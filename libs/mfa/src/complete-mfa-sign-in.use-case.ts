@@ -47,7 +47,7 @@ export class CompleteMfaSignInUseCase {
    */
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
     const method = this.registry.method(input.method);
-    const { userId, factor } = await this.challenges.spendAttempt(input.challengeId, method.preloads ?? null);
+    const { userId, factors } = await this.challenges.spendAttempt(input.challengeId, method.preloads ?? null);
     const newDevice = this.activity.isNewDevice(userId, input.client);
     newDevice.catch(() => undefined); // awaited by issueSession; a failure before that is not unhandled
     // The check is reserved on the failure counter before the code is looked at (no overshoot).
@@ -60,7 +60,7 @@ export class CompleteMfaSignInUseCase {
         code: input.code ?? '',
         passkeyChallengeId: input.passkeyChallengeId ?? '',
         credential: input.credential ?? {},
-        ...(method.preloads ? { preloaded: factor } : {}),
+        ...(method.preloads ? { preloaded: factors } : {}),
       });
     } catch (err) {
       await this.lock.releaseCheck(ticket);

@@ -1,6 +1,7 @@
 // The public face of @latchkey/mfa: what other libs and the apps may use (see test/platform/public-faces).
 export { MfaStatusDto, ReauthProofDto } from './dto/mfa.dto';
-export { LEVEL_EXACT_FILTERS, MemberSecurityView, secondFactorLevels } from './member-security.view';
+export { FACTOR_KINDS, factorChangeOf } from './factors/factor-registry';
+export { LEVEL_EXACT_FILTERS, MemberSecurityView, SECOND_FACTOR_FILTERS, secondFactorLevels } from './member-security.view';
 export { MfaAuditAction } from './mfa.constants';
 export { MfaHttpModule, MfaModule } from './mfa.module';
 export { MfaService } from './mfa.service';

@@ -37,6 +37,7 @@ export const DEFAULT_MFA_OPTIONS: MfaOptions = {
 export const MfaAuditAction = {
   TotpEnabled: 'mfa.totp_enabled',
   TotpDisabled: 'mfa.totp_disabled',
+  TotpRenamed: 'mfa.totp_renamed',
   SmsEnabled: 'mfa.sms_enabled',
   SmsDisabled: 'mfa.sms_disabled',
   Reset: 'mfa.reset',

@@ -1,11 +1,14 @@
 import { AllowRestricted, ApiProblem, CurrentUser, UserPrincipal, SessionOnly, UuidPipe } from '@latchkey/core';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import {
+  AddAuthenticatorDto,
   BackupCodesDto,
   ConfirmCodeDto,
+  FactorDto,
   FactorEnabledDto,
+  FactorNameDto,
   MfaStatusDto,
   MfaStatusMessageDto,
   ReauthProofDto,
@@ -15,6 +18,7 @@ import {
   TrustedDeviceDto,
 } from './dto/mfa.dto';
 import { BackupCodesRegeneration } from './backup-codes/backup-codes-regeneration.service';
+import { FactorList } from './factors/factor-list.service';
 import { MfaReset } from './factors/mfa-reset.service';
 import { MfaAuditAction } from './mfa.constants';
 import { mfaError } from './mfa.exception';
@@ -38,6 +42,7 @@ export class MfaController {
     private readonly mfaReset: MfaReset,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly notifier: MfaNotifier,
+    private readonly factorList: FactorList,
   ) {}
 
   @Get('me/mfa')
@@ -46,6 +51,56 @@ export class MfaController {
   @ApiOkResponse({ type: MfaStatusDto })
   status(@CurrentUser() p: UserPrincipal): Promise<MfaStatusDto> {
     return this.mfa.status(p.userId);
+  }
+
+  @Get('me/mfa/factors')
+  @ApiOperation({ summary: 'Every confirmed factor (authenticator apps, phone, passkeys), oldest first, with its name and last use' })
+  @ApiOkResponse({ type: [FactorDto] })
+  listFactors(@CurrentUser() p: UserPrincipal): Promise<FactorDto[]> {
+    return this.factorList.list(p.userId);
+  }
+
+  @Patch('me/mfa/factors/:id')
+  @ApiOperation({ summary: 'Rename an authenticator app or a passkey' })
+  @ApiOkResponse({ type: FactorDto })
+  @ApiProblem(400, 'A phone has no name of its own (MFA_FACTOR_NOT_NAMED)')
+  @ApiProblem(404, 'No such factor')
+  @ApiProblem(409, 'Another of your authenticator apps has that name')
+  renameFactor(
+    @CurrentUser() p: UserPrincipal,
+    @Param('id', new UuidPipe('id')) id: string,
+    @Body() body: FactorNameDto,
+  ): Promise<FactorDto> {
+    return this.factorList.rename(p, id, body.name);
+  }
+
+  @Delete('me/mfa/factors/:id')
+  @ApiOperation({ summary: 'Remove one factor of any kind (password and a current code required); trusted devices are revoked' })
+  @ApiOkResponse({ type: MfaStatusMessageDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
+  @ApiProblem(404, 'No such factor')
+  async removeFactor(
+    @CurrentUser() p: UserPrincipal,
+    @Param('id', new UuidPipe('id')) id: string,
+    @Body() body: ReauthProofDto,
+  ): Promise<MfaStatusMessageDto> {
+    await this.factorList.remove(p, id, body ?? {});
+    return { status: 'disabled' };
+  }
+
+  @Post('me/mfa/authenticators')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Add an authenticator app with a name (another one, or the first): secret, otpauth URI and QR code; pending until confirmed with POST /me/mfa/totp/confirm (reauth when another factor exists)',
+  })
+  @ApiOkResponse({ type: TotpSetupResponseDto })
+  @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
+  @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
+  @ApiProblem(409, 'Another of your authenticator apps has that name, or a setup was started at the same time')
+  addAuthenticator(@CurrentUser() p: UserPrincipal, @Body() body: AddAuthenticatorDto): Promise<TotpSetupResponseDto> {
+    return this.totp.add(p, body.name.trim(), body);
   }
 
   @Post('me/mfa/totp/setup')
@@ -65,19 +120,23 @@ export class MfaController {
   @Post('me/mfa/totp/confirm')
   @HttpCode(200)
   @AllowRestricted()
-  @ApiOperation({ summary: 'Confirm the authenticator with a code; the first factor returns backup codes once' })
+  @ApiOperation({ summary: 'Confirm the pending authenticator with a code of it; the first factor returns backup codes once' })
   @ApiOkResponse({ type: FactorEnabledDto })
-  @ApiProblem(409, 'An authenticator app is already set up')
+  @ApiProblem(409, 'No setup is pending and an authenticator app is set up, or another authenticator got its name meanwhile')
   confirmTotp(@CurrentUser() p: UserPrincipal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.totp.confirm(p, body.code);
   }
 
   @Delete('me/mfa/totp')
-  @ApiOperation({ summary: 'Remove the authenticator (password and a current code required); trusted devices are revoked' })
+  @ApiOperation({
+    summary:
+      'Remove the authenticator when there is only one (password and a current code required); trusted devices are revoked. With several: 409, use DELETE /me/mfa/factors/{id}',
+  })
   @ApiOkResponse({ type: MfaStatusMessageDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
   @ApiProblem(404, 'No authenticator app is set up')
+  @ApiProblem(409, 'Several authenticator apps are set up (MFA_SEVERAL_FACTORS): remove one by id')
   async disableTotp(@CurrentUser() p: UserPrincipal, @Body() body: ReauthProofDto): Promise<MfaStatusMessageDto> {
     await this.totp.remove(p, body ?? {});
     return { status: 'disabled' };

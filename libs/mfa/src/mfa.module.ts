@@ -11,7 +11,8 @@ import { CompleteMfaSignInUseCase } from './complete-mfa-sign-in.use-case';
 import { BackupCode, MfaChallenge, MfaFactor, SmsCode, TrustedDevice } from './entities';
 import { FactorsRepository } from './factors.repository';
 import { FactorEnrolment } from './factors/factor-enrolment.service';
-import { FactorRegistry, SIGN_IN_METHODS } from './factors/factor-registry';
+import { FactorList } from './factors/factor-list.service';
+import { FACTOR_KIND_CATALOGUE, FACTOR_KINDS, FactorRegistry, SIGN_IN_METHODS } from './factors/factor-registry';
 import { FactorRemoval } from './factors/factor-removal.service';
 import { SignInMethod } from './factors/factor-strategy';
 import { MfaReset } from './factors/mfa-reset.service';
@@ -52,7 +53,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
       }),
     },
     // The factor kinds, then the recovery method, in the order a challenge offers them. A new
-    // kind is one strategy here (and its enrolment, migration and console screen).
+    // kind is one strategy here and its entry in FACTOR_KINDS (see factor-strategy.ts's checklist).
     TotpFactor,
     SmsFactor,
     PasskeyFactor,
@@ -62,12 +63,14 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
       inject: [TotpFactor, SmsFactor, PasskeyFactor, BackupCodesMethod],
       useFactory: (...methods: SignInMethod[]) => methods,
     },
+    { provide: FACTOR_KIND_CATALOGUE, useValue: FACTOR_KINDS },
     FactorRegistry,
     BackupCodesRegeneration,
     BackupCodesService,
     ChallengesService,
     CompleteMfaSignInUseCase,
     FactorEnrolment,
+    FactorList,
     FactorRemoval,
     FactorsExportPart,
     FactorsRepository,
@@ -101,6 +104,7 @@ import { TrustedDevicesService } from './trusted-devices/trusted-devices.service
     CompleteMfaSignInUseCase,
     MfaNotifier,
     MfaReset,
+    FactorList,
     PasskeySignInUseCase,
     PasskeysService,
     SmsEnrolment,

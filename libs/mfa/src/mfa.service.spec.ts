@@ -62,6 +62,7 @@ describe('MfaService and the TwoFactorRequirement port', () => {
     expect(status).toEqual({
       enabled: true,
       totp: true,
+      authenticators: 1,
       sms: '+44••••••••23',
       passkeys: 0,
       backupCodesRemaining: 7,

@@ -38,7 +38,7 @@ export class MfaService {
     const backupCodesRemaining = confirmed.length > 0 ? await this.backupCodes.remaining(userId) : 0;
     const kinds = Object.assign({}, ...this.registry.strategies().map((s) => s.describe(confirmed))) as Pick<
       MfaStatusDto,
-      'totp' | 'sms' | 'passkeys'
+      'totp' | 'authenticators' | 'sms' | 'passkeys'
     >;
     return {
       enabled: confirmed.length > 0,

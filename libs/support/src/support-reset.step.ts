@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
-import { MfaAuditAction, MfaService } from '@latchkey/mfa';
+import { FACTOR_KINDS, MfaService } from '@latchkey/mfa';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { SupportTicketsRepository } from './support-tickets.repository';
@@ -35,7 +35,7 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
       !reset ||
       (await this.audit.happenedSince(
         ctx.user.id,
-        [MfaAuditAction.TotpEnabled, MfaAuditAction.SmsEnabled, MfaAuditAction.PasskeyAdded],
+        FACTOR_KINDS.map((k) => k.actions.enabled),
         reset,
       ))
     ) {

@@ -1,3 +1,5 @@
+import { factorChangeOf } from '@latchkey/mfa';
+
 /**
  * The security events a webhook endpoint can receive, and the audit actions they come from. The
  * audit log is the one record of every security change (written in the change's transaction), so
@@ -6,7 +8,7 @@
 export const WEBHOOK_EVENTS = {
   'sign_in.new_device': 'A user signed in from a device or browser not seen before',
   'password.changed': "A user's password was changed or reset",
-  'mfa.enabled': 'A user turned on a second factor (authenticator app or SMS)',
+  'mfa.enabled': 'A user turned on a second factor (authenticator app, SMS or passkey)',
   'mfa.disabled': 'A user removed a second factor, or reset all of them',
   'mfa.reset_executed': 'Support executed an approved reset of a user’s two-factor authentication',
   'member.role_changed': "A member's role in an account changed",
@@ -40,6 +42,11 @@ export function webhookEventOf(
   a: AuditFacts,
 ): { type: WebhookEventType; data: Record<string, unknown>; deploymentOnly?: boolean } | undefined {
   const base = { userId: a.subjectUserId ?? a.actorUserId, actorKind: a.actorKind, actorUserId: a.actorUserId };
+  // A factor of any kind added or removed: each kind declares its audit actions (FACTOR_KINDS).
+  const factor = factorChangeOf(a.action);
+  if (factor) {
+    return { type: factor.change === 'enabled' ? 'mfa.enabled' : 'mfa.disabled', data: { ...base, factor: factor.kind } };
+  }
   switch (a.action) {
     case 'auth.login_succeeded':
       return a.metadata.newDevice === true
@@ -58,18 +65,6 @@ export function webhookEventOf(
       return { type: 'password.changed', data: { ...base, how: 'changed' } };
     case 'user.password_reset':
       return { type: 'password.changed', data: { ...base, how: 'reset' } };
-    case 'mfa.totp_enabled':
-      return { type: 'mfa.enabled', data: { ...base, factor: 'totp' } };
-    case 'mfa.sms_enabled':
-      return { type: 'mfa.enabled', data: { ...base, factor: 'sms' } };
-    case 'mfa.passkey_added':
-      return { type: 'mfa.enabled', data: { ...base, factor: 'passkey' } };
-    case 'mfa.passkey_removed':
-      return { type: 'mfa.disabled', data: { ...base, factor: 'passkey' } };
-    case 'mfa.totp_disabled':
-      return { type: 'mfa.disabled', data: { ...base, factor: 'totp' } };
-    case 'mfa.sms_disabled':
-      return { type: 'mfa.disabled', data: { ...base, factor: 'sms' } };
     case 'mfa.reset':
       return { type: 'mfa.disabled', data: { ...base, factor: 'all' } };
     case 'support.mfa_reset_executed':

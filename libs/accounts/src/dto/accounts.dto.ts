@@ -1,6 +1,6 @@
 import { SessionInfoDto } from '@latchkey/auth';
 import { PageQueryDto } from '@latchkey/core';
-import { ReauthProofDto } from '@latchkey/mfa';
+import { ReauthProofDto, SECOND_FACTOR_FILTERS } from '@latchkey/mfa';
 import { UserDto, UserRefDto } from '@latchkey/users';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -78,8 +78,9 @@ export class MyAccountListDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
-export const MFA_FILTERS = ['none', 'enabled', 'totp', 'sms', 'passkey'] as const;
-export type MfaFilter = (typeof MFA_FILTERS)[number];
+/** none, enabled, then every registered factor kind (from @latchkey/mfa's registry). */
+export const MFA_FILTERS = SECOND_FACTOR_FILTERS as string[];
+export type MfaFilter = string;
 export const MEMBER_SORTS = ['joinedAt', 'email', 'displayName', 'role', 'lastSignInAt', 'mfa'] as const;
 export type MemberSort = (typeof MEMBER_SORTS)[number];
 

@@ -21,6 +21,7 @@ export const TABLE_OWNERS = {
   login_activity: 'auth',
   // mfa
   mfa_factors: 'mfa',
+  mfa_factor_kinds: 'mfa',
   mfa_backup_codes: 'mfa',
   mfa_challenges: 'mfa',
   mfa_sms_codes: 'mfa',

@@ -48,33 +48,37 @@ export class ChallengesService {
 
   /**
    * Spends one attempt atomically; throws when the challenge is expired, finished or out of
-   * attempts. Answers the user with their factor of the `preload` kind (a kind of one factor per
-   * user), read in the same statement: the second step then needs no further read of its own.
+   * attempts. Answers the user with their confirmed factors of the `preload` kind, read in the
+   * same statement: the second step then needs no further read of its own.
    */
-  async spendAttempt(id: string, preload: FactorKind | null): Promise<{ userId: string; factor: MfaFactor | null }> {
-    const rows: Array<{ user_id: string; factor: Record<string, unknown> | null }> = await this.dataSource.query(
+  async spendAttempt(id: string, preload: FactorKind | null): Promise<{ userId: string; factors: MfaFactor[] }> {
+    const rows: Array<{ user_id: string; factors: Array<Record<string, unknown>> | string | null }> = await this.dataSource.query(
       `WITH c AS (
          UPDATE mfa_challenges SET attempts = attempts + 1
           WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id)
-       SELECT c.user_id, (SELECT row_to_json(f) FROM mfa_factors f WHERE f.user_id = c.user_id AND f.kind = $4) AS factor FROM c`,
+       SELECT c.user_id, (SELECT json_agg(f ORDER BY f.created_at, f.id) FROM mfa_factors f
+                           WHERE f.user_id = c.user_id AND f.kind = $4 AND f.confirmed_at IS NOT NULL) AS factors FROM c`,
       [id, this.clock.now(), this.options.challengeMaxAttempts, preload],
     );
     if (!rows[0]) {
       throw challengeGone();
     }
-    const f = rows[0].factor;
-    const factor = f
-      ? ({
+    const raw = rows[0].factors;
+    const list = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as Array<Record<string, unknown>>;
+    const factors = list.map(
+      (f) =>
+        ({
           id: f.id,
           userId: f.user_id,
           kind: f.kind,
+          name: f.name,
           secretSealed: f.secret_sealed,
           phone: f.phone,
           confirmedAt: f.confirmed_at ? new Date(f.confirmed_at as string) : null,
-          lastUsedStep: f.last_used_step,
-        } as MfaFactor)
-      : null;
-    return { userId: rows[0].user_id, factor };
+          lastUsedStep: f.last_used_step === null || f.last_used_step === undefined ? null : String(f.last_used_step),
+        }) as MfaFactor,
+    );
+    return { userId: rows[0].user_id, factors };
   }
 
   /** `complete` as one compare-and-swap statement, for a sign-in's single write. */

@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
+import { FACTOR_KINDS, answerOf, signInMethodNames } from '../factors/factor-registry';
+
+/** From the registered kinds (FACTOR_KINDS), so a new kind needs no edit here. */
+const SIGN_IN_METHOD_NAMES = signInMethodNames();
+const FACTOR_KIND_NAMES = FACTOR_KINDS.map((k) => k.kind);
+
 const CODE = /^[A-Za-z0-9-]{6,20}$/;
 const CODE_MESSAGE = 'code must be a 6-digit code or a backup code';
 
@@ -38,18 +44,18 @@ export class LoginMfaDto {
   @IsUUID('all', { message: 'challengeId must be a UUID' })
   challengeId: string;
 
-  @ApiProperty({ enum: ['totp', 'sms', 'backup_code', 'passkey'] })
-  @IsIn(['totp', 'sms', 'backup_code', 'passkey'], { message: 'method must be one of totp, sms, backup_code, passkey' })
-  method: 'totp' | 'sms' | 'backup_code' | 'passkey';
+  @ApiProperty({ enum: SIGN_IN_METHOD_NAMES })
+  @IsIn(SIGN_IN_METHOD_NAMES, { message: `method must be one of ${SIGN_IN_METHOD_NAMES.join(', ')}` })
+  method: string;
 
   @ApiPropertyOptional({ description: 'The code (every method but passkey)' })
-  @ValidateIf((o: LoginMfaDto) => o.method !== 'passkey')
+  @ValidateIf((o: LoginMfaDto) => answerOf(o.method) === 'code')
   @IsString()
   @Matches(CODE, { message: CODE_MESSAGE })
   code?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'passkey: the challengeId of POST /auth/login/mfa/passkey/options' })
-  @ValidateIf((o: LoginMfaDto) => o.method === 'passkey')
+  @ValidateIf((o: LoginMfaDto) => answerOf(o.method) === 'credential')
   @IsUUID('all', { message: 'passkeyChallengeId must be a UUID' })
   passkeyChallengeId?: string;
 
@@ -58,7 +64,7 @@ export class LoginMfaDto {
     additionalProperties: true,
     description: 'passkey: the PublicKeyCredential as JSON, e.g. from @simplewebauthn/browser startAuthentication()',
   })
-  @ValidateIf((o: LoginMfaDto) => o.method === 'passkey')
+  @ValidateIf((o: LoginMfaDto) => answerOf(o.method) === 'credential')
   @IsObject({ message: 'credential must be an object' })
   credential?: Record<string, unknown>;
 
@@ -86,11 +92,41 @@ export class TotpSetupResponseDto {
   @ApiProperty({ description: 'Base32 secret, shown once for manual entry' }) secret: string;
   @ApiProperty({ example: 'otpauth://totp/Latchkey:me%40example.com?secret=...&issuer=Latchkey' }) otpauthUri: string;
   @ApiProperty({ description: 'PNG data URL of the otpauth URI' }) qrCode: string;
+  @ApiProperty({ description: 'The name the authenticator will have once confirmed', example: 'Authenticator app' }) name: string;
+}
+
+/** A factor's name: what the user calls an authenticator app or a passkey. */
+export class FactorNameDto {
+  @ApiProperty({ description: 'A name to tell your factors apart', example: 'Phone (Aegis)', minLength: 1, maxLength: 64 })
+  @IsString()
+  @Matches(/\S/, { message: 'name must not be empty' })
+  @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' })
+  name: string;
+}
+
+export class AddAuthenticatorDto extends ReauthProofDto {
+  @ApiProperty({ description: 'A name to tell your authenticator apps apart', example: 'Phone (Aegis)', minLength: 1, maxLength: 64 })
+  @IsString()
+  @Matches(/\S/, { message: 'name must not be empty' })
+  @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' })
+  name: string;
+}
+
+/** One confirmed factor of any kind. */
+export class FactorDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: FACTOR_KIND_NAMES }) kind: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Its name; a phone is shown masked' }) name: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Last sign-in with it (authenticator apps, passkeys)' }) lastUsedAt:
+    string | null;
 }
 
 export class FactorEnabledDto {
   @ApiProperty({ enum: ['enabled'] }) status: string;
-  @ApiProperty({ enum: ['totp', 'sms'] }) method: string;
+  @ApiProperty({ enum: FACTOR_KIND_NAMES }) method: string;
   @ApiPropertyOptional({ type: [String], description: 'With the first factor: ten one-time backup codes, shown only now' })
   backupCodes?: string[];
 }
@@ -109,11 +145,12 @@ export class SmsSentDto {
 export class MfaStatusDto {
   @ApiProperty() enabled: boolean;
   @ApiProperty({ description: 'An authenticator app is set up' }) totp: boolean;
+  @ApiProperty({ description: 'How many authenticator apps are set up' }) authenticators: number;
   @ApiProperty({ nullable: true, type: String, description: 'Masked phone of the SMS factor' }) sms: string | null;
   @ApiProperty({ description: 'How many passkeys are registered' }) passkeys: number;
   @ApiProperty() backupCodesRemaining: number;
   @ApiProperty({ type: [String], description: 'Accounts you belong to that require 2FA' }) requiredBy: string[];
-  @ApiProperty({ type: [String], description: 'What a sign-in can ask for' }) methods: string[];
+  @ApiProperty({ type: [String], enum: SIGN_IN_METHOD_NAMES, description: 'What a sign-in can ask for' }) methods: string[];
 }
 
 export class TrustedDeviceDto {

@@ -1,11 +1,12 @@
-import { ReauthService } from '@latchkey/auth';
+import { Reauthenticated, ReauthService } from '@latchkey/auth';
 import { Clock, UserPrincipal } from '@latchkey/core';
-import { UsersService } from '@latchkey/users';
+import { User, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { BackupCodesService } from '../backup-codes/backup-codes.service';
+import { MfaFactor } from '../entities/mfa-factor.entity';
 import { FactorsRepository } from '../factors.repository';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
@@ -26,24 +27,50 @@ export class FactorRemoval {
     private readonly clock: Clock,
   ) {}
 
-  /** Removes the user's factor of a one-per-user kind (password and a current code required). */
+  /**
+   * The old one-factor routes (DELETE /me/mfa/totp, /me/mfa/sms): removes the user's factor of
+   * the kind when there is exactly one; 409 MFA_SEVERAL_FACTORS when there are several (remove one
+   * by id then), 404 when none. Password and a current code required.
+   */
   async removeOnly(principal: UserPrincipal, strategy: FactorStrategy, proof: { password?: string; code?: string }): Promise<void> {
     const reauthenticated = await this.reauth.assert(principal, proof, { requireProof: true });
     const user = await this.users.get(principal.userId);
-    const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
-      await reauthenticated.spend(m);
-      const factor = await this.factors.find(user.id, strategy.kind, m);
-      if (!factor?.confirmedAt || !(await this.factors.remove(user.id, strategy.kind, m))) {
-        throw mfaError('MFA_FACTOR_NOT_FOUND', strategy.notSetUp);
+      const confirmed = await this.factors.findConfirmedOfKind(principal.userId, strategy.kind, m);
+      if (confirmed.length > 1) {
+        throw mfaError(
+          'MFA_SEVERAL_FACTORS',
+          `There are ${confirmed.length} of these; remove one by its id (DELETE /me/mfa/factors/{id}).`,
+        );
       }
-      const revoked = await this.factorRemoved(user.id, m);
-      await this.notifier.record(
-        { action: strategy.actions.disabled, actorUserId: user.id, subjectUserId: user.id, metadata: { trustedDevicesRevoked: revoked } },
-        m,
-      );
-      await this.notifier.notify(user, 'security.mfa_disabled', { method: strategy.label, when: now.toUTCString() }, m);
+      await this.removeIn(user, confirmed[0], strategy, reauthenticated, m);
     });
+  }
+
+  /** Spends the proof and removes `factor` in `m`: 404 when it is gone; audited and mailed. */
+  async removeIn(
+    user: User,
+    factor: MfaFactor | undefined,
+    strategy: FactorStrategy,
+    reauthenticated: Reauthenticated,
+    m: EntityManager,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await reauthenticated.spend(m);
+    if (!factor || !(await this.factors.removeById(user.id, factor.id, m))) {
+      throw mfaError('MFA_FACTOR_NOT_FOUND', strategy.notSetUp);
+    }
+    const revoked = await this.factorRemoved(user.id, m);
+    await this.notifier.record(
+      {
+        action: strategy.actions.disabled,
+        actorUserId: user.id,
+        subjectUserId: user.id,
+        metadata: { factorId: factor.id, name: factor.name, trustedDevicesRevoked: revoked },
+      },
+      m,
+    );
+    await this.notifier.notify(user, 'security.mfa_disabled', { method: strategy.label, when: now.toUTCString() }, m);
   }
 
   /** After a factor was removed in `m`: no backup codes without a factor; trusted devices are revoked. */

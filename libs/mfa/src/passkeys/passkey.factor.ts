@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 
 import { MfaFactor } from '../entities/mfa-factor.entity';
 import { ChallengeAnswer, FactorStrategy, MethodMatch } from '../factors/factor-strategy';
-import { MfaAuditAction } from '../mfa.constants';
+import { PASSKEY_KIND } from './passkey.kind';
 import { PasskeysService, passkeyRefused } from './passkeys.service';
 
 /**
@@ -14,10 +14,11 @@ import { PasskeysService, passkeyRefused } from './passkeys.service';
  */
 @Injectable()
 export class PasskeyFactor implements FactorStrategy {
-  readonly kind = 'passkey';
-  readonly method = 'passkey';
+  readonly info = PASSKEY_KIND;
+  readonly kind = PASSKEY_KIND.kind;
+  readonly method = PASSKEY_KIND.method;
   readonly label = 'A passkey';
-  readonly actions = { enabled: MfaAuditAction.PasskeyAdded, disabled: MfaAuditAction.PasskeyRemoved };
+  readonly actions = PASSKEY_KIND.actions;
   readonly notSetUp = 'No such passkey.';
 
   constructor(private readonly passkeys: PasskeysService) {}

@@ -4,10 +4,10 @@ import { Injectable } from '@nestjs/common';
 
 import { MfaFactor } from '../entities/mfa-factor.entity';
 import { ChallengeAnswer, FactorStrategy, MethodMatch } from '../factors/factor-strategy';
-import { MfaAuditAction } from '../mfa.constants';
 import { invalidCode } from '../mfa.exception';
 import { SmsCodeScope, SmsCodesService } from './sms-codes.service';
 import { maskPhone } from './sms-sender';
+import { SMS_KIND } from './sms.kind';
 
 /**
  * A verified phone, one per user: codes are texted on demand (SmsSignInCodes). A recovery code
@@ -15,10 +15,11 @@ import { maskPhone } from './sms-sender';
  */
 @Injectable()
 export class SmsFactor implements FactorStrategy {
-  readonly kind = 'sms';
-  readonly method = 'sms';
+  readonly info = SMS_KIND;
+  readonly kind = SMS_KIND.kind;
+  readonly method = SMS_KIND.method;
   readonly label = 'A phone number for text-message codes';
-  readonly actions = { enabled: MfaAuditAction.SmsEnabled, disabled: MfaAuditAction.SmsDisabled };
+  readonly actions = SMS_KIND.actions;
   readonly notSetUp = 'No phone is set up.';
 
   constructor(private readonly smsCodes: SmsCodesService) {}
@@ -30,6 +31,10 @@ export class SmsFactor implements FactorStrategy {
   describe(confirmed: MfaFactor[]) {
     const phone = confirmed.find((f) => f.kind === this.kind)?.phone;
     return { sms: phone ? maskPhone(phone) : null };
+  }
+
+  nameOf(factor: MfaFactor): string | null {
+    return factor.phone ? maskPhone(factor.phone) : null;
   }
 
   async verify(answer: ChallengeAnswer): Promise<MethodMatch | undefined> {

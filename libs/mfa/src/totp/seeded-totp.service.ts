@@ -16,8 +16,10 @@ export class SeededTotp {
   async ensureConfirmed(userId: string, secret: string): Promise<void> {
     const now = this.clock.now();
     await this.dataSource.query(
-      `INSERT INTO mfa_factors (user_id, kind, secret_sealed, confirmed_at, created_at, updated_at)
-       VALUES ($1, 'totp', $2, $3, $3, $3) ON CONFLICT (user_id, kind) WHERE kind <> 'passkey' DO NOTHING`,
+      `INSERT INTO mfa_factors (user_id, kind, name, secret_sealed, confirmed_at, created_at, updated_at)
+       SELECT $1, 'totp', 'Authenticator app', $2, $3, $3, $3
+        WHERE NOT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = $1 AND kind = 'totp' AND confirmed_at IS NOT NULL)
+       ON CONFLICT DO NOTHING`,
       [userId, this.secrets.seal(secret, userId), now],
     );
   }

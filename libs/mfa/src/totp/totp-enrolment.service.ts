@@ -1,4 +1,5 @@
-import { APP_CONFIG, AppConfig, Clock, UserPrincipal, SecretBox } from '@latchkey/core';
+import { Reauthenticated } from '@latchkey/auth';
+import { APP_CONFIG, AppConfig, Clock, UserPrincipal, SecretBox, isUniqueViolation } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -12,6 +13,14 @@ import { Totp } from './totp';
 import { TotpFactor } from './totp.factor';
 
 type Proof = { password?: string; code?: string };
+
+/** What the first authenticator (and every one from before they had names) is called. */
+export const DEFAULT_AUTHENTICATOR_NAME = 'Authenticator app';
+
+export const nameTaken = () =>
+  mfaError('MFA_FACTOR_NAME_TAKEN', 'You already have an authenticator with that name.', {
+    errors: [{ field: 'name', message: 'is already used by another of your authenticators' }],
+  });
 
 /** Adding an authenticator app (a secret shown once, confirmed with a code) and removing it. */
 @Injectable()
@@ -27,30 +36,50 @@ export class TotpEnrolment {
     private readonly removal: FactorRemoval,
   ) {}
 
+  /**
+   * The old route (POST /me/mfa/totp/setup): one authenticator, 409 when one is set up. It is
+   * called "Authenticator app"; add further ones with `add`.
+   */
   async start(principal: UserPrincipal, proof: Proof = {}): Promise<TotpSetupResponseDto> {
     const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
+    if ((await this.factors.findConfirmedOfKind(principal.userId, this.totp.kind)).length > 0) {
+      throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Add another one from your list of factors.');
+    }
+    return this.begin(principal, DEFAULT_AUTHENTICATOR_NAME, reauthenticated);
+  }
+
+  /** Another (or a first) authenticator app, named; pending until confirmed with a code of it. */
+  async add(principal: UserPrincipal, name: string, proof: Proof = {}): Promise<TotpSetupResponseDto> {
+    const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
+    if (await this.factors.nameTaken(principal.userId, this.totp.kind, name, null)) {
+      throw nameTaken();
+    }
+    return this.begin(principal, name, reauthenticated);
+  }
+
+  private async begin(principal: UserPrincipal, name: string, reauthenticated: Reauthenticated | undefined): Promise<TotpSetupResponseDto> {
     const secret = Totp.generateSecret();
     await this.dataSource.transaction(async (m) => {
       const ok = await this.factors.upsertPending(
         principal.userId,
         this.totp.kind,
-        { secretSealed: this.secrets.seal(secret, principal.userId) },
+        { secretSealed: this.secrets.seal(secret, principal.userId), name },
         this.clock.now(),
         m,
       );
       if (!ok) {
-        throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up. Remove it first to set up another one.');
+        throw mfaError('MFA_ALREADY_ENABLED', 'An authenticator setup was started at the same time. Try again.');
       }
       await reauthenticated?.spend(m);
     });
     const otpauthUri = Totp.uri(this.config.auth.totpIssuer, principal.email, secret);
-    return { secret, otpauthUri, qrCode: await Totp.qrDataUrl(otpauthUri) };
+    return { secret, otpauthUri, qrCode: await Totp.qrDataUrl(otpauthUri), name };
   }
 
   async confirm(principal: UserPrincipal, code: string): Promise<FactorEnabledDto> {
-    const factor = await this.factors.find(principal.userId, this.totp.kind);
-    if (!factor || factor.confirmedAt || !factor.secretSealed) {
-      throw factor?.confirmedAt
+    const factor = await this.factors.findPending(principal.userId, this.totp.kind);
+    if (!factor?.secretSealed) {
+      throw (await this.factors.findConfirmedOfKind(principal.userId, this.totp.kind)).length > 0
         ? mfaError('MFA_ALREADY_ENABLED', 'An authenticator app is already set up.')
         : mfaError('MFA_SETUP_NOT_STARTED', 'Start the authenticator setup first.');
     }
@@ -58,7 +87,15 @@ export class TotpEnrolment {
     if (step === undefined) {
       throw invalidCode();
     }
-    return this.enrolment.enable(principal, factor, this.totp, step);
+    try {
+      return await this.enrolment.enable(principal, factor, this.totp, step);
+    } catch (err) {
+      // Another authenticator got the same name while this one was pending (mfa_factors_totp_name_uq).
+      if (isUniqueViolation(err)) {
+        throw nameTaken();
+      }
+      throw err;
+    }
   }
 
   remove(principal: UserPrincipal, proof: Proof): Promise<void> {

@@ -21,6 +21,7 @@ import { HostEventTypes1764000600100 } from './1764000600100-HostEventTypes';
 import { Passkeys1764000601600 } from './1764000601600-Passkeys';
 import { ConnectedAccounts1764000602000 } from './1764000602000-ConnectedAccounts';
 import { ProviderLinkTokens1764000602100 } from './1764000602100-ProviderLinkTokens';
+import { SeveralFactorsPerKind1764000602200 } from './1764000602200-SeveralFactorsPerKind';
 
 /** Every migration, in order. A merged migration is never edited: fix forward with a new one. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   Passkeys1764000601600,
   ConnectedAccounts1764000602000,
   ProviderLinkTokens1764000602100,
+  SeveralFactorsPerKind1764000602200,
 ];
