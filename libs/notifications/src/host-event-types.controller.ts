@@ -1,4 +1,4 @@
-import { ApiProblem, ServicePrincipal } from '@latchkey/core';
+import { ApiProblem, ServicePrincipal, decodeKeyCursor, encodeKeyCursor } from '@latchkey/core';
 import { CurrentService, ServiceApi } from '@latchkey/service-access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -20,17 +20,15 @@ import { HostEventTypesManager } from './host-event-types.manager';
 import { HOST_EVENT_NAME, HostEventTypesService } from './host-event-types.service';
 import { notificationsError } from './notifications.exception';
 
+/** The list's cursor: core's keyset format keyed by the (unique) type name. */
 function decodeNameCursor(cursor?: string): string | undefined {
-  if (!cursor) {
-    return undefined;
-  }
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!HOST_EVENT_NAME.test(name)) {
+  const name = decodeKeyCursor(cursor, 'text');
+  if (name !== undefined && !HOST_EVENT_NAME.test(String(name))) {
     throw notificationsError('INVALID_EVENT_TYPE', 'Invalid field(s): cursor.', {
       errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
     });
   }
-  return name;
+  return name === undefined ? undefined : String(name);
 }
 
 /** The host application's own event types: registered, versioned and retired through the service API. */
@@ -69,7 +67,7 @@ export class HostEventTypesController {
     const last = items[items.length - 1];
     return {
       items: items.map(toHostEventTypeDto),
-      nextCursor: rows.length > limit && last ? Buffer.from(last.name, 'utf8').toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeKeyCursor(last.name) : null,
     };
   }
 

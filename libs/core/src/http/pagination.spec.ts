@@ -1,5 +1,5 @@
 import { DomainException } from '../errors/domain.exception';
-import { decodeCursor, decodeKeysetCursor, encodeCursor, toPage } from './pagination';
+import { decodeCursor, decodeKeyCursor, decodeKeysetCursor, encodeCursor, encodeKeyCursor, toPage } from './pagination';
 
 const ID = '3f2a9c10-0000-4000-8000-000000000001';
 
@@ -81,5 +81,15 @@ describe('keyset cursors: one format for every list', () => {
         (r) => r.id,
       ).nextCursor,
     ).toBeNull();
+  });
+
+  it('a list keyed by a unique name uses the same format without an id, and refuses anything else', () => {
+    expect(decodeKeyCursor(encodeKeyCursor('host.invoice.paid'), 'text')).toBe('host.invoice.paid');
+    expect(decodeKeyCursor(undefined, 'text')).toBeUndefined();
+    const refused = (c: string) => expect(() => decodeKeyCursor(c, 'text')).toThrow('Invalid field(s): cursor.');
+    refused(Buffer.from('nope').toString('base64url'));
+    refused(encodeKeyCursor(7));
+    refused(encodeCursor('host.a', '3f2a9c10-0000-4000-8000-000000000001'));
+    refused(Buffer.from(JSON.stringify({ k: 'a\uD800' })).toString('base64url'));
   });
 });

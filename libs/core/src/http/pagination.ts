@@ -92,6 +92,31 @@ export function decodeKeysetCursor(cursor: string | undefined, kind: CursorKeyKi
   return { k, id };
 }
 
+/**
+ * The same cursor format for a list ordered by a unique key alone (no row id): `{k}` in base64url
+ * JSON. A 400 naming `cursor` for anything this API did not issue.
+ */
+export function encodeKeyCursor(key: string | number): string {
+  return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url');
+}
+
+export function decodeKeyCursor(cursor: string | undefined, kind: CursorKeyKind): string | number | undefined {
+  if (!cursor) {
+    return undefined;
+  }
+  let parsed: { k?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown };
+  } catch {
+    throw notOurs();
+  }
+  const k = parsed?.k;
+  if ((typeof k !== 'string' && typeof k !== 'number') || !keyFits(k, kind) || Object.keys(parsed).length !== 1) {
+    throw notOurs();
+  }
+  return k;
+}
+
 /** A cursor of a list ordered by time (`encodeCursor(date, id)`). */
 export function decodeCursor(cursor?: string): TimeCursor | undefined {
   const c = decodeKeysetCursor(cursor, 'time');
