@@ -1,3 +1,6 @@
+// Plain CommonJS: Jest requires its `runtime` without transforming it.
+/* global require, module */
+/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
 const vm = require('node:vm');
