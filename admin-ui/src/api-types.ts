@@ -8710,7 +8710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Another of your authenticator apps has that name, or a setup was started at the same time */
+            /** @description Another of your authenticator apps has that name, a setup was started at the same time, or 10 are set up already (MFA_TOO_MANY_FACTORS) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8886,7 +8886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No setup is pending and an authenticator app is set up, or another authenticator got its name meanwhile */
+            /** @description No setup is pending and an authenticator app is set up, another authenticator got its name meanwhile, or 10 are set up already */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -97,6 +97,54 @@ describe('Several authenticator apps, each named; factors one by one', () => {
     expect(used.every((f) => f.lastUsedAt !== null)).toBe(true);
   });
 
+  it('holds at most 10 authenticator apps: the 11th is refused at setup, and a pending one at confirmation', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const add = async (name: string) => {
+      const setup = await t.http().post('/api/v1/me/mfa/authenticators').set(s.auth).send({ name }).expect(200);
+      return setup.body.secret as string;
+    };
+    const confirm = (secret: string) =>
+      t
+        .http()
+        .post('/api/v1/me/mfa/totp/confirm')
+        .set(s.auth)
+        .send({ code: totpNow(t, secret) });
+    // Each has its own secret, so each confirmation's code is fresh within one time step.
+    const secrets: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const secret = await add(`App ${i}`);
+      expect((await confirm(secret)).status).toBe(200);
+      secrets.push(secret);
+    }
+    expect(await list(s.auth)).toHaveLength(10);
+
+    const refused = await t.http().post('/api/v1/me/mfa/authenticators').set(s.auth).send({ name: 'App 11' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('MFA_TOO_MANY_FACTORS');
+
+    // One removed, so an 11th may start; a factor that appears meanwhile (planted here) is counted at confirmation.
+    t.clock.advance(STEP_MS);
+    const [gone] = await list(s.auth);
+    await t
+      .http()
+      .delete(`/api/v1/me/mfa/factors/${gone!.id}`)
+      .set(s.auth)
+      .send({ password: user.password, code: totpNow(t, secrets[1]!) })
+      .expect(200);
+    const pending = await add('App 11');
+    await t.dataSource.query(
+      `INSERT INTO mfa_factors (user_id, kind, secret_sealed, name, confirmed_at)
+         SELECT user_id, kind, secret_sealed, 'Planted', now() FROM mfa_factors
+          WHERE user_id = $1 AND confirmed_at IS NOT NULL LIMIT 1`,
+      [user.id],
+    );
+    const late = await confirm(pending);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('MFA_TOO_MANY_FACTORS');
+    expect(await list(s.auth)).toHaveLength(10);
+  });
+
   it('renames one (audited), refuses names of the wrong shape, a phone and other users’ factors', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);

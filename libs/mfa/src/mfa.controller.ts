@@ -98,7 +98,10 @@ export class MfaController {
   @ApiOkResponse({ type: TotpSetupResponseDto })
   @ApiProblem(403, 'Proof required: send the password (and a code when 2FA is on)')
   @ApiProblem(429, 'Too many wrong 2FA codes (MFA_LOCKED) or wrong passwords (ACCOUNT_LOCKED, the sign-in lockout)')
-  @ApiProblem(409, 'Another of your authenticator apps has that name, or a setup was started at the same time')
+  @ApiProblem(
+    409,
+    'Another of your authenticator apps has that name, a setup was started at the same time, or 10 are set up already (MFA_TOO_MANY_FACTORS)',
+  )
   addAuthenticator(@CurrentUser() p: UserPrincipal, @Body() body: AddAuthenticatorDto): Promise<TotpSetupResponseDto> {
     return this.totp.add(p, body.name.trim(), body);
   }
@@ -122,7 +125,10 @@ export class MfaController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Confirm the pending authenticator with a code of it; the first factor returns backup codes once' })
   @ApiOkResponse({ type: FactorEnabledDto })
-  @ApiProblem(409, 'No setup is pending and an authenticator app is set up, or another authenticator got its name meanwhile')
+  @ApiProblem(
+    409,
+    'No setup is pending and an authenticator app is set up, another authenticator got its name meanwhile, or 10 are set up already',
+  )
   confirmTotp(@CurrentUser() p: UserPrincipal, @Body() body: ConfirmCodeDto): Promise<FactorEnabledDto> {
     return this.totp.confirm(p, body.code);
   }

@@ -17,6 +17,15 @@ type Proof = { password?: string; code?: string };
 /** What the first authenticator (and every one from before they had names) is called. */
 export const DEFAULT_AUTHENTICATOR_NAME = 'Authenticator app';
 
+/**
+ * Authenticator apps one user may hold (passkeys: MAX_PASSKEYS). A sign-in code is checked
+ * against each of them, so the list stays short; 10 is more than anyone keeps in practice.
+ */
+export const MAX_AUTHENTICATORS = 10;
+
+const tooMany = () =>
+  mfaError('MFA_TOO_MANY_FACTORS', `You have ${MAX_AUTHENTICATORS} authenticator apps, the most an account can hold. Remove one first.`);
+
 export const nameTaken = () =>
   mfaError('MFA_FACTOR_NAME_TAKEN', 'You already have an authenticator with that name.', {
     errors: [{ field: 'name', message: 'is already used by another of your authenticators' }],
@@ -51,6 +60,9 @@ export class TotpEnrolment {
   /** Another (or a first) authenticator app, named; pending until confirmed with a code of it. */
   async add(principal: UserPrincipal, name: string, proof: Proof = {}): Promise<TotpSetupResponseDto> {
     const reauthenticated = await this.enrolment.assertMayAddFactor(principal, proof);
+    if ((await this.factors.findConfirmedOfKind(principal.userId, this.totp.kind)).length >= MAX_AUTHENTICATORS) {
+      throw tooMany();
+    }
     if (await this.factors.nameTaken(principal.userId, this.totp.kind, name, null)) {
       throw nameTaken();
     }
@@ -86,6 +98,10 @@ export class TotpEnrolment {
     const step = this.totp.step(factor.secretSealed, principal.userId, code);
     if (step === undefined) {
       throw invalidCode();
+    }
+    // Checked again here: one pending setup per user, so no two confirmations can both pass it.
+    if ((await this.factors.findConfirmedOfKind(principal.userId, this.totp.kind)).length >= MAX_AUTHENTICATORS) {
+      throw tooMany();
     }
     try {
       return await this.enrolment.enable(principal, factor, this.totp, step);
