@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
 import { MemoryRouter } from 'react-router-dom';
@@ -43,7 +43,9 @@ describe('ConnectedAccountsTab', () => {
     const user = userEvent.setup({ delay: null });
     const fake = fakeApi();
     let items = [GITHUB];
-    fake.get('/me/connected-accounts', () => ({ body: { items, available: [{ id: 'acme', displayName: 'Acme SSO' }], hasPassword: true } }));
+    fake.get('/me/connected-accounts', () => ({
+      body: { items, available: [{ id: 'acme', displayName: 'Acme SSO' }], hasPassword: true },
+    }));
     fake.get('/me/mfa', { body: { enabled: false } });
     fake.delete(`/me/connected-accounts/${GITHUB.id}`, (call) => {
       if (!(call.body as { password?: string } | undefined)?.password) {
@@ -63,7 +65,9 @@ describe('ConnectedAccountsTab', () => {
     expect((await screen.findByTestId('connected-accounts-error')).textContent).toContain('Confirm it is you');
 
     await user.type(screen.getByLabelText('Current password'), 'my-password');
-    await user.click(within(screen.getByTestId('connected-account-row')).getByRole('button', { name: 'Disconnect' }));
+    // The confirmation dialog keeps the page aria-hidden until its closing transition ends.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await user.click(await within(screen.getByTestId('connected-account-row')).findByRole('button', { name: 'Disconnect' }));
     await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
     await screen.findByText('No connected accounts.');
     expect(fake.callsTo('DELETE', `/me/connected-accounts/${GITHUB.id}`).map((c) => c.body)).toEqual([{}, { password: 'my-password' }]);
@@ -76,7 +80,11 @@ describe('ConnectedAccountsTab', () => {
     fake.get('/me/mfa', { body: { enabled: false } });
     fake.delete(`/me/connected-accounts/${GITHUB.id}`, {
       status: 409,
-      body: { status: 409, code: 'LAST_SIGN_IN_METHOD', detail: 'This is the only way you can sign in. First set a password, add a passkey, or connect another account.' },
+      body: {
+        status: 409,
+        code: 'LAST_SIGN_IN_METHOD',
+        detail: 'This is the only way you can sign in. First set a password, add a passkey, or connect another account.',
+      },
     });
     renderTab();
     const row = await screen.findByTestId('connected-account-row');

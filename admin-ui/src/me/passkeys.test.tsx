@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
 import { MemoryRouter } from 'react-router-dom';
@@ -54,12 +54,17 @@ describe('Passkeys', () => {
 
     const proof = await screen.findByTestId('passkey-proof');
     expect(proof.textContent).toContain('remove the passkey "Work laptop"');
+    // The confirmation dialog keeps the page aria-hidden until its closing transition ends.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     await user.type(within(proof).getByLabelText('Current password'), 'my-password');
     await user.type(within(proof).getByLabelText(/Code from your authenticator/), '123456');
     await user.click(within(proof).getByRole('button', { name: 'Confirm' }));
 
     await screen.findByTestId('no-passkeys');
-    expect(fake.callsTo('DELETE', `/me/mfa/passkeys/${KEY.id}`).map((c) => c.body)).toEqual([{}, { password: 'my-password', code: '123456' }]);
+    expect(fake.callsTo('DELETE', `/me/mfa/passkeys/${KEY.id}`).map((c) => c.body)).toEqual([
+      {},
+      { password: 'my-password', code: '123456' },
+    ]);
     expect(screen.queryByTestId('passkey-proof')).toBeNull();
   });
 
