@@ -1,11 +1,10 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
-import { MemoryRouter } from 'react-router-dom';
 import { describe, expect, it } from 'vitest';
 
 import { forgetMemberships } from '../account';
 import { fakeApi } from '../test/fake-api';
+import { renderSignedIn } from '../test/render';
 import { ApiKeysTab } from './api-keys';
 
 const SECRET = 'lk_pat_' + 'Q'.repeat(43);
@@ -26,15 +25,6 @@ const KEY = {
   status: 'active',
 };
 
-const signedIn: AuthProvider = {
-  login: async () => undefined,
-  logout: async () => undefined,
-  checkAuth: async () => undefined,
-  checkError: async () => undefined,
-  getPermissions: async () => null,
-  getIdentity: async () => ({ id: 'me', fullName: 'Ada' }),
-};
-
 describe('ApiKeysTab', () => {
   it('creates a key with the password, shows the secret once in a dialog, then lists only its prefix', async () => {
     forgetMemberships();
@@ -48,13 +38,7 @@ describe('ApiKeysTab', () => {
       keys = [KEY];
       return { status: 201, body: { key: KEY, secret: SECRET } };
     });
-    render(
-      <MemoryRouter>
-        <AdminContext authProvider={signedIn} dataProvider={testDataProvider()}>
-          <ApiKeysTab />
-        </AdminContext>
-      </MemoryRouter>,
-    );
+    renderSignedIn(<ApiKeysTab />);
     await screen.findByText('No API keys.');
     const form = screen.getByTestId('api-key-create');
     await user.type(within(form).getByLabelText(/Name/), 'Nightly report');

@@ -1,33 +1,34 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
-import { MemoryRouter } from 'react-router-dom';
 import { describe, expect, it } from 'vitest';
 
 import { fakeApi } from '../test/fake-api';
+import { renderSignedIn } from '../test/render';
 import { Authenticators, type Factor } from './authenticators';
 
-const APP: Factor = { id: '6f1c2a52-7d55-4c1e-9a6e-0d9f3f0b1a11', kind: 'totp', name: 'Authenticator app', createdAt: new Date().toISOString(), lastUsedAt: null };
-const PHONE: Factor = { id: '0b9f7a4e-8c1d-4e8a-9a51-1f2d3c4b5a69', kind: 'sms', name: '+44••••••23', createdAt: new Date().toISOString(), lastUsedAt: null };
-const SETUP = { secret: 'JBSWY3DPEHPK3PXP', otpauthUri: 'otpauth://totp/Latchkey:ada?secret=JBSWY3DPEHPK3PXP', qrCode: 'data:image/png;base64,iVBORw0KGgo=', name: 'Tablet' };
-
-const signedIn: AuthProvider = {
-  login: async () => undefined,
-  logout: async () => undefined,
-  checkAuth: async () => undefined,
-  checkError: async () => undefined,
-  getPermissions: async () => null,
-  getIdentity: async () => ({ id: 'me', fullName: 'Ada' }),
+const APP: Factor = {
+  id: '6f1c2a52-7d55-4c1e-9a6e-0d9f3f0b1a11',
+  kind: 'totp',
+  name: 'Authenticator app',
+  createdAt: new Date().toISOString(),
+  lastUsedAt: null,
+};
+const PHONE: Factor = {
+  id: '0b9f7a4e-8c1d-4e8a-9a51-1f2d3c4b5a69',
+  kind: 'sms',
+  name: '+44••••••23',
+  createdAt: new Date().toISOString(),
+  lastUsedAt: null,
+};
+const SETUP = {
+  secret: 'JBSWY3DPEHPK3PXP',
+  otpauthUri: 'otpauth://totp/Latchkey:ada?secret=JBSWY3DPEHPK3PXP',
+  qrCode: 'data:image/png;base64,iVBORw0KGgo=',
+  name: 'Tablet',
 };
 
 function renderIt() {
-  render(
-    <MemoryRouter>
-      <AdminContext authProvider={signedIn} dataProvider={testDataProvider()}>
-        <Authenticators onChange={() => undefined} />
-      </AdminContext>
-    </MemoryRouter>,
-  );
+  renderSignedIn(<Authenticators onChange={() => undefined} />);
 }
 
 describe('Authenticators', () => {

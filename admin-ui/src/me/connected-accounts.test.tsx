@@ -1,11 +1,10 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
-import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { browser } from '../public/providers';
 import { fakeApi } from '../test/fake-api';
+import { renderSignedIn } from '../test/render';
 import { ConnectedAccountsTab } from './connected-accounts';
 
 const GITHUB = {
@@ -17,23 +16,8 @@ const GITHUB = {
   lastUsedAt: null,
 };
 
-const signedIn: AuthProvider = {
-  login: async () => undefined,
-  logout: async () => undefined,
-  checkAuth: async () => undefined,
-  checkError: async () => undefined,
-  getPermissions: async () => null,
-  getIdentity: async () => ({ id: 'me', fullName: 'Ada' }),
-};
-
 function renderTab() {
-  render(
-    <MemoryRouter>
-      <AdminContext authProvider={signedIn} dataProvider={testDataProvider()}>
-        <ConnectedAccountsTab />
-      </AdminContext>
-    </MemoryRouter>,
-  );
+  renderSignedIn(<ConnectedAccountsTab />);
 }
 
 describe('ConnectedAccountsTab', () => {

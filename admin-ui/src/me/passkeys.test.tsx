@@ -1,10 +1,9 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { AdminContext, testDataProvider, type AuthProvider } from 'react-admin';
-import { MemoryRouter } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
 
 import { fakeApi } from '../test/fake-api';
+import { renderSignedIn } from '../test/render';
 import { Passkeys } from './passkeys';
 
 vi.mock('@simplewebauthn/browser', () => ({
@@ -14,23 +13,8 @@ vi.mock('@simplewebauthn/browser', () => ({
 const KEY = { id: '6f1c2a52-7d55-4c1e-9a6e-0d9f3f0b1a11', name: 'Work laptop', createdAt: new Date().toISOString(), lastUsedAt: null };
 const REAUTH = { status: 403, body: { status: 403, code: 'REAUTH_REQUIRED', detail: 'Confirm it is you: send your password and a code.' } };
 
-const signedIn: AuthProvider = {
-  login: async () => undefined,
-  logout: async () => undefined,
-  checkAuth: async () => undefined,
-  checkError: async () => undefined,
-  getPermissions: async () => null,
-  getIdentity: async () => ({ id: 'me', fullName: 'Ada' }),
-};
-
 function renderPasskeys() {
-  render(
-    <MemoryRouter>
-      <AdminContext authProvider={signedIn} dataProvider={testDataProvider()}>
-        <Passkeys onChange={() => undefined} />
-      </AdminContext>
-    </MemoryRouter>,
-  );
+  renderSignedIn(<Passkeys onChange={() => undefined} />);
 }
 
 describe('Passkeys', () => {
