@@ -1,10 +1,8 @@
-import { AddressInfo } from 'node:net';
-
 import { createAccountWithTeam } from '../factories/accounts.factory';
 import { TEST_PASSWORD } from '../factories/users.factory';
 import { DiscordFake } from '../notifications/discord-fake';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium, serveOnLoopback } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
 
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
@@ -24,8 +22,7 @@ describe('Console: account notification defaults (Chromium against the real API)
     chrome = await launchChromium();
     discord = await new DiscordFake().start();
     t = await createTestApp({ env: { DISCORD_API_BASE: discord.url } });
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await serveOnLoopback(t.app);
   }, 120_000);
 
   afterEach(async () => {

@@ -1,9 +1,7 @@
-import { AddressInfo } from 'node:net';
-
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { STEP_MS, enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, SecurityPage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, SecurityPage, ensureConsoleBuilt, launchChromium, serveOnLoopback } from './pages/console.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
 // once more, and its first failure is printed either way.
@@ -19,8 +17,7 @@ describe('Console: several authenticator apps by name', () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
     t = await createTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await serveOnLoopback(t.app);
   }, 120_000);
 
   afterEach(async () => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
@@ -19,6 +18,7 @@ import {
   TicketPage,
   ensureConsoleBuilt,
   launchChromium,
+  serveOnLoopback,
 } from './pages/console.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
@@ -37,8 +37,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     ensureConsoleBuilt();
     chrome = await launchChromium();
     t = await createTestApp({ env: { SERVICE_TOKEN, WEBHOOKS_ALLOW_PRIVATE: 'true' } });
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await serveOnLoopback(t.app);
   }, 120_000);
 
   afterEach(async () => {

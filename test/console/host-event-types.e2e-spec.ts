@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 
 import { TEST_PASSWORD, createUser, signIn } from '../factories/users.factory';
 import { TestApp, createTestApp } from '../setup/test-app';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium, serveOnLoopback } from './pages/console.page';
 import { MyAccountPage, screenshotBoth } from './pages/my-account.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
@@ -22,8 +21,7 @@ describe('Console: an event type the host registered shows in My account > Notif
     ensureConsoleBuilt();
     chrome = await launchChromium();
     t = await createTestApp({ env: { SERVICE_TOKEN } });
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await serveOnLoopback(t.app);
   }, 120_000);
 
   afterEach(async () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { AddressInfo } from 'node:net';
 
 import { DeletionSweep } from '@latchkey/accounts';
 import { PNG } from 'pngjs';
@@ -11,7 +10,7 @@ import { tokenFrom } from '../fakes/smtp-sink';
 import { enrolTotp, totpNow } from '../mfa/mfa-helpers';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { TICKETS, createStaff, makeStaff, openTicket, ticketAwaitingApproval, ticketIdFor } from '../support/support-helpers';
-import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium } from './pages/console.page';
+import { ConsoleBrowser, ConsolePage, ensureConsoleBuilt, launchChromium, serveOnLoopback } from './pages/console.page';
 import { InboxBell, MyAccountPage, OwnerPages, SupportDesk, screenshotBoth } from './pages/my-account.page';
 
 // A real browser against a real app on a machine that may be busy: a journey that fails is run
@@ -53,8 +52,7 @@ describe('Console self-service, owner and support journeys (Chromium against the
     ensureConsoleBuilt();
     chrome = await launchChromium();
     t = await createTestApp({ env: { SERVICE_TOKEN, MFA_RESET_COOLDOWN_HOURS: '72' } });
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await serveOnLoopback(t.app);
   }, 120_000);
 
   afterEach(async () => {

@@ -27,6 +27,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Serves the app (API and console) on a loopback port the system picks; answers its base URL. */
+export async function serveOnLoopback(app: {
+  listen(port: number, host: string): Promise<unknown>;
+  getHttpServer(): { address(): unknown };
+}): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
+
 export interface ConsoleBrowser {
   browser: Browser;
   userDataDir: string;
