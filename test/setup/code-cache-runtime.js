@@ -21,6 +21,17 @@ class CodeCacheRuntime extends Runtime {
   constructor(...args) {
     super(...args);
     const executor = this.executor;
+    // Leans on jest-runtime's executor (Jest 30): if a release reshapes it, run as plain Jest.
+    if (
+      !executor ||
+      typeof executor.compile !== 'function' ||
+      typeof executor.dynamicImport !== 'function' ||
+      !Array.isArray(executor.injectedModuleParameters) ||
+      !executor.resolution ||
+      !executor.environment
+    ) {
+      return;
+    }
     const compile = executor.compile.bind(executor);
     executor.compile = (source, filename) => {
       const context = executor.environment.getVmContext();
