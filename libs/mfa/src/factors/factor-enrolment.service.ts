@@ -13,7 +13,7 @@ import { FactorsRepository } from '../factors.repository';
 import { MFA_OPTIONS, MfaOptions } from '../mfa.constants';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
-import { FactorStrategy } from './factor-strategy';
+import { FactorStrategy, factorTitle } from './factor-strategy';
 
 /** What adding any factor does: the proof it needs, and what follows once one is confirmed. */
 @Injectable()
@@ -52,8 +52,16 @@ export class FactorEnrolment {
         throw mfaError('MFA_ALREADY_ENABLED', 'This factor is already set up.');
       }
       const backupCodes = await this.factorAdded(principal, hadFactor, now, m);
-      await this.notifier.record({ action: strategy.actions.enabled, actorUserId: user.id, subjectUserId: user.id }, m);
-      await this.notifier.notify(user, 'security.mfa_enabled', { method: strategy.label, when: now.toUTCString() }, m);
+      await this.notifier.record(
+        {
+          action: strategy.actions.enabled,
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          metadata: { factorId: factor.id, name: factor.name },
+        },
+        m,
+      );
+      await this.notifier.notify(user, 'security.mfa_enabled', { method: factorTitle(strategy, factor), when: now.toUTCString() }, m);
       return { status: 'enabled', method: strategy.kind, ...(backupCodes ? { backupCodes } : {}) };
     });
   }

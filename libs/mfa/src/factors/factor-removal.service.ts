@@ -11,7 +11,7 @@ import { FactorsRepository } from '../factors.repository';
 import { mfaError } from '../mfa.exception';
 import { MfaNotifier } from '../mfa-notifier';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
-import { FactorStrategy } from './factor-strategy';
+import { FactorStrategy, factorTitle } from './factor-strategy';
 
 /** What removing any factor does: the proof it needs, and what follows once one is gone. */
 @Injectable()
@@ -70,7 +70,7 @@ export class FactorRemoval {
       },
       m,
     );
-    await this.notifier.notify(user, 'security.mfa_disabled', { method: strategy.label, when: now.toUTCString() }, m);
+    await this.notifier.notify(user, 'security.mfa_disabled', { method: factorTitle(strategy, factor), when: now.toUTCString() }, m);
   }
 
   /** After a factor was removed in `m`: no backup codes without a factor; trusted devices are revoked. */

@@ -94,3 +94,11 @@ export interface FactorStrategy extends SignInMethod {
 export function isFactorStrategy(method: SignInMethod): method is FactorStrategy {
   return 'kind' in method;
 }
+
+/**
+ * How a mail names one factor: its kind's label, and its own name when the user gave one
+ * ("Authenticator app "Tablet""), so a person with several can tell which one changed.
+ */
+export function factorTitle(strategy: { label: string }, factor: { name?: string | null }): string {
+  return factor.name && factor.name !== strategy.label ? `${strategy.label} "${factor.name}"` : strategy.label;
+}
