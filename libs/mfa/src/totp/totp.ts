@@ -1,5 +1,6 @@
 import { generateSecret, generateSync, generateURI, verifySync } from 'otplib';
-import * as QRCode from 'qrcode';
+
+import { qrPng } from './qr-png';
 
 export const TOTP_PERIOD_SECONDS = 30;
 
@@ -19,8 +20,9 @@ export const Totp = {
     return generateURI({ issuer, label, secret });
   },
 
+  /** The otpauth URI as a QR code: a 256-pixel PNG data URL (error correction M, 2-module quiet zone). */
   async qrDataUrl(uri: string): Promise<string> {
-    return QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+    return `data:image/png;base64,${qrPng(uri, { size: 256, margin: 2 }).toString('base64')}`;
   },
 
   generate(secret: TotpSecret, epochSeconds: number, options: { digits?: 6 | 8; algorithm?: 'sha1' | 'sha256' | 'sha512' } = {}): string {
