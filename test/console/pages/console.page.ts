@@ -8,6 +8,12 @@ import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-cor
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const SHOTS = path.join(ROOT, 'test-output/console');
+/**
+ * Screenshots of the pages (desktop and phone widths) for people to look at, written to SHOTS only
+ * with CONSOLE_SCREENSHOTS=1 (CI's PostgreSQL run sets it). Nothing asserts on them, and the ~120
+ * full-page captures with their viewport changes cost Chromium about 15 % of a journey's CPU.
+ */
+export const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 
 /**
  * The console must be built before a journey. The global setup builds it when the run may include
@@ -256,6 +262,9 @@ export class ConsolePage {
   }
 
   async screenshot(name: string): Promise<void> {
+    if (!SCREENSHOTS) {
+      return;
+    }
     await this.page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   }
 

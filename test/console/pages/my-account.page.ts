@@ -1,9 +1,12 @@
 import { Locator } from 'playwright-core';
 
-import { ConsolePage } from './console.page';
+import { ConsolePage, SCREENSHOTS } from './console.page';
 
 /** Desktop and phone widths of every new or changed page. */
 export async function screenshotBoth(c: ConsolePage, name: string): Promise<void> {
+  if (!SCREENSHOTS) {
+    return;
+  }
   const size = c.page.viewportSize() ?? { width: 1280, height: 900 };
   await c.page.setViewportSize({ width: 1280, height: 900 });
   await c.screenshot(name);

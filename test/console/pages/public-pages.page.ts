@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Page } from 'playwright-core';
 
 import { CapturedMail } from '../../fakes/smtp-sink';
-import { ConsolePage, SHOTS } from './console.page';
+import { ConsolePage, SCREENSHOTS, SHOTS } from './console.page';
 
 export const WIDE = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
@@ -63,6 +63,9 @@ export class PublicPages {
 
   /** The page at a laptop's and a phone's width. */
   async screenshots(name: string): Promise<void> {
+    if (!SCREENSHOTS) {
+      return;
+    }
     for (const [suffix, size] of [
       ['1280', WIDE],
       ['390', PHONE],
