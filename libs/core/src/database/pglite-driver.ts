@@ -26,6 +26,8 @@ export function createPGliteDriver(open: () => Promise<PGlite>) {
   const getInstance = () => (instance ??= open());
   const waiters: Array<() => void> = [];
   let busy = false;
+  /** Pools open on this driver (one per DataSource). */
+  let pools = 0;
 
   const acquire = () =>
     new Promise<void>((resolve) => {
@@ -60,6 +62,11 @@ export function createPGliteDriver(open: () => Promise<PGlite>) {
   }
 
   class PGlitePool extends EventEmitter {
+    constructor() {
+      super();
+      pools++;
+    }
+
     connect(callback: Callback) {
       acquire()
         .then(getInstance)
@@ -90,6 +97,12 @@ export function createPGliteDriver(open: () => Promise<PGlite>) {
     }
 
     end(callback: (err: Error | null) => void) {
+      // Several DataSources may share the driver (two app instances on one embedded database): the
+      // database closes with the last of them, not under the others' feet.
+      if (--pools > 0) {
+        callback(null);
+        return;
+      }
       const closing = instance;
       instance = undefined;
       (closing ? closing.then((db) => db.close()) : Promise.resolve()).then(
