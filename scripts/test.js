@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: the console's component tests (Vitest, admin-ui) and the Jest suite (unit, e2e and
-// the Chromium journeys), side by side. Jest keeps its two workers busy only about three quarters
-// of the time (they wait on Chromium, SMTP and timers), and Vitest's ~20 s, which ran before Jest
-// started, fit in those gaps. Jest's output streams as it comes; Vitest's is held and printed as
+// the Chromium journeys), side by side. Alone, Jest kept the two cores busy about three quarters of
+// the time (its workers wait on Chromium, SMTP and timers); Vitest's ~20 s, which ran before Jest
+// started, fit in those gaps (the machine then measured about 95 % busy over the run). Jest's output streams as it comes; Vitest's is held and printed as
 // one block when it ends, so the two never interleave line by line. Arguments go to Jest (as with
 // `npm test -- test/mfa`). Exit status: 0 only when both passed.
 'use strict';
