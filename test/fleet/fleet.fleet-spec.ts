@@ -35,9 +35,8 @@ describe('Fleet: real processes behind a load balancer', () => {
 
   afterAll(async () => {
     for (const p of [...fleet.apis, ...fleet.workers]) {
-      const lines = p.output.split('\n').filter((l) => /Unhandled|error/i.test(l));
-      if (lines.length) {
-        process.stderr.write(`--- ${p.kind}:${p.port}\n${lines.slice(-15).join('\n')}\n`);
+      if (p.errorLines.length) {
+        process.stderr.write(`--- ${p.kind}:${p.port}\n${p.errorLines.slice(-30).join('\n')}\n`);
       }
     }
     await fleet.stop();

@@ -195,9 +195,19 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   return total;
 }
 
+function describe(res: Answer): string {
+  const body = res.body as { code?: string; requestId?: string } | string | undefined;
+  const from = `${res.headers.get('content-type') ?? 'no content-type'}`;
+  if (body && typeof body === 'object') {
+    return `${from} ${body.code ?? JSON.stringify(body).slice(0, 200)} request ${body.requestId ?? res.headers.get('x-request-id') ?? '-'}`;
+  }
+  return `${from} ${String(body ?? '').slice(0, 200)}`;
+}
+
 /** Runs `task` in `concurrency` loops until `until()` is true; records every outcome. */
 export class Load {
-  readonly outcomes: Array<{ what: string; status: number | 'error' | 'timeout'; ms: number; at: number }> = [];
+  /** `detail` (5xx only): the answer's problem code and request id, or its first bytes, so a failure names who answered. */
+  readonly outcomes: Array<{ what: string; status: number | 'error' | 'timeout'; ms: number; at: number; detail?: string }> = [];
   private stopped = false;
   private loops: Promise<void>[] = [];
 
@@ -209,7 +219,7 @@ export class Load {
             const at = Date.now();
             try {
               const res = await task();
-              this.outcomes.push({ what, status: res.status, ms: res.ms, at });
+              this.outcomes.push({ what, status: res.status, ms: res.ms, at, ...(res.status >= 500 ? { detail: describe(res) } : {}) });
             } catch (err) {
               const name = (err as Error).name;
               this.outcomes.push({ what, status: name === 'TimeoutError' ? 'timeout' : 'error', ms: Date.now() - at, at });

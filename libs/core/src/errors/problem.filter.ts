@@ -68,8 +68,8 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
 }
 
 /**
- * PostgreSQL connection classes (08, 57P01-57P03), socket errors and the pool's own "not
- * queryable" errors, also when wrapped (TypeORM's driverError, `cause`, an AggregateError of
+ * PostgreSQL connection classes (08, 57P01-57P03, and 53300 "too many clients", met while every
+ * instance reconnects after a restart), socket and name errors and the pool's own "not queryable" errors, also when wrapped (TypeORM's driverError, `cause`, an AggregateError of
  * connection attempts): the database is away, not the request wrong.
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
@@ -79,8 +79,8 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   }
   const code = typeof e.code === 'string' ? e.code : '';
   return (
-    /^08|^57P0[1-3]$/.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    /^08|^57P0[1-3]$|^53300$/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code) ||
     /Connection terminated|terminating connection|Connection is closed|timeout exceeded when trying to connect|not queryable|database system is (starting up|shutting down|in recovery)/i.test(
       e.message ?? '',
     ) ||
