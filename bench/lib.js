@@ -141,9 +141,16 @@ async function startApp({ db, name = 'app', extraEnv = {} }) {
     PUBLIC_URL: url,
     DATA_DIR: dataDir,
     ...extraEnv,
+    // BENCH_APP_ENV, e.g. "HASH_NICE=0": settings for the app under test, to compare two in one sitting.
+    ...Object.fromEntries(
+      (process.env.BENCH_APP_ENV || '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   };
   // BENCH_APP_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": flags NODE_OPTIONS refuses.
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS || "").split(" ").filter(Boolean);
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS || '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env,

@@ -76,6 +76,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() WEBAUTHN_ORIGINS?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(64) HASH_CONCURRENCY?: number;
+  @IsOptional() @Transform(toNum) @IsInt() @Min(0) @Max(19) HASH_NICE?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100_000) SIGN_IN_QUEUE_LIMIT?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(50) @Max(60_000) SIGN_IN_MAX_WAIT_MS?: number;
   @IsOptional() @Transform(toNum) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES?: number;
@@ -120,6 +121,8 @@ export interface AppConfig {
     sessionIdleSeconds: number;
     sessionAbsoluteSeconds: number;
     hashConcurrency: number;
+    /** How much lower the hash threads' CPU priority is than the rest of the process (0-19, Linux nice). */
+    hashNice: number;
     /** Sign-ins waiting for or in the hash pool before more are shed with 503; 0: from signInMaxWaitMs. */
     signInQueueLimit: number;
     /** The longest a sign-in may wait for the hash pool; more are shed with 503 and Retry-After. */
@@ -262,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionIdleSeconds: parsed.SESSION_IDLE_SECONDS ?? 60 * 60 * 24 * 7,
       sessionAbsoluteSeconds: parsed.SESSION_ABSOLUTE_SECONDS ?? 60 * 60 * 24 * 30,
       hashConcurrency: parsed.HASH_CONCURRENCY ?? 0,
+      hashNice: parsed.HASH_NICE ?? 10,
       signInQueueLimit: parsed.SIGN_IN_QUEUE_LIMIT ?? 0,
       signInMaxWaitMs: parsed.SIGN_IN_MAX_WAIT_MS ?? 1000,
       totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',

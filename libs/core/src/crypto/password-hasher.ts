@@ -1,24 +1,27 @@
 import * as os from 'node:os';
 
-import { Inject, Injectable } from '@nestjs/common';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Algorithm } from '@node-rs/argon2';
 
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
+import { HashThreads } from './hash-threads';
 import { Semaphore } from './semaphore';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * argon2id off the event loop (libuv threads), with at most one hash in flight per core: more
- * threads than cores only queue inside the kernel and raise the tail latency of every request.
+ * argon2id off the event loop, on threads of its own at a lower CPU priority (HashThreads,
+ * HASH_NICE), with at most one hash in flight per core: more threads than cores only queue inside
+ * the kernel and raise the tail latency of every request.
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleDestroy {
   private readonly gate: Semaphore;
   private readonly concurrency: number;
+  private readonly threads: HashThreads;
   /** A real hash of a random password, verified when the email is unknown so both paths cost the same. */
   private dummyHash?: Promise<string>;
   /** Sign-ins admitted and not yet through their hash. */
@@ -32,6 +35,11 @@ export class PasswordHasher {
   ) {
     this.concurrency = config.auth.hashConcurrency || os.availableParallelism();
     this.gate = new Semaphore(this.concurrency);
+    this.threads = new HashThreads(this.concurrency, config.auth.hashNice);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.threads.close();
   }
 
   private run<T>(task: () => Promise<T>): Promise<T> {
@@ -78,16 +86,16 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.run(() => hash(password, ARGON2_OPTIONS));
+    return this.run(() => this.threads.hash(password, ARGON2_OPTIONS));
   }
 
   async verify(hashed: string, password: string): Promise<boolean> {
-    return this.run(() => verify(hashed, password).catch(() => false));
+    return this.run(() => this.threads.verify(hashed, password).catch(() => false));
   }
 
   /** Spends the same work as verify() against an account that does not exist. */
   async verifyDummy(password: string): Promise<false> {
-    this.dummyHash ??= hash(`dummy-${Math.random()}-${Date.now()}`, ARGON2_OPTIONS);
+    this.dummyHash ??= this.threads.hash(`dummy-${Math.random()}-${Date.now()}`, ARGON2_OPTIONS);
     await this.verify(await this.dummyHash, password);
     return false;
   }

@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+
+import { ARGON2_OPTIONS } from './password-hasher';
+import { HashThreads } from './hash-threads';
+
+/** The nice value of each thread of this process, from /proc (Linux). */
+function niceByThread(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(tid), Number(fields[16]));
+  }
+  return out;
+}
+
+describe('HashThreads: argon2id on threads of its own at a lower priority', () => {
+  let threads: HashThreads;
+
+  afterEach(async () => {
+    await threads?.close();
+  });
+
+  it('hashes and verifies: the right password true, a wrong one false, a malformed hash an error', async () => {
+    threads = new HashThreads(2, 10);
+    const hashed = await threads.hash('correct horse', ARGON2_OPTIONS);
+    expect(hashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    await expect(threads.verify(hashed, 'correct horse')).resolves.toBe(true);
+    await expect(threads.verify(hashed, 'wrong horse')).resolves.toBe(false);
+    await expect(threads.verify('not-a-hash', 'x')).rejects.toThrow();
+  });
+
+  it('runs its threads at the given nice value and leaves the rest of the process alone', async () => {
+    const before = niceByThread();
+    threads = new HashThreads(2, 10);
+    const hashed = await threads.hash('pw', ARGON2_OPTIONS);
+    await Promise.all([threads.verify(hashed, 'pw'), threads.verify(hashed, 'pw')]);
+    const after = niceByThread();
+    const added = [...after].filter(([tid]) => !before.has(tid));
+    // Two hash threads (each Worker also brings a few helper threads of V8's, at its priority).
+    expect(added.filter(([, nice]) => nice === 10).length).toBeGreaterThanOrEqual(2);
+    expect(after.get(process.pid)).toBe(0);
+    expect([...before].every(([tid, nice]) => after.get(tid) === undefined || after.get(tid) === nice)).toBe(true);
+  });
+
+  it('answers every request when more arrive than it has threads, and refuses work once closed', async () => {
+    threads = new HashThreads(1, 0);
+    const hashed = await threads.hash('pw', ARGON2_OPTIONS);
+    const answers = await Promise.all(['pw', 'no', 'pw', 'no', 'pw'].map((p) => threads.verify(hashed, p)));
+    expect(answers).toEqual([true, false, true, false, true]);
+    const inFlight = expect(threads.verify(hashed, 'pw')).rejects.toThrow(/closed/);
+    const queued = expect(threads.verify(hashed, 'pw')).rejects.toThrow(/closed/);
+    await threads.close();
+    await inFlight;
+    await queued;
+    await expect(threads.hash('pw', ARGON2_OPTIONS)).rejects.toThrow(/closed/);
+  });
+});
