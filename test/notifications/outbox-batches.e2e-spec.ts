@@ -122,9 +122,14 @@ describe('Outbox batches and worker heartbeats', () => {
     await expect(t.app.get(DeliveryProcessor).deliver(ids[0])).resolves.toBe('skipped');
     expect(t.mail.to(email)).toEqual([]);
 
-    // Its last beat: from now on it is silent, as a SIGKILLed process is.
-    await t.dataSource.query(`UPDATE notification_workers SET heartbeat_at = now() WHERE id = $1`, [ghost]);
-    const lastBeat = Date.now();
+    // Its last beat, as a SIGKILLed process leaves it: dated 1.5 s short of the timeout, so the test
+    // waits 1.5 s, not 8, and a take-over before the timeout still shows as too early a pickup.
+    const silentFor = WORKER_TIMEOUT_MS - 1_500;
+    await t.dataSource.query(`UPDATE notification_workers SET heartbeat_at = now() - make_interval(secs => $2) WHERE id = $1`, [
+      ghost,
+      silentFor / 1000,
+    ]);
+    const lastBeat = Date.now() - silentFor;
     relay.start(50);
     try {
       await waitUntil(async () => (await rowsOf(t, email)).every((r) => r.status === 'delivered'), 20_000);

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 
-import { ARGON2_OPTIONS } from './password-hasher';
+import type { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import { HashThreads } from './hash-threads';
+import { ARGON2_OPTIONS, PasswordHasher } from './password-hasher';
 
 /** The nice value of each thread of this process, from /proc (Linux). */
 function niceByThread(): Map<number, number> {
@@ -55,5 +57,30 @@ describe('HashThreads: argon2id on threads of its own at a lower priority', () =
     await inFlight;
     await queued;
     await expect(threads.hash('pw', ARGON2_OPTIONS)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('PasswordHasher: hashes yield the CPU only while sign-ins queue', () => {
+  const config = { auth: { hashConcurrency: 1, hashNice: 10, signInQueueLimit: 0, signInMaxWaitMs: 1000 } } as unknown as AppConfig;
+  let hasher: PasswordHasher;
+
+  afterEach(async () => {
+    await hasher?.onModuleDestroy();
+  });
+
+  const nicedThreads = (before: Map<number, number>) => [...niceByThread()].filter(([tid, nice]) => !before.has(tid) && nice === 10).length;
+
+  it('runs one sign-in at a time at the process priority, and a queue of them at HASH_NICE', async () => {
+    const before = niceByThread();
+    hasher = new PasswordHasher(config, new Metrics(false));
+    const hashed = await hasher.hash('pw');
+    for (let i = 0; i < 3; i++) {
+      await expect(hasher.verify(hashed, i === 1 ? 'no' : 'pw')).resolves.toBe(i !== 1);
+    }
+    expect(nicedThreads(before)).toBe(0);
+    // Four at once on one thread: while one hashes, three wait, so the next ones yield.
+    const answers = await Promise.all(['pw', 'pw', 'no', 'pw'].map((p) => hasher.verify(hashed, p)));
+    expect(answers).toEqual([true, true, false, true]);
+    expect(nicedThreads(before)).toBeGreaterThanOrEqual(1);
   });
 });

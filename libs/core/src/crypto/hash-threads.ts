@@ -50,15 +50,14 @@ interface Thread {
 }
 
 /**
- * argon2id on threads of its own at a lower CPU priority (`nice`, 10 by default): under a flood of
- * sign-ins the hashes then take the CPU the rest of the process and PostgreSQL leave, instead of
- * sharing it equally with them, so authenticated reads keep their speed while sign-ins queue (and
- * are shed by PasswordHasher's admission). On libuv's pool (used before) the hash threads ran at
- * the event loop's priority and a flood of sign-ins halved the reads' rate.
+ * argon2id on threads of its own, optionally at a lower CPU priority (`nice`; PasswordHasher uses
+ * such threads while sign-ins queue, so a flood of them takes only the CPU the rest of the API and
+ * PostgreSQL leave). On libuv's pool (used before) the hash threads always ran at the event loop's
+ * priority, and a flood of sign-ins cut authenticated reads to about a third of their rate.
  *
  * One task per thread at a time; the caller (PasswordHasher's FIFO semaphore) keeps at most
  * `size` in flight, extra ones wait here in order. Threads start on first use, are unref'ed
- * (an idle pool does not keep the process alive) and are replaced if one dies.
+ * while idle (an idle pool does not keep the process alive) and are replaced if one dies.
  */
 export class HashThreads {
   private readonly threads: Thread[] = [];
