@@ -107,7 +107,9 @@ export function ensureBrowser(): string {
   }
   try {
     if (!findBrowser()) {
-      process.stderr.write("Console journeys: Chromium is missing; installing Debian's chromium-headless-shell package (about a minute)...\n");
+      process.stderr.write(
+        "Console journeys: Chromium is missing; installing Debian's chromium-headless-shell package (about a minute)...\n",
+      );
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
       try {
