@@ -265,7 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionIdleSeconds: parsed.SESSION_IDLE_SECONDS ?? 60 * 60 * 24 * 7,
       sessionAbsoluteSeconds: parsed.SESSION_ABSOLUTE_SECONDS ?? 60 * 60 * 24 * 30,
       hashConcurrency: parsed.HASH_CONCURRENCY ?? 0,
-      hashNice: parsed.HASH_NICE ?? 10,
+      hashNice: parsed.HASH_NICE ?? 19,
       signInQueueLimit: parsed.SIGN_IN_QUEUE_LIMIT ?? 0,
       signInMaxWaitMs: parsed.SIGN_IN_MAX_WAIT_MS ?? 1000,
       totpIssuer: parsed.TOTP_ISSUER ?? 'Latchkey',
