@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
@@ -33,16 +34,17 @@ describe('HashThreads: argon2id on threads of its own at a lower priority', () =
     await expect(threads.verify('not-a-hash', 'x')).rejects.toThrow();
   });
 
-  it('runs its threads at the given nice value and leaves the rest of the process alone', async () => {
+  it('runs its threads the given nice value lower than the process, and leaves the rest of the process alone', async () => {
     const before = niceByThread();
+    const base = os.getPriority();
     threads = new HashThreads(2, 10);
     const hashed = await threads.hash('pw', ARGON2_OPTIONS);
     await Promise.all([threads.verify(hashed, 'pw'), threads.verify(hashed, 'pw')]);
     const after = niceByThread();
     const added = [...after].filter(([tid]) => !before.has(tid));
     // Two hash threads (each Worker also brings a few helper threads of V8's, at its priority).
-    expect(added.filter(([, nice]) => nice === 10).length).toBeGreaterThanOrEqual(2);
-    expect(after.get(process.pid)).toBe(0);
+    expect(added.filter(([, nice]) => nice === Math.min(19, base + 10)).length).toBeGreaterThanOrEqual(2);
+    expect(after.get(process.pid)).toBe(base);
     expect([...before].every(([tid, nice]) => after.get(tid) === undefined || after.get(tid) === nice)).toBe(true);
   });
 
@@ -68,9 +70,10 @@ describe('PasswordHasher: hashes yield the CPU only while sign-ins queue', () =>
     await hasher?.onModuleDestroy();
   });
 
-  const nicedThreads = (before: Map<number, number>) => [...niceByThread()].filter(([tid, nice]) => !before.has(tid) && nice === 10).length;
+  const nicedThreads = (before: Map<number, number>) =>
+    [...niceByThread()].filter(([tid, nice]) => !before.has(tid) && nice > os.getPriority()).length;
 
-  it('runs one sign-in at a time at the process priority, and a queue of them at HASH_NICE', async () => {
+  it('runs one sign-in at a time at the process priority (libuv), and a queue of them HASH_NICE lower', async () => {
     const before = niceByThread();
     hasher = new PasswordHasher(config, new Metrics(false));
     const hashed = await hasher.hash('pw');

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The code each hash thread runs: it lowers its own scheduling priority (Linux: setpriority on
- * its thread id, which touches no other thread) and then hashes and verifies synchronously, one
+ * The code each hash thread runs: it lowers its own scheduling priority by `nice` (Linux:
+ * setpriority on its thread id, which touches no other thread) and then hashes and verifies synchronously, one
  * request at a time. Kept as a string so it runs the same from `dist` and from the TypeScript
  * sources the tests load (a Worker cannot load a .ts file).
  */
@@ -14,8 +14,9 @@ const os = require('node:os');
 const argon2 = require(workerData.argon2);
 if (workerData.nice > 0) {
   try {
+    // Relative to the priority the thread was born with (the process's, e.g. under \`nice\`).
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    os.setPriority(tid, workerData.nice);
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + workerData.nice));
   } catch {
     // Not Linux (no per-thread priority): the thread runs at the process's priority.
   }

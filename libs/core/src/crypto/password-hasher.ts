@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Algorithm } from '@node-rs/argon2';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
@@ -13,20 +13,18 @@ import { Semaphore } from './semaphore';
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * argon2id off the event loop on threads of its own (HashThreads), with at most one hash in flight
- * per core: more threads than cores only queue inside the kernel and raise the tail latency of
- * every request. While sign-ins queue for the hash pool (a full round of them waiting: a flood),
- * hashes run on threads at a lower CPU priority (HASH_NICE), so the API's other requests and
- * PostgreSQL keep the cores and authenticated reads keep their speed; otherwise on threads at the
- * process's priority, so a sign-in at ordinary load waits on nothing but its own hash. (Two sets
- * of threads, because a thread may lower its priority but, unprivileged, never raise it again.)
+ * argon2id off the event loop, with at most one hash in flight per core: more threads than cores
+ * only queue inside the kernel and raise the tail latency of every request. At ordinary load a hash
+ * runs on libuv's pool, at the process's priority, so a sign-in waits on nothing but its own hash.
+ * While sign-ins queue for the pool (a full round of them waiting: a flood), hashes run on threads
+ * of their own at a lower CPU priority (HashThreads, HASH_NICE), so the API's other requests and
+ * PostgreSQL keep the cores and authenticated reads keep their speed.
  */
 @Injectable()
 export class PasswordHasher implements OnModuleDestroy {
   private readonly gate: Semaphore;
   private readonly concurrency: number;
-  private readonly threads: HashThreads;
-  /** The same at HASH_NICE, for hashes started while others queue; none when HASH_NICE=0. */
+  /** Threads at HASH_NICE, for hashes started while others queue; none when HASH_NICE=0. */
   private readonly yielding?: HashThreads;
   /** A real hash of a random password, verified when the email is unknown so both paths cost the same. */
   private dummyHash?: Promise<string>;
@@ -41,22 +39,21 @@ export class PasswordHasher implements OnModuleDestroy {
   ) {
     this.concurrency = config.auth.hashConcurrency || os.availableParallelism();
     this.gate = new Semaphore(this.concurrency);
-    this.threads = new HashThreads(this.concurrency, 0);
     this.yielding = config.auth.hashNice > 0 ? new HashThreads(this.concurrency, config.auth.hashNice) : undefined;
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.threads.close(), this.yielding?.close()]);
+    await this.yielding?.close();
   }
 
-  private run<T>(task: (threads: HashThreads) => Promise<T>): Promise<T> {
+  private run<T>(task: (threads?: HashThreads) => Promise<T>): Promise<T> {
     const queued = process.hrtime.bigint();
     const running = this.gate.run(async () => {
       const started = process.hrtime.bigint();
       this.metrics.hashWait.observe(Number(started - queued) / 1e9);
       this.metrics.hashQueueDepth.set(this.gate.waiting);
       try {
-        return await task(this.gate.waiting >= this.concurrency && this.yielding ? this.yielding : this.threads);
+        return await task(this.gate.waiting >= this.concurrency ? this.yielding : undefined);
       } finally {
         this.hashMs += (Number(process.hrtime.bigint() - started) / 1e6 - this.hashMs) / 16;
       }
@@ -93,16 +90,16 @@ export class PasswordHasher implements OnModuleDestroy {
   }
 
   hash(password: string): Promise<string> {
-    return this.run((threads) => threads.hash(password, ARGON2_OPTIONS));
+    return this.run((threads) => (threads ? threads.hash(password, ARGON2_OPTIONS) : hash(password, ARGON2_OPTIONS)));
   }
 
   async verify(hashed: string, password: string): Promise<boolean> {
-    return this.run((threads) => threads.verify(hashed, password).catch(() => false));
+    return this.run((threads) => (threads ? threads.verify(hashed, password) : verify(hashed, password)).catch(() => false));
   }
 
   /** Spends the same work as verify() against an account that does not exist. */
   async verifyDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.threads.hash(`dummy-${Math.random()}-${Date.now()}`, ARGON2_OPTIONS);
+    this.dummyHash ??= hash(`dummy-${Math.random()}-${Date.now()}`, ARGON2_OPTIONS);
     await this.verify(await this.dummyHash, password);
     return false;
   }
