@@ -195,7 +195,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   return total;
 }
 
-function describe(res: Answer): string {
+function whoAnswered(res: Answer): string {
   const body = res.body as { code?: string; requestId?: string } | string | undefined;
   const from = `${res.headers.get('content-type') ?? 'no content-type'}`;
   if (body && typeof body === 'object') {
@@ -219,7 +219,7 @@ export class Load {
             const at = Date.now();
             try {
               const res = await task();
-              this.outcomes.push({ what, status: res.status, ms: res.ms, at, ...(res.status >= 500 ? { detail: describe(res) } : {}) });
+              this.outcomes.push({ what, status: res.status, ms: res.ms, at, ...(res.status >= 500 ? { detail: whoAnswered(res) } : {}) });
             } catch (err) {
               const name = (err as Error).name;
               this.outcomes.push({ what, status: name === 'TimeoutError' ? 'timeout' : 'error', ms: Date.now() - at, at });

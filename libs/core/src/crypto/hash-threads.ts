@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * The code each hash thread runs: it lowers its own scheduling priority by `nice` (Linux:
- * setpriority on its thread id, which touches no other thread) and then hashes and verifies synchronously, one
- * request at a time. Kept as a string so it runs the same from `dist` and from the TypeScript
+ * setpriority on its thread id, which touches no other thread), then hashes and verifies
+ * synchronously, one request at a time. Kept as a string so it runs the same from `dist` and from the TypeScript
  * sources the tests load (a Worker cannot load a .ts file).
  */
 const THREAD_SOURCE = `
@@ -51,10 +51,10 @@ interface Thread {
 }
 
 /**
- * argon2id on threads of its own, optionally at a lower CPU priority (`nice`; PasswordHasher uses
- * such threads while sign-ins queue, so a flood of them takes only the CPU the rest of the API and
- * PostgreSQL leave). On libuv's pool (used before) the hash threads always ran at the event loop's
- * priority, and a flood of sign-ins cut authenticated reads to about a third of their rate.
+ * argon2id on threads of its own at a lower CPU priority (`nice`). PasswordHasher sends a hash
+ * here only while sign-ins queue for its pool, so a flood of them takes only the CPU the rest of the
+ * API and PostgreSQL leave; otherwise it uses libuv's pool, whose threads run at the event loop's
+ * priority (with every hash there, a 2x flood cut authenticated reads to 0.30 of their quiet rate).
  *
  * One task per thread at a time; the caller (PasswordHasher's FIFO semaphore) keeps at most
  * `size` in flight, extra ones wait here in order. Threads start on first use, are unref'ed
