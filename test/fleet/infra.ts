@@ -235,7 +235,6 @@ export class AppProcess {
   /** Every error line the process (and its restarts) wrote, kept apart from `output`, whose last 20,000
    * characters a flood of warnings (an outage's 503s) would otherwise push them out of. */
   readonly errorLines: string[] = [];
-  private partial = '';
   port = 0;
   metricsPort = 0;
 
@@ -262,15 +261,19 @@ export class AppProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (d: Buffer) => {
-      this.output = (this.output + d).slice(-20_000);
-      const lines = (this.partial + d).split('\n');
-      this.partial = lines.pop() ?? '';
-      this.errorLines.push(...lines.filter((l) => /Unhandled|error/i.test(l)));
-      this.errorLines.splice(0, Math.max(0, this.errorLines.length - 200));
+    // One unfinished line per stream, so stdout and stderr chunks never splice into one line.
+    const keep = () => {
+      let partial = '';
+      return (d: Buffer) => {
+        this.output = (this.output + d).slice(-20_000);
+        const lines = (partial + d).split('\n');
+        partial = lines.pop() ?? '';
+        this.errorLines.push(...lines.filter((l) => /Unhandled|error/i.test(l)));
+        this.errorLines.splice(0, Math.max(0, this.errorLines.length - 200));
+      };
     };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
+    this.child.stdout?.on('data', keep());
+    this.child.stderr?.on('data', keep());
     const child = this.child;
     await waitFor(
       `${this.kind} to start`,

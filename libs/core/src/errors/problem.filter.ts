@@ -69,8 +69,9 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
 
 /**
  * PostgreSQL connection classes (08, 57P01-57P03, and 53300 "too many clients", met while every
- * instance reconnects after a restart), socket and name errors and the pool's own "not queryable" errors, also when wrapped (TypeORM's driverError, `cause`, an AggregateError of
- * connection attempts): the database is away, not the request wrong.
+ * instance reconnects after a restart), socket and name errors and the pool's own "not queryable"
+ * errors, also when wrapped (TypeORM's driverError, `cause`, an AggregateError of connection
+ * attempts): the database is away, not the request wrong.
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const e = err as { code?: string; driverError?: unknown; cause?: unknown; errors?: unknown[]; message?: string } | undefined;
