@@ -146,8 +146,12 @@ export class SessionsService {
     };
   }
 
-  /** The principal for a presented token, or undefined when unknown, revoked, idle or expired. */
-  async authenticate(token: string, via: SessionPrincipal['via']): Promise<SessionPrincipal | undefined> {
+  /**
+   * The principal for a presented token, or undefined when unknown, revoked, idle or expired.
+   * A session this instance holds in memory, not due for its last-active write, is answered
+   * without a promise: that is most requests, and each promise costs the request context's hooks.
+   */
+  authenticate(token: string, via: SessionPrincipal['via']): SessionPrincipal | undefined | Promise<SessionPrincipal | undefined> {
     if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) {
       return undefined;
     }
@@ -155,18 +159,25 @@ export class SessionsService {
     const now = this.clock.nowMs();
     const cached = this.cache.get(hash, now);
     if (cached && this.isAlive(cached.lastActiveMs, cached.expiresMs, now)) {
-      if (now - cached.lastActiveMs >= TOUCH_EVERY_MS) {
-        // Claimed before the write: of the requests in flight on this session when the minute
-        // turns, one writes last_active_at, instead of every one of them at once.
-        const previous = cached.lastActiveMs;
-        cached.lastActiveMs = now;
-        await this.sessions.touch(cached.principal.sessionId, new Date(now)).catch((err: unknown) => {
+      if (now - cached.lastActiveMs < TOUCH_EVERY_MS) {
+        return { ...cached.principal, via };
+      }
+      // Claimed before the write: of the requests in flight on this session when the minute
+      // turns, one writes last_active_at, instead of every one of them at once.
+      const previous = cached.lastActiveMs;
+      cached.lastActiveMs = now;
+      return this.sessions.touch(cached.principal.sessionId, new Date(now)).then(
+        () => ({ ...cached.principal, via }),
+        (err: unknown) => {
           cached.lastActiveMs = previous;
           throw err;
-        });
-      }
-      return { ...cached.principal, via };
+        },
+      );
     }
+    return this.authenticateFromDatabase(hash, via, now);
+  }
+
+  private async authenticateFromDatabase(hash: string, via: SessionPrincipal['via'], now: number): Promise<SessionPrincipal | undefined> {
     const readStarted = this.cache.readStarted();
     const row = await this.sessions.findForToken(hash);
     if (!row || row.revoked_at) {

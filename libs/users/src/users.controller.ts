@@ -28,8 +28,10 @@ export class UsersController {
   @AllowRestricted()
   @ApiOperation({ summary: 'Your profile and preferences' })
   @ApiOkResponse({ type: UserDto })
-  async me(@CurrentUser() principal: UserPrincipal): Promise<UserDto> {
-    return this.users.toDto(await this.users.getForDisplay(principal.userId));
+  me(@CurrentUser() principal: UserPrincipal, @Res({ passthrough: true }) reply: FastifyReply): string | Promise<string> {
+    // The profile's JSON text, kept with the cached profile (UsersService.profileJson): sent as it is.
+    void reply.type('application/json; charset=utf-8');
+    return this.users.profileJson(principal.userId);
   }
 
   @Patch('me')

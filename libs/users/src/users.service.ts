@@ -23,8 +23,12 @@ function normaliseEmail(email: string): string {
 
 @Injectable()
 export class UsersService {
-  /** Profiles for GET /me, trusted only while the change feed is live (any UPDATE on users evicts). */
-  private readonly profileCache = new Map<string, User>();
+  /**
+   * GET /me's answer per user, as the JSON text it is sent as: trusted only while the change feed
+   * is live (any UPDATE on users evicts). Kept as text because building the DTO and serialising it
+   * again on every request cost about as much as the rest of the route beyond the session check.
+   */
+  private readonly profileCache = new Map<string, string>();
   private generation = 0;
 
   constructor(
@@ -63,21 +67,25 @@ export class UsersService {
     this.evict(userId);
   }
 
-  /** For reads only (never read-modify-write): served from memory when the feed is live. */
-  async getForDisplay(userId: string): Promise<User> {
+  /**
+   * The profile as GET /me sends it (the JSON of toDto): from memory when the feed is live, then
+   * without a promise, since a cached answer needs none (each costs the request context's hooks).
+   */
+  profileJson(userId: string): string | Promise<string> {
     const cached = this.feed.live ? this.profileCache.get(userId) : undefined;
-    if (cached) {
-      return cached;
-    }
+    return cached ?? this.loadProfileJson(userId);
+  }
+
+  private async loadProfileJson(userId: string): Promise<string> {
     const generation = this.generation;
-    const user = await this.get(userId);
+    const json = JSON.stringify(this.toDto(await this.get(userId)));
     if (this.feed.live && generation === this.generation) {
       if (this.profileCache.size > 50_000) {
         this.profileCache.clear();
       }
-      this.profileCache.set(userId, user);
+      this.profileCache.set(userId, json);
     }
-    return user;
+    return json;
   }
 
   toDto(user: User): UserDto {

@@ -70,10 +70,15 @@ function setup(opts: {
   return { sut, ctx, req, sessions, apiKeys, services };
 }
 
+/** As Nest's guard consumer calls it: a refusal thrown at once and one from a promise both reject. */
+async function activate(sut: SessionAuthGuard, ctx: ExecutionContextHost): Promise<boolean> {
+  return sut.canActivate(ctx);
+}
+
 describe('SessionAuthGuard with API keys', () => {
   it('admits a key on an opted-in route, counts the use and puts the principal on the request', async () => {
     const { sut, ctx, req, apiKeys, sessions } = setup({ keyAccess: true, principal: keyPrincipal() });
-    await expect(sut.canActivate(ctx)).resolves.toBe(true);
+    await expect(activate(sut, ctx)).resolves.toBe(true);
     expect(req.principal).toMatchObject({ kind: 'api_key', userId: 'u1' });
     expect(apiKeys.consume).toHaveBeenCalledTimes(1);
     expect(sessions.authenticate).not.toHaveBeenCalled();
@@ -81,37 +86,37 @@ describe('SessionAuthGuard with API keys', () => {
 
   it('refuses a key on a route that did not opt in, and where the handler says @SessionOnly()', async () => {
     const unmarked = setup({ principal: keyPrincipal({ scopes: ['read', 'write'] }) });
-    await expect(unmarked.sut.canActivate(unmarked.ctx)).rejects.toMatchObject({ code: 'API_KEY_SESSION_REQUIRED', category: 'FORBIDDEN' });
+    await expect(activate(unmarked.sut, unmarked.ctx)).rejects.toMatchObject({ code: 'API_KEY_SESSION_REQUIRED', category: 'FORBIDDEN' });
     const overridden = setup({ keyAccess: true, sessionOnlyHandler: true, principal: keyPrincipal() });
-    await expect(overridden.sut.canActivate(overridden.ctx)).rejects.toMatchObject({ code: 'API_KEY_SESSION_REQUIRED' });
+    await expect(activate(overridden.sut, overridden.ctx)).rejects.toMatchObject({ code: 'API_KEY_SESSION_REQUIRED' });
     expect(overridden.apiKeys.consume).not.toHaveBeenCalled();
   });
 
   it('refuses a write with a read key, and a bound key outside account routes', async () => {
     const write = setup({ keyAccess: true, method: 'PATCH', principal: keyPrincipal() });
-    await expect(write.sut.canActivate(write.ctx)).rejects.toMatchObject({ code: 'API_KEY_SCOPE_MISSING' });
+    await expect(activate(write.sut, write.ctx)).rejects.toMatchObject({ code: 'API_KEY_SCOPE_MISSING' });
     const bound = setup({ keyAccess: true, principal: keyPrincipal({ accountId: 'a1', roleCap: 'viewer' }) });
-    await expect(bound.sut.canActivate(bound.ctx)).rejects.toMatchObject({ code: 'API_KEY_ACCOUNT_BOUND' });
+    await expect(activate(bound.sut, bound.ctx)).rejects.toMatchObject({ code: 'API_KEY_ACCOUNT_BOUND' });
     const inAccount = setup({
       keyAccess: true,
       params: { accountId: 'a1' },
       principal: keyPrincipal({ accountId: 'a1', roleCap: 'viewer' }),
     });
-    await expect(inAccount.sut.canActivate(inAccount.ctx)).resolves.toBe(true);
+    await expect(activate(inAccount.sut, inAccount.ctx)).resolves.toBe(true);
   });
 
   it('answers 401 for an unknown key, and treats a key on a public route as no credential', async () => {
     const unknown = setup({ keyAccess: true });
-    await expect(unknown.sut.canActivate(unknown.ctx)).rejects.toMatchObject({ code: 'API_KEY_INVALID', category: 'UNAUTHENTICATED' });
+    await expect(activate(unknown.sut, unknown.ctx)).rejects.toMatchObject({ code: 'API_KEY_INVALID', category: 'UNAUTHENTICATED' });
     const open = setup({ isPublic: true, principal: keyPrincipal() });
-    await expect(open.sut.canActivate(open.ctx)).resolves.toBe(true);
+    await expect(activate(open.sut, open.ctx)).resolves.toBe(true);
     expect(open.req.principal).toBeUndefined();
     expect(open.apiKeys.authenticate).not.toHaveBeenCalled();
   });
 
   it('still sends session tokens to the sessions service', async () => {
     const { sut, ctx, sessions, apiKeys } = setup({ token: 'lks_something' });
-    await expect(sut.canActivate(ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+    await expect(activate(sut, ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
     expect(sessions.authenticate).toHaveBeenCalledWith('lks_something', 'bearer');
     expect(apiKeys.authenticate).not.toHaveBeenCalled();
   });
@@ -137,7 +142,7 @@ describe('SessionAuthGuard with service credentials (one authentication step for
       token: SERVICE_TOKEN,
       service: service(['billing:write']),
     });
-    await expect(sut.canActivate(ctx)).resolves.toBe(true);
+    await expect(activate(sut, ctx)).resolves.toBe(true);
     expect(req.principal).toEqual(service(['billing:write']));
     expect(services.authenticate).toHaveBeenCalledWith(`Bearer ${SERVICE_TOKEN}`, undefined);
     expect(sessions.authenticate).not.toHaveBeenCalled();
@@ -146,20 +151,20 @@ describe('SessionAuthGuard with service credentials (one authentication step for
 
   it('refuses a credential without the route scope (403), and sends any token on a service route to the service verifier', async () => {
     const lacking = setup({ isPublic: true, serviceScopes: ['billing:write'], token: SERVICE_TOKEN, service: service(['events:publish']) });
-    await expect(lacking.sut.canActivate(lacking.ctx)).rejects.toMatchObject({ code: 'SERVICE_SCOPE_MISSING', category: 'FORBIDDEN' });
+    await expect(activate(lacking.sut, lacking.ctx)).rejects.toMatchObject({ code: 'SERVICE_SCOPE_MISSING', category: 'FORBIDDEN' });
     expect(lacking.req.principal).toBeUndefined();
     const key = setup({ isPublic: true, serviceScopes: ['billing:write'], principal: keyPrincipal() });
-    await expect(key.sut.canActivate(key.ctx)).rejects.toMatchObject({ code: 'SERVICE_TOKEN_INVALID' });
+    await expect(activate(key.sut, key.ctx)).rejects.toMatchObject({ code: 'SERVICE_TOKEN_INVALID' });
     expect(key.apiKeys.authenticate).not.toHaveBeenCalled();
   });
 
   it('a service credential opens no other route: refused as an invalid session, anonymous on a public one', async () => {
     const closed = setup({ token: SERVICE_TOKEN, service: service(['billing:write']) });
-    await expect(closed.sut.canActivate(closed.ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+    await expect(activate(closed.sut, closed.ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
     expect(closed.services.authenticate).not.toHaveBeenCalled();
     expect(closed.sessions.authenticate).not.toHaveBeenCalled();
     const open = setup({ isPublic: true, token: SERVICE_TOKEN, service: service(['billing:write']) });
-    await expect(open.sut.canActivate(open.ctx)).resolves.toBe(true);
+    await expect(activate(open.sut, open.ctx)).resolves.toBe(true);
     expect(open.req.principal).toBeUndefined();
   });
 });

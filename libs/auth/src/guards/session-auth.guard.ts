@@ -73,7 +73,8 @@ export class SessionAuthGuard implements CanActivate {
     private readonly services: ServiceCredentialVerifier,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Answers without a promise when it can (a session held in memory): see SessionsService.authenticate. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') {
       return true;
     }
@@ -96,7 +97,19 @@ export class SessionAuthGuard implements CanActivate {
       return this.admitApiKey(req, presented.token, isPublic, targets);
     }
     // A service credential outside the service API is no session: refused as one, without a lookup.
-    const principal = verifier === 'service' ? undefined : await this.sessions.authenticate(presented.token, presented.via);
+    const principal = verifier === 'service' ? undefined : this.sessions.authenticate(presented.token, presented.via);
+    return principal instanceof Promise
+      ? principal.then((p) => this.admitSession(req, presented, p, isPublic, targets))
+      : this.admitSession(req, presented, principal, isPublic, targets);
+  }
+
+  private admitSession(
+    req: FastifyRequest & { principal?: Principal },
+    presented: { token: string; via: UserPrincipal['via'] },
+    principal: UserPrincipal | undefined,
+    isPublic: boolean,
+    targets: Array<ReturnType<ExecutionContext['getHandler']>>,
+  ): boolean {
     if (!principal) {
       if (isPublic) {
         return true;
