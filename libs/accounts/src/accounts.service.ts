@@ -199,8 +199,8 @@ export class AccountsService {
     }));
   }
 
-  async needsSetup(userId: string): Promise<boolean> {
-    return (await this.accounts.anyRequiring2fa(userId)) && !(await this.mfa.hasSecondFactor(userId));
+  async needsSetup(userId: string, hasSecondFactor = () => this.mfa.hasSecondFactor(userId)): Promise<boolean> {
+    return (await this.accounts.anyRequiring2fa(userId)) && !(await hasSecondFactor());
   }
 
   userById(userId: string) {

@@ -22,6 +22,7 @@ export class Require2faSignInStep implements SignInStep, OnModuleInit {
   }
 
   async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
-    return (await this.accounts.needsSetup(ctx.user.id)) ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
+    const needsSetup = await this.accounts.needsSetup(ctx.user.id, () => ctx.secondFactor.has());
+    return needsSetup ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
   }
 }

@@ -74,7 +74,7 @@ export class LoginThrottle {
   }
 
   async succeeded(ticket: AttemptTicket): Promise<void> {
-    await this.store.reset(`login:attempt:${ticket.emailKey}`);
+    await this.store.reset(`login:attempt:${ticket.emailKey}`, 'in-use');
   }
 
   async unlock(email: string): Promise<void> {

@@ -10,7 +10,7 @@ import { authError } from './auth.exception';
 import { LoginActivityService } from './login-activity.service';
 import { AttemptTicket, LoginThrottle } from './login-throttle.service';
 import { PasswordCheck } from './password-check.service';
-import { SignInSteps } from './sign-in-steps';
+import { KnownSecondFactor, SignInContext, SignInSteps } from './sign-in-steps';
 
 export type LoginResult =
   | { status: 'authenticated' | 'mfa_setup_required'; user: User; token: string; csrfToken: string; sessionId: string; expiresAt: Date }
@@ -92,13 +92,15 @@ export class LoginUseCase {
       throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link we emailed you, then sign in.');
     }
     let restriction: SessionRestriction | null = null;
+    const context: SignInContext = {
+      user,
+      client,
+      deviceToken,
+      bothFactorsBy: passwordless?.bothFactors ? passwordless.method : undefined,
+      secondFactor: new KnownSecondFactor(() => this.steps.secondFactor.hasSecondFactor(user.id)),
+    };
     for (const step of this.steps.all()) {
-      const decision = await step.evaluate({
-        user,
-        client,
-        deviceToken,
-        bothFactorsBy: passwordless?.bothFactors ? passwordless.method : undefined,
-      });
+      const decision = await step.evaluate(context);
       if (decision?.kind === 'challenge') {
         await this.activity.record(user.id, client, 'mfa_required', step.name);
         return { status: 'mfa_required', challenge: decision.response };

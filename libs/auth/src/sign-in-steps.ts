@@ -13,6 +13,27 @@ export interface SignInContext {
    * second-factor step then asks nothing more; the other steps (restrictions) still run.
    */
   bothFactorsBy?: string;
+  /** Whether the user has a confirmed second factor, asked of the database once per sign-in. */
+  secondFactor: KnownSecondFactor;
+}
+
+/**
+ * One sign-in's answer to "has the user a confirmed second factor?": looked up when a step first
+ * asks, or told by a step that loaded the factors anyway (the MFA step), so the steps after it do
+ * not each read them again.
+ */
+export class KnownSecondFactor {
+  private answer?: Promise<boolean>;
+
+  constructor(private readonly lookUp: () => Promise<boolean>) {}
+
+  has(): Promise<boolean> {
+    return (this.answer ??= this.lookUp());
+  }
+
+  tell(has: boolean): void {
+    this.answer = Promise.resolve(has);
+  }
 }
 
 /**

@@ -35,6 +35,7 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
       return undefined;
     }
     const confirmed = await this.factors.findConfirmed(ctx.user.id);
+    ctx.secondFactor.tell(confirmed.length > 0);
     if (confirmed.length === 0 || (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken))) {
       return undefined;
     }

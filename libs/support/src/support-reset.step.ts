@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
-import { FACTOR_KINDS, MfaService } from '@latchkey/mfa';
+import { FACTOR_KINDS } from '@latchkey/mfa';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { SupportTicketsRepository } from './support-tickets.repository';
@@ -17,7 +17,6 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
   constructor(
     private readonly steps: SignInSteps,
     private readonly tickets: SupportTicketsRepository,
-    private readonly mfa: MfaService,
     private readonly audit: AuditService,
   ) {}
 
@@ -26,7 +25,7 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
   }
 
   async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
-    if (await this.mfa.hasSecondFactor(ctx.user.id)) {
+    if (await ctx.secondFactor.has()) {
       return undefined;
     }
     // Only the latest reset matters: a factor enrolled after it followed every earlier one too.

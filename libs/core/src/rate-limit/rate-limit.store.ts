@@ -15,7 +15,11 @@ export interface Counter {
 export abstract class RateLimitStore {
   abstract hit(key: string, windowMs: number, nowMs: number, cost?: number): Promise<Counter>;
   abstract peek(key: string, nowMs: number): Promise<Counter | undefined>;
-  abstract reset(key: string): Promise<void>;
+  /**
+   * Clears a counter. `where: 'in-use'` (a success clearing its failures, on every sign-in) may
+   * leave a copy the store is not using now (see FallbackRateLimitStore); an unlock clears all.
+   */
+  abstract reset(key: string, where?: 'everywhere' | 'in-use'): Promise<void>;
   async close(): Promise<void> {}
 }
 
@@ -37,16 +41,24 @@ redis.call('PEXPIRE', KEYS[1], math.max(r - now, 0) + 86400000)
 return {c, tostring(r)}
 `;
 
+type HitCommand = (key: string, nowMs: number, windowMs: number, cost: number) => Promise<[number, string]>;
+
 export class RedisRateLimitStore extends RateLimitStore {
+  /** HIT_SCRIPT by its SHA1 (EVALSHA; ioredis loads it on NOSCRIPT): not its text on every hit. */
+  private readonly hitCommand: HitCommand;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
     super();
+    redis.defineCommand('latchkeyRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    const commands = redis as unknown as { latchkeyRateHit: HitCommand };
+    this.hitCommand = commands.latchkeyRateHit.bind(redis);
   }
 
   async hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
-    const [count, resetAt] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}:rl:${key}`, nowMs, windowMs, cost)) as [number, string];
+    const [count, resetAt] = await this.hitCommand(`${this.prefix}:rl:${key}`, nowMs, windowMs, cost);
     return { count: Number(count), resetAt: Number(resetAt) };
   }
 
@@ -99,6 +111,8 @@ export class PostgresRateLimitStore extends RateLimitStore {
   }
 }
 
+const FALLBACK_MEMORY_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Redis first; while Redis is unreachable the same counters live in PostgreSQL, so sign-ins
  * keep working (and keep being throttled) during a Redis outage. Commands fail fast instead of
@@ -106,6 +120,8 @@ export class PostgresRateLimitStore extends RateLimitStore {
  */
 export class FallbackRateLimitStore extends RateLimitStore {
   private warned = false;
+  /** When this instance last counted in PostgreSQL (Redis unreachable). */
+  private fellBackAtMs = -Infinity;
 
   constructor(
     private readonly primary: RedisRateLimitStore,
@@ -125,6 +141,7 @@ export class FallbackRateLimitStore extends RateLimitStore {
         this.warned = true;
         this.onFallback(err as Error);
       }
+      this.fellBackAtMs = Date.now();
       return run(this.fallback);
     }
   }
@@ -137,8 +154,17 @@ export class FallbackRateLimitStore extends RateLimitStore {
     return this.attempt((s) => s.peek(key, nowMs));
   }
 
-  async reset(key: string): Promise<void> {
-    await Promise.allSettled([this.primary.reset(key), this.fallback.reset(key)]);
+  /**
+   * Clears the counter in Redis and in PostgreSQL, where an outage may have left a copy that the
+   * next outage would read. A success clearing its failures ('in-use', every sign-in) skips
+   * PostgreSQL unless this instance counted there in the last day: a DELETE per sign-in was one
+   * of its round trips. What that can leave (another instance fell back alone, e.g. cut off from
+   * Redis) are failure counts that only that instance reads, and only during an outage, within
+   * their window: stricter for a while, never looser. An unlock always clears both.
+   */
+  async reset(key: string, where: 'everywhere' | 'in-use' = 'everywhere'): Promise<void> {
+    const both = where === 'everywhere' || Date.now() - this.fellBackAtMs < FALLBACK_MEMORY_MS;
+    await Promise.allSettled(both ? [this.primary.reset(key), this.fallback.reset(key)] : [this.primary.reset(key)]);
   }
 
   override async close(): Promise<void> {
