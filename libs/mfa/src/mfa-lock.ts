@@ -80,7 +80,8 @@ export class MfaLock {
     }
   }
 
+  /** After a right code: clears the count where it is kept now (RateLimitStore.reset 'in-use'). */
   async clearFailures(userId: string): Promise<void> {
-    await this.rateLimits.reset(this.lockKey(userId));
+    await this.rateLimits.reset(this.lockKey(userId), 'in-use');
   }
 }
