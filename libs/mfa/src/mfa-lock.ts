@@ -80,7 +80,7 @@ export class MfaLock {
     }
   }
 
-  /** After a right code: clears the count where it is kept now (RateLimitStore.reset 'in-use'). */
+  /** After a right code: clears the count in Redis, and in PostgreSQL when this process counted there lately (RateLimitStore.reset 'in-use'). */
   async clearFailures(userId: string): Promise<void> {
     await this.rateLimits.reset(this.lockKey(userId), 'in-use');
   }

@@ -1,6 +1,16 @@
-import { API_KEY_ACCESS, ApiKeyPrincipal, IS_PUBLIC, SERVICE_SCOPES_METADATA, ServicePrincipal, SessionOnly } from '@latchkey/core';
+import {
+  ALLOW_RESTRICTED,
+  API_KEY_ACCESS,
+  ApiKeyPrincipal,
+  IS_PUBLIC,
+  SERVICE_SCOPES_METADATA,
+  ServicePrincipal,
+  SessionOnly,
+} from '@latchkey/core';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
+
+import { csrfTokenFor } from '@latchkey/sessions';
 
 import { SessionAuthGuard, verifierFor } from './session-auth.guard';
 
@@ -31,6 +41,11 @@ function setup(opts: {
   /** The route is a service-API route needing these scopes (@ServiceApi). */
   serviceScopes?: string[];
   service?: ServicePrincipal;
+  /** What sessions.authenticate answers (default: a promise of undefined, as for an unknown token). */
+  session?: () => unknown;
+  /** The token comes in the lk_session cookie, with this X-CSRF-Token header when given. */
+  cookie?: { csrf?: string };
+  allowRestricted?: boolean;
 }) {
   const handler = () => undefined;
   class Controller {}
@@ -46,16 +61,21 @@ function setup(opts: {
   if (opts.serviceScopes) {
     Reflect.defineMetadata(SERVICE_SCOPES_METADATA, opts.serviceScopes, handler);
   }
+  if (opts.allowRestricted) {
+    Reflect.defineMetadata(ALLOW_RESTRICTED, true, handler);
+  }
+  const token = opts.token ?? KEY;
   const req: Record<string, unknown> = {
     method: opts.method ?? 'GET',
-    headers: { authorization: `Bearer ${opts.token ?? KEY}` },
+    headers: opts.cookie ? (opts.cookie.csrf ? { 'x-csrf-token': opts.cookie.csrf } : {}) : { authorization: `Bearer ${token}` },
+    cookies: opts.cookie ? { lk_session: token } : {},
     params: opts.params ?? {},
   };
   const ctx = new ExecutionContextHost([req, {}]);
   ctx.setType('http');
   jest.spyOn(ctx, 'getHandler').mockReturnValue(handler);
   jest.spyOn(ctx, 'getClass').mockReturnValue(Controller);
-  const sessions = { authenticate: jest.fn(async () => undefined) };
+  const sessions = { authenticate: jest.fn(opts.session ?? (async () => undefined)) };
   const apiKeys = { authenticate: jest.fn(async () => opts.principal), consume: jest.fn(async () => undefined) };
   const config = { http: { cookiePrefix: '' } };
   const services = {
@@ -166,5 +186,53 @@ describe('SessionAuthGuard with service credentials (one authentication step for
     const open = setup({ isPublic: true, token: SERVICE_TOKEN, service: service(['billing:write']) });
     await expect(activate(open.sut, open.ctx)).resolves.toBe(true);
     expect(open.req.principal).toBeUndefined();
+  });
+});
+
+describe('SessionAuthGuard with sessions', () => {
+  const SESSION_TOKEN = 'lks_session-token';
+  const held = (restriction: string | null = null) => ({
+    kind: 'session',
+    userId: 'u1',
+    sessionId: 's1',
+    email: 'u@example.com',
+    staffRole: null,
+    restriction,
+    reauthenticatedAt: null,
+    via: 'bearer',
+  });
+
+  it('admits a session held in memory without a promise, and refuses an unknown one', async () => {
+    const known = setup({ token: SESSION_TOKEN, session: () => held() });
+    expect(known.sut.canActivate(known.ctx)).toBe(true);
+    expect(known.req.principal).toMatchObject({ sessionId: 's1' });
+    const unknown = setup({ token: SESSION_TOKEN, session: () => undefined });
+    await expect(activate(unknown.sut, unknown.ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+    expect(unknown.req.principal).toBeUndefined();
+  });
+
+  it('waits for an answer that is a thenable but not a native promise, instead of taking it for a principal', async () => {
+    const { sut, ctx, req } = setup({
+      token: SESSION_TOKEN,
+      session: () => ({ then: (resolve: (v: unknown) => void) => resolve(undefined) }),
+    });
+    await expect(activate(sut, ctx)).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+    expect(req.principal).toBeUndefined();
+  });
+
+  it('refuses a cookie write without the CSRF header, and admits it with the right one', async () => {
+    const bare = setup({ token: SESSION_TOKEN, method: 'POST', cookie: {}, session: () => held() });
+    await expect(activate(bare.sut, bare.ctx)).rejects.toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
+    const wrong = setup({ token: SESSION_TOKEN, method: 'POST', cookie: { csrf: 'not-it' }, session: () => held() });
+    await expect(activate(wrong.sut, wrong.ctx)).rejects.toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
+    const right = setup({ token: SESSION_TOKEN, method: 'POST', cookie: { csrf: csrfTokenFor(SESSION_TOKEN) }, session: () => held() });
+    await expect(activate(right.sut, right.ctx)).resolves.toBe(true);
+  });
+
+  it('lets a restricted session reach only routes marked @AllowRestricted()', async () => {
+    const closed = setup({ token: SESSION_TOKEN, session: async () => held('mfa_setup_required') });
+    await expect(activate(closed.sut, closed.ctx)).rejects.toMatchObject({ code: 'MFA_SETUP_REQUIRED' });
+    const open = setup({ token: SESSION_TOKEN, allowRestricted: true, session: async () => held('mfa_setup_required') });
+    await expect(activate(open.sut, open.ctx)).resolves.toBe(true);
   });
 });

@@ -49,6 +49,10 @@ function csrfMatches(req: FastifyRequest, sessionToken: string): boolean {
   return typeof sent === 'string' && constantTimeEqual(sent, csrfTokenFor(sessionToken));
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
 /** Which verifier checks a token: chosen by its prefix (`lk_pat_` API key, `lksv_` service credential, else a session). */
 export function verifierFor(token: string): Principal['kind'] {
   return token.startsWith(API_KEY_PREFIX) ? 'api_key' : token.startsWith(SERVICE_TOKEN_PREFIX) ? 'service' : 'session';
@@ -98,8 +102,9 @@ export class SessionAuthGuard implements CanActivate {
     }
     // A service credential outside the service API is no session: refused as one, without a lookup.
     const principal = verifier === 'service' ? undefined : this.sessions.authenticate(presented.token, presented.via);
-    return principal instanceof Promise
-      ? principal.then((p) => this.admitSession(req, presented, p, isPublic, targets))
+    // Any thenable is waited for (not only a native Promise): taken for a principal, it would admit.
+    return isThenable(principal)
+      ? Promise.resolve(principal).then((p) => this.admitSession(req, presented, p, isPublic, targets))
       : this.admitSession(req, presented, principal, isPublic, targets);
   }
 

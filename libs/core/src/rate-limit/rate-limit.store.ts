@@ -44,7 +44,7 @@ return {c, tostring(r)}
 type HitCommand = (key: string, nowMs: number, windowMs: number, cost: number) => Promise<[number, string]>;
 
 export class RedisRateLimitStore extends RateLimitStore {
-  /** HIT_SCRIPT by its SHA1 (EVALSHA; ioredis loads it on NOSCRIPT): not its text on every hit. */
+  /** HIT_SCRIPT by its SHA1 (EVALSHA; ioredis sends the text once per connection, and again on NOSCRIPT), not its text on every hit. */
   private readonly hitCommand: HitCommand;
 
   constructor(
@@ -157,10 +157,10 @@ export class FallbackRateLimitStore extends RateLimitStore {
   /**
    * Clears the counter in Redis and in PostgreSQL, where an outage may have left a copy that the
    * next outage would read. A success clearing its failures ('in-use', every sign-in) skips
-   * PostgreSQL unless this instance counted there in the last day: a DELETE per sign-in was one
-   * of its round trips. What that can leave (another instance fell back alone, e.g. cut off from
-   * Redis) are failure counts that only that instance reads, and only during an outage, within
-   * their window: stricter for a while, never looser. An unlock always clears both.
+   * PostgreSQL unless this process counted there in the last day: a DELETE per sign-in was one of
+   * its round trips. What that can leave (counted by another instance, e.g. one cut off from Redis
+   * alone, or by this one before a restart) is read only during a later outage, within the
+   * count's window: stricter for a while, never looser. An unlock always clears both.
    */
   async reset(key: string, where: 'everywhere' | 'in-use' = 'everywhere'): Promise<void> {
     const both = where === 'everywhere' || Date.now() - this.fellBackAtMs < FALLBACK_MEMORY_MS;
