@@ -21,16 +21,43 @@ export const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
  */
 export { ensureConsoleBuilt } from '../../setup/console-build';
 
+/** Whether nothing listens on this loopback port now. */
+async function canListen(port: number): Promise<number | undefined> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) {
+    return undefined;
+  }
+  const { port: got } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return got;
+}
+
 /**
  * A free loopback port, for journeys whose app must know its own address before it listens
  * (PUBLIC_URL is that address, so the links in its mails are followed exactly as mailed).
+ * Picked below the kernel's ephemeral range: between this check and the app's listen (seconds on
+ * a busy machine) an outgoing connection or another listener on port 0 could otherwise take it
+ * (seen once under stress-ng: EADDRINUSE). Only another pick like this one can, about 1 in 10,000.
  */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // Not Linux: the usual default.
+  }
+  const from = Math.max(1024, low - 12_000);
+  for (let attempt = 0; attempt < 50 && from < low; attempt++) {
+    const port = await canListen(from + Math.floor(Math.random() * (low - from)));
+    if (port) {
+      return port;
+    }
+  }
+  return (await canListen(0))!;
 }
 
 /** Serves the app (API and console) on a loopback port the system picks; answers its base URL. */
