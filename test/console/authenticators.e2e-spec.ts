@@ -76,7 +76,10 @@ describe('Console: several authenticator apps by name', () => {
     await dialog.getByLabel('Password').fill(TEST_PASSWORD);
     await dialog.getByLabel('Code').fill(totpNow(t, second));
     await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
-    await list.nth(1).waitFor({ state: 'detached' });
+    // Wait for the removed app's row itself: while the dialog is open its button is hidden from
+    // the accessibility tree, so a wait on the button alone would pass at once.
+    await dialog.waitFor({ state: 'detached' });
+    await list.filter({ hasText: 'Authenticator app' }).waitFor({ state: 'detached' });
     expect(await list.count()).toBe(1);
     expect(await list.first().innerText()).toContain('Work tablet');
   });

@@ -1,5 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
 
 import { fakeApi } from '../test/fake-api';
@@ -28,7 +29,7 @@ const SETUP = {
 };
 
 function renderIt() {
-  renderSignedIn(<Authenticators onChange={() => undefined} />);
+  renderSignedIn(<Authenticators count={1} onChange={() => undefined} />);
 }
 
 describe('Authenticators', () => {
@@ -68,6 +69,34 @@ describe('Authenticators', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByRole('button', { name: 'Rename Work phone' })).toBeTruthy();
     expect(fake.callsTo('PATCH', `/me/mfa/factors/${APP.id}`).map((c) => c.body)).toEqual([{ name: 'Work phone' }]);
+  });
+
+  it('loads again in place when the count of apps changes, keeping the rows on screen meanwhile', async () => {
+    const user = userEvent.setup({ delay: null });
+    const fake = fakeApi();
+    let factors: Factor[] = [APP];
+    fake.get('/me/mfa/factors', () => ({ body: factors }));
+    function Counted() {
+      const [count, setCount] = useState(1);
+      return (
+        <>
+          <button onClick={() => setCount(2)}>Counted elsewhere</button>
+          <Authenticators count={count} onChange={() => undefined} />
+        </>
+      );
+    }
+    renderSignedIn(<Counted />);
+    expect(await screen.findAllByTestId('authenticator-row')).toHaveLength(1);
+    expect(fake.callsTo('GET', '/me/mfa/factors')).toHaveLength(1);
+
+    const list = screen.getByTestId('authenticators');
+    factors = [APP, { ...APP, id: 'a2b1c2a5-7d55-4c1e-9a6e-0d9f3f0b1a12', name: 'Tablet' }];
+    await user.click(screen.getByRole('button', { name: 'Counted elsewhere' }));
+    expect(await screen.findByText(/^Tablet/)).toBeTruthy();
+    expect(screen.getAllByTestId('authenticator-row')).toHaveLength(2);
+    // The same list, updated: not mounted afresh (which shows a spinner until it loads).
+    expect(screen.getByTestId('authenticators')).toBe(list);
+    expect(fake.callsTo('GET', '/me/mfa/factors')).toHaveLength(2);
   });
 
   it('without an authenticator, offers the plain setup', async () => {

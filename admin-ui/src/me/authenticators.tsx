@@ -1,5 +1,5 @@
 import { Box, Button, IconButton, Table, TableBody, TableCell, TableHead, TableRow, TextField, Tooltip, Typography } from '@mui/material';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useNotify } from 'react-admin';
 
 import { problem } from '../accounts/settings';
@@ -61,11 +61,23 @@ function Rename({ factor, onDone }: { factor: Factor; onDone: () => void }) {
 /**
  * The user's authenticator apps by name (last use, rename, remove one), and adding another with a
  * name. With none yet, the plain setup (named "Authenticator app") stays the way in.
+ *
+ * `count` is how many the 2FA status counts: when it changes (an app added or removed here, or a
+ * 2FA reset elsewhere on the page) the list loads again in place, keeping the rows on screen until
+ * the new ones arrive rather than flashing a spinner.
  */
-export function Authenticators({ onChange }: { onChange: () => void }) {
+export function Authenticators({ count, onChange }: { count: number; onChange: () => void }) {
   const factors = useLoad<Factor[]>('/me/mfa/factors');
   const [adding, setAdding] = useState(false);
   const [name, setName] = useState('');
+  const counted = useRef(count);
+  const { reload: refetch } = factors;
+  useEffect(() => {
+    if (counted.current !== count) {
+      counted.current = count;
+      refetch();
+    }
+  }, [count, refetch]);
   const reload = () => {
     factors.reload();
     onChange();

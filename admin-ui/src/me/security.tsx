@@ -48,7 +48,7 @@ function TwoFactor() {
           {mfa.data.requiredBy.length > 0 && !mfa.data.enabled && (
             <Alert severity="warning">Required by {mfa.data.requiredBy.join(', ')}.</Alert>
           )}
-          <Authenticators key={mfa.data.authenticators} onChange={mfa.reload} />
+          <Authenticators count={mfa.data.authenticators} onChange={mfa.reload} />
           {!mfa.data.sms && <SmsSetup onDone={mfa.reload} />}
           <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mt: 1 }}>
             {mfa.data.sms && <RemoveFactor label="text messages" path="/me/mfa/sms" onDone={mfa.reload} />}
