@@ -1,3 +1,4 @@
+import { SqlStatement } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -126,12 +127,12 @@ export class AccountsRepository {
     return rows.map((r) => r.name);
   }
 
-  async anyRequiring2fa(userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM memberships ms JOIN accounts a ON a.id = ms.account_id WHERE ms.user_id = $1 AND a.require_2fa LIMIT 1`,
-      [userId],
-    );
-    return rows.length > 0;
+  /** Whether the user is a member of an account that requires 2FA, as a SqlFacts fact (a boolean). */
+  anyRequiring2faFact(userId: string): SqlStatement {
+    return {
+      sql: `SELECT EXISTS (SELECT 1 FROM memberships ms JOIN accounts a ON a.id = ms.account_id WHERE ms.user_id = $1 AND a.require_2fa)`,
+      params: [userId],
+    };
   }
 
   findInvitation(accountId: string, invitationId: string, m?: EntityManager): Promise<Invitation | null> {

@@ -1,6 +1,6 @@
 import { AuditService } from '@latchkey/audit';
 import { ReauthService } from '@latchkey/auth';
-import { Clock, UserPrincipal } from '@latchkey/core';
+import { Clock, SqlStatement, UserPrincipal } from '@latchkey/core';
 import { MemberSecurityView, MfaService } from '@latchkey/mfa';
 import { AccountNotificationSettingsService, NotificationsService } from '@latchkey/notifications';
 import { SessionsService } from '@latchkey/sessions';
@@ -199,8 +199,9 @@ export class AccountsService {
     }));
   }
 
-  async needsSetup(userId: string, hasSecondFactor = () => this.mfa.hasSecondFactor(userId)): Promise<boolean> {
-    return (await this.accounts.anyRequiring2fa(userId)) && !(await hasSecondFactor());
+  /** "Is the user a member of an account that requires 2FA?" as a SqlFacts fact (a boolean), for the sign-in's one read. */
+  requiring2faFact(userId: string): SqlStatement {
+    return this.accounts.anyRequiring2faFact(userId);
   }
 
   userById(userId: string) {

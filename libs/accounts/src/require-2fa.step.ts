@@ -1,4 +1,6 @@
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
+import { ClientInfo, FactOf, SqlFacts } from '@latchkey/core';
+import { User } from '@latchkey/users';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { AccountsService } from './accounts.service';
@@ -8,7 +10,7 @@ import { AccountsService } from './accounts.service';
  * requires 2FA and has no factor gets a session restricted to enrolment.
  */
 @Injectable()
-export class Require2faSignInStep implements SignInStep, OnModuleInit {
+export class Require2faSignInStep implements SignInStep<() => boolean>, OnModuleInit {
   readonly name = 'account-require-2fa';
   readonly order = 20;
 
@@ -21,8 +23,11 @@ export class Require2faSignInStep implements SignInStep, OnModuleInit {
     this.steps.register(this);
   }
 
-  async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
-    const needsSetup = await this.accounts.needsSetup(ctx.user.id, () => ctx.secondFactor.has());
-    return needsSetup ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
+  ask(user: User, _client: ClientInfo, facts: SqlFacts): () => boolean {
+    return facts.ask(this.accounts.requiring2faFact(user.id), FactOf.boolean);
+  }
+
+  async evaluate(ctx: SignInContext, required: () => boolean): Promise<SignInDecision | undefined> {
+    return required() && !ctx.hasSecondFactor ? { kind: 'restrict', restriction: 'mfa_setup_required' } : undefined;
   }
 }

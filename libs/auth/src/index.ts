@@ -11,11 +11,4 @@ export { PasswordService } from './password.service';
 export { ReauthService, type Reauthenticated } from './reauth.service';
 export { DEVICE_COOKIE, SessionCookies } from './session-cookies';
 export { SignInAnswer } from './sign-in-answer';
-export {
-  KnownSecondFactor,
-  SignInSteps,
-  type SecondFactorProof,
-  type SignInContext,
-  type SignInDecision,
-  type SignInStep,
-} from './sign-in-steps';
+export { SignInSteps, type SecondFactorProof, type SignInContext, type SignInDecision, type SignInStep } from './sign-in-steps';

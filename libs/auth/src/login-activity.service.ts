@@ -1,4 +1,4 @@
-import { ClientInfo, Clock, Metrics, Page, SqlBatch, decodeCursor, toPage } from '@latchkey/core';
+import { ClientInfo, Clock, Metrics, Page, SqlBatch, SqlStatement, FactOf, decodeCursor, toPage } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -49,13 +49,23 @@ export class LoginActivityService {
 
   /** True when this user has signed in before, but never from this browser, OS and location. */
   async isNewDevice(userId: string, client: ClientInfo): Promise<boolean> {
-    const rows: Array<{ seen: boolean; any: boolean }> = await this.repo.query(
-      `SELECT bool_or(browser = $2 AND os = $3 AND location = $4) AS seen, count(*) > 0 AS any
-         FROM (SELECT browser, os, location FROM login_activity
-                WHERE user_id = $1 AND outcome = 'success' ORDER BY occurred_at DESC LIMIT 200) recent`,
-      [userId, client.browser, client.os, client.location],
-    );
-    return Boolean(rows[0]?.any) && !rows[0]?.seen;
+    const { sql, params } = this.newDeviceFact(userId, client);
+    const rows: Array<{ fresh: unknown }> = await this.repo.query(sql, params);
+    return FactOf.boolean(rows[0]?.fresh);
+  }
+
+  /**
+   * As a SqlFacts fact (a boolean): true when the user has signed in before, but never from this
+   * browser, OS and place among their last 200 successful sign-ins. A first sign-in ever is not
+   * a new device (nothing to warn about).
+   */
+  newDeviceFact(userId: string, client: ClientInfo): SqlStatement {
+    return {
+      sql: `SELECT count(*) > 0 AND NOT coalesce(bool_or(browser = $2 AND os = $3 AND location = $4), false) AS fresh
+              FROM (SELECT browser, os, location FROM login_activity
+                     WHERE user_id = $1 AND outcome = 'success' ORDER BY occurred_at DESC LIMIT 200) recent`,
+      params: [userId, client.browser, client.os, client.location],
+    };
   }
 
   async list(userId: string, limit = 20, cursor?: string): Promise<Page<LoginActivityDto>> {

@@ -35,6 +35,7 @@ function setup(
     admitted?: boolean;
     requireVerifiedEmail?: boolean;
     newDevice?: boolean;
+    hasSecondFactor?: boolean;
     steps?: SignInStep[];
   } = {},
 ) {
@@ -61,6 +62,7 @@ function setup(
   const activity = {
     record: jest.fn(async () => undefined),
     prepare: jest.fn((_u: string, _c: ClientInfo, _o: string, _m: string, batch: SqlBatch) => batch.insert('login_activity', { id: 'a' })),
+    newDeviceFact: jest.fn(() => ({ sql: 'SELECT $1 AS new_device', params: [options.newDevice ?? false] })),
     isNewDevice: jest.fn(async () => options.newDevice ?? false),
   };
   const audit = {
@@ -71,13 +73,22 @@ function setup(
   const queries: string[] = [];
   const manager = { query: jest.fn(async () => []) };
   const dataSource = {
-    query: jest.fn(async (sql: string) => {
+    query: jest.fn(async (sql: string, params: unknown[] = []) => {
       queries.push(sql);
+      // The facts' one read: each fact here selects its first parameter.
+      if (/^SELECT \(SELECT \$\d+/.test(sql)) {
+        return [
+          Object.fromEntries(Array.from(sql.matchAll(/\(SELECT \$(\d+)[^)]*\) AS (f\d+)/g), ([, n, f]) => [f, params[Number(n) - 1]])),
+        ];
+      }
       return [{ ok: 1 }];
     }),
     transaction: jest.fn(async (fn: (m: unknown) => Promise<unknown>) => fn(manager)),
   };
-  const steps = { all: () => options.steps ?? [] };
+  const steps = {
+    all: () => options.steps ?? [],
+    secondFactor: { hasSecondFactorFact: () => ({ sql: 'SELECT $1 AS has', params: [options.hasSecondFactor ?? false] }) },
+  };
   const config = { auth: { requireVerifiedEmail: options.requireVerifiedEmail ?? false } } as AppConfig;
   const sut = new LoginUseCase(
     users as unknown as UsersService,
@@ -137,11 +148,12 @@ describe('LoginUseCase.verifyCredentials', () => {
 });
 
 describe('LoginUseCase.decide', () => {
-  it('with no step to stop it, issues the session, login activity and audit in one statement', async () => {
+  it('with no step to stop it, reads every fact in one statement and writes the session, login activity and audit in another', async () => {
     const t = setup();
     await expect(t.sut.decide(ada, client)).resolves.toMatchObject({ status: 'authenticated', token: 'lks_token', sessionId: 'session-1' });
-    expect(t.queries).toHaveLength(1);
-    expect(t.queries[0]).toMatch(/INSERT INTO sessions[\s\S]*INSERT INTO login_activity[\s\S]*INSERT INTO audit_log/);
+    expect(t.queries).toHaveLength(2);
+    expect(t.queries[0]).toMatch(/^SELECT \(SELECT \$1 AS has\) AS f0,\s+\(SELECT \$2 AS new_device\) AS f1$/);
+    expect(t.queries[1]).toMatch(/INSERT INTO sessions[\s\S]*INSERT INTO login_activity[\s\S]*INSERT INTO audit_log/);
     expect(t.dataSource.transaction).not.toHaveBeenCalled();
     expect(t.activity.prepare).toHaveBeenCalledWith(ada.id, client, 'success', 'password', expect.anything());
     expect(t.audit.prepare).toHaveBeenCalledWith(
@@ -167,6 +179,24 @@ describe('LoginUseCase.decide', () => {
       }),
       expect.anything(),
     );
+  });
+
+  it('hands each step the facts it asked, read with the others, and tells every step whether there is a second factor', async () => {
+    const seen: unknown[] = [];
+    const policy: SignInStep<() => unknown> = {
+      name: 'policy',
+      order: 1,
+      ask: (user, _client, facts) => facts.ask({ sql: 'SELECT $1 AS required', params: [user.id] }, String),
+      evaluate: async (ctx, required) => {
+        seen.push(required(), ctx.hasSecondFactor);
+        return undefined;
+      },
+    };
+    const t = setup({ steps: [policy as SignInStep], hasSecondFactor: true });
+    await t.sut.decide(ada, client);
+    expect(seen).toEqual([ada.id, true]);
+    expect(t.queries).toHaveLength(2);
+    expect(t.queries[0]).toContain('(SELECT $3 AS required) AS f2');
   });
 
   it('the first step that asks for more answers mfa_required and no session is issued', async () => {

@@ -1,5 +1,15 @@
 import { AuditAction, AuditService } from '@latchkey/audit';
-import { APP_CONFIG, AppConfig, ClientInfo, PasswordHasher, SessionRestriction, SqlBatch, SqlStatement } from '@latchkey/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ClientInfo,
+  FactOf,
+  PasswordHasher,
+  SessionRestriction,
+  SqlBatch,
+  SqlFacts,
+  SqlStatement,
+} from '@latchkey/core';
 import { NotificationsService } from '@latchkey/notifications';
 import { IssuedSession, SessionsService } from '@latchkey/sessions';
 import { User, UsersService } from '@latchkey/users';
@@ -10,7 +20,7 @@ import { authError } from './auth.exception';
 import { LoginActivityService } from './login-activity.service';
 import { AttemptTicket, LoginThrottle } from './login-throttle.service';
 import { PasswordCheck } from './password-check.service';
-import { KnownSecondFactor, SignInContext, SignInSteps } from './sign-in-steps';
+import { SignInContext, SignInSteps } from './sign-in-steps';
 
 export type LoginResult =
   | { status: 'authenticated' | 'mfa_setup_required'; user: User; token: string; csrfToken: string; sessionId: string; expiresAt: Date }
@@ -91,16 +101,24 @@ export class LoginUseCase {
       await this.activity.record(user.id, client, 'failure', 'email_not_verified');
       throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link we emailed you, then sign in.');
     }
-    let restriction: SessionRestriction | null = null;
+    // Every step's reads, whether the user has a second factor and whether this is a new device:
+    // one statement (a user without 2FA then signs in with two: this and the writes).
+    const facts = new SqlFacts();
+    const hasSecondFactor = facts.ask(this.steps.secondFactor.hasSecondFactorFact(user.id), FactOf.boolean);
+    const newDevice = facts.ask(this.activity.newDeviceFact(user.id, client), FactOf.boolean);
+    const steps = this.steps.all();
+    const asked = steps.map((step) => step.ask?.(user, client, facts));
+    await facts.read(this.dataSource);
     const context: SignInContext = {
       user,
       client,
       deviceToken,
       bothFactorsBy: passwordless?.bothFactors ? passwordless.method : undefined,
-      secondFactor: new KnownSecondFactor(() => this.steps.secondFactor.hasSecondFactor(user.id)),
+      hasSecondFactor: hasSecondFactor(),
     };
-    for (const step of this.steps.all()) {
-      const decision = await step.evaluate(context);
+    let restriction: SessionRestriction | null = null;
+    for (const [i, step] of steps.entries()) {
+      const decision = await step.evaluate(context, asked[i]);
       if (decision?.kind === 'challenge') {
         await this.activity.record(user.id, client, 'mfa_required', step.name);
         return { status: 'mfa_required', challenge: decision.response };
@@ -110,7 +128,10 @@ export class LoginUseCase {
         break;
       }
     }
-    return this.issueSession(user, client, restriction, passwordless ? { method: passwordless.method, require: passwordless.require } : {});
+    return this.issueSession(user, client, restriction, {
+      ...(passwordless ? { method: passwordless.method, require: passwordless.require } : {}),
+      newDevice: Promise.resolve(newDevice()),
+    });
   }
 
   /**

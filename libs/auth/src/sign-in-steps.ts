@@ -1,4 +1,4 @@
-import type { ClientInfo, SessionRestriction, SqlStatement } from '@latchkey/core';
+import type { ClientInfo, SessionRestriction, SqlFacts, SqlStatement } from '@latchkey/core';
 import type { User } from '@latchkey/users';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -13,27 +13,8 @@ export interface SignInContext {
    * second-factor step then asks nothing more; the other steps (restrictions) still run.
    */
   bothFactorsBy?: string;
-  /** Whether the user has a confirmed second factor, asked of the database once per sign-in. */
-  secondFactor: KnownSecondFactor;
-}
-
-/**
- * One sign-in's answer to "has the user a confirmed second factor?": looked up when a step first
- * asks, or told by a step that loaded the factors anyway (the MFA step), so the steps after it do
- * not each read them again.
- */
-export class KnownSecondFactor {
-  private answer?: Promise<boolean>;
-
-  constructor(private readonly lookUp: () => Promise<boolean>) {}
-
-  has(): Promise<boolean> {
-    return (this.answer ??= this.lookUp());
-  }
-
-  tell(has: boolean): void {
-    this.answer = Promise.resolve(has);
-  }
+  /** Whether the user has a confirmed second factor, read with the steps' facts before any step runs. */
+  hasSecondFactor: boolean;
 }
 
 /**
@@ -43,11 +24,17 @@ export class KnownSecondFactor {
 export type SignInDecision =
   { kind: 'challenge'; response: Record<string, unknown> } | { kind: 'restrict'; restriction: SessionRestriction };
 
-export interface SignInStep {
+export interface SignInStep<Asked = unknown> {
   name: string;
   /** Lower runs first. */
   order: number;
-  evaluate(ctx: SignInContext): Promise<SignInDecision | undefined>;
+  /**
+   * What the step will read of the database, asked before any step runs, so the reads of every
+   * step (and the second-factor and new-device facts) go to PostgreSQL as one statement
+   * (SqlFacts). What it returns (the facts' getters) is handed to `evaluate`.
+   */
+  ask?(user: User, client: ClientInfo, facts: SqlFacts): Asked;
+  evaluate(ctx: SignInContext, asked: Asked): Promise<SignInDecision | undefined>;
 }
 
 /** A code that matched and is not spent yet: spend it in the transaction of the action it authorizes. */
@@ -65,6 +52,8 @@ export interface SecondFactorProof {
 /** A second factor the auth lib can ask for without knowing how it works (reauth, password reset). */
 export interface SecondFactorVerifier {
   hasSecondFactor(userId: string): Promise<boolean>;
+  /** The same question as a SqlFacts fact (a boolean), for the sign-in's one read. */
+  hasSecondFactorFact(userId: string): SqlStatement;
   /**
    * Checks a TOTP, SMS or backup code under the second-factor lock (the attempt is counted before
    * the check). Undefined when no code matches; the code is spent only by the proof's `spend`.

@@ -27,7 +27,9 @@ export {
 } from './data-export';
 export {
   ChangeFeed,
+  FactOf,
   SqlBatch,
+  SqlFacts,
   UserScopedCache,
   dataSourceOptions,
   databaseTarget,

@@ -28,6 +28,11 @@ export class FactorsRepository {
     return this.r(m).find({ where: { userId, confirmedAt: Not(IsNull()) }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** "Has the user a confirmed factor?" as a SqlFacts fact (a boolean), for the sign-in's one read. */
+  confirmedFact(userId: string): SqlStatement {
+    return { sql: `SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)`, params: [userId] };
+  }
+
   findConfirmedOfKind(userId: string, kind: FactorKind, m?: EntityManager): Promise<MfaFactor[]> {
     return this.r(m).find({ where: { userId, kind, confirmedAt: Not(IsNull()) }, order: { createdAt: 'ASC', id: 'ASC' } });
   }

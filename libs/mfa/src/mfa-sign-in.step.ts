@@ -26,6 +26,7 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
     this.steps.register(this);
     this.steps.provideSecondFactor({
       hasSecondFactor: (userId) => this.mfa.hasSecondFactor(userId),
+      hasSecondFactorFact: (userId) => this.factors.confirmedFact(userId),
       check: (userId, code) => this.mfa.check(userId, code),
     });
   }
@@ -34,9 +35,14 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
     if (ctx.bothFactorsBy) {
       return undefined;
     }
+    // Read with the other steps' facts; the factors themselves only for a challenge.
+    if (!ctx.hasSecondFactor || (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken))) {
+      return undefined;
+    }
     const confirmed = await this.factors.findConfirmed(ctx.user.id);
-    ctx.secondFactor.tell(confirmed.length > 0);
-    if (confirmed.length === 0 || (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken))) {
+    if (confirmed.length === 0) {
+      // Removed since the facts were read: the later steps (a policy requiring 2FA) go by that.
+      ctx.hasSecondFactor = false;
       return undefined;
     }
     const challenge = await this.challenges.create(ctx.user.id);

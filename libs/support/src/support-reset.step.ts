@@ -1,6 +1,8 @@
 import { AuditService } from '@latchkey/audit';
 import { SignInContext, SignInDecision, SignInStep, SignInSteps } from '@latchkey/auth';
+import { ClientInfo, FactOf, SqlFacts } from '@latchkey/core';
 import { FACTOR_KINDS } from '@latchkey/mfa';
+import { User } from '@latchkey/users';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 
 import { SupportTicketsRepository } from './support-tickets.repository';
@@ -10,7 +12,7 @@ import { SupportTicketsRepository } from './support-tickets.repository';
  * set up a new factor: the reset hands back an account, not an account without 2FA.
  */
 @Injectable()
-export class SupportResetSignInStep implements SignInStep, OnModuleInit {
+export class SupportResetSignInStep implements SignInStep<() => Date | null>, OnModuleInit {
   readonly name = 'support-mfa-reset';
   readonly order = 30;
 
@@ -24,12 +26,16 @@ export class SupportResetSignInStep implements SignInStep, OnModuleInit {
     this.steps.register(this);
   }
 
-  async evaluate(ctx: SignInContext): Promise<SignInDecision | undefined> {
-    if (await ctx.secondFactor.has()) {
+  ask(user: User, _client: ClientInfo, facts: SqlFacts): () => Date | null {
+    return facts.ask(this.tickets.lastExecutedResetFact(user.id), FactOf.date);
+  }
+
+  async evaluate(ctx: SignInContext, lastReset: () => Date | null): Promise<SignInDecision | undefined> {
+    if (ctx.hasSecondFactor) {
       return undefined;
     }
     // Only the latest reset matters: a factor enrolled after it followed every earlier one too.
-    const reset = await this.tickets.lastExecutedReset(ctx.user.id);
+    const reset = lastReset();
     if (
       !reset ||
       (await this.audit.happenedSince(

@@ -1,4 +1,4 @@
-import { decodeCursor } from '@latchkey/core';
+import { SqlStatement, decodeCursor } from '@latchkey/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, EntityManager, WhereExpressionBuilder } from 'typeorm';
@@ -126,11 +126,11 @@ export class SupportTicketsRepository {
   }
 
   /** When support last executed an MFA reset for the user (null when never). */
-  async lastExecutedReset(userId: string): Promise<Date | null> {
-    const [row]: Array<{ at: Date | string | null }> = await this.dataSource.query(
-      `SELECT max(executed_at) AS at FROM support_tickets WHERE user_id = $1 AND type = 'mfa_reset' AND state = 'executed'`,
-      [userId],
-    );
-    return row?.at ? new Date(row.at) : null;
+  /** When support last executed an MFA reset for the user (or null), as a SqlFacts fact (a timestamp). */
+  lastExecutedResetFact(userId: string): SqlStatement {
+    return {
+      sql: `SELECT max(executed_at) FROM support_tickets WHERE user_id = $1 AND type = 'mfa_reset' AND state = 'executed'`,
+      params: [userId],
+    };
   }
 }

@@ -7,4 +7,5 @@ export { migrations } from './migrations';
 export * from './sql';
 export * from './table-ownership';
 export * from './sql-batch';
+export * from './sql-facts';
 export * from './user-scoped-cache';

@@ -9,7 +9,7 @@ export interface SqlStatement {
 const DIVISION_BY_ZERO = '22012';
 
 /** Renumbers `$n` placeholders so fragments written from $1 can share one parameter list. */
-function shift(sql: string, by: number): string {
+export function shiftPlaceholders(sql: string, by: number): string {
   return by === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + by}`);
 }
 
@@ -57,7 +57,7 @@ export class SqlBatch {
   async run(db: DataSource | EntityManager): Promise<boolean> {
     const params: unknown[] = [];
     const ctes = [...this.required, ...this.writes].map((s, i) => {
-      const sql = shift(s.sql, params.length);
+      const sql = shiftPlaceholders(s.sql, params.length);
       params.push(...s.params);
       return `w${i} AS (${sql})`;
     });

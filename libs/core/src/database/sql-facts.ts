@@ -1,0 +1,51 @@
+import { Db } from './sql';
+import { SqlStatement, shiftPlaceholders } from './sql-batch';
+
+/**
+ * Several reads sent as ONE statement: the read-side twin of SqlBatch. Each lib asks its own fact
+ * (a SELECT of one column and at most one row, on its own tables, parameters numbered from $1)
+ * and gets back a getter; `read` sends them all as scalar subqueries of one SELECT
+ * (`SELECT (q0) AS f0, (q1) AS f1, ...`), one round trip instead of one per lib, and all from
+ * one snapshot. A fact whose query finds no row reads as null. Used where a hot path asks several
+ * libs a question each (a sign-in's steps: second factor, account policy, support reset, device).
+ * Fragments must not contain `$n` text of their own (no dollar-quoted literals).
+ */
+export class SqlFacts {
+  private readonly asked: SqlStatement[] = [];
+  private answers?: unknown[];
+
+  /** Asks one fact; the getter answers it, as `parse` reads the raw value, once `read` has run. */
+  ask<T>(statement: SqlStatement, parse: (raw: unknown) => T): () => T {
+    if (this.answers) {
+      throw new Error('SqlFacts: a fact was asked after the facts were read');
+    }
+    const index = this.asked.push(statement) - 1;
+    return () => {
+      if (!this.answers) {
+        throw new Error('SqlFacts: a fact was used before the facts were read');
+      }
+      return parse(this.answers[index]);
+    };
+  }
+
+  async read(db: Db): Promise<void> {
+    if (this.asked.length === 0) {
+      this.answers = [];
+      return;
+    }
+    const params: unknown[] = [];
+    const columns = this.asked.map((s, i) => {
+      const sql = shiftPlaceholders(s.sql, params.length);
+      params.push(...s.params);
+      return `(${sql}) AS f${i}`;
+    });
+    const [row]: Array<Record<string, unknown>> = await db.query(`SELECT ${columns.join(',\n       ')}`, params);
+    this.answers = this.asked.map((_, i) => row?.[`f${i}`] ?? null);
+  }
+}
+
+/** Parsers for SqlFacts' raw values, as PostgreSQL's drivers (pg, PGlite) hand them over. */
+export const FactOf = {
+  boolean: (raw: unknown): boolean => raw === true || raw === 't' || raw === 'true',
+  date: (raw: unknown): Date | null => (raw === null || raw === undefined ? null : raw instanceof Date ? raw : new Date(String(raw))),
+};
