@@ -37,26 +37,37 @@ export class LoginThrottle {
     const now = this.clock.nowMs();
     const hit = await this.store.hit(`${scope}:ip:${ip ?? 'unknown'}`, WINDOW_MS, now);
     if (hit.count > this.config.auth.loginIpLimit) {
-      throw authError('TOO_MANY_ATTEMPTS', 'Too many attempts from your network. Try again later.', {
-        retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)),
-      });
+      throw this.tooManyError(hit.resetAt, now);
     }
   }
 
-  /** Throws ACCOUNT_LOCKED when locked; otherwise reserves an attempt. */
-  async reserve(email: string): Promise<AttemptTicket> {
+  /**
+   * The IP limit (as checkIp), then the email's lock, then an attempt reserved for it: one round
+   * trip to the store (RateLimitStore.pass). Throws TOO_MANY_ATTEMPTS for the IP, or
+   * ACCOUNT_LOCKED (with `lockedNow` when this attempt was the one over the limit and locked).
+   */
+  async reserve(ip: string | undefined, email: string): Promise<AttemptTicket> {
     const emailKey = LoginThrottle.emailKey(email);
     const now = this.clock.nowMs();
-    const lock = await this.store.peek(`login:lock:${emailKey}`, now);
-    if (lock) {
-      throw this.lockedError(lock.resetAt, now);
+    const { stoppedAt, counters } = await this.store.pass(
+      [
+        { key: `login:ip:${ip ?? 'unknown'}`, hit: { windowMs: WINDOW_MS, limit: this.config.auth.loginIpLimit } },
+        { key: `login:lock:${emailKey}`, absent: true },
+        { key: `login:attempt:${emailKey}`, hit: { windowMs: WINDOW_MS, limit: this.config.auth.loginMaxFailures } },
+      ],
+      now,
+    );
+    if (stoppedAt === 0) {
+      throw this.tooManyError(counters[0]!.resetAt, now);
     }
-    const hit = await this.store.hit(`login:attempt:${emailKey}`, WINDOW_MS, now);
-    if (hit.count > this.config.auth.loginMaxFailures) {
+    if (stoppedAt === 1) {
+      throw this.lockedError(counters[1]!.resetAt, now);
+    }
+    if (stoppedAt === 2) {
       const lock = await this.lock(emailKey);
       throw Object.assign(this.lockedError(lock.until.getTime(), now), { lockedNow: lock.created ? lock.until : undefined });
     }
-    return { emailKey, attempt: hit.count };
+    return { emailKey, attempt: counters[2]!.count };
   }
 
   /** After a wrong password: locks when this was the last allowed failure. Returns the lock end if this call locked. */
@@ -97,6 +108,12 @@ export class LoginThrottle {
     const lock = await this.store.hit(`login:lock:${emailKey}`, ms, now);
     await this.store.reset(`login:attempt:${emailKey}`);
     return { until: new Date(lock.resetAt), created: lock.count === 1 };
+  }
+
+  private tooManyError(resetAt: number, now: number) {
+    return authError('TOO_MANY_ATTEMPTS', 'Too many attempts from your network. Try again later.', {
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+    });
   }
 
   private lockedError(resetAt: number, now: number) {

@@ -45,17 +45,22 @@ export class PasswordCheck extends PasswordGate {
     await this.throttle.succeeded(ticket);
   }
 
-  /** The IP limit, then an attempt for this email (ACCOUNT_LOCKED while locked); both land in login activity. */
+  /**
+   * The IP limit, then an attempt for this email (ACCOUNT_LOCKED while locked), in one round trip
+   * to the rate-limit store; a refusal of either lands in login activity.
+   */
   async reserve(email: string, client: ClientInfo, user: User | null | (() => Promise<User | null>)): Promise<AttemptTicket> {
     try {
-      await this.throttle.checkIp(client.ip);
+      return await this.throttle.reserve(client.ip, email);
     } catch (err) {
-      await this.activity.record(null, client, 'throttled', 'ip_rate_limited');
-      throw err;
-    }
-    try {
-      return await this.throttle.reserve(email);
-    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'TOO_MANY_ATTEMPTS') {
+        await this.activity.record(null, client, 'throttled', 'ip_rate_limited');
+        throw err;
+      }
+      if (code !== 'ACCOUNT_LOCKED') {
+        throw err;
+      }
       const known = typeof user === 'function' ? await user() : user;
       await this.activity.record(known?.id ?? null, client, 'locked', 'account_locked');
       const lockedNow = (err as { lockedNow?: Date }).lockedNow;

@@ -106,5 +106,5 @@ export {
   type JobQueueDefinition,
   type JobQueueMode,
 } from './queue';
-export { MailCaps, RateLimitStore, type Counter } from './rate-limit';
+export { MailCaps, RateLimitStore, type Counter, type GatesPassed, type RateGate } from './rate-limit';
 export { SmsGateway, maskPhone } from './sms';

@@ -8,6 +8,19 @@ export interface Counter {
 }
 
 /**
+ * One check of `RateLimitStore.pass`: a `hit` counts one (as `hit`) and stops the run when the
+ * count passes `limit`; an `absent` check stops it when the key's counter is live (as `peek`).
+ */
+export type RateGate = { key: string; hit: { windowMs: number; limit: number } } | { key: string; absent: true };
+
+export interface GatesPassed {
+  /** Index of the gate that stopped the run; undefined when all passed. */
+  stoppedAt?: number;
+  /** Each gate's counter, up to and including the one that stopped (undefined: an absent key). */
+  counters: Array<Counter | undefined>;
+}
+
+/**
  * Fixed-window counters shared by every instance: Redis when REDIS_URL is set, PostgreSQL
  * otherwise. "now" comes from the caller's clock, so tests can move time on both backends.
  * hit() is atomic: N concurrent hits see N distinct counts.
@@ -20,6 +33,32 @@ export abstract class RateLimitStore {
    * leave a copy the store is not using now (see FallbackRateLimitStore); an unlock clears all.
    */
   abstract reset(key: string, where?: 'everywhere' | 'in-use'): Promise<void>;
+
+  /**
+   * Runs the gates in order and stops at the first that refuses (a sign-in's IP limit, then the
+   * email's lock, then its attempt count): the same answers as calling hit and peek one by one,
+   * which this does; Redis runs them as one script (one round trip instead of one per gate).
+   */
+  async pass(gates: readonly RateGate[], nowMs: number): Promise<GatesPassed> {
+    const counters: Array<Counter | undefined> = [];
+    for (const [i, gate] of gates.entries()) {
+      if ('hit' in gate) {
+        const counter = await this.hit(gate.key, gate.hit.windowMs, nowMs);
+        counters.push(counter);
+        if (counter.count > gate.hit.limit) {
+          return { stoppedAt: i, counters };
+        }
+      } else {
+        const counter = await this.peek(gate.key, nowMs);
+        counters.push(counter);
+        if (counter) {
+          return { stoppedAt: i, counters };
+        }
+      }
+    }
+    return { counters };
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -43,9 +82,56 @@ return {c, tostring(r)}
 
 type HitCommand = (key: string, nowMs: number, windowMs: number, cost: number) => Promise<[number, string]>;
 
+/**
+ * RateLimitStore.pass in one script. KEYS: the gates' keys; ARGV: now, then per gate its kind
+ * ('h' a hit, 'a' an absent check), window and limit. Answers the index (1-based) of the gate
+ * that stopped the run, or 0, then each gate's count and reset time as far as it ran (0 and '0'
+ * for an absent key). A hit is HIT_SCRIPT's, cost 1.
+ */
+const GATES_SCRIPT = `
+local now = tonumber(ARGV[1])
+local out = {0}
+for i, key in ipairs(KEYS) do
+  local kind = ARGV[3 * i - 1]
+  local v = redis.call('HMGET', key, 'c', 'r')
+  local c = tonumber(v[1])
+  local r = tonumber(v[2])
+  if kind == 'a' then
+    if c and r and r > now then
+      out[#out + 1] = c
+      out[#out + 1] = tostring(r)
+      out[1] = i
+      return out
+    end
+    out[#out + 1] = 0
+    out[#out + 1] = '0'
+  else
+    local win = tonumber(ARGV[3 * i])
+    if (not c) or (not r) or r <= now then
+      c = 1
+      r = now + win
+    else
+      c = c + 1
+    end
+    redis.call('HSET', key, 'c', c, 'r', r)
+    redis.call('PEXPIRE', key, math.max(r - now, 0) + 86400000)
+    out[#out + 1] = c
+    out[#out + 1] = tostring(r)
+    if c > tonumber(ARGV[3 * i + 1]) then
+      out[1] = i
+      return out
+    end
+  end
+end
+return out
+`;
+
+type GatesCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number>) => Promise<Array<number | string>>;
+
 export class RedisRateLimitStore extends RateLimitStore {
   /** HIT_SCRIPT by its SHA1 (EVALSHA; ioredis sends the text once per connection, and again on NOSCRIPT), not its text on every hit. */
   private readonly hitCommand: HitCommand;
+  private readonly gatesCommand: GatesCommand;
 
   constructor(
     private readonly redis: Redis,
@@ -53,8 +139,28 @@ export class RedisRateLimitStore extends RateLimitStore {
   ) {
     super();
     redis.defineCommand('latchkeyRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
-    const commands = redis as unknown as { latchkeyRateHit: HitCommand };
+    // The number of keys varies: ioredis then takes it as the first argument.
+    redis.defineCommand('latchkeyRateGates', { lua: GATES_SCRIPT });
+    const commands = redis as unknown as { latchkeyRateHit: HitCommand; latchkeyRateGates: GatesCommand };
     this.hitCommand = commands.latchkeyRateHit.bind(redis);
+    this.gatesCommand = commands.latchkeyRateGates.bind(redis);
+  }
+
+  override async pass(gates: readonly RateGate[], nowMs: number): Promise<GatesPassed> {
+    if (gates.length === 0) {
+      return { counters: [] };
+    }
+    const keys = gates.map((g) => `${this.prefix}:rl:${g.key}`);
+    const args = gates.flatMap((g) => ('hit' in g ? ['h', g.hit.windowMs, g.hit.limit] : ['a', 0, 0]));
+    const [stopped, ...flat] = await this.gatesCommand(gates.length, ...keys, nowMs, ...args);
+    const stoppedAt = Number(stopped) > 0 ? Number(stopped) - 1 : undefined;
+    const counters: Array<Counter | undefined> = [];
+    for (let i = 0; i < flat.length / 2; i++) {
+      // An absent check that passed found no live counter.
+      const found = 'hit' in gates[i] || i === stoppedAt;
+      counters.push(found ? { count: Number(flat[2 * i]), resetAt: Number(flat[2 * i + 1]) } : undefined);
+    }
+    return stoppedAt === undefined ? { counters } : { stoppedAt, counters };
   }
 
   async hit(key: string, windowMs: number, nowMs: number, cost = 1): Promise<Counter> {
@@ -152,6 +258,10 @@ export class FallbackRateLimitStore extends RateLimitStore {
 
   peek(key: string, nowMs: number): Promise<Counter | undefined> {
     return this.attempt((s) => s.peek(key, nowMs));
+  }
+
+  override pass(gates: readonly RateGate[], nowMs: number): Promise<GatesPassed> {
+    return this.attempt((s) => s.pass(gates, nowMs));
   }
 
   /**
