@@ -76,8 +76,9 @@ describe('Console: several authenticator apps by name', () => {
     await dialog.getByLabel('Password').fill(TEST_PASSWORD);
     await dialog.getByLabel('Code').fill(totpNow(t, second));
     await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
-    // Wait for the removed app's row itself: while the dialog is open its button is hidden from
-    // the accessibility tree, so a wait on the button alone would pass at once.
+    // Wait for the dialog to close and the removed app's row to go (the list reloads in place, so
+    // the other row stays). Not for the removed app's button: while the dialog is open the page's
+    // buttons are hidden from the accessibility tree, so such a wait would pass at once.
     await dialog.waitFor({ state: 'detached' });
     await list.filter({ hasText: 'Authenticator app' }).waitFor({ state: 'detached' });
     expect(await list.count()).toBe(1);

@@ -35,14 +35,17 @@ export class MfaSignInStep implements SignInStep, OnModuleInit {
     if (ctx.bothFactorsBy) {
       return undefined;
     }
-    // Read with the other steps' facts; the factors themselves only for a challenge.
-    if (!ctx.hasSecondFactor || (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken))) {
+    // Read with the other steps' facts: a user without a factor costs no more reads here.
+    if (!ctx.hasSecondFactor) {
       return undefined;
     }
     const confirmed = await this.factors.findConfirmed(ctx.user.id);
     if (confirmed.length === 0) {
       // Removed since the facts were read: the later steps (a policy requiring 2FA) go by that.
       ctx.hasSecondFactor = false;
+      return undefined;
+    }
+    if (await this.trustedDevices.isTrusted(ctx.user.id, ctx.deviceToken)) {
       return undefined;
     }
     const challenge = await this.challenges.create(ctx.user.id);

@@ -36,17 +36,23 @@ describe('SqlFacts', () => {
     expect(at()).toEqual(new Date('2026-12-01T10:00:00.000Z'));
   });
 
-  it('a fact with no row reads as null; no fact at all sends nothing', async () => {
+  it('a fact with no row reads as null, which a boolean fact refuses rather than take for false; no fact at all sends nothing', async () => {
     const facts = new SqlFacts();
     const at = facts.ask({ sql: 'SELECT max(c) FROM r WHERE a = $1', params: ['u1'] }, FactOf.date);
     const has = facts.ask({ sql: 'SELECT true FROM t WHERE a = $1', params: ['u1'] }, FactOf.boolean);
     await facts.read(db({ f0: null, f1: null }).db);
     expect(at()).toBeNull();
-    expect(has()).toBe(false);
+    expect(() => has()).toThrow('a boolean fact answered null');
 
     const none = db(undefined);
     await new SqlFacts().read(none.db);
     expect(none.calls).toEqual([]);
+  });
+
+  it('fails when the read answers no row at all, so no fact is guessed', async () => {
+    const facts = new SqlFacts();
+    facts.ask({ sql: 'SELECT true', params: [] }, FactOf.boolean);
+    await expect(facts.read(db(undefined).db)).rejects.toThrow('answered no row');
   });
 
   it('refuses a fact used before the read or asked after it', async () => {
@@ -58,7 +64,10 @@ describe('SqlFacts', () => {
   });
 
   it('reads booleans and timestamps as either driver hands them over', () => {
-    expect([true, 't', 'true', false, 'f', null, undefined].map(FactOf.boolean)).toEqual([true, true, true, false, false, false, false]);
+    expect([true, 't', false, 'f'].map(FactOf.boolean)).toEqual([true, true, false, false]);
+    for (const odd of [null, undefined, 'true', 1, 'yes']) {
+      expect(() => FactOf.boolean(odd)).toThrow('a boolean fact answered');
+    }
     const at = new Date('2026-12-01T10:00:00Z');
     expect(FactOf.date(at)).toBe(at);
     expect(FactOf.date('2026-12-01 10:00:00+00')).toEqual(at);

@@ -40,12 +40,29 @@ export class SqlFacts {
       return `(${sql}) AS f${i}`;
     });
     const [row]: Array<Record<string, unknown>> = await db.query(`SELECT ${columns.join(',\n       ')}`, params);
-    this.answers = this.asked.map((_, i) => row?.[`f${i}`] ?? null);
+    if (!row) {
+      // A SELECT without FROM answers one row; none means something is wrong: fail, never guess.
+      throw new Error('SqlFacts: the facts read answered no row');
+    }
+    this.answers = this.asked.map((_, i) => row[`f${i}`] ?? null);
   }
 }
 
-/** Parsers for SqlFacts' raw values, as PostgreSQL's drivers (pg, PGlite) hand them over. */
+/**
+ * Parsers for SqlFacts' raw values, as PostgreSQL's drivers (pg, PGlite) hand them over. A
+ * boolean fact must always answer (`EXISTS (...)`, `count(*) > 0`): a null or anything else
+ * throws rather than read as false, since a security decision (is there a second factor?) may
+ * hang on it.
+ */
 export const FactOf = {
-  boolean: (raw: unknown): boolean => raw === true || raw === 't' || raw === 'true',
+  boolean: (raw: unknown): boolean => {
+    if (raw === true || raw === 't') {
+      return true;
+    }
+    if (raw === false || raw === 'f') {
+      return false;
+    }
+    throw new Error(`SqlFacts: a boolean fact answered ${String(raw)}`);
+  },
   date: (raw: unknown): Date | null => (raw === null || raw === undefined ? null : raw instanceof Date ? raw : new Date(String(raw))),
 };
