@@ -102,6 +102,36 @@ describe('TOTP: enrolment, sign-in and replay protection', () => {
       .expect(200);
   });
 
+  it('a second step from a browser the user never signed in with emails a new-sign-in alert; the same browser again does not', async () => {
+    const user = await createUser(t);
+    const s = await signIn(t, user.email);
+    const { secret } = await enrolTotp(t, s.auth);
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const finish = async () => {
+      t.clock.advance(STEP_MS);
+      const login = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('User-Agent', firefox)
+        .send({ email: user.email, password: user.password });
+      expect(login.body.status).toBe('mfa_required');
+      await t
+        .http()
+        .post('/api/v1/auth/login/mfa')
+        .set('User-Agent', firefox)
+        .send({ challengeId: login.body.challengeId, method: 'totp', code: totpNow(t, secret) })
+        .expect(200);
+      await t.settle();
+    };
+    const alerts = () => t.mail.to(user.email).filter((m) => /New sign-in to your account/.test(m.subject));
+
+    await finish();
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0].text).toMatch(/Firefox/);
+    await finish();
+    expect(alerts()).toHaveLength(1);
+  });
+
   it('accepts a code only once when the same code races itself', async () => {
     const user = await createUser(t);
     const s = await signIn(t, user.email);

@@ -60,12 +60,15 @@ export class LoginActivityService {
    * a new device (nothing to warn about).
    */
   newDeviceFact(userId: string, client: ClientInfo): SqlStatement {
-    return {
-      sql: `SELECT count(*) > 0 AND NOT coalesce(bool_or(browser = $2 AND os = $3 AND location = $4), false) AS fresh
-              FROM (SELECT browser, os, location FROM login_activity
-                     WHERE user_id = $1 AND outcome = 'success' ORDER BY occurred_at DESC LIMIT 200) recent`,
-      params: [userId, client.browser, client.os, client.location],
-    };
+    return { sql: newDeviceSql('$4'), params: [client.browser, client.os, client.location, userId] };
+  }
+
+  /**
+   * The same fact for the user a column of the statement it goes into names (e.g. the user of the
+   * challenge a second step spends, read along with it). `userColumn` is code, never input.
+   */
+  newDeviceFactFor(userColumn: string, client: ClientInfo): SqlStatement {
+    return { sql: newDeviceSql(userColumn), params: [client.browser, client.os, client.location] };
   }
 
   async list(userId: string, limit = 20, cursor?: string): Promise<Page<LoginActivityDto>> {
@@ -97,4 +100,11 @@ export class LoginActivityService {
       }),
     );
   }
+}
+
+/** The new-device fact's query, for the user `user` (a parameter or a column); $1-$3 are the client's browser, OS and place. */
+function newDeviceSql(user: string): string {
+  return `SELECT count(*) > 0 AND NOT coalesce(bool_or(browser = $1 AND os = $2 AND location = $3), false) AS fresh
+            FROM (SELECT browser, os, location FROM login_activity
+                   WHERE user_id = ${user} AND outcome = 'success' ORDER BY occurred_at DESC LIMIT 200) recent`;
 }

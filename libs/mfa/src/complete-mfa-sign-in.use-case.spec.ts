@@ -1,5 +1,5 @@
 import { LoginActivityService, LoginResult, LoginUseCase, SecondFactorProof } from '@latchkey/auth';
-import { ClientInfo, Clock, Metrics, SecretBox, SqlStatement } from '@latchkey/core';
+import { ClientInfo, Clock, Metrics, SecretBox, SqlFacts, SqlStatement } from '@latchkey/core';
 import { User, UsersService } from '@latchkey/users';
 
 import { BackupCodesMethod } from './backup-codes/backup-codes.method';
@@ -64,10 +64,14 @@ function setup(
 ) {
   const clock = { now: () => new Date(NOW_MS), nowMs: () => NOW_MS } as Clock;
   const challenges = {
-    spendAttempt: jest.fn(async (_id: string, preload: string | null) => {
+    spendAttempt: jest.fn(async (_id: string, preload: string | null, alsoAsk?: (facts: SqlFacts, userColumn: string) => void) => {
       if (options.challenge === 'used_up' || options.challenge === 'expired') {
         throw challengeGone();
       }
+      // The facts asked about the challenge's user are answered from the same row, as the real statement does.
+      const facts = new SqlFacts();
+      alsoAsk?.(facts, 'c.user_id');
+      facts.answer({ f0: false });
       const totp = options.totp === undefined ? authenticator : options.totp;
       return { userId: ada.id, factors: preload === 'totp' && totp ? [totp] : [] };
     }),
@@ -135,7 +139,10 @@ function setup(
       },
     ),
   };
-  const activity = { isNewDevice: jest.fn(async () => false), record: jest.fn(async () => undefined) };
+  const activity = {
+    newDeviceFactFor: jest.fn((user: string): SqlStatement => ({ sql: `SELECT ${user} IS NULL`, params: [] })),
+    record: jest.fn(async () => undefined),
+  };
   const metrics = { secondFactor: { inc: jest.fn() } };
   const device = { token: 'lkd_device', expiresAt: new Date(NOW_MS + 30 * 86_400_000) };
   const trustedDevices = { trust: jest.fn(async () => device) };
@@ -176,8 +183,9 @@ describe('CompleteMfaSignInUseCase: the code', () => {
   it('a right authenticator code signs in with one statement that finishes the challenge and claims the time step', async () => {
     const t = setup();
     await expect(t.sut.execute(answer('totp', { code: rightTotp() }))).resolves.toEqual(t.session);
-    // The authenticator came with the challenge: no read of its own.
-    expect(t.challenges.spendAttempt).toHaveBeenCalledWith(CHALLENGE, 'totp');
+    // The authenticator and the new-device check came with the challenge: no read of their own.
+    expect(t.challenges.spendAttempt).toHaveBeenCalledWith(CHALLENGE, 'totp', expect.any(Function));
+    expect(t.activity.newDeviceFactFor).toHaveBeenCalledWith('c.user_id', expect.objectContaining({ ip: expect.anything() }));
     expect(t.factors.find).not.toHaveBeenCalled();
     expect(t.factors.findConfirmedOfKind).not.toHaveBeenCalled();
     const [, , restriction, extra] = t.login.issueSession.mock.calls[0];
@@ -262,7 +270,7 @@ describe('CompleteMfaSignInUseCase: each method through the registry', () => {
   it('sms: the texted code of this challenge, spent in the session transaction; nothing preloaded', async () => {
     const t = setup({ sms: { purpose: 'sign_in' } });
     await t.sut.execute(answer('sms', { code: '123456' }));
-    expect(t.challenges.spendAttempt).toHaveBeenCalledWith(CHALLENGE, null);
+    expect(t.challenges.spendAttempt).toHaveBeenCalledWith(CHALLENGE, null, expect.any(Function));
     expect(t.smsCodes.match).toHaveBeenCalledWith({ userId: ada.id, purposes: ['sign_in', 'recovery'], challengeId: CHALLENGE }, '123456');
     expect(t.challenges.complete).toHaveBeenCalledWith(CHALLENGE);
     const [, , restriction, extra] = t.login.issueSession.mock.calls[0];

@@ -1,5 +1,5 @@
 import { LoginActivityService, LoginResult, LoginUseCase } from '@latchkey/auth';
-import { ClientInfo, Metrics } from '@latchkey/core';
+import { ClientInfo, FactOf, Metrics } from '@latchkey/core';
 import { User, UsersService } from '@latchkey/users';
 import { Injectable } from '@nestjs/common';
 
@@ -40,16 +40,18 @@ export class CompleteMfaSignInUseCase {
   ) {}
 
   /**
-   * A TOTP answer costs three database round trips: spending the attempt (which also reads the
-   * authenticator, the method's `preloads`), the user and the new-device check side by side,
+   * A TOTP answer costs three database statements: spending the attempt (which also reads the
+   * authenticator, the method's `preloads`, and whether this is a new device), then the user,
    * then one statement that claims the time step, finishes the challenge and writes the session,
    * login activity and audit (LoginUseCase.issueSession, the same path as the password step).
    */
   async execute(input: CompleteMfaInput): Promise<CompleteMfaResult> {
     const method = this.registry.method(input.method);
-    const { userId, factors } = await this.challenges.spendAttempt(input.challengeId, method.preloads ?? null);
-    const newDevice = this.activity.isNewDevice(userId, input.client);
-    newDevice.catch(() => undefined); // awaited by issueSession; a failure before that is not unhandled
+    let isNew: (() => boolean) | undefined;
+    const { userId, factors } = await this.challenges.spendAttempt(input.challengeId, method.preloads ?? null, (facts, user) => {
+      isNew = facts.ask(this.activity.newDeviceFactFor(user, input.client), FactOf.boolean);
+    });
+    const newDevice = Promise.resolve(isNew!());
     // The check is reserved on the failure counter before the code is looked at (no overshoot).
     const [ticket, user] = await Promise.all([this.lock.reserveCheck(userId), this.users.get(userId)]);
     let match: MethodMatch | undefined;

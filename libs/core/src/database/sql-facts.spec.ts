@@ -55,6 +55,20 @@ describe('SqlFacts', () => {
     await expect(facts.read(db(undefined).db)).rejects.toThrow('answered no row');
   });
 
+  it("goes along another statement's row: columns numbered after its parameters, answered from its row", () => {
+    const facts = new SqlFacts();
+    const fresh = facts.ask(
+      { sql: 'SELECT count(*) = 0 FROM r WHERE user_id = c.user_id AND b = $1', params: ['Firefox'] },
+      FactOf.boolean,
+    );
+    expect(facts.columns(4)).toEqual({
+      sql: '(SELECT count(*) = 0 FROM r WHERE user_id = c.user_id AND b = $5) AS f0',
+      params: ['Firefox'],
+    });
+    facts.answer({ user_id: 'u1', f0: 't' });
+    expect(fresh()).toBe(true);
+  });
+
   it('refuses a fact used before the read or asked after it', async () => {
     const facts = new SqlFacts();
     const has = facts.ask({ sql: 'SELECT true', params: [] }, FactOf.boolean);

@@ -33,17 +33,32 @@ export class SqlFacts {
       this.answers = [];
       return;
     }
-    const params: unknown[] = [];
-    const columns = this.asked.map((s, i) => {
-      const sql = shiftPlaceholders(s.sql, params.length);
-      params.push(...s.params);
-      return `(${sql}) AS f${i}`;
-    });
-    const [row]: Array<Record<string, unknown>> = await db.query(`SELECT ${columns.join(',\n       ')}`, params);
+    const { sql, params } = this.columns(0);
+    const [row]: Array<Record<string, unknown>> = await db.query(`SELECT ${sql}`, params);
     if (!row) {
       // A SELECT without FROM answers one row; none means something is wrong: fail, never guess.
       throw new Error('SqlFacts: the facts read answered no row');
     }
+    this.answer(row);
+  }
+
+  /**
+   * The facts as select-list columns (`(q0) AS f0, (q1) AS f1`), their parameters numbered after
+   * the `offset` of the statement they go into: to read them along another statement's row, where
+   * they may name that row's columns (a challenge's user), then `answer` from the row.
+   */
+  columns(offset: number): SqlStatement {
+    const params: unknown[] = [];
+    const columns = this.asked.map((s, i) => {
+      const sql = shiftPlaceholders(s.sql, offset + params.length);
+      params.push(...s.params);
+      return `(${sql}) AS f${i}`;
+    });
+    return { sql: columns.join(',\n       '), params };
+  }
+
+  /** Takes the answers from a row that selected `columns`. */
+  answer(row: Record<string, unknown>): void {
     this.answers = this.asked.map((_, i) => row[`f${i}`] ?? null);
   }
 }

@@ -1,4 +1,4 @@
-import { Clock, SqlStatement } from '@latchkey/core';
+import { Clock, SqlFacts, SqlStatement } from '@latchkey/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -51,18 +51,35 @@ export class ChallengesService {
    * attempts. Answers the user with their confirmed factors of the `preload` kind, read in the
    * same statement: the second step then needs no further read of its own.
    */
-  async spendAttempt(id: string, preload: FactorKind | null): Promise<{ userId: string; factors: MfaFactor[] }> {
-    const rows: Array<{ user_id: string; factors: Array<Record<string, unknown>> | string | null }> = await this.dataSource.query(
-      `WITH c AS (
-         UPDATE mfa_challenges SET attempts = attempts + 1
-          WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id)
-       SELECT c.user_id, (SELECT json_agg(f ORDER BY f.created_at, f.id) FROM mfa_factors f
-                           WHERE f.user_id = c.user_id AND f.kind = $4 AND f.confirmed_at IS NOT NULL) AS factors FROM c`,
-      [id, this.clock.now(), this.options.challengeMaxAttempts, preload],
-    );
+  /**
+   * Counts an attempt on the open challenge (CHALLENGE_INVALID when it is finished, expired or
+   * out of tries) and answers its user with that user's confirmed factors of the `preload` kind.
+   * `alsoAsk` may ask more facts about the challenge's user (named by the column it is given),
+   * read in the same statement: a second step's new-device check.
+   */
+  async spendAttempt(
+    id: string,
+    preload: FactorKind | null,
+    alsoAsk?: (facts: SqlFacts, userColumn: string) => void,
+  ): Promise<{ userId: string; factors: MfaFactor[] }> {
+    const facts = new SqlFacts();
+    alsoAsk?.(facts, 'c.user_id');
+    const params = [id, this.clock.now(), this.options.challengeMaxAttempts, preload];
+    const more = facts.columns(params.length);
+    const rows: Array<Record<string, unknown> & { user_id: string; factors: Array<Record<string, unknown>> | string | null }> =
+      await this.dataSource.query(
+        `WITH c AS (
+           UPDATE mfa_challenges SET attempts = attempts + 1
+            WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND attempts < $3 RETURNING user_id)
+         SELECT c.user_id, (SELECT json_agg(f ORDER BY f.created_at, f.id) FROM mfa_factors f
+                             WHERE f.user_id = c.user_id AND f.kind = $4 AND f.confirmed_at IS NOT NULL) AS factors${more.sql ? `,\n ${more.sql}` : ''}
+           FROM c`,
+        [...params, ...more.params],
+      );
     if (!rows[0]) {
       throw challengeGone();
     }
+    facts.answer(rows[0]);
     const raw = rows[0].factors;
     const list = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as Array<Record<string, unknown>>;
     const factors = list.map(
