@@ -102,7 +102,7 @@ export class LoginUseCase {
       throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link we emailed you, then sign in.');
     }
     // Every step's reads, whether the user has a second factor and whether this is a new device:
-    // one statement (a user without 2FA then signs in with two: this and the writes).
+    // one statement (after the password step's read of the user, a sign-in without 2FA makes two more: this and the writes).
     const facts = new SqlFacts();
     const hasSecondFactor = facts.ask(this.steps.secondFactor.hasSecondFactorFact(user.id), FactOf.boolean);
     const newDevice = facts.ask(this.activity.newDeviceFact(user.id, client), FactOf.boolean);
