@@ -131,6 +131,19 @@ describe('Console journeys (Chromium against the real API)', () => {
     expect(await c.page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     expect(await c.page.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await c.screenshot('members-member');
+
+    // Every journey's browser asks for reduced motion, and the console then moves nothing
+    // (admin-ui/index.html); without the request its buttons ease as usual.
+    const page = c.page;
+    type Styles = { getComputedStyle(el: unknown): { transitionDuration: string } };
+    const easing = () =>
+      page
+        .locator('header button')
+        .first()
+        .evaluate((el) => parseFloat((globalThis as unknown as Styles).getComputedStyle(el).transitionDuration));
+    expect(await easing()).toBeLessThan(0.001);
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    expect(await easing()).toBeGreaterThan(0.1);
   });
 
   it('an owner adds a security webhook, keeps its secret, sends a test event and sees it delivered', async () => {

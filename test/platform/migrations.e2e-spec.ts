@@ -17,7 +17,7 @@ async function tables(ds: DataSource): Promise<string[]> {
 
 describe('Migrations from zero', () => {
   it('apply every migration to an empty embedded PGlite database, then nothing is pending', async () => {
-    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
+    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
     await ds.initialize();
     try {
       const applied = await runMigrations(ds);
@@ -32,7 +32,7 @@ describe('Migrations from zero', () => {
   });
 
   it('revert every migration down to zero and apply them again; the 2FA summary keeps working at every step', async () => {
-    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
+    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
     await ds.initialize();
     try {
       await runMigrations(ds);

@@ -13,9 +13,17 @@ function newestMtime(dir: string): number {
     );
 }
 
+/** What the build reads besides admin-ui/src: the page that loads the bundle and Vite's settings. */
+const BUILD_INPUTS = ['admin-ui/index.html', 'admin-ui/vite.config.ts'];
+
 export function consoleBuildIsFresh(): boolean {
   const index = path.join(ROOT, 'admin-ui/dist/index.html');
-  return fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(path.join(ROOT, 'admin-ui/src'));
+  if (!fs.existsSync(index)) {
+    return false;
+  }
+  const inputs = BUILD_INPUTS.map((f) => path.join(ROOT, f)).filter((f) => fs.existsSync(f));
+  const newest = Math.max(newestMtime(path.join(ROOT, 'admin-ui/src')), ...inputs.map((f) => fs.statSync(f).mtimeMs));
+  return fs.statSync(index).mtimeMs >= newest;
 }
 
 /**

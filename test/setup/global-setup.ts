@@ -32,7 +32,7 @@ export default async function globalSetup(globalConfig: Parameters<typeof runInc
     await ds.destroy();
     return;
   }
-  const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://' }));
+  const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
   await ds.initialize();
   await runMigrations(ds);
   const { getInstance } = (

@@ -80,7 +80,7 @@ export async function createTestDatabase(): Promise<DatabaseTarget> {
   if (!file) {
     throw new Error('The e2e global setup did not prepare a PGlite template');
   }
-  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]) };
+  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]), pgliteSharedBuffers: '16MB' };
 }
 
 /**

@@ -14,6 +14,12 @@ export interface DatabaseTarget {
   pgliteDir?: string;
   /** A PGlite data-directory dump (tar) to start from instead of an empty database. */
   pgliteLoadFrom?: Blob;
+  /**
+   * PGlite's shared_buffers (unset: PostgreSQL's 128MB). A PGlite allocates and clears them at
+   * every start: the tests' small databases use 16MB, which made a start from their template
+   * about 0.4 s of CPU cheaper (1.3 -> 0.9 s, measured on the 2-core machine).
+   */
+  pgliteSharedBuffers?: string;
   /** Reuse another DataSource's PGlite (two app instances on one embedded database, in tests). */
   pgliteDriver?: PGliteDriver;
   /** Connections per process to PostgreSQL (DATABASE_POOL_SIZE). */
@@ -52,7 +58,12 @@ export function dataSourceOptions(target: DatabaseTarget, extra: Partial<DataSou
       if (!dir.startsWith('memory://')) {
         fs.mkdirSync(path.dirname(dir), { recursive: true });
       }
-      return PGlite.create(dir, target.pgliteLoadFrom ? { loadDataDir: target.pgliteLoadFrom } : {});
+      return PGlite.create(dir, {
+        ...(target.pgliteLoadFrom ? { loadDataDir: target.pgliteLoadFrom } : {}),
+        ...(target.pgliteSharedBuffers
+          ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${target.pgliteSharedBuffers}`] }
+          : {}),
+      });
     });
   return { ...common, driver, ...extra } as DataSourceOptions;
 }
