@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
+import type { Locator } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 
@@ -26,6 +27,12 @@ import {
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const SERVICE_TOKEN = randomBytes(24).toString('hex');
+
+/** A computed style of the element, as the browser applies it. */
+function styleOf(target: Locator, property: 'animationName' | 'transitionDuration'): Promise<string> {
+  type Window = { getComputedStyle(el: unknown): Record<typeof property, string> };
+  return target.evaluate((el, prop) => (globalThis as unknown as Window).getComputedStyle(el)[prop], property);
+}
 
 describe('Console journeys (Chromium against the real API)', () => {
   let t: TestApp;
@@ -55,7 +62,10 @@ describe('Console journeys (Chromium against the real API)', () => {
     const { secret } = await enrolTotp(t, team.owner.session.auth);
     c = await ConsolePage.open(chrome.browser, baseUrl);
 
-    await c.signIn(team.owner.email, TEST_PASSWORD);
+    await c.goto('/login');
+    // Reduced motion leaves the fields their motionless keyframe, from which MUI learns of an autofill.
+    expect(await styleOf(c.page.getByLabel('Email'), 'animationName')).toBe('mui-auto-fill-cancel');
+    await c.submitSignIn(team.owner.email, TEST_PASSWORD);
     await c.page.getByLabel('Code').waitFor();
     await c.enterCode(totpNow(t, secret), true);
     await c.page.getByTestId('adoption-chart').waitFor();
@@ -135,12 +145,7 @@ describe('Console journeys (Chromium against the real API)', () => {
     // Every journey's browser asks for reduced motion, and the console then moves nothing
     // (admin-ui/index.html); without the request its buttons ease as usual.
     const page = c.page;
-    type Styles = { getComputedStyle(el: unknown): { transitionDuration: string } };
-    const easing = () =>
-      page
-        .locator('header button')
-        .first()
-        .evaluate((el) => parseFloat((globalThis as unknown as Styles).getComputedStyle(el).transitionDuration));
+    const easing = async () => parseFloat(await styleOf(page.locator('header button').first(), 'transitionDuration'));
     expect(await easing()).toBeLessThan(0.001);
     await page.emulateMedia({ reducedMotion: 'no-preference' });
     expect(await easing()).toBeGreaterThan(0.1);
