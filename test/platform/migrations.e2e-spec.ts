@@ -4,7 +4,7 @@ import { dataSourceOptions, migrations, runMigrations } from '@latchkey/core';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
-import { TEST_DATABASE_URL, runPrefix, serverUrlFor } from '../setup/test-env';
+import { TEST_DATABASE_URL, TEST_PGLITE_SHARED_BUFFERS, runPrefix, serverUrlFor } from '../setup/test-env';
 
 const EXPECTED_TABLES = ['audit_log', 'users', 'sessions', 'login_activity', 'notification_outbox', 'migrations'];
 
@@ -17,7 +17,7 @@ async function tables(ds: DataSource): Promise<string[]> {
 
 describe('Migrations from zero', () => {
   it('apply every migration to an empty embedded PGlite database, then nothing is pending', async () => {
-    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
+    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS }));
     await ds.initialize();
     try {
       const applied = await runMigrations(ds);
@@ -32,7 +32,7 @@ describe('Migrations from zero', () => {
   });
 
   it('revert every migration down to zero and apply them again; the 2FA summary keeps working at every step', async () => {
-    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
+    const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS }));
     await ds.initialize();
     try {
       await runMigrations(ds);

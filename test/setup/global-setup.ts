@@ -10,7 +10,7 @@ import { runMigrations } from '../../libs/core/src/database/migrate';
 import { randomBytes } from 'node:crypto';
 
 import { ensureConsoleBuilt, runIncludesConsole } from './console-build';
-import { PGLITE_TEMPLATE_ENV, RUN_ENV, TEST_DATABASE_URL, serverUrlFor, templateDb } from './test-env';
+import { PGLITE_TEMPLATE_ENV, RUN_ENV, TEST_DATABASE_URL, TEST_PGLITE_SHARED_BUFFERS, serverUrlFor, templateDb } from './test-env';
 
 /**
  * Migrates a template database once per run; each e2e file then starts from a copy of it.
@@ -32,7 +32,7 @@ export default async function globalSetup(globalConfig: Parameters<typeof runInc
     await ds.destroy();
     return;
   }
-  const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: '16MB' }));
+  const ds = new DataSource(dataSourceOptions({ pgliteDir: 'memory://', pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS }));
   await ds.initialize();
   await runMigrations(ds);
   const { getInstance } = (

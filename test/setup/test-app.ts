@@ -30,6 +30,7 @@ import { checkResponsesAgainst, takeViolation } from './openapi-check';
 import {
   PGLITE_TEMPLATE_ENV,
   TEST_DATABASE_URL,
+  TEST_PGLITE_SHARED_BUFFERS,
   TEST_REDIS_URL,
   openApiDocumentFile,
   runPrefix,
@@ -80,7 +81,7 @@ export async function createTestDatabase(): Promise<DatabaseTarget> {
   if (!file) {
     throw new Error('The e2e global setup did not prepare a PGlite template');
   }
-  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]), pgliteSharedBuffers: '16MB' };
+  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]), pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS };
 }
 
 /**

@@ -13,6 +13,8 @@ export function templateDb(): string {
   return `${runPrefix()}_template`;
 }
 export const PGLITE_TEMPLATE_ENV = 'LATCHKEY_PGLITE_TEMPLATE';
+/** The tests' embedded databases are small: a PGlite clears its shared buffers at every start (see DatabaseTarget). */
+export const TEST_PGLITE_SHARED_BUFFERS = '16MB';
 
 /** This run's OpenAPI document, built by the first app of the run and read by the others. */
 export function openApiDocumentFile(): string {
