@@ -13,8 +13,8 @@ function newestMtime(dir: string): number {
     );
 }
 
-/** What the build reads besides admin-ui/src: the page that loads the bundle and Vite's settings. */
-const BUILD_INPUTS = ['admin-ui/index.html', 'admin-ui/vite.config.ts'];
+/** What the build reads besides admin-ui/src: the page that loads the bundle, Vite's settings, the dependencies. */
+const BUILD_INPUTS = ['admin-ui/index.html', 'admin-ui/vite.config.ts', 'admin-ui/package.json'];
 
 export function consoleBuildIsFresh(): boolean {
   const index = path.join(ROOT, 'admin-ui/dist/index.html');
