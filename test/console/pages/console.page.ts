@@ -202,8 +202,8 @@ export class ConsolePage {
   static async open(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }): Promise<ConsolePage> {
     // As a person whose system asks for reduced motion: the console then shows no animation
     // (admin-ui/index.html), which spares Chromium the repaint of every frame of a spinner or a
-    // dialog's fade, about a fifth of its CPU in these journeys (measured on self-service).
-    // One journey checks the setting itself (console.e2e-spec.ts).
+    // dialog's fade: about a tenth of its CPU in these journeys (paired runs of self-service and
+    // console.e2e). One journey checks the setting itself (console.e2e-spec.ts).
     const context: BrowserContext = await browser.newContext({ viewport, acceptDownloads: true, reducedMotion: 'reduce' });
     const page = await context.newPage();
     // Generous for a busy machine: a journey waits for what a person would see, however slowly it comes.
