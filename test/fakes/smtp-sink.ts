@@ -13,12 +13,14 @@ export interface CapturedMail {
 
 /**
  * A real SMTP server on loopback: the app's nodemailer talks SMTP to it, and tests read what
- * arrived. `refuse` makes it answer every message with a 451, for retry tests; `hold` keeps a
+ * arrived. `refuse` makes it answer every message with a 451, for retry tests, and `refuseNext`
+ * the next that many (after their final dot, as a server's content check would); `hold` keeps a
  * message unanswered until the promise it returns settles.
  */
 export class SmtpSink {
   readonly messages: CapturedMail[] = [];
   refuse = false;
+  refuseNext = 0;
   hold?: (to: string[]) => Promise<void> | undefined;
   private server?: SMTPServer;
   port = 0;
@@ -31,7 +33,8 @@ export class SmtpSink {
       onData: (stream, _session, callback) => {
         simpleParser(stream)
           .then(async (mail: ParsedMail) => {
-            if (this.refuse) {
+            if (this.refuse || this.refuseNext > 0) {
+              this.refuseNext = Math.max(0, this.refuseNext - 1);
               const err = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
               callback(err);
               return;

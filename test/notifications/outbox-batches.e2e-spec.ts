@@ -93,9 +93,14 @@ describe('Outbox batches and worker heartbeats', () => {
       const fast = await rowsOf(t, email);
       // One batch: the held message and the five others.
       const batch = t.app.get(DeliveryProcessor).deliverBatch([held.id, ...fast.map((r) => r.id)]);
+      let batchDone = false;
+      void batch.finally(() => (batchDone = true)).catch(() => undefined);
       await waitUntil(async () => (await rowsOf(t, email)).every((r) => r.status === 'delivered'), 15_000);
       expect(t.mail.to(email)).toHaveLength(5);
-      expect((await rowsOf(t, slow))[0].status).toBe('sending');
+      expect(batchDone).toBe(false);
+      // Still unanswered: on PGlite its row waits for the server's reply; on a PostgreSQL server the UPDATE that
+      // left with its final dot already recorded it (HandedMarks), and a refusal would put it back.
+      expect((await rowsOf(t, slow))[0].status).toBe(t.database.url ? 'delivered' : 'sending');
       release();
       await expect(batch).resolves.toBeInstanceOf(Map);
       expect((await rowsOf(t, slow))[0].status).toBe('delivered');

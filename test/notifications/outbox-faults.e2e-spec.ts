@@ -3,6 +3,7 @@ import { NotificationsService, OutboxRelay } from '@latchkey/notifications';
 import { DeliveryProcessor } from '../../libs/notifications/src/delivery.processor';
 
 import { createUser, signIn, uniqueEmail } from '../factories/users.factory';
+import { tokenFrom } from '../fakes/smtp-sink';
 import { TestApp, createTestApp } from '../setup/test-app';
 import { makeStaff } from '../support/support-helpers';
 
@@ -104,6 +105,30 @@ describe('Outbox delivery guarantees', () => {
     expect(t.mail.to(email)).toHaveLength(1);
     expect((await outboxRows(t, email))[0].status).toBe('delivered');
     await t.http().post(`/api/v1/admin/notifications/dead-letters/${row.id}/replay`).set(ss.auth).expect(404);
+  });
+
+  it('sends a reset mail the server refused after its final dot again, its link intact, and wipes the link once delivered', async () => {
+    // On PostgreSQL the row reads delivered (its sealed link wiped) from the moment the dot leaves; the refusal that
+    // follows must give the row back with its link, or the retry would send a mail without one.
+    const user = await createUser(t);
+    t.mail.refuseNext = 1;
+    await t.http().post('/api/v1/auth/password/forgot').send({ email: user.email }).expect(202);
+    await t.settle();
+    expect(t.mail.refuseNext).toBe(0);
+    const mails = t.mail.to(user.email);
+    expect(mails.map((m) => m.subject)).toEqual(['Reset your password']);
+    const [row] = await t.dataSource.query(
+      `SELECT status, attempts, payload FROM notification_outbox WHERE recipient = $1 AND event = 'auth.password_reset'`,
+      [user.email],
+    );
+    expect(row).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(row.payload.sealed).toBeUndefined();
+    expect(row.payload.wiped).toBe(true);
+    await t
+      .http()
+      .post('/api/v1/auth/password/reset')
+      .send({ token: tokenFrom(mails[0]), newPassword: 'cobalt-meadow-frost-88' })
+      .expect(200);
   });
 
   it('does not send twice when a delivery job runs again', async () => {

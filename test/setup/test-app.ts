@@ -179,6 +179,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         // Work done after the answer (mails whose timing must not tell whether an address exists).
         await app.get(BackgroundTasks).drain();
         await relay.relayOnce();
+        // Jobs still running first: an email reads delivered from its final dot on, before the server's answer,
+        // which may yet put it back (HandedMarks).
+        await app
+          .get(QueueDriver)
+          .drain(timeoutMs)
+          .catch(() => undefined);
         const [{ n }] = await dataSource.query(
           `SELECT count(*)::int AS n FROM notification_outbox WHERE status IN ('pending', 'queued', 'sending')`,
         );
@@ -188,10 +194,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         if (Date.now() > deadline) {
           throw new Error(`${n} notification(s) still undelivered after ${timeoutMs} ms`);
         }
-        await app
-          .get(QueueDriver)
-          .drain(timeoutMs)
-          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -20,16 +20,29 @@ function row(id: string) {
     channel: 'email',
     recipient: `${id}@example.com`,
     idempotency_key: `k-${id}`,
-    payload: { data: { remaining: 2 } },
+    payload: { data: { remaining: 2 }, sealed: `sealed-${id}` },
     status: 'sending',
     attempts: 1,
   };
 }
 
-function setup(claimable: string[]) {
+type Gate = (write: () => boolean) => void;
+
+/** `server`: on a PostgreSQL server, where an email's final dot leaves with the UPDATE recording it (HandedMarks). */
+function setup(claimable: string[], { server = false } = {}) {
   const events: string[] = [];
   const queries: Array<{ sql: string; params: unknown[] }> = [];
+  // HandedMarks' own connection: every UPDATE records all the rows it names.
+  const handed = {
+    readyForQuery: true,
+    query: jest.fn(async (_sql: string, params: unknown[]) => {
+      events.push(`recorded ${(params[0] as string[]).join(',')}`);
+      return { rows: (params[0] as string[]).map((id) => ({ id })) };
+    }),
+  };
   const dataSource = {
+    options: server ? { type: 'postgres', url: 'postgres://db' } : { type: 'postgres' },
+    createQueryRunner: () => ({ connect: async () => handed, release: async () => undefined }),
     query: jest.fn(async (sql: string, params: unknown[]) => {
       queries.push({ sql, params });
       if (sql.includes(`SET status = 'sending'`)) {
@@ -45,7 +58,8 @@ function setup(claimable: string[]) {
   } as unknown as DataSource;
   // The server answers a, b, c in that order, some milliseconds apart.
   const mail = {
-    send: jest.fn(async (m: { messageId: string }) => {
+    send: jest.fn(async (m: { messageId: string }, gate?: Gate) => {
+      gate?.(() => true);
       await new Promise((r) => setTimeout(r, { a: 5, b: 60, c: 120 }[m.messageId] ?? 0));
       events.push(`smtp ${m.messageId}`);
     }),
@@ -66,13 +80,13 @@ function setup(claimable: string[]) {
     config,
     metrics as unknown as Metrics,
     {} as Links,
-    {} as SecretBox,
+    { open: (sealed: string) => JSON.stringify({ link: `https://latchkey.test/reset#${sealed}` }) } as unknown as SecretBox,
     queue,
     lease,
     {} as HostEventTypesService,
     {} as AccountNotificationSettingsService,
   );
-  return { sut, mail, queries, events };
+  return { sut, mail, queries, events, handed };
 }
 
 describe('DeliveryProcessor', () => {
@@ -118,5 +132,28 @@ describe('DeliveryProcessor', () => {
         .flatMap((e) => e.slice(5).split(','))
         .sort(),
     ).toEqual(['a', 'c']);
+  });
+
+  it('on a PostgreSQL server, marks no email a second time after the reply: the UPDATE sent with its final dot recorded it', async () => {
+    const { sut, events, queries } = setup(['a', 'b'], { server: true });
+    const outcomes = await sut.deliverBatch(['a', 'b']);
+    expect([...outcomes.values()]).toEqual(['delivered', 'delivered']);
+    expect(events.filter((e) => e.startsWith('mark'))).toEqual([]);
+    expect(events.filter((e) => e.startsWith('recorded')).flatMap((e) => e.slice(9).split(','))).toEqual(['a', 'b']);
+    expect(queries.filter((q) => q.sql.includes('delivered_at = $3'))).toEqual([]);
+  });
+
+  it('puts a row refused after its recorded dot back in the queue with the payload it read, sealed links included', async () => {
+    const { sut, mail, queries } = setup(['a'], { server: true });
+    mail.send.mockImplementation(async (_m: { messageId: string }, gate?: Gate) => {
+      gate?.(() => true);
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('554 Message rejected after DATA');
+    });
+    await expect(sut.deliverBatch(['a'])).rejects.toThrow(/554/);
+    const giveBack = queries.filter((q) => q.sql.includes(`SET status = 'queued'`));
+    expect(giveBack).toHaveLength(1);
+    expect(giveBack[0].sql).toMatch(/payload = \$5::jsonb\s+WHERE id = \$1 AND status = 'delivered'/);
+    expect(JSON.parse(giveBack[0].params[4] as string)).toEqual({ data: { remaining: 2 }, sealed: 'sealed-a' });
   });
 });

@@ -34,6 +34,18 @@ class WorkerStopping extends Error {
   }
 }
 
+/** An email's record by its final dot (HandedMarks): set once the body is handed over. */
+interface Stamp {
+  recorded?: Promise<boolean>;
+}
+
+interface Failure {
+  row: NotificationOutbox;
+  error: Error;
+  /** Recorded delivered with its final dot before the server refused it. */
+  stamped: boolean;
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
@@ -42,7 +54,9 @@ function rowsOf<T>(result: unknown): T[] {
  * Delivers batches of outbox rows. A batch is claimed in one statement (status 'sending', the
  * row naming this worker, whose heartbeat keeps it: WorkerLease) and each row is marked
  * delivered as soon as the SMTP server (or Twilio, Discord) accepted it, so a duplicated or
- * retried job finds nothing to claim and sends nothing. The row id is the idempotency key
+ * retried job finds nothing to claim and sends nothing. An email is recorded delivered by the
+ * UPDATE that leaves with its final dot (HandedMarks); other channels, and an email that UPDATE
+ * did not record, by a mark after the reply (DeliveredMarks). The row id is the idempotency key
  * downstream: it is the email's Message-ID, the SMS outbox file name and the Discord
  * `x-latchkey-delivery` header, so a receiver can drop the rare duplicate of a worker killed
  * between the server's reply and the mark (DeliveredMarks).
@@ -77,7 +91,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
     private readonly accountSettings: AccountNotificationSettingsService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
-    this.handed = new HandedMarks(dataSource);
+    this.handed = new HandedMarks(dataSource, clock);
   }
 
   /** One row (a replayed job, tests): 'skipped' when it is not there to claim or needed no sending. */
@@ -120,13 +134,14 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
         [outboxIds, workerId],
       ),
     ).map((raw) => this.fromRaw(raw));
-    const failures: Array<{ id: string; error: Error }> = [];
+    const failures: Failure[] = [];
     await Promise.all(
       rows.map(async (row) => {
+        const stamp: Stamp = {};
         try {
-          outcomes.set(row.id, await this.sendOne(row));
+          outcomes.set(row.id, await this.sendOne(row, stamp));
         } catch (err) {
-          failures.push({ id: row.id, error: err as Error });
+          failures.push({ row, error: err as Error, stamped: (await stamp.recorded) ?? false });
         }
       }),
     );
@@ -141,7 +156,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
   }
 
   /** Render, send and mark one row, a limited number at a time so the event loop stays responsive. */
-  private async sendOne(row: NotificationOutbox): Promise<Outcome> {
+  private async sendOne(row: NotificationOutbox, stamp: Stamp): Promise<Outcome> {
     if (this.sending >= SEND_CONCURRENCY) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -152,7 +167,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
         throw new WorkerStopping();
       }
       // Logs of the delivery carry the id of the request that caused it.
-      outcome = await requestContext.run({ requestId: row.requestId ?? `outbox:${row.id}` }, () => this.send(row));
+      outcome = await requestContext.run({ requestId: row.requestId ?? `outbox:${row.id}` }, () => this.send(row, stamp));
     } catch (err) {
       this.metrics.deliveries.inc({ channel: row.channel, outcome: 'failed' });
       throw err;
@@ -160,27 +175,37 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
       this.sending--;
       this.waiting.shift()?.();
     }
-    // Recorded right after the server's reply; the job completes only once the mark is in.
-    await this.marks.mark(row.id, outcome);
+    // Recorded with the final dot, or else right after the server's reply; the job completes only once the mark is in.
+    if (!(await stamp.recorded)) {
+      await this.marks.mark(row.id, outcome);
+    }
     this.metrics.deliveries.inc({ channel: row.channel, outcome });
     return outcome;
   }
 
   /** Failed rows go back to the queue's hands for its retry; the lease lets the relay recover them if the queue loses the job. */
-  private async giveBack(failures: Array<{ id: string; error: Error }>): Promise<void> {
+  private async giveBack(failures: Failure[]): Promise<void> {
     const { maxAttempts, backoffMs } = this.config.notifications;
     // The retry of an in-process job lives in this process: the row stays ours until it runs.
     const holder = this.queue.kind === 'in-process' ? this.lease.id : null;
     const until = new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs));
     for (const f of failures) {
-      await this.dataSource.query(
-        `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL WHERE id = $1 AND status = 'sending'`,
-        [f.id, String(f.error.message).slice(0, 1000), until, holder],
-      );
+      const params = [f.row.id, String(f.error.message).slice(0, 1000), until, holder];
+      await (f.stamped
+        ? // Recorded delivered with its final dot, then refused: the row comes back with the payload (and sealed links) it had.
+          this.dataSource.query(
+            `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL, payload = $5::jsonb
+              WHERE id = $1 AND status = 'delivered'`,
+            [...params, JSON.stringify(f.row.payload)],
+          )
+        : this.dataSource.query(
+            `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL WHERE id = $1 AND status = 'sending'`,
+            params,
+          ));
     }
   }
 
-  private async send(row: NotificationOutbox): Promise<Outcome> {
+  private async send(row: NotificationOutbox, stamp: Stamp): Promise<Outcome> {
     if (row.channel === 'webhook') {
       return this.securityWebhooks.send(row);
     }
@@ -211,7 +236,9 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
       case 'email':
         await this.mail.send(
           { to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id },
-          (write) => this.handed.hand(row.id, write),
+          (write) => {
+            stamp.recorded = this.handed.hand(row.id, write);
+          },
         );
         return 'delivered';
       case 'sms':

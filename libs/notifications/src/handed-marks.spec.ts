@@ -1,20 +1,25 @@
+import { FakeClock } from '@latchkey/core';
 import { DataSource } from 'typeorm';
 
 import { HandedMarks } from './handed-marks';
 
-/** A pg client that records what was written, in order, and answers when told. */
-function fakeServer() {
+/**
+ * A pg client that records what was written, in order, and answers when told; the UPDATE
+ * returns the ids it was given except those in `locked` (rows a reclaim holds: SKIP LOCKED).
+ */
+function fakeServer(locked: string[] = []) {
   const events: string[] = [];
   const pending: Array<() => void> = [];
   const client = {
     readyForQuery: true,
     query: jest.fn((sql: string, params: unknown[]) => {
-      events.push(sql.startsWith('SET') ? 'SET' : `UPDATE ${(params[0] as string[]).join(',')}`);
+      const ids = params[0] as string[];
+      events.push(`UPDATE ${ids.join(',')}`);
       client.readyForQuery = false;
-      return new Promise<void>((resolve) =>
+      return new Promise<{ rows: Array<{ id: string }> }>((resolve) =>
         pending.push(() => {
           client.readyForQuery = true;
-          resolve();
+          resolve({ rows: ids.filter((id) => !locked.includes(id)).map((id) => ({ id })) });
         }),
       );
     }),
@@ -31,57 +36,88 @@ function fakeServer() {
 }
 
 describe('HandedMarks', () => {
-  it('writes the final dots and then, in the same step, the UPDATE stamping their rows; later ones wait for that UPDATE', async () => {
-    const { events, dataSource, answer } = fakeServer();
-    const marks = new HandedMarks(dataSource);
+  it('writes the final dots and then, in the same step, the UPDATE recording their rows delivered; later ones wait for that UPDATE', async () => {
+    const { events, dataSource, answer, client } = fakeServer();
+    const marks = new HandedMarks(dataSource, new FakeClock());
     const dot = (id: string) => () => {
       events.push(`dot ${id}`);
       return true;
     };
-    marks.hand('a', dot('a'));
+    const a = marks.hand('a', dot('a'));
     await new Promise((r) => setImmediate(r));
-    expect(events).toEqual(['SET']);
-    await answer(); // the session's SET
-    expect(events).toEqual(['SET', 'dot a', 'UPDATE a']);
-    marks.hand('b', dot('b'));
-    marks.hand('c', dot('c'));
+    expect(events).toEqual(['dot a', 'UPDATE a']);
+    // The UPDATE is the row's delivered mark, with its links wiped, on rows still 'sending'.
+    const [sql] = client.query.mock.calls[0];
+    expect(sql).toMatch(/SET status = 'delivered', delivered_at = \$2, lease_until = NULL, worker_id = NULL/);
+    expect(sql).toMatch(/payload = CASE WHEN payload->>'sealed'/);
+    expect(sql).toMatch(/status = 'sending' FOR UPDATE SKIP LOCKED\)\s+RETURNING id/);
+    const b = marks.hand('b', dot('b'));
+    const c = marks.hand('c', dot('c'));
     // Held while the first UPDATE is in flight: a dot out before its mark could be written would be a resend if killed now.
-    expect(events).toEqual(['SET', 'dot a', 'UPDATE a']);
+    expect(events).toEqual(['dot a', 'UPDATE a']);
     await answer();
-    expect(events).toEqual(['SET', 'dot a', 'UPDATE a', 'dot b', 'dot c', 'UPDATE b,c']);
+    await expect(a).resolves.toBe(true);
+    expect(events).toEqual(['dot a', 'UPDATE a', 'dot b', 'dot c', 'UPDATE b,c']);
+    await answer();
+    await expect(Promise.all([b, c])).resolves.toEqual([true, true]);
+  });
+
+  it('answers false for a row the UPDATE did not record (locked by a reclaim), so the worker marks it after the reply', async () => {
+    const { dataSource, answer } = fakeServer(['taken']);
+    const marks = new HandedMarks(dataSource, new FakeClock());
+    const taken = marks.hand('taken', () => true);
+    const mine = marks.hand('mine', () => true);
+    await new Promise((r) => setImmediate(r));
+    await answer(); // one UPDATE for both
+    await expect(taken).resolves.toBe(false);
+    await expect(mine).resolves.toBe(true);
+  });
+
+  it('answers false for every row of an UPDATE that failed, and opens a new connection for the next', async () => {
+    const { dataSource, client } = fakeServer();
+    const connect = jest.spyOn(dataSource, 'createQueryRunner');
+    client.query.mockImplementationOnce(async () => {
+      throw new Error('connection terminated');
+    });
+    const marks = new HandedMarks(dataSource, new FakeClock());
+    await expect(marks.hand('x', () => true)).resolves.toBe(false);
+    expect(connect).toHaveBeenCalledTimes(1);
+    void marks.hand('y', () => true);
+    await new Promise((r) => setImmediate(r));
+    expect(connect).toHaveBeenCalledTimes(2);
   });
 
   it('writes at most 8 dots per UPDATE, so a kill in the middle of a flush resends few', async () => {
     const { events, dataSource, answer } = fakeServer();
-    const marks = new HandedMarks(dataSource);
+    const marks = new HandedMarks(dataSource, new FakeClock());
     const ids = Array.from({ length: 11 }, (_, i) => `m${i}`);
     for (const id of ids) {
-      marks.hand(id, () => events.push(`dot ${id}`) > 0);
+      void marks.hand(id, () => events.push(`dot ${id}`) > 0);
     }
     await new Promise((r) => setImmediate(r));
-    await answer(); // SET
     expect(events.filter((e) => e.startsWith('UPDATE'))).toEqual([`UPDATE ${ids.slice(0, 8).join(',')}`]);
     await answer();
     expect(events.slice(-4)).toEqual(['dot m8', 'dot m9', 'dot m10', `UPDATE m8,m9,m10`]);
   });
 
   it('leaves out of the UPDATE a message whose connection closed (nothing was written)', async () => {
-    const { events, dataSource, answer } = fakeServer();
-    const marks = new HandedMarks(dataSource);
-    marks.hand('gone', () => false);
-    marks.hand('ok', () => {
+    const { events, dataSource } = fakeServer();
+    const marks = new HandedMarks(dataSource, new FakeClock());
+    const gone = marks.hand('gone', () => false);
+    void marks.hand('ok', () => {
       events.push('dot ok');
       return true;
     });
     await new Promise((r) => setImmediate(r));
-    await answer();
-    expect(events).toEqual(['SET', 'dot ok', 'UPDATE ok']);
+    expect(events).toEqual(['dot ok', 'UPDATE ok']);
+    await expect(gone).resolves.toBe(false);
   });
 
-  it('writes the dot at once on PGlite (no server connection of its own)', () => {
+  it('writes the dot at once on PGlite (no server connection of its own) and leaves the mark to the reply', async () => {
     const dataSource = { options: { type: 'postgres' } } as unknown as DataSource;
     const written: string[] = [];
-    new HandedMarks(dataSource).hand('x', () => written.push('x') > 0);
+    const recorded = new HandedMarks(dataSource, new FakeClock()).hand('x', () => written.push('x') > 0);
     expect(written).toEqual(['x']);
+    await expect(recorded).resolves.toBe(false);
   });
 });

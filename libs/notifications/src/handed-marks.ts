@@ -1,5 +1,8 @@
+import { Clock } from '@latchkey/core';
 import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+
+import { WIPED_PAYLOAD_SQL } from './outbox-secrets';
 
 /** The raw pg client under a TypeORM query runner: its query() writes to the socket before returning when it is idle. */
 interface PgClient {
@@ -11,31 +14,39 @@ interface Waiting {
   id: string;
   /** Writes the message's body with its final dot; false when the connection is gone (nothing written). */
   writeDot: () => boolean;
+  /** Told whether the row was recorded delivered with its dot. */
+  recorded: (yes: boolean) => void;
 }
 
 /**
- * Dots written per stamp UPDATE. A kill in the middle of a flush resends the dots already written
+ * Dots written per UPDATE. A kill in the middle of a flush resends the dots already written
  * in it, about (dots per second) x (one socket write) x STAMP_BATCH / 2 per kill: uncapped, a heavy
- * stream made batches of tens and 0.4 resends per kill; the rest waits one (asynchronous-commit)
+ * stream made batches of tens and 0.4 resends per kill; the rest waits one
  * round trip for the next UPDATE.
  */
 const STAMP_BATCH = 8;
 
 /**
  * Closes the crash window of email: a message's body and final dot are written to the SMTP
- * socket in the same synchronous step as an UPDATE stamping `delivered_at` on its still
- * 'sending' row is written to PostgreSQL, on a connection of its own that is idle at that
- * moment (so pg writes it at once rather than queueing it). Bytes a process wrote reach the other
- * end even if it is SIGKILLed the next instant, and PostgreSQL runs a statement it received
- * whether or not its client is still there. So a dead worker's 'sending' row with `delivered_at`
- * set has had its dot sent, and OutboxRelay.reclaim records it delivered instead of sending it
- * again; a row without it never reached the server's final dot and is sent again (the server
- * dropped the unfinished message). What is left: a kill after some dots of a flush and before its
- * UPDATE is written (a few socket writes, but the writes wake the SMTP server and on a busy machine
- * the worker is often preempted right there for milliseconds): those messages go out twice, with
- * the same Message-ID for a receiver to drop; and a server that refuses a message after its dot
- * while the worker dies (the row reads delivered). A live worker still records the
- * server's answer (DeliveredMarks; a refusal clears `delivered_at`).
+ * socket in the same synchronous step as an UPDATE recording its still 'sending' row delivered
+ * (status, `delivered_at`, its token links wiped) is written to PostgreSQL, on a connection of
+ * its own that is idle at that moment (so pg writes it at once rather than queueing it). Bytes a
+ * process wrote reach the other end even if it is SIGKILLed the next instant, and PostgreSQL runs
+ * a statement it received whether or not its client is still there. So a dead worker's row either
+ * reads delivered and had its dot sent, or is still 'sending' and never reached the server's final
+ * dot (the server dropped the unfinished message), and OutboxRelay.reclaim sends it again. What is
+ * left: a kill after some dots of a flush and before its UPDATE is written (a few socket writes,
+ * but the writes wake the SMTP server and on a busy machine the worker is often preempted right
+ * there for milliseconds): those messages go out twice, with the same Message-ID for a receiver to
+ * drop; and a server that refuses a message after its dot while the worker dies (the row reads
+ * delivered).
+ *
+ * This UPDATE is the row's delivered mark: the server's reply then needs no second write of the
+ * row (one non-HOT row update per message fewer than a separate stamp and mark, measured in
+ * bench/README.md). A live worker that gets a refusal after the dot puts the row back with the
+ * payload it read (DeliveryProcessor.giveBack). `hand` resolves to whether the row was recorded;
+ * when it was not (PGlite, the connection down, the row locked by a reclaim), the worker marks it
+ * after the reply as for any channel (DeliveredMarks).
  *
  * Messages whose body is ready while the previous UPDATE is in flight wait for it (one round trip
  * at most) and go out together with one UPDATE. On PGlite (one connection, no other process to
@@ -51,19 +62,28 @@ export class HandedMarks {
   private busy = false;
   private closed = false;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {
     const options = dataSource.options as { url?: string; type?: string } | undefined;
     this.server = Boolean(options?.url) && options?.type === 'postgres';
   }
 
-  /** Called by the SMTP connection once MAIL, RCPT and DATA were accepted; writes the dot now or with the next UPDATE. */
-  hand(id: string, writeDot: () => boolean): void {
+  /**
+   * Called by the SMTP connection once MAIL, RCPT and DATA were accepted; writes the dot now or
+   * with the next UPDATE. Resolves (never rejects) to true once that UPDATE recorded the row
+   * delivered.
+   */
+  hand(id: string, writeDot: () => boolean): Promise<boolean> {
     if (!this.server || this.closed) {
       writeDot();
-      return;
+      return Promise.resolve(false);
     }
-    this.waiting.push({ id, writeDot });
-    this.flush();
+    return new Promise<boolean>((recorded) => {
+      this.waiting.push({ id, writeDot, recorded });
+      this.flush();
+    });
   }
 
   private flush(): void {
@@ -82,21 +102,36 @@ export class HandedMarks {
     }
     const batch = this.waiting.splice(0, STAMP_BATCH);
     // The dots first, then the UPDATE, with nothing asynchronous between them.
-    const ids = batch.filter((w) => w.writeDot()).map((w) => w.id);
-    if (ids.length === 0) {
+    const written: Waiting[] = [];
+    for (const w of batch) {
+      if (w.writeDot()) {
+        written.push(w);
+      } else {
+        w.recorded(false);
+      }
+    }
+    if (written.length === 0) {
       return;
     }
     this.busy = true;
     client
-      // SKIP LOCKED: a row locked now is being marked delivered (DeliveredMarks) and needs no stamp; waiting on
-      // it could deadlock with that UPDATE, which locks the same rows in another order.
+      // SKIP LOCKED: a row locked now is being taken over (OutboxRelay.reclaim, this worker presumed dead); it is
+      // left to the mark after the reply rather than waited on.
       .query(
-        `UPDATE notification_outbox SET delivered_at = now()
-          WHERE id IN (SELECT id FROM notification_outbox WHERE id = ANY($1::uuid[]) AND status = 'sending' FOR UPDATE SKIP LOCKED)`,
-        [ids],
+        `UPDATE notification_outbox
+            SET status = 'delivered', delivered_at = $2, lease_until = NULL, worker_id = NULL, last_error = NULL,
+                payload = ${WIPED_PAYLOAD_SQL}
+          WHERE id IN (SELECT id FROM notification_outbox WHERE id = ANY($1::uuid[]) AND status = 'sending' FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [written.map((w) => w.id), this.clock.now()],
       )
+      .then((result) => {
+        const ids = new Set(((result as { rows?: Array<{ id: string }> } | undefined)?.rows ?? []).map((r) => r.id));
+        written.forEach((w) => w.recorded(ids.has(w.id)));
+      })
       .catch((err: Error) => {
-        this.logger.warn(`Could not record ${ids.length} handed message(s): ${err.message}`);
+        this.logger.warn(`Could not record ${written.length} handed message(s): ${err.message}`);
+        written.forEach((w) => w.recorded(false));
         this.drop();
       })
       .finally(() => {
@@ -109,10 +144,9 @@ export class HandedMarks {
     this.connecting ??= (async () => {
       try {
         const runner = this.dataSource.createQueryRunner();
+        // Committed as durably as any other write: the worker takes the answer as the row's final mark, and a
+        // mark lost with a PostgreSQL crash would leave the row 'sending' under a live worker until it restarts.
         const client = (await runner.connect()) as PgClient;
-        // A mark lost with a PostgreSQL crash costs a resend, never a loss: no need to wait for the WAL flush,
-        // which would hold every waiting dot for a disk write.
-        await client.query(`SET synchronous_commit = off`, []);
         this.client = client;
         this.runner = runner;
       } catch (err) {
@@ -129,6 +163,7 @@ export class HandedMarks {
   private release(batch: Waiting[]): void {
     for (const w of batch) {
       w.writeDot();
+      w.recorded(false);
     }
   }
 

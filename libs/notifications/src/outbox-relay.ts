@@ -103,7 +103,8 @@ export class OutboxRelay implements BeforeApplicationShutdown {
     const timeout = `make_interval(secs => ${WORKER_TIMEOUT_MS / 1000})`;
     const rows = rowsOf<{ id: string }>(
       await this.dataSource.query(
-        // A 'sending' row with delivered_at had its final dot written (HandedMarks): delivered, not sent again.
+        // A 'sending' row with delivered_at had its final dot written (stamped so by HandedMarks before it recorded the
+        // status itself; rows of workers of that release): delivered, not sent again.
         `UPDATE notification_outbox o
             SET status = CASE WHEN o.status = 'sending' AND o.delivered_at IS NOT NULL THEN 'delivered' ELSE 'pending' END,
                 payload = CASE WHEN o.status = 'sending' AND o.delivered_at IS NOT NULL THEN ${WIPED_PAYLOAD_SQL} ELSE o.payload END,
