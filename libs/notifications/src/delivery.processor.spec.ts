@@ -29,15 +29,16 @@ function row(id: string) {
 type Gate = (write: () => boolean) => void;
 
 /** `server`: on a PostgreSQL server, where an email's final dot leaves with the UPDATE recording it (HandedMarks). */
-function setup(claimable: string[], { server = false } = {}) {
+function setup(claimable: string[], { server = false, unrecorded = [] as string[] } = {}) {
   const events: string[] = [];
   const queries: Array<{ sql: string; params: unknown[] }> = [];
-  // HandedMarks' own connection: every UPDATE records all the rows it names.
+  // HandedMarks' own connection: every UPDATE records the rows it names, except `unrecorded` (locked by a take-over).
   const handed = {
     readyForQuery: true,
     query: jest.fn(async (_sql: string, params: unknown[]) => {
-      events.push(`recorded ${(params[0] as string[]).join(',')}`);
-      return { rows: (params[0] as string[]).map((id) => ({ id })) };
+      const ids = (params[0] as string[]).filter((id) => !unrecorded.includes(id));
+      events.push(`recorded ${ids.join(',')}`);
+      return { rows: ids.map((id) => ({ id })) };
     }),
   };
   const dataSource = {
@@ -143,17 +144,57 @@ describe('DeliveryProcessor', () => {
     expect(queries.filter((q) => q.sql.includes('delivered_at = $3'))).toEqual([]);
   });
 
-  it('puts a row refused after its recorded dot back in the queue with the payload it read, sealed links included', async () => {
-    const { sut, mail, queries } = setup(['a'], { server: true });
+  it('on a PostgreSQL server, marks an email after the reply when the UPDATE with its dot did not record it', async () => {
+    const { sut, events } = setup(['a', 'b'], { server: true, unrecorded: ['b'] });
+    await sut.deliverBatch(['a', 'b']);
+    expect(events.filter((e) => e.startsWith('mark'))).toEqual(['mark b']);
+  });
+
+  it('gives a failed row back by its worker, recorded or not, and a recorded one gets its sealed links back', async () => {
+    const { sut, mail, queries } = setup(['a', 'b'], { server: true, unrecorded: ['b'] });
     mail.send.mockImplementation(async (_m: { messageId: string }, gate?: Gate) => {
       gate?.(() => true);
       await new Promise((r) => setTimeout(r, 5));
       throw new Error('554 Message rejected after DATA');
     });
-    await expect(sut.deliverBatch(['a'])).rejects.toThrow(/554/);
+    await expect(sut.deliverBatch(['a', 'b'])).rejects.toThrow(/2 of 2 notification\(s\) failed: 554/);
     const giveBack = queries.filter((q) => q.sql.includes(`SET status = 'queued'`));
-    expect(giveBack).toHaveLength(1);
-    expect(giveBack[0].sql).toMatch(/payload = \$5::jsonb\s+WHERE id = \$1 AND status = 'delivered'/);
-    expect(JSON.parse(giveBack[0].params[4] as string)).toEqual({ data: { remaining: 2 }, sealed: 'sealed-a' });
+    expect(giveBack.map((q) => q.params[0]).sort()).toEqual(['a', 'b']);
+    for (const q of giveBack) {
+      expect(q.sql).toMatch(/WHERE id = \$1 AND worker_id = \$5 AND status IN \('sending', 'delivered'\)/);
+      expect(q.sql).toMatch(
+        /CASE WHEN status = 'delivered' AND \$6::text IS NOT NULL\s+THEN \(payload - 'wiped'\) \|\| jsonb_build_object\('sealed', \$6::text\)/,
+      );
+      expect(q.params[4]).toBe('worker-1');
+      expect(q.params[5]).toBe(`sealed-${q.params[0]}`);
+    }
+  });
+
+  it('keeps trying to give a refused row back while the database refuses, rather than leave it recorded delivered', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      const { sut, mail, queries } = setup(['a'], { server: true });
+      mail.send.mockImplementation(async (_m: { messageId: string }, gate?: Gate) => {
+        gate?.(() => true);
+        throw new Error('554 Message rejected after DATA');
+      });
+      const query = (sut as unknown as { dataSource: { query: jest.Mock } }).dataSource.query;
+      const plain = query.getMockImplementation()!;
+      let refusals = 2;
+      query.mockImplementation(async (sql: string, params: unknown[]) => {
+        if (sql.includes(`SET status = 'queued'`) && refusals-- > 0) {
+          queries.push({ sql: 'refused', params });
+          throw new Error('connection terminated');
+        }
+        return plain(sql, params);
+      });
+      const done = expect(sut.deliverBatch(['a'])).rejects.toThrow(/554/);
+      await jest.advanceTimersByTimeAsync(1_000);
+      await done;
+      expect(queries.filter((q) => q.sql === 'refused')).toHaveLength(2);
+      expect(queries.filter((q) => q.sql.includes(`SET status = 'queued'`))).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import { SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
+import { MARK_RETRY_MS, SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
 import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
@@ -37,13 +37,6 @@ class WorkerStopping extends Error {
 /** An email's record by its final dot (HandedMarks): set once the body is handed over. */
 interface Stamp {
   recorded?: Promise<boolean>;
-}
-
-interface Failure {
-  row: NotificationOutbox;
-  error: Error;
-  /** Recorded delivered with its final dot before the server refused it. */
-  stamped: boolean;
 }
 
 function rowsOf<T>(result: unknown): T[] {
@@ -91,7 +84,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
     private readonly accountSettings: AccountNotificationSettingsService,
   ) {
     this.marks = new DeliveredMarks(dataSource, clock);
-    this.handed = new HandedMarks(dataSource, clock);
+    this.handed = new HandedMarks(dataSource, clock, lease.id);
   }
 
   /** One row (a replayed job, tests): 'skipped' when it is not there to claim or needed no sending. */
@@ -134,19 +127,21 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
         [outboxIds, workerId],
       ),
     ).map((raw) => this.fromRaw(raw));
-    const failures: Failure[] = [];
+    const failures: Array<{ id: string; error: Error }> = [];
     await Promise.all(
       rows.map(async (row) => {
         const stamp: Stamp = {};
         try {
           outcomes.set(row.id, await this.sendOne(row, stamp));
         } catch (err) {
-          failures.push({ row, error: err as Error, stamped: (await stamp.recorded) ?? false });
+          // Given back at once, not when the batch is done: a kill in the meantime would leave it to the take-over.
+          await stamp.recorded;
+          await this.giveBack(row, err as Error);
+          failures.push({ id: row.id, error: err as Error });
         }
       }),
     );
     if (failures.length > 0) {
-      await this.giveBack(failures);
       const first = failures[0].error;
       throw failures.length === rows.length && rows.length === 1
         ? first
@@ -183,25 +178,38 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
     return outcome;
   }
 
-  /** Failed rows go back to the queue's hands for its retry; the lease lets the relay recover them if the queue loses the job. */
-  private async giveBack(failures: Failure[]): Promise<void> {
+  /**
+   * A failed row goes back to the queue's hands for its retry; the lease lets the relay recover it
+   * if the queue loses the job. A row this worker recorded delivered with its final dot
+   * (HandedMarks) before the server refused it gets its sealed links back; it is found by its
+   * worker whether or not the answer to that UPDATE arrived. Retried like a mark: a row left
+   * 'delivered' would never be sent.
+   */
+  private async giveBack(row: NotificationOutbox, error: Error): Promise<void> {
     const { maxAttempts, backoffMs } = this.config.notifications;
     // The retry of an in-process job lives in this process: the row stays ours until it runs.
     const holder = this.queue.kind === 'in-process' ? this.lease.id : null;
     const until = new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs));
-    for (const f of failures) {
-      const params = [f.row.id, String(f.error.message).slice(0, 1000), until, holder];
-      await (f.stamped
-        ? // Recorded delivered with its final dot, then refused: the row comes back with the payload (and sealed links) it had.
-          this.dataSource.query(
-            `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL, payload = $5::jsonb
-              WHERE id = $1 AND status = 'delivered'`,
-            [...params, JSON.stringify(f.row.payload)],
-          )
-        : this.dataSource.query(
-            `UPDATE notification_outbox SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL WHERE id = $1 AND status = 'sending'`,
-            params,
-          ));
+    const deadline = Date.now() + MARK_RETRY_MS;
+    for (;;) {
+      try {
+        await this.dataSource.query(
+          `UPDATE notification_outbox
+              SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL,
+                  payload = CASE WHEN status = 'delivered' AND $6::text IS NOT NULL
+                                 THEN (payload - 'wiped') || jsonb_build_object('sealed', $6::text) ELSE payload END
+            WHERE id = $1 AND worker_id = $5 AND status IN ('sending', 'delivered')`,
+          [row.id, String(error.message).slice(0, 1000), until, holder, this.lease.id, row.payload.sealed ?? null],
+        );
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          this.logger.error(`Could not give notification ${row.id} back for its retry: ${(err as Error).message}`);
+          return;
+        }
+        this.logger.warn(`Could not give notification ${row.id} back yet: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 

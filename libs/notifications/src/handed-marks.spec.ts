@@ -38,19 +38,26 @@ function fakeServer(locked: string[] = []) {
 describe('HandedMarks', () => {
   it('writes the final dots and then, in the same step, the UPDATE recording their rows delivered; later ones wait for that UPDATE', async () => {
     const { events, dataSource, answer, client } = fakeServer();
-    const marks = new HandedMarks(dataSource, new FakeClock());
+    const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     const dot = (id: string) => () => {
       events.push(`dot ${id}`);
       return true;
     };
     const a = marks.hand('a', dot('a'));
+    let aAnswered = false;
+    void a.then(() => (aAnswered = true));
     await new Promise((r) => setImmediate(r));
     expect(events).toEqual(['dot a', 'UPDATE a']);
-    // The UPDATE is the row's delivered mark, with its links wiped, on rows still 'sending'.
-    const [sql] = client.query.mock.calls[0];
-    expect(sql).toMatch(/SET status = 'delivered', delivered_at = \$2, lease_until = NULL, worker_id = NULL/);
-    expect(sql).toMatch(/payload = CASE WHEN payload->>'sealed'/);
-    expect(sql).toMatch(/status = 'sending' FOR UPDATE SKIP LOCKED\)\s+RETURNING id/);
+    // The UPDATE is the row's delivered mark, with its links wiped, on rows this worker still holds 'sending'.
+    const [sql, params] = client.query.mock.calls[0];
+    expect(sql).toMatch(
+      /SET status = 'delivered', delivered_at = \$2, lease_until = NULL, last_error = NULL, payload = CASE WHEN payload->>'sealed'/,
+    );
+    expect(sql).not.toMatch(/worker_id = NULL/);
+    expect(sql).toMatch(/status = 'sending' AND worker_id = \$3 FOR UPDATE SKIP LOCKED\)\s+RETURNING id/);
+    expect(params[2]).toBe('worker-1');
+    // Not answered before the database answered: the worker may give a refused row back only after this commit.
+    expect(aAnswered).toBe(false);
     const b = marks.hand('b', dot('b'));
     const c = marks.hand('c', dot('c'));
     // Held while the first UPDATE is in flight: a dot out before its mark could be written would be a resend if killed now.
@@ -64,7 +71,7 @@ describe('HandedMarks', () => {
 
   it('answers false for a row the UPDATE did not record (locked by a reclaim), so the worker marks it after the reply', async () => {
     const { dataSource, answer } = fakeServer(['taken']);
-    const marks = new HandedMarks(dataSource, new FakeClock());
+    const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     const taken = marks.hand('taken', () => true);
     const mine = marks.hand('mine', () => true);
     await new Promise((r) => setImmediate(r));
@@ -79,7 +86,7 @@ describe('HandedMarks', () => {
     client.query.mockImplementationOnce(async () => {
       throw new Error('connection terminated');
     });
-    const marks = new HandedMarks(dataSource, new FakeClock());
+    const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     await expect(marks.hand('x', () => true)).resolves.toBe(false);
     expect(connect).toHaveBeenCalledTimes(1);
     void marks.hand('y', () => true);
@@ -89,7 +96,7 @@ describe('HandedMarks', () => {
 
   it('writes at most 8 dots per UPDATE, so a kill in the middle of a flush resends few', async () => {
     const { events, dataSource, answer } = fakeServer();
-    const marks = new HandedMarks(dataSource, new FakeClock());
+    const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     const ids = Array.from({ length: 11 }, (_, i) => `m${i}`);
     for (const id of ids) {
       void marks.hand(id, () => events.push(`dot ${id}`) > 0);
@@ -102,7 +109,7 @@ describe('HandedMarks', () => {
 
   it('leaves out of the UPDATE a message whose connection closed (nothing was written)', async () => {
     const { events, dataSource } = fakeServer();
-    const marks = new HandedMarks(dataSource, new FakeClock());
+    const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     const gone = marks.hand('gone', () => false);
     void marks.hand('ok', () => {
       events.push('dot ok');
@@ -116,7 +123,7 @@ describe('HandedMarks', () => {
   it('writes the dot at once on PGlite (no server connection of its own) and leaves the mark to the reply', async () => {
     const dataSource = { options: { type: 'postgres' } } as unknown as DataSource;
     const written: string[] = [];
-    const recorded = new HandedMarks(dataSource, new FakeClock()).hand('x', () => written.push('x') > 0);
+    const recorded = new HandedMarks(dataSource, new FakeClock(), 'worker-1').hand('x', () => written.push('x') > 0);
     expect(written).toEqual(['x']);
     await expect(recorded).resolves.toBe(false);
   });

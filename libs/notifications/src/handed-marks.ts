@@ -44,7 +44,7 @@ const STAMP_BATCH = 8;
  * This UPDATE is the row's delivered mark: the server's reply then needs no second write of the
  * row (one non-HOT row update per message fewer than a separate stamp and mark, measured in
  * bench/README.md). A live worker that gets a refusal after the dot puts the row back with the
- * payload it read (DeliveryProcessor.giveBack). `hand` resolves to whether the row was recorded;
+ * sealed links it read (DeliveryProcessor.giveBack). `hand` resolves to whether the row was recorded;
  * when it was not (PGlite, the connection down, the row locked by a reclaim), the worker marks it
  * after the reply as for any channel (DeliveredMarks).
  *
@@ -62,9 +62,11 @@ export class HandedMarks {
   private busy = false;
   private closed = false;
 
+  /** `workerId`: this process's WorkerLease; only rows it holds are recorded, and a recorded row keeps its name. */
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly workerId: string,
   ) {
     const options = dataSource.options as { url?: string; type?: string } | undefined;
     this.server = Boolean(options?.url) && options?.type === 'postgres';
@@ -115,15 +117,17 @@ export class HandedMarks {
     }
     this.busy = true;
     client
-      // SKIP LOCKED: a row locked now is being taken over (OutboxRelay.reclaim, this worker presumed dead); it is
-      // left to the mark after the reply rather than waited on.
+      // Only rows this worker holds: one taken over while it was presumed dead belongs to another worker now. SKIP
+      // LOCKED: a row locked now is being taken over (OutboxRelay.reclaim); it is left to the mark after the reply
+      // rather than waited on. worker_id stays: it tells DeliveryProcessor.giveBack that a refusal after the dot
+      // may reopen the row.
       .query(
         `UPDATE notification_outbox
-            SET status = 'delivered', delivered_at = $2, lease_until = NULL, worker_id = NULL, last_error = NULL,
-                payload = ${WIPED_PAYLOAD_SQL}
-          WHERE id IN (SELECT id FROM notification_outbox WHERE id = ANY($1::uuid[]) AND status = 'sending' FOR UPDATE SKIP LOCKED)
+            SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, payload = ${WIPED_PAYLOAD_SQL}
+          WHERE id IN (SELECT id FROM notification_outbox
+                        WHERE id = ANY($1::uuid[]) AND status = 'sending' AND worker_id = $3 FOR UPDATE SKIP LOCKED)
           RETURNING id`,
-        [written.map((w) => w.id), this.clock.now()],
+        [written.map((w) => w.id), this.clock.now(), this.workerId],
       )
       .then((result) => {
         const ids = new Set(((result as { rows?: Array<{ id: string }> } | undefined)?.rows ?? []).map((r) => r.id));
