@@ -33,14 +33,14 @@ export class SmtpSink {
       onData: (stream, _session, callback) => {
         simpleParser(stream)
           .then(async (mail: ParsedMail) => {
+            const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+            await this.hold?.(to);
             if (this.refuse || this.refuseNext > 0) {
               this.refuseNext = Math.max(0, this.refuseNext - 1);
               const err = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
               callback(err);
               return;
             }
-            const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-            await this.hold?.(to);
             this.messages.push({
               to,
               subject: mail.subject ?? '',

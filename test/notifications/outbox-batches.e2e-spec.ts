@@ -120,6 +120,45 @@ describe('Outbox batches and worker heartbeats', () => {
     }
   });
 
+  it('does not reopen a later claim of a row when an earlier claim of it is refused (a worker presumed dead and back)', async () => {
+    const email = uniqueEmail('fenced');
+    await commit(t, email, 1);
+    const [row] = await rowsOf(t, email);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const atServer = new Promise<void>((r) => (arrived = r));
+    t.mail.hold = (to) => {
+      if (!to.includes(email)) {
+        return undefined;
+      }
+      arrived();
+      return gate;
+    };
+    try {
+      const first = t.app
+        .get(DeliveryProcessor)
+        .deliverBatch([row.id])
+        .then(
+          () => null,
+          (err: Error) => err,
+        );
+      await atServer;
+      // Meanwhile the row was taken over, claimed again by this same worker (registered again under its id after
+      // a long pause) and delivered by that later claim.
+      await t.dataSource.query(`UPDATE notification_outbox SET status = 'delivered', attempts = attempts + 1 WHERE id = $1`, [row.id]);
+      t.mail.refuseNext = 1;
+      release();
+      expect(await first).toBeInstanceOf(Error);
+      const [after] = await rowsOf(t, email);
+      expect([after.status, after.attempts]).toEqual(['delivered', 2]);
+    } finally {
+      t.mail.hold = undefined;
+      t.mail.refuseNext = 0;
+      release();
+    }
+  });
+
   it("leaves a live worker's rows alone, and takes them over within the heartbeat window once its heartbeat stops", async () => {
     const email = uniqueEmail('dead-worker');
     await commit(t, email, 30);

@@ -161,7 +161,9 @@ describe('DeliveryProcessor', () => {
     const giveBack = queries.filter((q) => q.sql.includes(`SET status = 'queued'`));
     expect(giveBack.map((q) => q.params[0]).sort()).toEqual(['a', 'b']);
     for (const q of giveBack) {
-      expect(q.sql).toMatch(/WHERE id = \$1 AND worker_id = \$5 AND status IN \('sending', 'delivered'\)/);
+      // By this claim: its worker and its attempt, never a later claim of the row.
+      expect(q.sql).toMatch(/WHERE id = \$1 AND worker_id = \$5 AND attempts = \$7 AND status IN \('sending', 'delivered'\)/);
+      expect(q.params[6]).toBe(1);
       expect(q.sql).toMatch(
         /CASE WHEN status = 'delivered' AND \$6::text IS NOT NULL\s+THEN \(payload - 'wiped'\) \|\| jsonb_build_object\('sealed', \$6::text\)/,
       );

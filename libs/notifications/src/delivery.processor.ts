@@ -10,7 +10,7 @@ import { EVENT_CATALOGUE, EventDefinition, EventType } from './event-catalogue';
 import { HostEventTypesService } from './host-event-types.service';
 import { MailTransport } from './mail.transport';
 import { NotificationOutbox } from './notification-outbox.entity';
-import { MARK_RETRY_MS, SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
+import { SEND_CONCURRENCY, queueLeaseMs } from './notifications.constants';
 import { WIPED_PAYLOAD_SQL, openPayload, withoutSecrets } from './outbox-secrets';
 
 import { TemplateRenderer } from './template-renderer';
@@ -181,34 +181,35 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
   /**
    * A failed row goes back to the queue's hands for its retry; the lease lets the relay recover it
    * if the queue loses the job. A row this worker recorded delivered with its final dot
-   * (HandedMarks) before the server refused it gets its sealed links back; it is found by its
-   * worker whether or not the answer to that UPDATE arrived. Retried like a mark: a row left
-   * 'delivered' would never be sent.
+   * (HandedMarks) before the server refused it gets its sealed links back; it is found by this
+   * claim (worker and attempt) whether or not the answer to that UPDATE arrived, so a later claim
+   * of the same row (after a take-over) is never reopened. Retried until it is written or the
+   * worker stops: a row left 'delivered' would never be sent, one left 'sending' only after this
+   * worker is gone.
    */
   private async giveBack(row: NotificationOutbox, error: Error): Promise<void> {
     const { maxAttempts, backoffMs } = this.config.notifications;
     // The retry of an in-process job lives in this process: the row stays ours until it runs.
     const holder = this.queue.kind === 'in-process' ? this.lease.id : null;
     const until = new Date(this.clock.nowMs() + queueLeaseMs(maxAttempts, backoffMs));
-    const deadline = Date.now() + MARK_RETRY_MS;
-    for (;;) {
+    for (let pause = 200; ; pause = Math.min(pause * 2, 5_000)) {
       try {
         await this.dataSource.query(
           `UPDATE notification_outbox
               SET status = 'queued', lease_until = $3, last_error = $2, worker_id = $4, delivered_at = NULL,
                   payload = CASE WHEN status = 'delivered' AND $6::text IS NOT NULL
                                  THEN (payload - 'wiped') || jsonb_build_object('sealed', $6::text) ELSE payload END
-            WHERE id = $1 AND worker_id = $5 AND status IN ('sending', 'delivered')`,
-          [row.id, String(error.message).slice(0, 1000), until, holder, this.lease.id, row.payload.sealed ?? null],
+            WHERE id = $1 AND worker_id = $5 AND attempts = $7 AND status IN ('sending', 'delivered')`,
+          [row.id, String(error.message).slice(0, 1000), until, holder, this.lease.id, row.payload.sealed ?? null, row.attempts],
         );
         return;
       } catch (err) {
-        if (Date.now() > deadline) {
-          this.logger.error(`Could not give notification ${row.id} back for its retry: ${(err as Error).message}`);
+        if (this.stopping) {
+          this.logger.error(`Could not give notification ${row.id} back for its retry before stopping: ${(err as Error).message}`);
           return;
         }
         this.logger.warn(`Could not give notification ${row.id} back yet: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, pause));
       }
     }
   }
@@ -245,7 +246,7 @@ export class DeliveryProcessor implements BeforeApplicationShutdown {
         await this.mail.send(
           { to: row.recipient, subject: message.subject, html: message.html, text: message.text, messageId: row.id },
           (write) => {
-            stamp.recorded = this.handed.hand(row.id, write);
+            stamp.recorded = this.handed.hand(row.id, row.attempts, write);
           },
         );
         return 'delivered';

@@ -43,7 +43,7 @@ describe('HandedMarks', () => {
       events.push(`dot ${id}`);
       return true;
     };
-    const a = marks.hand('a', dot('a'));
+    const a = marks.hand('a', 1, dot('a'));
     let aAnswered = false;
     void a.then(() => (aAnswered = true));
     await new Promise((r) => setImmediate(r));
@@ -54,12 +54,15 @@ describe('HandedMarks', () => {
       /SET status = 'delivered', delivered_at = \$2, lease_until = NULL, last_error = NULL, payload = CASE WHEN payload->>'sealed'/,
     );
     expect(sql).not.toMatch(/worker_id = NULL/);
-    expect(sql).toMatch(/status = 'sending' AND worker_id = \$3 FOR UPDATE SKIP LOCKED\)\s+RETURNING id/);
+    // Only this worker's rows, under the claim (attempt) that sent them.
+    expect(sql).toMatch(/JOIN unnest\(\$1::uuid\[\], \$4::int\[\]\) AS c\(id, attempt\) ON c\.id = o\.id AND c\.attempt = o\.attempts/);
+    expect(sql).toMatch(/WHERE o\.status = 'sending' AND o\.worker_id = \$3 FOR UPDATE OF o SKIP LOCKED\)\s+RETURNING id/);
     expect(params[2]).toBe('worker-1');
+    expect(params[3]).toEqual([1]);
     // Not answered before the database answered: the worker may give a refused row back only after this commit.
     expect(aAnswered).toBe(false);
-    const b = marks.hand('b', dot('b'));
-    const c = marks.hand('c', dot('c'));
+    const b = marks.hand('b', 1, dot('b'));
+    const c = marks.hand('c', 1, dot('c'));
     // Held while the first UPDATE is in flight: a dot out before its mark could be written would be a resend if killed now.
     expect(events).toEqual(['dot a', 'UPDATE a']);
     await answer();
@@ -72,8 +75,8 @@ describe('HandedMarks', () => {
   it('answers false for a row the UPDATE did not record (locked by a reclaim), so the worker marks it after the reply', async () => {
     const { dataSource, answer } = fakeServer(['taken']);
     const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
-    const taken = marks.hand('taken', () => true);
-    const mine = marks.hand('mine', () => true);
+    const taken = marks.hand('taken', 1, () => true);
+    const mine = marks.hand('mine', 1, () => true);
     await new Promise((r) => setImmediate(r));
     await answer(); // one UPDATE for both
     await expect(taken).resolves.toBe(false);
@@ -87,9 +90,9 @@ describe('HandedMarks', () => {
       throw new Error('connection terminated');
     });
     const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
-    await expect(marks.hand('x', () => true)).resolves.toBe(false);
+    await expect(marks.hand('x', 1, () => true)).resolves.toBe(false);
     expect(connect).toHaveBeenCalledTimes(1);
-    void marks.hand('y', () => true);
+    void marks.hand('y', 1, () => true);
     await new Promise((r) => setImmediate(r));
     expect(connect).toHaveBeenCalledTimes(2);
   });
@@ -99,7 +102,7 @@ describe('HandedMarks', () => {
     const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
     const ids = Array.from({ length: 11 }, (_, i) => `m${i}`);
     for (const id of ids) {
-      void marks.hand(id, () => events.push(`dot ${id}`) > 0);
+      void marks.hand(id, 1, () => events.push(`dot ${id}`) > 0);
     }
     await new Promise((r) => setImmediate(r));
     expect(events.filter((e) => e.startsWith('UPDATE'))).toEqual([`UPDATE ${ids.slice(0, 8).join(',')}`]);
@@ -110,8 +113,8 @@ describe('HandedMarks', () => {
   it('leaves out of the UPDATE a message whose connection closed (nothing was written)', async () => {
     const { events, dataSource } = fakeServer();
     const marks = new HandedMarks(dataSource, new FakeClock(), 'worker-1');
-    const gone = marks.hand('gone', () => false);
-    void marks.hand('ok', () => {
+    const gone = marks.hand('gone', 1, () => false);
+    void marks.hand('ok', 1, () => {
       events.push('dot ok');
       return true;
     });
@@ -123,7 +126,7 @@ describe('HandedMarks', () => {
   it('writes the dot at once on PGlite (no server connection of its own) and leaves the mark to the reply', async () => {
     const dataSource = { options: { type: 'postgres' } } as unknown as DataSource;
     const written: string[] = [];
-    const recorded = new HandedMarks(dataSource, new FakeClock(), 'worker-1').hand('x', () => written.push('x') > 0);
+    const recorded = new HandedMarks(dataSource, new FakeClock(), 'worker-1').hand('x', 1, () => written.push('x') > 0);
     expect(written).toEqual(['x']);
     await expect(recorded).resolves.toBe(false);
   });

@@ -12,6 +12,8 @@ interface PgClient {
 
 interface Waiting {
   id: string;
+  /** The row's `attempts` as this worker's claim set it: the claim the UPDATE may record (not a later one of the row). */
+  attempt: number;
   /** Writes the message's body with its final dot; false when the connection is gone (nothing written). */
   writeDot: () => boolean;
   /** Told whether the row was recorded delivered with its dot. */
@@ -77,13 +79,13 @@ export class HandedMarks {
    * with the next UPDATE. Resolves (never rejects) to true once that UPDATE recorded the row
    * delivered.
    */
-  hand(id: string, writeDot: () => boolean): Promise<boolean> {
+  hand(id: string, attempt: number, writeDot: () => boolean): Promise<boolean> {
     if (!this.server || this.closed) {
       writeDot();
       return Promise.resolve(false);
     }
     return new Promise<boolean>((recorded) => {
-      this.waiting.push({ id, writeDot, recorded });
+      this.waiting.push({ id, attempt, writeDot, recorded });
       this.flush();
     });
   }
@@ -117,17 +119,19 @@ export class HandedMarks {
     }
     this.busy = true;
     client
-      // Only rows this worker holds: one taken over while it was presumed dead belongs to another worker now. SKIP
-      // LOCKED: a row locked now is being taken over (OutboxRelay.reclaim); it is left to the mark after the reply
-      // rather than waited on. worker_id stays: it tells DeliveryProcessor.giveBack that a refusal after the dot
-      // may reopen the row.
+      // Only rows this worker holds under the claim that sent them: a row taken over while the worker was presumed
+      // dead belongs to another worker, or to a later claim of this one (the worker registers again under its id).
+      // SKIP LOCKED: a row locked now is being taken over (OutboxRelay.reclaim); it is left to the mark after the
+      // reply rather than waited on. worker_id and attempts stay: DeliveryProcessor.giveBack finds by them a row a
+      // refusal after the dot may reopen.
       .query(
         `UPDATE notification_outbox
             SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, payload = ${WIPED_PAYLOAD_SQL}
-          WHERE id IN (SELECT id FROM notification_outbox
-                        WHERE id = ANY($1::uuid[]) AND status = 'sending' AND worker_id = $3 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT o.id FROM notification_outbox o
+                         JOIN unnest($1::uuid[], $4::int[]) AS c(id, attempt) ON c.id = o.id AND c.attempt = o.attempts
+                        WHERE o.status = 'sending' AND o.worker_id = $3 FOR UPDATE OF o SKIP LOCKED)
           RETURNING id`,
-        [written.map((w) => w.id), this.clock.now(), this.workerId],
+        [written.map((w) => w.id), this.clock.now(), this.workerId, written.map((w) => w.attempt)],
       )
       .then((result) => {
         const ids = new Set(((result as { rows?: Array<{ id: string }> } | undefined)?.rows ?? []).map((r) => r.id));
