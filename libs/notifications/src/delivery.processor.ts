@@ -52,7 +52,8 @@ function rowsOf<T>(result: unknown): T[] {
  * did not record, by a mark after the reply (DeliveredMarks). The row id is the idempotency key
  * downstream: it is the email's Message-ID, the SMS outbox file name and the Discord
  * `x-latchkey-delivery` header, so a receiver can drop the rare duplicate of a worker killed
- * between the server's reply and the mark (DeliveredMarks).
+ * between sending and recording (an email: between its final dot and that UPDATE; other channels:
+ * between the reply and the mark).
  */
 @Injectable()
 export class DeliveryProcessor implements BeforeApplicationShutdown {
