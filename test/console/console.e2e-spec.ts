@@ -57,6 +57,35 @@ describe('Console journeys (Chromium against the real API)', () => {
     await t?.close();
   });
 
+  it("is React's production build, as `npm start` serves it (Jest's NODE_ENV=test must not reach the build)", async () => {
+    const index = await (await fetch(`${baseUrl}/admin/`)).text();
+    const scripts = [...index.matchAll(/src="(\/admin\/[^"]+\.js)"/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const bundle = await (await fetch(`${baseUrl}${src}`)).text();
+      expect(bundle).toContain('createRoot');
+      // Only React's development build invites the reader to install its DevTools.
+      expect(bundle).not.toContain('react.dev/link/react-devtools');
+    }
+  });
+
+  it('a journey after another gets the same tab back signed out, with nothing stored (ConsolePage wipes its context)', async () => {
+    const user = await createUser(t, { displayName: 'Lee Leftover' });
+    const first = await ConsolePage.open(chrome.browser, baseUrl);
+    await first.signInByApi(user.email, TEST_PASSWORD);
+    await first.waitForHeading(/Welcome/);
+    await first.page.evaluate("localStorage.setItem('left-behind', '1'); sessionStorage.setItem('left-behind', '1')");
+    await first.close();
+
+    c = await ConsolePage.open(chrome.browser, baseUrl);
+    // The same renderer, so the console's bundle is not compiled again for every journey.
+    expect(c.page).toBe(first.page);
+    expect(await c.page.context().cookies()).toEqual([]);
+    await c.goto('/');
+    await c.page.getByLabel('Email').waitFor();
+    expect(await c.page.evaluate("[localStorage.getItem('left-behind'), sessionStorage.getItem('left-behind')]")).toEqual([null, null]);
+  });
+
   it('an owner signs in with TOTP, sees 2FA status, requires 2FA and exports the members CSV', async () => {
     const team: AccountWithTeam = await createAccountWithTeam(t, 'Acme Owners');
     const { secret } = await enrolTotp(t, team.owner.session.auth);
