@@ -84,6 +84,11 @@ describe('Console journeys (Chromium against the real API)', () => {
     await c.goto('/');
     await c.page.getByLabel('Email').waitFor();
     expect(await c.page.evaluate("[localStorage.getItem('left-behind'), sessionStorage.getItem('left-behind')]")).toEqual([null, null]);
+    // Closing the first journey's page again leaves alone the tab the second journey holds now.
+    await c.page.evaluate("localStorage.setItem('mine', '1')");
+    await first.close();
+    expect(c.page.url()).toContain('/admin/');
+    expect(await c.page.evaluate("localStorage.getItem('mine')")).toBe('1');
   });
 
   it('an owner signs in with TOTP, sees 2FA status, requires 2FA and exports the members CSV', async () => {

@@ -332,6 +332,8 @@ async function wipe(slot: Slot, baseUrl: string): Promise<boolean> {
 
 /** The console as a user sees it: sign-in, navigation and the main pages. */
 export class ConsolePage {
+  private closed = false;
+
   constructor(
     readonly page: Page,
     readonly baseUrl: string,
@@ -452,6 +454,11 @@ export class ConsolePage {
 
   /** Ends this journey's browser: its context is wiped for the next journey, or closed. */
   async close(): Promise<void> {
+    // Once only: a second close would wipe (or close) the context another journey holds by then.
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
     if (this.slot && (await wipe(this.slot.slot, this.baseUrl)) && this.slot.browser.isConnected()) {
       idleSlots.get(this.slot.browser)?.push(this.slot.slot);
       return;
