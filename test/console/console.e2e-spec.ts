@@ -75,12 +75,14 @@ describe('Console journeys (Chromium against the real API)', () => {
     await first.signInByApi(user.email, TEST_PASSWORD);
     await first.waitForHeading(/Welcome/);
     await first.page.evaluate("localStorage.setItem('left-behind', '1'); sessionStorage.setItem('left-behind', '1')");
+    await first.page.emulateMedia({ reducedMotion: 'no-preference' });
     await first.close();
 
     c = await ConsolePage.open(chrome.browser, baseUrl);
     // The same renderer, so the console's bundle is not compiled again for every journey.
     expect(c.page).toBe(first.page);
     expect(await c.page.context().cookies()).toEqual([]);
+    expect(await c.page.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches")).toBe(true);
     await c.goto('/');
     await c.page.getByLabel('Email').waitFor();
     expect(await c.page.evaluate("[localStorage.getItem('left-behind'), sessionStorage.getItem('left-behind')]")).toEqual([null, null]);

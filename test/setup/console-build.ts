@@ -22,13 +22,11 @@ const BUILD_INPUTS = ['admin-ui/index.html', 'admin-ui/vite.config.ts', 'admin-u
  * made the journeys' Chromium CPU about a fifth higher), unlike what `npm start` serves. Only the
  * development build prints its invitation to install React's DevTools.
  */
-function builtForProduction(index: string): boolean {
-  const scripts = [...fs.readFileSync(index, 'utf8').matchAll(/src="\/admin\/([^"]+\.js)"/g)].map((m) =>
-    path.join(ROOT, 'admin-ui/dist', m[1]),
-  );
+function builtForProduction(): boolean {
+  const assets = path.join(ROOT, 'admin-ui/dist/assets');
+  const scripts = fs.existsSync(assets) ? fs.readdirSync(assets).filter((f) => f.endsWith('.js')) : [];
   return (
-    scripts.length > 0 &&
-    scripts.every((file) => fs.existsSync(file) && !fs.readFileSync(file, 'utf8').includes('react.dev/link/react-devtools'))
+    scripts.length > 0 && scripts.every((f) => !fs.readFileSync(path.join(assets, f), 'utf8').includes('react.dev/link/react-devtools'))
   );
 }
 
@@ -39,14 +37,15 @@ export function consoleBuildIsFresh(): boolean {
   }
   const inputs = BUILD_INPUTS.map((f) => path.join(ROOT, f)).filter((f) => fs.existsSync(f));
   const newest = Math.max(newestMtime(path.join(ROOT, 'admin-ui/src')), ...inputs.map((f) => fs.statSync(f).mtimeMs));
-  return fs.statSync(index).mtimeMs >= newest && builtForProduction(index);
+  return fs.statSync(index).mtimeMs >= newest && builtForProduction();
 }
 
 /**
- * Builds admin-ui/dist when it is missing, older than the sources or not a production build, as
- * `npm start` does (NODE_ENV=production). Called once from the global
- * setup (which has no time limit) before any journey starts, so a fresh clone on a busy machine
- * never spends a test hook's time budget on a Vite build, and parallel files never build at once.
+ * Builds admin-ui/dist when it is missing, older than the sources or not a production build, the
+ * build `npm start` makes (Vite's default with NODE_ENV unset; set here against Jest's `test`).
+ * Called once from the global setup (which has no time limit) before any journey starts, so a
+ * fresh clone on a busy machine never spends a test hook's time budget on a Vite build, and
+ * parallel files never build at once.
  */
 export function ensureConsoleBuilt(): void {
   if (!consoleBuildIsFresh()) {

@@ -199,16 +199,19 @@ export async function launchChromium(extraArgs: string[] = []): Promise<ConsoleB
  * 1.4 CPU-s of Chromium per journey on a 2-core machine, against about 0.5 for a load in a renderer
  * that has run it before (measured: the sign-in page loaded 8 times each way). So a journey's
  * `close()` gives its context back instead, wiped to what a new one holds: the tab leaves the console
- * for the API's /health (the document and its scripts end; the renderer stays), other tabs are closed,
- * cookies, permissions and every visited origin's storage (local, session, IndexedDB, caches) are
- * cleared, media emulation is put back. A context a journey changed in a way that cannot be undone
- * (a fake clock or script installed in the page, a DevTools session, routes, listeners left behind,
- * a crash, an error while wiping) is closed as before. Only the HTTP cache is kept: the bundle.
+ * for the API's /health (the document and its scripts end; the renderer stays), cookies, permissions,
+ * the console origin's local and session storage and its other stores (IndexedDB, caches) are
+ * cleared, media emulation is put back. A context is closed as before when the wipe could miss
+ * something: the journey failed (a timed-out journey's body may still be driving the tab), another
+ * tab was opened or another origin shown (their session storage cannot be cleared from here), or it
+ * was changed in a way that cannot be undone (a fake clock or script installed in the page, a DevTools
+ * session, routes, listeners left behind, a crash, an error while wiping). Only the HTTP cache is
+ * kept: the bundle (the API's answers are `no-store`).
  */
 interface Slot {
   context: BrowserContext;
   page: Page;
-  /** Origins the tab has shown since the last wipe. */
+  /** Origins the tab has shown since it was last wiped. */
   origins: Set<string>;
   reusable: boolean;
   /** Listener counts Playwright itself keeps on the page and the context. */
@@ -265,15 +268,20 @@ async function newSlot(browser: Browser, viewport: { width: number; height: numb
     newCDPSession: context.newCDPSession.bind(context),
   };
   page.on('framenavigated', (frame) => {
-    const origin = new URL(frame.url()).origin;
-    if (origin.startsWith('http')) {
-      slot.origins.add(origin);
+    try {
+      const origin = new URL(frame.url()).origin;
+      if (origin.startsWith('http')) {
+        slot.origins.add(origin);
+      }
+    } catch {
+      slot.reusable = false;
     }
   });
   slot.listeners = { page: listenerCounts(page), context: listenerCounts(context) };
   spoils(slot, page.clock, ['install', 'fastForward', 'pauseAt', 'resume', 'runFor', 'setFixedTime', 'setSystemTime']);
   spoils(slot, page, [
     'addInitScript',
+    'addLocatorHandler',
     'exposeFunction',
     'exposeBinding',
     'route',
@@ -297,33 +305,55 @@ async function newSlot(browser: Browser, viewport: { width: number; height: numb
   return slot;
 }
 
+/**
+ * Whether the test now running has failed, a timeout included: jest-circus keeps its state on the
+ * test's global under a symbol of its own (read by its description; unknown reads as failed).
+ */
+function currentTestFailed(): boolean {
+  const global = globalThis as unknown as Record<symbol, { currentlyRunningTest?: { errors?: unknown[] } | null } | undefined>;
+  const key = Object.getOwnPropertySymbols(global).find((symbol) => symbol.description === 'JEST_STATE_SYMBOL');
+  const state = key ? global[key] : undefined;
+  if (!state || !('currentlyRunningTest' in state)) {
+    return true;
+  }
+  return (state.currentlyRunningTest?.errors?.length ?? 0) > 0;
+}
+
 /** Wipes a journey's context for the next one; false when it cannot be (then it is closed). */
 async function wipe(slot: Slot, baseUrl: string): Promise<boolean> {
   const { context, page } = slot;
-  if (!slot.reusable || page.isClosed() || !sameListeners(page, slot.listeners.page) || !sameListeners(context, slot.listeners.context)) {
+  const origin = new URL(baseUrl).origin;
+  if (
+    !slot.reusable ||
+    currentTestFailed() ||
+    page.isClosed() ||
+    context.pages().length !== 1 ||
+    [...slot.origins].some((o) => o !== origin) ||
+    !sameListeners(page, slot.listeners.page) ||
+    !sameListeners(context, slot.listeners.context)
+  ) {
     return false;
   }
   try {
-    for (const other of context.pages()) {
-      if (other !== page) {
-        await other.close();
-      }
-    }
     // Off the console, to a plain page of the same origin: the document and its scripts end, and
     // the renderer stays, since the API answers every page with the same Cross-Origin-Opener-Policy
     // (a page without it, such as about:blank, would swap the tab to a new process). A page that
     // asks before it is left (beforeunload) would hold the tab: then it is closed instead.
-    await page.goto(`${baseUrl}/health`, { timeout: 5_000 });
+    await page.goto(`${origin}/health`, { timeout: 5_000 });
     await page.evaluate('localStorage.clear(); sessionStorage.clear()');
     await context.clearCookies();
     await context.clearPermissions();
     const cdp = await slot.newCDPSession(page);
-    for (const origin of slot.origins) {
-      await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
-    }
+    await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
     await cdp.detach();
     slot.origins.clear();
-    await page.emulateMedia({ media: null, colorScheme: 'light', reducedMotion: 'reduce', forcedColors: 'none' });
+    await page.emulateMedia({
+      media: null,
+      colorScheme: 'light',
+      reducedMotion: 'reduce',
+      forcedColors: 'none',
+      contrast: 'no-preference',
+    });
     return slot.reusable && !page.isClosed();
   } catch {
     return false;
@@ -347,7 +377,10 @@ export class ConsolePage {
     const slot = idle.pop() ?? (await newSlot(browser, viewport));
     const size = slot.page.viewportSize();
     if (size?.width !== viewport.width || size?.height !== viewport.height) {
-      await slot.page.setViewportSize(viewport);
+      await slot.page.setViewportSize(viewport).catch(async (error: unknown) => {
+        await slot.context.close();
+        throw error;
+      });
     }
     return new ConsolePage(slot.page, baseUrl, { browser, slot });
   }
