@@ -7,6 +7,16 @@ const vm = require('node:vm');
 
 const Runtime = require('jest-runtime').default;
 
+// jest-runtime loads cjs-module-lexer lazily, the first time a test file imports an ES module, and
+// that module keeps a promise made at its load for the worker's life: made inside a test, the
+// promise holds that test's async context (jest-circus's store, the test's closure), so the first
+// such file's whole module graph stayed in memory. Loaded here, at the worker's start, it holds none.
+try {
+  require(require.resolve('cjs-module-lexer', { paths: [require.resolve('jest-runtime')] }));
+} catch {
+  // Not where jest-runtime finds it: nothing to preload.
+}
+
 /**
  * Jest's runtime with a V8 code cache per worker. Every test file gets a fresh module registry, so
  * each file compiles the same ~3,700 modules (Nest, TypeORM, PGlite, the libs) again: V8's compile
@@ -58,7 +68,9 @@ class CodeCacheRuntime extends Runtime {
       }
       if (!hit || fn.cachedDataRejected) {
         if (fn.cachedDataProduced && fn.cachedData) {
-          cached.set(filename, { length: source.length, data: fn.cachedData });
+          // A copy made here: the buffer V8 hands back belongs to the test file's realm, and keeping
+          // it would keep that file's whole context (every module it loaded) for the worker's life.
+          cached.set(filename, { length: source.length, data: Buffer.from(fn.cachedData) });
         } else if (hit) {
           cached.delete(filename);
         }
