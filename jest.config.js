@@ -37,10 +37,10 @@ module.exports = {
   // 2-core machine take about half the time of one (much of a file's time is waiting on argon2,
   // PostgreSQL or Chromium).
   maxWorkers: Math.max(2, Math.floor(os.availableParallelism() * 0.75)),
-  // A worker's heap grows by about 40 MB with every e2e file it runs (what each file's app leaves
-  // behind), and every later file's app boot pays for it in GC: measured in one process, the boot's
-  // CPU went from 2.1 s on the first file to 7.0 s on the twelfth. A worker whose heap is over this
-  // after a file is replaced by a fresh one (about a second), so boots stay near the first one's.
+  // A worker's heap used to grow by about 40 MB with every e2e file (each file's whole context was
+  // kept: see test/setup/code-cache-runtime.js), and every later app boot paid for it in GC. That is
+  // fixed (a worker stayed at 165 MB over eight files); a worker whose heap is still over this after
+  // a file (a file that leaves something behind) is replaced by a fresh one, about a second.
   workerIdleMemoryLimit: '400MB',
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -1,5 +1,5 @@
 // Plain CommonJS: Jest requires its `runtime` without transforming it.
-/* global require, module */
+/* global require, module, Buffer */
 /* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
