@@ -19,7 +19,8 @@ const root = path.resolve(__dirname, '..');
  * worker and Chromium. Marking on the worker's own thread, with a larger young generation (fewer
  * scavenges of the ~40 MB each file loads), cut a file's CPU by about a quarter (one worker, six
  * files booting the app: 3.3-3.8 -> 2.6 CPU-s a file) and test/accounts, mfa and identity on two
- * workers from 79.7 to 72.8 s (medians of four runs each, alternating).
+ * workers from 79.7 to 72.8 s (medians of four runs each, alternating). package.json's test:unit
+ * and test:e2e pass the same flags.
  */
 const JEST_GC_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=32'];
 

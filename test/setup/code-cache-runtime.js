@@ -3,18 +3,23 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
+const path = require('node:path');
 const vm = require('node:vm');
 
 const Runtime = require('jest-runtime').default;
 
-// jest-runtime loads cjs-module-lexer lazily, the first time a test file imports an ES module, and
-// that module keeps a promise made at its load for the worker's life: made inside a test, the
-// promise holds that test's async context (jest-circus's store, the test's closure), so the first
-// such file's whole module graph stayed in memory. Loaded here, at the worker's start, it holds none.
-try {
-  require(require.resolve('cjs-module-lexer', { paths: [require.resolve('jest-runtime')] }));
-} catch {
-  // Not where jest-runtime finds it: nothing to preload.
+// jest-runtime loads cjs-module-lexer (when an ES module imports a CommonJS one) and es-module-lexer
+// (to tell whether a file is ESM) lazily, and each keeps a promise made at its load for the worker's
+// life: made inside a test, the promise holds that test's async context (jest-circus's store, the
+// test's closure), so that file's whole module graph stayed in memory. Loaded here, at the worker's
+// start, they hold none.
+const jestRuntimeDir = path.dirname(require.resolve('jest-runtime'));
+for (const lexer of ['cjs-module-lexer', 'es-module-lexer']) {
+  try {
+    require(require.resolve(lexer, { paths: [jestRuntimeDir] }));
+  } catch {
+    // Not where jest-runtime finds it: nothing to preload.
+  }
 }
 
 /**
