@@ -10,6 +10,7 @@ import { runMigrations } from '../../libs/core/src/database/migrate';
 import { randomBytes } from 'node:crypto';
 
 import { ensureConsoleBuilt, runIncludesConsole } from './console-build';
+import { trimWalSegments } from './pglite-template';
 import { PGLITE_TEMPLATE_ENV, RUN_ENV, TEST_DATABASE_URL, TEST_PGLITE_SHARED_BUFFERS, serverUrlFor, templateDb } from './test-env';
 
 /**
@@ -47,10 +48,16 @@ export default async function globalSetup(globalConfig: Parameters<typeof runInc
   await pglite.exec(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
   await pglite.exec('DROP DATABASE template0');
   await pglite.exec('DROP DATABASE template1');
+  // The log switched to a fresh segment and the old one removed, not kept for reuse: the dump's one
+  // segment then holds a checkpoint record and zeros, which trimWalSegments leaves out (27 -> 11 MB;
+  // a file's PGlite started in about 0.1 s less CPU).
+  await pglite.exec('SET wal_recycle = off');
+  await pglite.exec('SELECT pg_switch_wal()');
+  await pglite.exec('CHECKPOINT');
   await pglite.exec('CHECKPOINT');
   const dump = await pglite.dumpDataDir('none');
   const file = path.join(os.tmpdir(), `latchkey-pglite-template-${process.pid}.tar`);
-  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  fs.writeFileSync(file, trimWalSegments(Buffer.from(await dump.arrayBuffer())));
   await ds.destroy();
   process.env[PGLITE_TEMPLATE_ENV] = file;
 }

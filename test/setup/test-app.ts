@@ -81,7 +81,8 @@ export async function createTestDatabase(): Promise<DatabaseTarget> {
   if (!file) {
     throw new Error('The e2e global setup did not prepare a PGlite template');
   }
-  return { pgliteDir: 'memory://', pgliteLoadFrom: new Blob([fs.readFileSync(file)]), pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS };
+  // Backed by the file, read once when PGlite loads it (a Blob made from a Buffer copied the 11 MB twice).
+  return { pgliteDir: 'memory://', pgliteLoadFrom: await fs.openAsBlob(file), pgliteSharedBuffers: TEST_PGLITE_SHARED_BUFFERS };
 }
 
 /**
