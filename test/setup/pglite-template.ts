@@ -12,7 +12,11 @@ const WAL_PAGE = 8192;
 const WAL_SEGMENT = /(^|\/)pg_wal\/[0-9A-F]{24}$/;
 
 function field(header: Buffer, offset: number, length: number): string {
-  return header.subarray(offset, offset + length).toString('latin1').replace(/\0.*$/s, '').trim();
+  return header
+    .subarray(offset, offset + length)
+    .toString('latin1')
+    .replace(/\0.*$/s, '')
+    .trim();
 }
 
 /** Writes a tar header's size and its checksum (the sum of its bytes with the checksum as spaces). */
