@@ -198,70 +198,63 @@ describe('With Redis down', () => {
 });
 
 describe('Throttling across two instances on one store', () => {
+  // Two instances on one database (and Redis), as behind a load balancer; each test uses its own users.
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    a = await createTestApp();
+    b = await createTestApp({ sameDatabaseAs: a });
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
   it('shares the per-email lockout between instances', async () => {
-    const a = await createTestApp();
-    const b = await createTestApp({ sameDatabaseAs: a });
-    try {
-      const user = await createUser(a);
-      for (let i = 0; i < 5; i++) {
-        const inst = i % 2 === 0 ? a : b;
-        await inst
-          .http()
-          .post('/api/v1/auth/login')
-          .send({ email: user.email, password: `wrong-password-${i}` })
-          .expect(401);
-      }
-      const res = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
-      expect(res.status).toBe(429);
-      const resA = await a.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
-      expect(resA.status).toBe(429);
-    } finally {
-      await b.close();
-      await a.close();
+    const user = await createUser(a);
+    for (let i = 0; i < 5; i++) {
+      const inst = i % 2 === 0 ? a : b;
+      await inst
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: user.email, password: `wrong-password-${i}` })
+        .expect(401);
     }
+    const res = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
+    expect(res.status).toBe(429);
+    const resA = await a.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
+    expect(resA.status).toBe(429);
   });
 
   it('drops cached sessions on every instance when any code path revokes them in the database', async () => {
-    const a = await createTestApp();
-    const b = await createTestApp({ sameDatabaseAs: a });
-    try {
-      if (a.database.url) {
-        // On PostgreSQL both instances cache sessions behind the LISTEN/NOTIFY change feed.
-        await waitUntil(() => a.app.get(ChangeFeed).live && b.app.get(ChangeFeed).live);
-      }
-      const user = await createUser(a);
-      const s = await signIn(a, user.email);
-      await b.http().get('/api/v1/me').set(s.auth).expect(200);
-      await b.http().get('/api/v1/me').set(s.auth).expect(200);
-      await a.dataSource.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [s.sessionId]);
-      await waitUntil(async () => (await b.http().get('/api/v1/me').set(s.auth)).status === 401, 1000);
-
-      const other = await createUser(a);
-      const s2 = await signIn(a, other.email);
-      await b.http().get('/api/v1/me').set(s2.auth).expect(200);
-      await a.dataSource.query(`DELETE FROM users WHERE id = $1`, [other.id]);
-      await waitUntil(async () => (await b.http().get('/api/v1/me').set(s2.auth)).status === 401, 1000);
-    } finally {
-      await b.close();
-      await a.close();
+    if (a.database.url) {
+      // On PostgreSQL both instances cache sessions behind the LISTEN/NOTIFY change feed.
+      await waitUntil(() => a.app.get(ChangeFeed).live && b.app.get(ChangeFeed).live);
     }
+    const user = await createUser(a);
+    const s = await signIn(a, user.email);
+    await b.http().get('/api/v1/me').set(s.auth).expect(200);
+    await b.http().get('/api/v1/me').set(s.auth).expect(200);
+    await a.dataSource.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [s.sessionId]);
+    await waitUntil(async () => (await b.http().get('/api/v1/me').set(s.auth)).status === 401, 1000);
+
+    const other = await createUser(a);
+    const s2 = await signIn(a, other.email);
+    await b.http().get('/api/v1/me').set(s2.auth).expect(200);
+    await a.dataSource.query(`DELETE FROM users WHERE id = $1`, [other.id]);
+    await waitUntil(async () => (await b.http().get('/api/v1/me').set(s2.auth)).status === 401, 1000);
   });
 
   it('sees a revocation made on one instance on the next request to the other', async () => {
-    const a = await createTestApp();
-    const b = await createTestApp({ sameDatabaseAs: a });
-    try {
-      const user = await createUser(a);
-      const s = await signIn(a, user.email);
-      await b.http().get('/api/v1/me').set(s.auth).expect(200);
-      await a.http().post('/api/v1/me/sessions/revoke-all').set(s.auth).expect(200);
-      const res = await b.http().get('/api/v1/me').set(s.auth);
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe('SESSION_INVALID');
-    } finally {
-      await b.close();
-      await a.close();
-    }
+    const user = await createUser(a);
+    const s = await signIn(a, user.email);
+    await b.http().get('/api/v1/me').set(s.auth).expect(200);
+    await a.http().post('/api/v1/me/sessions/revoke-all').set(s.auth).expect(200);
+    const res = await b.http().get('/api/v1/me').set(s.auth);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('SESSION_INVALID');
   });
 });
 
