@@ -25,8 +25,8 @@ const common = {
   transformIgnorePatterns: [esm],
   moduleNameMapper,
   testEnvironment: 'node',
-  // V8's code cache of each module, kept per worker across test files (test/setup/code-cache-runtime.js).
-  runtime: '<rootDir>/test/setup/code-cache-runtime.js',
+  // Each module compiled once per worker and run anew in every test file (test/setup/shared-script-runtime.js).
+  runtime: '<rootDir>/test/setup/shared-script-runtime.js',
 };
 
 module.exports = {
@@ -38,7 +38,7 @@ module.exports = {
   // PostgreSQL or Chromium).
   maxWorkers: Math.max(2, Math.floor(os.availableParallelism() * 0.75)),
   // A worker's heap used to grow by about 40 MB with every e2e file (each file's whole context was
-  // kept: see test/setup/code-cache-runtime.js), and every later app boot paid for it in GC. That is
+  // kept: see test/setup/shared-script-runtime.js), and every later app boot paid for it in GC. That is
   // fixed (a worker stayed at 165 MB over eight files); a worker whose heap is still over this after
   // a file (a file that leaves something behind) is replaced by a fresh one, about a second.
   workerIdleMemoryLimit: '400MB',
