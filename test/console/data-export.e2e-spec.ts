@@ -71,9 +71,11 @@ describe('Console: My account > Privacy > Export my data (Chromium against the r
     const bar = section.getByRole('progressbar', { name: 'Export progress' });
     await bar.waitFor();
     const values: number[] = [];
+    // Reads the bar if it is there, without waiting: it goes when the export is ready, and a locator's
+    // getAttribute would then wait out Playwright's whole timeout (20 s) for it to come back.
     const record = async () => {
-      const v = await bar.getAttribute('aria-valuenow').catch(() => null);
-      if (v !== null) {
+      const [v] = await bar.evaluateAll((els) => els.map((el) => el.getAttribute('aria-valuenow')));
+      if (v !== undefined && v !== null) {
         values.push(Number(v));
       }
     };
