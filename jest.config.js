@@ -38,9 +38,9 @@ module.exports = {
   // PostgreSQL or Chromium).
   maxWorkers: Math.max(2, Math.floor(os.availableParallelism() * 0.75)),
   // A worker's heap used to grow by about 40 MB with every e2e file (each file's whole context was
-  // kept: see test/setup/shared-script-runtime.js), and every later app boot paid for it in GC. That is
-  // fixed (a worker stayed at 165 MB over eight files); a worker whose heap is still over this after
-  // a file (a file that leaves something behind) is replaced by a fresh one, about a second.
+  // kept: see test/setup/shared-script-runtime.js), and every later app boot paid for it in GC. That
+  // is fixed (about 237 MB after a forced GC over fourteen files); a worker whose heap is still over
+  // this after a file is replaced by a fresh one (600 MB replaced fewer and was no faster: README).
   workerIdleMemoryLimit: '400MB',
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

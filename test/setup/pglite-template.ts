@@ -2,10 +2,11 @@
  * A PGlite data-directory dump (ustar) with its write-ahead log cut to what PostgreSQL reads.
  *
  * A WAL segment is 16 MB whatever it holds. The template is made with the log switched to a fresh
- * segment after the last checkpoint (see global-setup), so that segment holds one checkpoint record
- * and zeros: every e2e file loaded those zeros into a new PGlite (27 MB of tar instead of 11 MB).
- * PostgreSQL's recovery reads the segment page by page and takes a short read as the end of the
- * log, and later writes extend the file, so only the pages up to the last non-zero byte are kept.
+ * segment before its last checkpoints (see global-setup), so that segment holds their records and
+ * zeros: every e2e file loaded those zeros into a new PGlite (27 MB of tar instead of 11 MB). Only
+ * the pages up to the last non-zero byte are kept. PostgreSQL's recovery reads the log until a record
+ * is missing (the zeros of the last page kept, or a short read at the end of the file, which it takes
+ * as the end of the log), and opening the segment for writing checks no size: later writes extend it.
  */
 const BLOCK = 512;
 const WAL_PAGE = 8192;

@@ -30,20 +30,27 @@ for (const lexer of ['cjs-module-lexer', 'es-module-lexer']) {
  * context. A script is context-free: each file still gets new functions, objects and module state
  * (only the parsed code and its bytecode are shared, never a value), and the bytecode of functions
  * compiled lazily while one file ran is not compiled again by the next. The script is reused only for
- * the identical source. This replaced a V8 code cache made at compile time (it held only the eagerly
+ * the identical source. Modules that may call import(), core modules and files that do not parse
+ * as a function body still go through Jest's own compile, and so does every module of a run that
+ * collects V8 coverage. This replaced a V8 code cache made at compile time (it held only the eagerly
  * compiled functions, so every file compiled the rest again): seven files that boot the app took
  * 20.2 -> 18.3 CPU-s in one worker, and test/accounts, mfa and identity on two workers 108.5 ->
  * 101.1 CPU-s (medians, alternating). A worker's heap stays flat (about 237 MB after a forced GC
  * over fourteen such files; it holds the bytecode of every module the worker has loaded).
  */
 const scripts = new Map();
+/** import( with any spacing or comments before the parenthesis (a bare `import(` check missed those). */
+const DYNAMIC_IMPORT = /\bimport\s*(?:\/\*[\s\S]*?\*\/\s*)*\(/;
 
 class SharedScriptRuntime extends Runtime {
   constructor(...args) {
     super(...args);
     const executor = this.executor;
-    // Leans on jest-runtime's executor (Jest 30): if a release reshapes it, run as plain Jest.
+    const coverage = args[5];
+    // Leans on jest-runtime's executor (Jest 30): if a release reshapes it, run as plain Jest. So does
+    // a run collecting V8 coverage: Jest maps V8's offsets to the source as its own compile made them.
     if (
+      (coverage?.collectCoverage && coverage.coverageProvider === 'v8') ||
       !executor ||
       typeof executor.compile !== 'function' ||
       !Array.isArray(executor.injectedModuleParameters) ||
@@ -55,9 +62,9 @@ class SharedScriptRuntime extends Runtime {
     const compile = executor.compile.bind(executor);
     executor.compile = (source, filename) => {
       const context = executor.environment.getVmContext();
-      // A module with an import() keeps Jest's own compile: its dynamic-import callback belongs to
-      // one file's context.
-      if (context == null || executor.resolution.isCoreModule(filename) || source.includes('import(')) {
+      // A module that may call import() keeps Jest's own compile: its dynamic-import callback belongs
+      // to one file's context (a shared script's import() would be refused).
+      if (context == null || executor.resolution.isCoreModule(filename) || DYNAMIC_IMPORT.test(source)) {
         return compile(source, filename);
       }
       const parameters = executor.injectedModuleParameters.join(',');
@@ -65,8 +72,9 @@ class SharedScriptRuntime extends Runtime {
       if (entry === undefined || entry.source !== source || entry.parameters !== parameters) {
         let script;
         try {
-          // The wrapper shares the source's first line, so line numbers (and source maps) hold.
-          script = new vm.Script(`(function (${parameters}) {${source}\n})`, { filename });
+          // The wrapper has a line of its own, counted back by lineOffset: lines and columns in stack
+          // traces (and so source maps) are the source's own.
+          script = new vm.Script(`(function (${parameters}) {\n${source}\n})`, { filename, lineOffset: -1 });
         } catch {
           // Jest's own compile reports syntax errors (and ESM in a CommonJS file) its way.
           return compile(source, filename);
