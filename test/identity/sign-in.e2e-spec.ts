@@ -50,13 +50,7 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
 
   it('locks an email after repeated failures, tells the owner, and lifts with time', async () => {
     const user = await createUser(t);
-    for (let i = 0; i < 5; i++) {
-      await t
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: user.email, password: `wrong-password-${i}` })
-        .expect(401);
-    }
+    await failSignIns(() => t, user.email, 5);
     const locked = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('ACCOUNT_LOCKED');
@@ -71,13 +65,7 @@ describe('Sign-in: no enumeration, throttling, lockout, login activity', () => {
 
   it('locks an unknown email exactly like a real one', async () => {
     const ghost = uniqueEmail('ghost');
-    for (let i = 0; i < 5; i++) {
-      await t
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: ghost, password: `wrong-password-${i}` })
-        .expect(401);
-    }
+    await failSignIns(() => t, ghost, 5);
     const res = await t.http().post('/api/v1/auth/login').send({ email: ghost, password: 'whatever-password' });
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('ACCOUNT_LOCKED');
@@ -181,13 +169,7 @@ describe('With Redis down', () => {
     try {
       const user = await createUser(t);
       await signIn(t, user.email);
-      for (let i = 0; i < 5; i++) {
-        await t
-          .http()
-          .post('/api/v1/auth/login')
-          .send({ email: user.email, password: `wrong-password-${i}` })
-          .expect(401);
-      }
+      await failSignIns(() => t, user.email, 5);
       const res = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
       expect(res.status).toBe(429);
       expect(res.body.code).toBe('ACCOUNT_LOCKED');
@@ -214,14 +196,7 @@ describe('Throttling across two instances on one store', () => {
 
   it('shares the per-email lockout between instances', async () => {
     const user = await createUser(a);
-    for (let i = 0; i < 5; i++) {
-      const inst = i % 2 === 0 ? a : b;
-      await inst
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: user.email, password: `wrong-password-${i}` })
-        .expect(401);
-    }
+    await failSignIns((i) => (i % 2 === 0 ? a : b), user.email, 5);
     const res = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
     expect(res.status).toBe(429);
     const resA = await a.http().post('/api/v1/auth/login').send({ email: user.email, password: TEST_PASSWORD });
@@ -257,6 +232,17 @@ describe('Throttling across two instances on one store', () => {
     expect(res.body.code).toBe('SESSION_INVALID');
   });
 });
+
+/** Wrong passwords for `email`, each answered 401; `on(i)` is the instance that receives the i-th. */
+async function failSignIns(on: (i: number) => TestApp, email: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await on(i)
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email, password: `wrong-password-${i}` })
+      .expect(401);
+  }
+}
 
 /** Polls briefly: NOTIFY reaches the other instance within milliseconds of the commit. */
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
